@@ -1,0 +1,346 @@
+"""A province model: communes, staff, outputs and parameters, validated together.
+
+``khoan.load(path)`` reads a model folder::
+
+    model.toml        name, title, province, structure, years, table files
+    communes.csv      one row per commune-level unit (schema: khoan/data/schemas/communes.csv)
+    staff.csv         one row per person
+    outputs.csv       output indicators per commune and year (optional)
+    params/           provincial parameter overlay (same YAML format as the national law)
+    scenarios.toml    named staff-reduction scenarios (optional)
+
+Tables may be CSV or XLSX (``communes = "input.xlsx#communes"`` names a sheet).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .data.io import read_raw
+from .data.schema import coerce_table, get_schema
+from .errors import ParameterError, Problem, ValidationError
+from .params import ParameterTree, load_law
+
+__all__ = ["Model", "check_model", "load"]
+
+
+@dataclass
+class Model:
+    """A validated province model.
+
+    Attributes
+    ----------
+    name : str
+        Short name (folder name unless ``model.toml`` says otherwise).
+    path : Path or None
+        Folder the model was read from.
+    communes : DataFrame
+        One row per commune-level unit, indexed by nothing (column ``code``).
+    staff : DataFrame
+        One row per person (column ``id``).
+    outputs : DataFrame
+        Output indicators (``commune``, ``year``, ``indicator``, ``value``).
+    params : ParameterTree
+        National law overlaid with the provincial parameters.
+    meta : dict
+        The contents of ``model.toml``.
+    notices : list of Problem
+        Things that were fixed on input (e.g. text normalised to NFC), with their locations.
+    """
+
+    name: str
+    communes: pd.DataFrame
+    staff: pd.DataFrame
+    outputs: pd.DataFrame
+    params: ParameterTree
+    meta: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+    notices: list[Problem] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("title", self.name))
+
+    @property
+    def structure(self) -> str:
+        return str(self.meta.get("structure", "2025"))
+
+    @property
+    def base_year(self) -> int:
+        return int(self.meta.get("base_year", self.years[0]))
+
+    @property
+    def years(self) -> list[int]:
+        y = self.meta.get("years", [])
+        if len(y) == 2:
+            return list(range(int(y[0]), int(y[1]) + 1))
+        return [int(v) for v in y] or [_dt.date.today().year]
+
+    def digest(self) -> str:
+        """SHA-256 of the model's tables and parameters (for provenance and batch resume)."""
+        h = hashlib.sha256()
+        for df in (self.communes, self.staff, self.outputs):
+            h.update(pd.util.hash_pandas_object(df, index=False).values.tobytes())
+            h.update(",".join(map(str, df.columns)).encode())
+        h.update(self.params.digest().encode())
+        return h.hexdigest()
+
+    def replace(self, **changes: Any) -> Model:
+        """A copy with some attributes replaced (tables are not copied)."""
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        d.update(changes)
+        return Model(**d)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts an analyst checks first: communes by type and class, staff by category."""
+        return {
+            "communes": len(self.communes),
+            "by_type": self.communes["type"].value_counts().sort_index().to_dict(),
+            "by_class": self.communes["class"].value_counts().sort_index().to_dict(),
+            "staff": len(self.staff),
+            "by_category": self.staff["category"].value_counts().sort_index().to_dict(),
+        }
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        rows = "".join(
+            f"<tr><td>{k}</td><td>{v}</td></tr>"
+            for k, v in [
+                ("Đơn vị cấp xã / communes", s["communes"]),
+                ("Theo loại / by type", s["by_type"]),
+                ("Theo phân loại / by class", s["by_class"]),
+                ("Cán bộ, công chức, NHĐKCT / staff", s["staff"]),
+                ("Theo đối tượng / by category", s["by_category"]),
+            ]
+        )
+        return f"<b>khoan.Model {self.name}</b>: {self.title}<table>{rows}</table>"
+
+    def __repr__(self) -> str:
+        return (
+            f"<khoan.Model {self.name}: {len(self.communes)} communes, {len(self.staff)} staff, "
+            f"{len(self.outputs)} output rows>"
+        )
+
+
+def _split_table_ref(folder: Path, ref: str) -> tuple[Path, str | None]:
+    file, _, sheet = ref.partition("#")
+    return folder / file, (sheet or None)
+
+
+def _read_table(folder: Path, ref: str | None, kind: str, unique=()):
+    schema = get_schema(kind)
+    if ref is None:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in schema.names}), [], []
+    path, sheet = _split_table_ref(folder, ref)
+    try:
+        raw = read_raw(path, sheet)
+    except ValidationError as exc:
+        return None, exc.problems, []
+    fname = path.name
+    df, problems, notices = coerce_table(raw, schema, fname, sheet, unique=unique)
+    return df, problems, notices
+
+
+def load(path: str | Path, *, strict: bool = False) -> Model:
+    """Read and validate a model folder (or its ``model.toml``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The model folder.
+    strict : bool
+        Treat notices (e.g. decomposed Unicode that was normalised) as errors.
+
+    Returns
+    -------
+    Model
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem of every table with file, sheet, row, column, value and rule.
+    ParameterError
+        A provincial parameter file is malformed (naming the file and key).
+    """
+    p = Path(path)
+    folder = p.parent if p.is_file() else p
+    toml_path = folder / "model.toml"
+    if not toml_path.is_file():
+        raise ValidationError(
+            [Problem(str(toml_path), None, None, None, None, "model.toml not found: is this a model folder?")]
+        )
+    try:
+        meta = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ValidationError([Problem("model.toml", None, None, None, None, f"not valid TOML: {exc}")]) from None
+    tables = meta.get("tables", {})
+    problems: list[Problem] = []
+    notices: list[Problem] = []
+    communes, pr, no = _read_table(folder, tables.get("communes", "communes.csv"), "communes", ("code",))
+    problems += pr
+    notices += no
+    staff, pr, no = _read_table(folder, tables.get("staff", "staff.csv"), "staff", ("id",))
+    problems += pr
+    notices += no
+    out_ref = tables.get("outputs", "outputs.csv" if (folder / "outputs.csv").exists() else None)
+    outputs, pr, no = _read_table(folder, out_ref, "outputs")
+    problems += pr
+    notices += no
+
+    law = load_law()
+    params = law
+    if (folder / "params").is_dir():
+        params = law.overlay(folder / "params", name=f"{folder.name}/params")
+    if "overrides" in meta:
+        raise ParameterError("model.toml: put provincial values in params/, not [overrides]")
+
+    model = Model(
+        name=str(meta.get("name", folder.name)),
+        communes=communes if communes is not None else pd.DataFrame(),
+        staff=staff if staff is not None else pd.DataFrame(),
+        outputs=outputs if outputs is not None else pd.DataFrame(),
+        params=params,
+        meta=meta,
+        path=folder,
+        notices=notices,
+    )
+    if communes is not None and staff is not None and not problems:
+        problems += check_model(model, files=tables)
+    if strict:
+        problems += notices
+    if problems:
+        raise ValidationError(problems, title=f"Model {folder} is not valid")
+    return model
+
+
+def check_model(model: Model, files: dict[str, str] | None = None) -> list[Problem]:
+    """Cross-table and legal checks, vectorised; returns every problem found.
+
+    - commune codes exist in the official registry of the model's structure and province;
+    - staff and outputs refer to communes of the model;
+    - salary coefficients lie on the legal scales (NĐ 204/2004 tables, ``salary.scales``;
+      fixed coefficients of untrained commune cadres, ``salary.cadre_untrained``);
+    - cadres and civil servants have a grade and step; TNVK only at the top step;
+    - regional allowance coefficients are legal levels (``allowances.regional.levels``);
+    - a person's end date is not before the start date.
+    """
+    files = files or {}
+    fc = Path(files.get("communes", "communes.csv")).name.split("#")[0]
+    fs = Path(files.get("staff", "staff.csv")).name.split("#")[0]
+    fo = Path(files.get("outputs", "outputs.csv")).name.split("#")[0]
+    problems: list[Problem] = []
+    c, s, o = model.communes, model.staff, model.outputs
+    date = _dt.date(model.base_year, 1, 1)
+
+    def add(file, idx, column, values, rule):
+        for r, v in zip(np.asarray(idx) + 2, values, strict=True):
+            problems.append(Problem(file, None, int(r), column, v, rule))
+
+    # registry
+    try:
+        from .data import registry
+    except ImportError:  # pragma: no cover - registry module ships with the package
+        registry = None
+    if registry is not None and len(c):
+        prov = model.meta.get("province_code")
+        ok = registry.check_codes(c["code"].astype(str).to_numpy(), model.structure, prov)
+        bad = ~np.asarray(ok, dtype=bool)
+        if bad.any():
+            where = f" of province {prov}" if prov else ""
+            add(fc, c.index[bad], "code", c.loc[bad, "code"].tolist(),
+                f"not a commune code{where} in the official registry ({model.structure} structure)")
+    codes = set(c["code"].astype(str))
+    if len(s):
+        bad = ~s["commune"].astype(str).isin(codes)
+        if bad.any():
+            add(fs, s.index[bad], "commune", s.loc[bad, "commune"].tolist(), "commune is not in the communes table")
+    if len(o):
+        bad = ~o["commune"].astype(str).isin(codes)
+        if bad.any():
+            add(fo, o.index[bad], "commune", o.loc[bad, "commune"].tolist(), "commune is not in the communes table")
+
+    # regional allowance levels
+    try:
+        levels = np.asarray(model.params.value("allowances.regional.levels", date), dtype=float)
+        rc = c["region_coef"].astype(float).to_numpy()
+        bad = ~(np.isclose(rc[:, None], np.append(levels, 0.0)[None, :]).any(axis=1))
+        if bad.any():
+            add(fc, c.index[bad], "region_coef", rc[bad].tolist(),
+                f"not a legal regional allowance level ({', '.join(f'{v:g}' for v in levels)} or 0)")
+    except ParameterError:
+        pass
+
+    if len(s):
+        problems += _check_scales(model, s, fs, date)
+        end_before = s["end_date"].notna() & s["start_date"].notna() & (s["end_date"] < s["start_date"])
+        if end_before.any():
+            add(fs, s.index[end_before], "end_date", s.loc[end_before, "end_date"].astype(str).tolist(),
+                "end date is before start date")
+    problems.sort(key=lambda p: (p.file or "", p.row or 0, p.column or ""))
+    return problems
+
+
+def _check_scales(model: Model, s: pd.DataFrame, file: str, date: _dt.date) -> list[Problem]:
+    problems: list[Problem] = []
+    scales = model.params.value("salary.scales", date)
+    untrained = model.params.value("salary.cadre_untrained", date)
+    grade = s["grade"].astype(object)
+    step = s["step"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    coef = s["coefficient"].astype(float).to_numpy()
+    needs_grade = s["category"].isin(["can_bo", "cong_chuc"]).to_numpy()
+    missing = needs_grade & grade.isna().to_numpy()
+    for i in np.flatnonzero(missing):
+        problems.append(Problem(file, None, int(s.index[i]) + 2, "grade", None,
+                                "cadres and civil servants need a grade (A0, A1, B or cadre_untrained)"))
+    for g, sc in scales.items():
+        m = (grade == g).to_numpy()
+        if not m.any():
+            continue
+        st = step[m]
+        idx = s.index[m]
+        nostep = np.isnan(st)
+        over = ~nostep & ((st < 1) | (st > sc["steps"]))
+        expect = sc["first"] + sc["increment"] * (np.nan_to_num(st) - 1)
+        off = ~nostep & ~over & ~np.isclose(coef[m], expect, atol=5e-4)
+        for i in np.flatnonzero(nostep):
+            problems.append(Problem(file, None, int(idx[i]) + 2, "step", None, f"grade {g} needs a step"))
+        for i in np.flatnonzero(over):
+            problems.append(Problem(file, None, int(idx[i]) + 2, "step", int(st[i]),
+                                    f"grade {g} has steps 1 to {sc['steps']} (salary.scales)"))
+        for i in np.flatnonzero(off):
+            problems.append(Problem(file, None, int(idx[i]) + 2, "coefficient", float(coef[m][i]),
+                                    f"not on the legal scale: grade {g} step {int(st[i])} is "
+                                    f"{expect[i]:.2f} (salary.scales, NĐ 204/2004)"))
+        top = ~nostep & (st == sc["steps"])
+        tn = s["tnvk_pct"].astype(float).fillna(0).to_numpy()[m]
+        bad_tn = (tn > 0) & ~top
+        for i in np.flatnonzero(bad_tn):
+            problems.append(Problem(file, None, int(idx[i]) + 2, "tnvk_pct", float(tn[i]),
+                                    "seniority beyond the top step (TNVK) only applies at the last step"))
+    m = (grade == "cadre_untrained").to_numpy()
+    if m.any():
+        pos = s["position"].to_numpy()[m]
+        idx = s.index[m]
+        for i in range(int(m.sum())):
+            allowed = untrained.get(pos[i])
+            c = coef[m][i]
+            if allowed is None:
+                problems.append(Problem(file, None, int(idx[i]) + 2, "position", pos[i],
+                                        "untrained cadre coefficients exist only for elected cadre positions"))
+            elif not np.isclose(c, allowed, atol=5e-4).any():
+                problems.append(Problem(file, None, int(idx[i]) + 2, "coefficient", float(c),
+                                        f"untrained {pos[i]} is paid {allowed[0]} or {allowed[1]} "
+                                        "(salary.cadre_untrained, NĐ 92/2009)"))
+    unknown = grade.notna() & ~grade.isin(list(scales) + ["cadre_untrained"])
+    for i in np.flatnonzero(unknown.to_numpy()):
+        problems.append(Problem(file, None, int(s.index[i]) + 2, "grade", grade.iloc[i],
+                                f"grade not in the scales ({', '.join(scales)}, cadre_untrained)"))
+    return problems
