@@ -1,0 +1,200 @@
+"""The ``khoan`` command.
+
+User errors (:class:`~khoan.errors.KhoanError`) are printed without a traceback and exit 1;
+``khoan --debug ...`` shows the traceback. Usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import KhoanError
+
+app = typer.Typer(
+    name="khoan",
+    help="Ngân sách khoán cấp xã — commune lump-sum budgets: payroll, allocation, staff reduction.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+params_app = typer.Typer(help="Tham số pháp lý — legal parameters in force on a date.", no_args_is_help=True)
+app.add_typer(params_app, name="params")
+
+console = Console()
+err_console = Console(stderr=True)
+_state = {"debug": False}
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def resolve_model(model: str):
+    """Load a model from a folder path or the name of a bundled example."""
+    from . import examples
+    from .model import load
+
+    p = Path(model)
+    if p.exists():
+        return load(p)
+    if model in examples.names():
+        return examples.load(model)
+    raise KhoanError(
+        f"model {model!r} not found: give a model folder or one of {', '.join(examples.names())}"
+    )
+
+
+def _fmt(v) -> str:
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.0f}"
+    return str(v)
+
+
+@params_app.command("list")
+def params_list(
+    model: Annotated[str | None, typer.Option(help="Model folder or example name (adds its overlay).")] = None,
+    prefix: Annotated[str, typer.Argument(help="Only keys starting with this.")] = "",
+) -> None:
+    """List parameter keys with their unit and description."""
+    from .params import load_law
+
+    tree = resolve_model(model).params if model else load_law()
+    t = Table("key", "unit", "mô tả / description")
+    for k in tree.keys():
+        if k.startswith(prefix):
+            m = tree.meta(k)
+            t.add_row(k, m["unit"], f"{m['description'].get('vi', '')} / {m['description'].get('en', '')}")
+    console.print(t)
+
+
+@params_app.command("show")
+def params_show(
+    key: Annotated[str, typer.Argument(help="Parameter key, e.g. salary.base")],
+    on: Annotated[str | None, typer.Option("--on", help="Date YYYY-MM-DD (default: today).")] = None,
+    model: Annotated[str | None, typer.Option(help="Model folder or example name.")] = None,
+    history: Annotated[bool, typer.Option(help="Show every dated value.")] = False,
+) -> None:
+    """Print the value in force on a date with its legal reference."""
+    import datetime as dt
+
+    from .params import load_law
+
+    tree = resolve_model(model).params if model else load_law()
+    meta = tree.meta(key)
+    console.print(f"[bold]{key}[/bold] — {meta['description'].get('vi', '')} / {meta['description'].get('en', '')}")
+    console.print(f"unit: {meta['unit']}   file: {meta['file']}")
+    entries = tree.history(key) if history else [tree.entry(key, on or dt.date.today())]
+    for e in entries:
+        end = e.end.isoformat() if e.end else "…"
+        console.print(f"  {e.start} → {end}: [bold]{_fmt(e.value)}[/bold]")
+        console.print(f"      reference: {e.reference}   confidence: {e.confidence}")
+        if e.note:
+            console.print(f"      note: {e.note}")
+
+
+@app.command()
+def validate(
+    path: Annotated[str, typer.Argument(help="Model folder (with model.toml) or example name.")],
+    strict: Annotated[bool, typer.Option(help="Treat normalisations (NFD text) as errors.")] = False,
+) -> None:
+    """Validate a model folder: every problem with file, row and column."""
+    from . import examples
+    from .model import load
+
+    p = Path(path)
+    m = load(p if p.exists() or path not in examples.names() else examples.path(path), strict=strict)
+    for n in m.notices:
+        err_console.print(f"[yellow]note[/yellow]: {n}")
+    s = m.summary()
+    console.print(f"[green]OK[/green] {m.name}: {s['communes']} communes, {s['staff']} staff, "
+                  f"{len(m.outputs)} output rows")
+
+
+def print_summary(model) -> None:
+    """Communes by type and class, staff by category, key parameters in force."""
+    import datetime as dt
+
+    from .data.labels import label
+
+    s = model.summary()
+    console.print(f"[bold]{model.title}[/bold]  ({model.name})")
+    t = Table("Loại đơn vị / type", "Số / count")
+    for k, v in s["by_type"].items():
+        t.add_row(label("type", k), str(v))
+    t.add_row("[bold]Tổng / total[/bold]", f"[bold]{s['communes']}[/bold]")
+    console.print(t)
+    t = Table("Phân loại / class", "Số / count")
+    for k, v in s["by_class"].items():
+        t.add_row(f"Loại {k}", str(v))
+    console.print(t)
+    t = Table("Đối tượng / category", "Số người / persons")
+    for k, v in s["by_category"].items():
+        t.add_row(label("category", k), f"{v:,}")
+    t.add_row("[bold]Tổng / total[/bold]", f"[bold]{s['staff']:,}[/bold]")
+    console.print(t)
+    on = dt.date(model.base_year, 1, 1)
+    t = Table(f"Tham số ngày {on} / parameter", "Giá trị / value", "Căn cứ / reference", "Mức tin cậy")
+    for key in (
+        "salary.base",
+        "contributions.employer.bhxh",
+        "allowances.public_service.rate",
+        "salary.vacancy_coefficient",
+        "norms.provincial.per_post",
+    ):
+        if key in model.params:
+            e = model.params.entry(key, on)
+            t.add_row(key, _fmt(e.value), e.reference, e.confidence)
+    console.print(t)
+
+
+@app.command()
+def demo(
+    model: Annotated[str, typer.Option(help="Example model or folder.")] = "khanh_hoa_2016",
+    out: Annotated[Path, typer.Option(help="Report folder.")] = Path("khoan-report"),
+) -> None:
+    """Run the main job on a bundled Khánh Hòa model and write a report."""
+    from .demo import run_demo
+
+    run_demo(model, out, console)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``khoan`` command."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        app(args=argv, standalone_mode=False)
+    except KhoanError as exc:
+        if debug:
+            raise
+        err_console.print(f"Lỗi / error: {exc}", style="red", highlight=False, markup=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # usage errors of the (vendored) click library
+        if type(exc).__name__ == "Abort":
+            sys.exit(1)
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
