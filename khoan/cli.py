@@ -23,7 +23,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-params_app = typer.Typer(help="Tham số pháp lý — legal parameters in force on a date.", no_args_is_help=True)
+params_app = typer.Typer(
+    help="Tham số pháp lý — legal parameters in force on a date.", no_args_is_help=True
+)
 app.add_typer(params_app, name="params")
 
 console = Console()
@@ -65,7 +67,9 @@ def _fmt(v) -> str:
 
 @params_app.command("list")
 def params_list(
-    model: Annotated[str | None, typer.Option(help="Model folder or example name (adds its overlay).")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Model folder or example name (adds its overlay).")
+    ] = None,
     prefix: Annotated[str, typer.Argument(help="Only keys starting with this.")] = "",
 ) -> None:
     """List parameter keys with their unit and description."""
@@ -76,14 +80,18 @@ def params_list(
     for k in tree.keys():
         if k.startswith(prefix):
             m = tree.meta(k)
-            t.add_row(k, m["unit"], f"{m['description'].get('vi', '')} / {m['description'].get('en', '')}")
+            t.add_row(
+                k, m["unit"], f"{m['description'].get('vi', '')} / {m['description'].get('en', '')}"
+            )
     console.print(t)
 
 
 @params_app.command("show")
 def params_show(
     key: Annotated[str, typer.Argument(help="Parameter key, e.g. salary.base")],
-    on: Annotated[str | None, typer.Option("--on", help="Date YYYY-MM-DD (default: today).")] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", help="Date YYYY-MM-DD (default: today).")
+    ] = None,
     model: Annotated[str | None, typer.Option(help="Model folder or example name.")] = None,
     history: Annotated[bool, typer.Option(help="Show every dated value.")] = False,
 ) -> None:
@@ -94,7 +102,9 @@ def params_show(
 
     tree = resolve_model(model).params if model else load_law()
     meta = tree.meta(key)
-    console.print(f"[bold]{key}[/bold] — {meta['description'].get('vi', '')} / {meta['description'].get('en', '')}")
+    console.print(
+        f"[bold]{key}[/bold] — {meta['description'].get('vi', '')} / {meta['description'].get('en', '')}"
+    )
     console.print(f"unit: {meta['unit']}   file: {meta['file']}")
     entries = tree.history(key) if history else [tree.entry(key, on or dt.date.today())]
     for e in entries:
@@ -108,19 +118,25 @@ def params_show(
 @app.command()
 def validate(
     path: Annotated[str, typer.Argument(help="Model folder (with model.toml) or example name.")],
-    strict: Annotated[bool, typer.Option(help="Treat normalisations (NFD text) as errors.")] = False,
+    strict: Annotated[
+        bool, typer.Option(help="Treat normalisations (NFD text) as errors.")
+    ] = False,
 ) -> None:
     """Validate a model folder: every problem with file, row and column."""
     from . import examples
     from .model import load
 
     p = Path(path)
-    m = load(p if p.exists() or path not in examples.names() else examples.path(path), strict=strict)
+    m = load(
+        p if p.exists() or path not in examples.names() else examples.path(path), strict=strict
+    )
     for n in m.notices:
         err_console.print(f"[yellow]note[/yellow]: {n}")
     s = m.summary()
-    console.print(f"[green]OK[/green] {m.name}: {s['communes']} communes, {s['staff']} staff, "
-                  f"{len(m.outputs)} output rows")
+    console.print(
+        f"[green]OK[/green] {m.name}: {s['communes']} communes, {s['staff']} staff, "
+        f"{len(m.outputs)} output rows"
+    )
 
 
 def print_summary(model) -> None:
@@ -146,7 +162,9 @@ def print_summary(model) -> None:
     t.add_row("[bold]Tổng / total[/bold]", f"[bold]{s['staff']:,}[/bold]")
     console.print(t)
     on = dt.date(model.base_year, 1, 1)
-    t = Table(f"Tham số ngày {on} / parameter", "Giá trị / value", "Căn cứ / reference", "Mức tin cậy")
+    t = Table(
+        f"Tham số ngày {on} / parameter", "Giá trị / value", "Căn cứ / reference", "Mức tin cậy"
+    )
     for key in (
         "salary.base",
         "contributions.employer.bhxh",

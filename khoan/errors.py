@@ -52,6 +52,14 @@ class Problem:
     value: Any
     rule: str
 
+    def __post_init__(self) -> None:
+        v = self.value
+        if hasattr(v, "item") and not isinstance(v, str | bytes):
+            try:
+                object.__setattr__(self, "value", v.item())
+            except (ValueError, AttributeError):
+                pass
+
     def __str__(self) -> str:
         where = []
         if self.file:

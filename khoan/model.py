@@ -175,16 +175,29 @@ def load(path: str | Path, *, strict: bool = False) -> Model:
     toml_path = folder / "model.toml"
     if not toml_path.is_file():
         raise ValidationError(
-            [Problem(str(toml_path), None, None, None, None, "model.toml not found: is this a model folder?")]
+            [
+                Problem(
+                    str(toml_path),
+                    None,
+                    None,
+                    None,
+                    None,
+                    "model.toml not found: is this a model folder?",
+                )
+            ]
         )
     try:
         meta = tomllib.loads(toml_path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ValidationError([Problem("model.toml", None, None, None, None, f"not valid TOML: {exc}")]) from None
+        raise ValidationError(
+            [Problem("model.toml", None, None, None, None, f"not valid TOML: {exc}")]
+        ) from None
     tables = meta.get("tables", {})
     problems: list[Problem] = []
     notices: list[Problem] = []
-    communes, pr, no = _read_table(folder, tables.get("communes", "communes.csv"), "communes", ("code",))
+    communes, pr, no = _read_table(
+        folder, tables.get("communes", "communes.csv"), "communes", ("code",)
+    )
     problems += pr
     notices += no
     staff, pr, no = _read_table(folder, tables.get("staff", "staff.csv"), "staff", ("id",))
@@ -212,11 +225,13 @@ def load(path: str | Path, *, strict: bool = False) -> Model:
         path=folder,
         notices=notices,
     )
-    if communes is not None and staff is not None and not problems:
+    structural = any(p.row is None or p.row == 1 for p in problems)
+    if communes is not None and staff is not None and not structural:
         problems += check_model(model, files=tables)
     if strict:
         problems += notices
     if problems:
+        problems.sort(key=lambda p: (p.file or "", p.row or 0, p.column or ""))
         raise ValidationError(problems, title=f"Model {folder} is not valid")
     return model
 
@@ -255,17 +270,34 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
         bad = ~np.asarray(ok, dtype=bool)
         if bad.any():
             where = f" of province {prov}" if prov else ""
-            add(fc, c.index[bad], "code", c.loc[bad, "code"].tolist(),
-                f"not a commune code{where} in the official registry ({model.structure} structure)")
+            add(
+                fc,
+                c.index[bad],
+                "code",
+                c.loc[bad, "code"].tolist(),
+                f"not a commune code{where} in the official registry ({model.structure} structure)",
+            )
     codes = set(c["code"].astype(str))
     if len(s):
         bad = ~s["commune"].astype(str).isin(codes)
         if bad.any():
-            add(fs, s.index[bad], "commune", s.loc[bad, "commune"].tolist(), "commune is not in the communes table")
+            add(
+                fs,
+                s.index[bad],
+                "commune",
+                s.loc[bad, "commune"].tolist(),
+                "commune is not in the communes table",
+            )
     if len(o):
         bad = ~o["commune"].astype(str).isin(codes)
         if bad.any():
-            add(fo, o.index[bad], "commune", o.loc[bad, "commune"].tolist(), "commune is not in the communes table")
+            add(
+                fo,
+                o.index[bad],
+                "commune",
+                o.loc[bad, "commune"].tolist(),
+                "commune is not in the communes table",
+            )
 
     # regional allowance levels
     try:
@@ -273,17 +305,29 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
         rc = c["region_coef"].astype(float).to_numpy()
         bad = ~(np.isclose(rc[:, None], np.append(levels, 0.0)[None, :]).any(axis=1))
         if bad.any():
-            add(fc, c.index[bad], "region_coef", rc[bad].tolist(),
-                f"not a legal regional allowance level ({', '.join(f'{v:g}' for v in levels)} or 0)")
+            add(
+                fc,
+                c.index[bad],
+                "region_coef",
+                rc[bad].tolist(),
+                f"not a legal regional allowance level ({', '.join(f'{v:g}' for v in sorted(set(levels) | {0.0}))})",
+            )
     except ParameterError:
         pass
 
     if len(s):
         problems += _check_scales(model, s, fs, date)
-        end_before = s["end_date"].notna() & s["start_date"].notna() & (s["end_date"] < s["start_date"])
+        end_before = (
+            s["end_date"].notna() & s["start_date"].notna() & (s["end_date"] < s["start_date"])
+        )
         if end_before.any():
-            add(fs, s.index[end_before], "end_date", s.loc[end_before, "end_date"].astype(str).tolist(),
-                "end date is before start date")
+            add(
+                fs,
+                s.index[end_before],
+                "end_date",
+                s.loc[end_before, "end_date"].astype(str).tolist(),
+                "end date is before start date",
+            )
     problems.sort(key=lambda p: (p.file or "", p.row or 0, p.column or ""))
     return problems
 
@@ -298,8 +342,16 @@ def _check_scales(model: Model, s: pd.DataFrame, file: str, date: _dt.date) -> l
     needs_grade = s["category"].isin(["can_bo", "cong_chuc"]).to_numpy()
     missing = needs_grade & grade.isna().to_numpy()
     for i in np.flatnonzero(missing):
-        problems.append(Problem(file, None, int(s.index[i]) + 2, "grade", None,
-                                "cadres and civil servants need a grade (A0, A1, B or cadre_untrained)"))
+        problems.append(
+            Problem(
+                file,
+                None,
+                int(s.index[i]) + 2,
+                "grade",
+                None,
+                "cadres and civil servants need a grade (A0, A1, B or cadre_untrained)",
+            )
+        )
     for g, sc in scales.items():
         m = (grade == g).to_numpy()
         if not m.any():
@@ -311,20 +363,46 @@ def _check_scales(model: Model, s: pd.DataFrame, file: str, date: _dt.date) -> l
         expect = sc["first"] + sc["increment"] * (np.nan_to_num(st) - 1)
         off = ~nostep & ~over & ~np.isclose(coef[m], expect, atol=5e-4)
         for i in np.flatnonzero(nostep):
-            problems.append(Problem(file, None, int(idx[i]) + 2, "step", None, f"grade {g} needs a step"))
+            problems.append(
+                Problem(file, None, int(idx[i]) + 2, "step", None, f"grade {g} needs a step")
+            )
         for i in np.flatnonzero(over):
-            problems.append(Problem(file, None, int(idx[i]) + 2, "step", int(st[i]),
-                                    f"grade {g} has steps 1 to {sc['steps']} (salary.scales)"))
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    int(idx[i]) + 2,
+                    "step",
+                    int(st[i]),
+                    f"grade {g} has steps 1 to {sc['steps']} (salary.scales)",
+                )
+            )
         for i in np.flatnonzero(off):
-            problems.append(Problem(file, None, int(idx[i]) + 2, "coefficient", float(coef[m][i]),
-                                    f"not on the legal scale: grade {g} step {int(st[i])} is "
-                                    f"{expect[i]:.2f} (salary.scales, NĐ 204/2004)"))
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    int(idx[i]) + 2,
+                    "coefficient",
+                    float(coef[m][i]),
+                    f"not on the legal scale: grade {g} step {int(st[i])} is "
+                    f"{expect[i]:.2f} (salary.scales, NĐ 204/2004)",
+                )
+            )
         top = ~nostep & (st == sc["steps"])
         tn = s["tnvk_pct"].astype(float).fillna(0).to_numpy()[m]
         bad_tn = (tn > 0) & ~top
         for i in np.flatnonzero(bad_tn):
-            problems.append(Problem(file, None, int(idx[i]) + 2, "tnvk_pct", float(tn[i]),
-                                    "seniority beyond the top step (TNVK) only applies at the last step"))
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    int(idx[i]) + 2,
+                    "tnvk_pct",
+                    float(tn[i]),
+                    "seniority beyond the top step (TNVK) only applies at the last step",
+                )
+            )
     m = (grade == "cadre_untrained").to_numpy()
     if m.any():
         pos = s["position"].to_numpy()[m]
@@ -333,14 +411,38 @@ def _check_scales(model: Model, s: pd.DataFrame, file: str, date: _dt.date) -> l
             allowed = untrained.get(pos[i])
             c = coef[m][i]
             if allowed is None:
-                problems.append(Problem(file, None, int(idx[i]) + 2, "position", pos[i],
-                                        "untrained cadre coefficients exist only for elected cadre positions"))
+                problems.append(
+                    Problem(
+                        file,
+                        None,
+                        int(idx[i]) + 2,
+                        "position",
+                        pos[i],
+                        "untrained cadre coefficients exist only for elected cadre positions",
+                    )
+                )
             elif not np.isclose(c, allowed, atol=5e-4).any():
-                problems.append(Problem(file, None, int(idx[i]) + 2, "coefficient", float(c),
-                                        f"untrained {pos[i]} is paid {allowed[0]} or {allowed[1]} "
-                                        "(salary.cadre_untrained, NĐ 92/2009)"))
-    unknown = grade.notna() & ~grade.isin(list(scales) + ["cadre_untrained"])
+                problems.append(
+                    Problem(
+                        file,
+                        None,
+                        int(idx[i]) + 2,
+                        "coefficient",
+                        float(c),
+                        f"untrained {pos[i]} is paid {allowed[0]} or {allowed[1]} "
+                        "(salary.cadre_untrained, NĐ 92/2009)",
+                    )
+                )
+    unknown = grade.notna() & ~grade.isin([*list(scales), "cadre_untrained"])
     for i in np.flatnonzero(unknown.to_numpy()):
-        problems.append(Problem(file, None, int(s.index[i]) + 2, "grade", grade.iloc[i],
-                                f"grade not in the scales ({', '.join(scales)}, cadre_untrained)"))
+        problems.append(
+            Problem(
+                file,
+                None,
+                int(s.index[i]) + 2,
+                "grade",
+                grade.iloc[i],
+                f"grade not in the scales ({', '.join(scales)}, cadre_untrained)",
+            )
+        )
     return problems

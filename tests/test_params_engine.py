@@ -130,10 +130,12 @@ def test_snapshot_attribute_and_item_access(tree):
 
 
 def test_overrides_are_applied_and_logged(tree):
-    t2 = tree.with_overrides([
-        Override("raise", {"salary.base": {"2018-01-01": 1_400_000}}),
-        Override("flat", {"contributions.employer.bhyt": 0.045}),
-    ])
+    t2 = tree.with_overrides(
+        [
+            Override("raise", {"salary.base": {"2018-01-01": 1_400_000}}),
+            Override("flat", {"contributions.employer.bhyt": 0.045}),
+        ]
+    )
     assert t2.value("salary.base", "2017-12-31") == 1_210_000
     assert t2.value("salary.base", "2018-01-01") == 1_400_000
     assert t2.value("contributions.employer.bhyt", "2016-01-01") == 0.045
@@ -153,19 +155,27 @@ def test_override_of_unknown_key_refused(tree):
 
 
 def test_overlay_merges_dated_values(tree, tmp_path):
-    write(tmp_path, "prov/salary/base.yaml", """
+    write(
+        tmp_path,
+        "prov/salary/base.yaml",
+        """
         description: {vi: Lương cơ sở (tỉnh), en: Base salary}
         unit: VND/month
         values:
           2020-01-01: {value: 1600000, reference: test, confidence: illustrative}
-        """)
-    write(tmp_path, "prov/norms/provincial.yaml", """
+        """,
+    )
+    write(
+        tmp_path,
+        "prov/norms/provincial.yaml",
+        """
         per_post:
           description: {vi: Định mức, en: Norm per post}
           unit: VND/person/year
           values:
             2016-01-01: {value: 30000000, reference: NQ HĐND (minh họa), confidence: illustrative}
-        """)
+        """,
+    )
     t = tree.overlay(tmp_path / "prov")
     assert t.value("salary.base", "2019-12-31") == 1_490_000
     assert t.value("salary.base", "2020-01-01") == 1_600_000
@@ -174,12 +184,16 @@ def test_overlay_merges_dated_values(tree, tmp_path):
 
 
 def test_overlay_unit_mismatch(tree, tmp_path):
-    write(tmp_path, "prov/salary/base.yaml", """
+    write(
+        tmp_path,
+        "prov/salary/base.yaml",
+        """
         description: {vi: x, en: x}
         unit: VND/year
         values:
           2020-01-01: {value: 1, reference: test, confidence: illustrative}
-        """)
+        """,
+    )
     with pytest.raises(ParameterError, match="unit 'VND/year'"):
         tree.overlay(tmp_path / "prov")
 
@@ -187,37 +201,52 @@ def test_overlay_unit_mismatch(tree, tmp_path):
 @pytest.mark.parametrize(
     "body, message",
     [
-        ("""
+        (
+            """
          description: {vi: a, en: a}
          unit: VND
          values:
            2016-01-01: {value: 1, reference: r, confidence: confirmed}
            2016-01-01: {value: 2, reference: r, confidence: confirmed}
-         """, "duplicate key"),
-        ("""
+         """,
+            "duplicate key",
+        ),
+        (
+            """
          description: {vi: a, en: a}
          unit: VND
          values:
            sometime: {value: 1, reference: r, confidence: confirmed}
-         """, "'sometime' is not a date"),
-        ("""
+         """,
+            "'sometime' is not a date",
+        ),
+        (
+            """
          description: {vi: a, en: a}
          unit: VND
          values:
            2016-01-01: {value: 1, confidence: confirmed}
-         """, "no reference"),
-        ("""
+         """,
+            "no reference",
+        ),
+        (
+            """
          description: {vi: a, en: a}
          unit: dollars
          values:
            2016-01-01: {value: 1, reference: r, confidence: confirmed}
-         """, "unknown unit 'dollars'"),
-        ("""
+         """,
+            "unknown unit 'dollars'",
+        ),
+        (
+            """
          description: {vi: a, en: a}
          unit: VND
          values:
            2016-01-01: {value: 1, reference: r, confidence: maybe}
-         """, "confidence 'maybe'"),
+         """,
+            "confidence 'maybe'",
+        ),
     ],
 )
 def test_bad_parameter_files_name_file_and_key(tmp_path, body, message):
@@ -232,4 +261,6 @@ def test_bad_parameter_files_name_file_and_key(tmp_path, body, message):
 def test_digest_changes_with_values(tree):
     t2 = tree.with_overrides([Override("o", {"salary.base": 1})])
     assert tree.digest() != t2.digest()
-    assert tree.digest() == ParameterTree(dict((k, tree.parameter(k)) for k in tree.keys())).digest()
+    assert (
+        tree.digest() == ParameterTree(dict((k, tree.parameter(k)) for k in tree.keys())).digest()
+    )

@@ -43,16 +43,31 @@ def read_raw(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
             df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         else:
             raise ValidationError(
-                [Problem(str(p), None, None, None, None, "unsupported file type (use .csv or .xlsx)")]
+                [
+                    Problem(
+                        str(p), None, None, None, None, "unsupported file type (use .csv or .xlsx)"
+                    )
+                ]
             )
     except ValidationError:
         raise
     except UnicodeDecodeError as exc:
         raise ValidationError(
-            [Problem(str(p), None, None, None, None, f"not UTF-8 text: save it as CSV UTF-8 ({exc.reason})")]
+            [
+                Problem(
+                    str(p),
+                    None,
+                    None,
+                    None,
+                    None,
+                    f"not UTF-8 text: save it as CSV UTF-8 ({exc.reason})",
+                )
+            ]
         ) from None
     except pd.errors.EmptyDataError:
-        raise ValidationError([Problem(str(p), sheet, None, None, None, "the file is empty")]) from None
+        raise ValidationError(
+            [Problem(str(p), sheet, None, None, None, "the file is empty")]
+        ) from None
     except ValueError as exc:
         if sheet is not None and "Worksheet" in str(exc):
             raise ValidationError(

@@ -148,8 +148,14 @@ def coerce_table(
     for c in raw.columns:
         if c not in known:
             problems.append(
-                Problem(file, sheet, 1, c, None,
-                        f"unknown column (the {schema.name} table has: {', '.join(schema.names)})")
+                Problem(
+                    file,
+                    sheet,
+                    1,
+                    c,
+                    None,
+                    f"unknown column (the {schema.name} table has: {', '.join(schema.names)})",
+                )
             )
     dup_cols = raw.columns[raw.columns.duplicated()].unique()
     for c in dup_cols:
@@ -157,7 +163,9 @@ def coerce_table(
     raw = raw.loc[:, ~raw.columns.duplicated()]
     for spec in schema.columns:
         if spec.required and spec.column not in raw.columns:
-            problems.append(Problem(file, sheet, 1, spec.column, None, "required column is missing"))
+            problems.append(
+                Problem(file, sheet, 1, spec.column, None, "required column is missing")
+            )
 
     out = pd.DataFrame(index=raw.index)
     pa_cols: dict[str, pa.Column] = {}
@@ -167,8 +175,13 @@ def coerce_table(
         s = raw[spec.column].astype(str).str.strip()
         nfd = s != s.map(lambda x: unicodedata.normalize("NFC", x)) if s.size else s.astype(bool)
         if nfd.any():
-            add(_row(s.index[nfd]), spec.column, s[nfd].tolist(),
-                "text in decomposed Unicode (NFD) was normalised to NFC", into=notices)
+            add(
+                _row(s.index[nfd]),
+                spec.column,
+                s[nfd].tolist(),
+                "text in decomposed Unicode (NFD) was normalised to NFC",
+                into=notices,
+            )
             s = s.map(lambda x: unicodedata.normalize("NFC", x))
         empty = s.eq("") | s.str.lower().isin(["nan", "none", "null", "nat"])
         checks: list[pa.Check] = []
@@ -177,7 +190,9 @@ def coerce_table(
             num = pd.to_numeric(cleaned.where(~empty), errors="coerce")
             bad = num.isna() & ~empty
             if bad.any():
-                add(_row(s.index[bad]), spec.column, s[bad].tolist(), f"not a number ({spec.dtype})")
+                add(
+                    _row(s.index[bad]), spec.column, s[bad].tolist(), f"not a number ({spec.dtype})"
+                )
             if spec.dtype == "int":
                 frac = num.notna() & (num != np.round(num))
                 if frac.any():
@@ -191,22 +206,35 @@ def coerce_table(
             if spec.max is not None:
                 checks.append(pa.Check.le(spec.max, error=f"must be ≤ {spec.max:g}"))
             if spec.allowed:
-                allowed = [int(a) for a in spec.allowed] if spec.dtype == "int" else [
-                    float(a) for a in spec.allowed]
-                checks.append(pa.Check.isin(allowed, error=f"must be one of {', '.join(spec.allowed)}"))
+                allowed = (
+                    [int(a) for a in spec.allowed]
+                    if spec.dtype == "int"
+                    else [float(a) for a in spec.allowed]
+                )
+                checks.append(
+                    pa.Check.isin(allowed, error=f"must be one of {', '.join(spec.allowed)}")
+                )
         elif spec.dtype == "date":
             col = _parse_dates(s.where(~empty))
             bad = col.isna() & ~empty
             if bad.any():
-                add(_row(s.index[bad]), spec.column, s[bad].tolist(),
-                    "not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+                add(
+                    _row(s.index[bad]),
+                    spec.column,
+                    s[bad].tolist(),
+                    "not a date (use YYYY-MM-DD or DD/MM/YYYY)",
+                )
         elif spec.dtype == "bool":
             low = s.str.lower()
             t, f = low.isin(_TRUE), low.isin(_FALSE)
             bad = ~(t | f)
             if bad.any():
-                add(_row(s.index[bad]), spec.column, s[bad].tolist(),
-                    "not a yes/no value (use 1/0, true/false, có/không)")
+                add(
+                    _row(s.index[bad]),
+                    spec.column,
+                    s[bad].tolist(),
+                    "not a yes/no value (use 1/0, true/false, có/không)",
+                )
             col = pd.Series(pd.array(np.where(empty, pd.NA, t), dtype="boolean"), index=s.index)
             col[empty] = pd.NA
         elif spec.dtype == "category":
@@ -218,16 +246,24 @@ def coerce_table(
             col = mapped.where(mapped.notna(), s.where(direct)).astype(object)
             bad = col.isna() & ~empty
             if bad.any():
-                add(_row(s.index[bad]), spec.column, s[bad].tolist(),
-                    f"unknown value (allowed: {', '.join(spec.allowed)})")
+                add(
+                    _row(s.index[bad]),
+                    spec.column,
+                    s[bad].tolist(),
+                    f"unknown value (allowed: {', '.join(spec.allowed)})",
+                )
             col = col.where(~empty, None)
         else:  # str
             col = s.where(~empty, None).astype(object)
         if spec.required:
             # missing after a failed parse is already reported; report only truly empty cells
             if empty.any():
-                add(_row(s.index[empty]), spec.column, [None] * int(empty.sum()),
-                    "required value is missing")
+                add(
+                    _row(s.index[empty]),
+                    spec.column,
+                    [None] * int(empty.sum()),
+                    "required value is missing",
+                )
         out[spec.column] = col
         pa_cols[spec.column] = pa.Column(None, checks=checks, nullable=True, coerce=False)
 
@@ -253,7 +289,15 @@ def coerce_table(
                 vals = out.loc[dup, c].tolist()
                 for r, v in zip(rows, vals, strict=True):
                     if r != firstrow[v]:
-                        problems.append(Problem(file, sheet, int(r), c, v,
-                                                f"duplicate {c} (first seen at row {firstrow[v]})"))
+                        problems.append(
+                            Problem(
+                                file,
+                                sheet,
+                                int(r),
+                                c,
+                                v,
+                                f"duplicate {c} (first seen at row {firstrow[v]})",
+                            )
+                        )
     problems.sort(key=lambda p: (p.row or 0, p.column or ""))
     return out, problems, notices

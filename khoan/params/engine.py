@@ -223,7 +223,12 @@ class Parameter:
         table.update(dated)
         dates = tuple(sorted(table))
         return Parameter(
-            self.key, self.unit, self.description, self.source, dates, tuple(table[d] for d in dates)
+            self.key,
+            self.unit,
+            self.description,
+            self.source,
+            dates,
+            tuple(table[d] for d in dates),
         )
 
 
@@ -488,7 +493,7 @@ class ParameterTree:
                     f"{len(keys)} column(s) given"
                 )
             for k, v in node.items():
-                rec(v, path + (str(k),), depth + 1)
+                rec(v, (*path, str(k)), depth + 1)
 
         rec(value, (), 0)
         combo = pd.MultiIndex.from_arrays(keys) if len(keys) > 1 else pd.Index(keys[0])
@@ -625,8 +630,15 @@ class ParameterTree:
                     )
             else:
                 params[key] = p
-                log.append({"source": label, "key": key, "date": p.dates[0], "old": "(new key)",
-                            "new": p.entries[0]["value"]})
+                log.append(
+                    {
+                        "source": label,
+                        "key": key,
+                        "date": p.dates[0],
+                        "old": "(new key)",
+                        "new": p.entries[0]["value"],
+                    }
+                )
         return ParameterTree(params, name=f"{self.name}+{label}", log=log)
 
     def with_overrides(self, overrides: Iterable[Override]) -> ParameterTree:
@@ -680,8 +692,13 @@ class ParameterTree:
                         key, base.unit, base.description, base.source, (_BEGINNING,), (entry,)
                     )
                     log.append(
-                        {"source": src, "key": key, "date": "all dates",
-                         "old": "timeline", "new": new}
+                        {
+                            "source": src,
+                            "key": key,
+                            "date": "all dates",
+                            "old": "timeline",
+                            "new": new,
+                        }
                     )
         names = "+".join(o.name for o in overrides)
         return ParameterTree(params, name=f"{self.name}+{names}" if names else self.name, log=log)
