@@ -1,0 +1,20 @@
+"""Output-based allocation: the array-level optimisation core (docs/allocation.md)."""
+
+from .core import objective_value, solve_allocation, solve_many
+from .diagnose import Conflict, diagnose, find_conflicts
+from .kkt import kkt_quadratic, solve_kkt
+from .problem import OBJECTIVES, AllocationProblem, CoreResult
+
+__all__ = [
+    "OBJECTIVES",
+    "AllocationProblem",
+    "Conflict",
+    "CoreResult",
+    "diagnose",
+    "find_conflicts",
+    "kkt_quadratic",
+    "objective_value",
+    "solve_allocation",
+    "solve_kkt",
+    "solve_many",
+]

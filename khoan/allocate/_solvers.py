@@ -1,0 +1,195 @@
+"""Thin adapters over Pyomo's two solver interfaces.
+
+* ``pyomo.contrib.solver`` (the new interface; HiGHS through ``highspy``, persistent, handles
+  quadratic objectives) for names it knows: ``highs``, ``gurobi_direct``, ``ipopt``, ...
+* the legacy ``pyomo.environ.SolverFactory`` for every other name (``glpk``, ``cbc``,
+  ``appsi_highs``, ...), with duals read through an import ``Suffix``.
+
+Both give the same small surface: ``set_instance``, ``solve`` -> `Outcome`, ``duals``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pyomo.environ as pyo
+from pyomo.contrib.solver.common.factory import SolverFactory as ContribFactory
+from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+from pyomo.opt import TerminationCondition as LegacyTC
+
+from khoan.errors import SolverError
+
+__all__ = ["Outcome", "make_runner"]
+
+#: Options passed to HiGHS on every solve. Money is in millions of VND, so the Hessian
+#: entries 2 / t_i are ~1e-4: HiGHS's default QP regularisation (1e-7) would then move
+#: allocations by ~1e-4 relative (~1 million VND). The Hessian is positive definite on the
+#: allocations, so no regularisation is needed.
+HIGHS_OPTIONS: dict[str, Any] = {
+    "qp_regularization_value": 0.0,
+    "primal_feasibility_tolerance": 1e-9,
+    "dual_feasibility_tolerance": 1e-9,
+    "mip_feasibility_tolerance": 1e-9,
+    "random_seed": 0,
+}
+
+_CONTRIB_STATUS = {
+    TerminationCondition.convergenceCriteriaSatisfied: "optimal",
+    TerminationCondition.provenInfeasible: "infeasible",
+    TerminationCondition.locallyInfeasible: "infeasible",
+    TerminationCondition.infeasibleOrUnbounded: "infeasible_or_unbounded",
+    TerminationCondition.unbounded: "unbounded",
+    TerminationCondition.maxTimeLimit: "time_limit",
+    TerminationCondition.iterationLimit: "iteration_limit",
+    TerminationCondition.objectiveLimit: "objective_limit",
+    TerminationCondition.error: "error",
+    TerminationCondition.interrupted: "interrupted",
+    TerminationCondition.emptyModel: "empty_model",
+}
+
+_LEGACY_STATUS = {
+    LegacyTC.optimal: "optimal",
+    LegacyTC.globallyOptimal: "optimal",
+    LegacyTC.locallyOptimal: "optimal",
+    LegacyTC.infeasible: "infeasible",
+    LegacyTC.invalidProblem: "error",
+    LegacyTC.infeasibleOrUnbounded: "infeasible_or_unbounded",
+    LegacyTC.unbounded: "unbounded",
+    LegacyTC.maxTimeLimit: "time_limit",
+    LegacyTC.maxIterations: "iteration_limit",
+    LegacyTC.error: "error",
+}
+
+
+@dataclass
+class Outcome:
+    """Result of one solver call.
+
+    Attributes
+    ----------
+    status : str
+        ``optimal``, ``infeasible``, ``unbounded``, ``time_limit``, ``error``, ... .
+    has_solution : bool
+        A feasible point was loaded into the model's variables.
+    log : str
+        Solver log when captured.
+    """
+
+    status: str
+    has_solution: bool
+    log: str = ""
+
+    @property
+    def optimal(self) -> bool:
+        return self.status == "optimal"
+
+
+class _ContribRunner:
+    """Persistent solver from ``pyomo.contrib.solver`` (HiGHS by default)."""
+
+    def __init__(self, name: str, options: dict[str, Any] | None, opt: Any = None):
+        self.name = name
+        self.opt = ContribFactory(name) if opt is None else opt
+        if self.opt is None or not self.opt.available():
+            raise SolverError(f"solver {name!r} is not available", status="unavailable")
+        self.options = dict(HIGHS_OPTIONS) if name == "highs" else {}
+        self.options.update(options or {})
+        self._instance = None
+        self._last = None
+
+    @property
+    def persistent(self) -> bool:
+        return hasattr(self.opt, "set_instance")
+
+    def set_instance(self, model: pyo.ConcreteModel) -> None:
+        if self.persistent:
+            self.opt.set_instance(model)
+            self._instance = model
+
+    def solve(self, model: pyo.ConcreteModel, mip_exact: bool = False) -> Outcome:
+        kwargs: dict[str, Any] = {
+            "load_solutions": False,
+            "raise_exception_on_nonoptimal_result": False,
+            "solver_options": dict(self.options),
+        }
+        if mip_exact:
+            kwargs["rel_gap"] = 0.0
+            kwargs["abs_gap"] = 0.5
+        res = self.opt.solve(model, **kwargs)
+        self._last = res
+        status = _CONTRIB_STATUS.get(res.termination_condition, "unknown")
+        has = res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
+        if has:
+            res.solution_loader.load_vars()
+        return Outcome(status=status, has_solution=has, log=res.solver_log or "")
+
+    def duals(self, cons: list) -> list[float] | None:
+        try:
+            d = self._last.solution_loader.get_duals(cons)
+        except Exception:  # no duals for a MIP or after a failed solve
+            return None
+        return [float(d[c]) for c in cons]
+
+
+class _LegacyRunner:
+    """Any solver of ``pyomo.environ.SolverFactory`` (GLPK, CBC, ...), not persistent."""
+
+    def __init__(self, name: str, options: dict[str, Any] | None):
+        self.name = name
+        self.opt = pyo.SolverFactory(name)
+        if self.opt is None or not self.opt.available(exception_flag=False):
+            raise SolverError(f"solver {name!r} is not available", status="unavailable")
+        self.options = dict(options or {})
+        self._model = None
+
+    persistent = False
+
+    def set_instance(self, model: pyo.ConcreteModel) -> None:
+        self._model = model
+
+    def solve(self, model: pyo.ConcreteModel, mip_exact: bool = False) -> Outcome:
+        has_int = any(not v.is_continuous() for v in model.component_data_objects(pyo.Var))
+        if not has_int and not hasattr(model, "dual"):
+            model.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
+        if has_int and hasattr(model, "dual"):
+            model.del_component("dual")
+        res = self.opt.solve(model, load_solutions=False, options=dict(self.options))
+        tc = res.solver.termination_condition
+        status = _LEGACY_STATUS.get(tc, str(tc))
+        has = len(res.solution) > 0 and status in ("optimal", "time_limit", "iteration_limit")
+        if has:
+            model.solutions.load_from(res)
+        self._model = model
+        return Outcome(status=status, has_solution=has)
+
+    def duals(self, cons: list) -> list[float] | None:
+        m = self._model
+        if m is None or not hasattr(m, "dual"):
+            return None
+        try:
+            return [float(m.dual[c]) for c in cons]
+        except KeyError:
+            return None
+
+
+def make_runner(name: str, options: dict[str, Any] | None = None):
+    """A solver adapter for a Pyomo solver name.
+
+    Parameters
+    ----------
+    name : str
+        ``"highs"`` (``pyomo.contrib.solver``, persistent, the default) or any Pyomo solver
+        name (``"glpk"``, ``"cbc"``, ...).
+    options : dict, optional
+        Solver options passed through.
+
+    Raises
+    ------
+    SolverError
+        When the solver is not installed.
+    """
+    opt = ContribFactory(name)
+    if opt is not None:
+        return _ContribRunner(name, options, opt)
+    return _LegacyRunner(name, options)

@@ -1,0 +1,184 @@
+"""The Pyomo model of the output-based allocation, built from arrays prepared once.
+
+Notation (docs/allocation.md states the same, with units). Money inside the model is in
+millions of VND (``MONEY_SCALE``): x̃ = x / 10⁶. For commune i ∈ I (indexed by commune code):
+
+* variables: x_i (allocation), bounds lo_i ≤ x_i ≤ hi_i with lo_i = max(floor_i [+ c_i ·
+  posts_min_i], lower_i), hi_i = upper_i; d_i ≥ 0 (absolute deviation; LP objectives);
+  s ≥ 0 (largest relative deviation; minimax); p_i ∈ [posts_min_i, posts_max_i] (posts,
+  staffing only; continuous in the allocation stage, integer in the staffing stage);
+* ``envelope``:          Σ_i x_i = E
+* ``group_floor[g]``:    Σ_{i∈g} x_i ≥ F_g ;  ``group_cap[g]``: Σ_{i∈g} x_i ≤ C_g
+* ``staffing[i]``:       x_i − c_i p_i ≥ floor_i ;  ``posts_total``: Σ_i p_i ≤ P
+* ``dev_up[i]``:         x_i − d_i ≤ t_i ;  ``dev_dn[i]``: x_i + d_i ≥ t_i
+* ``dev_max[i]``:        d_i − t_i s ≤ 0
+* objectives (one active at a time): ``obj_quadratic`` Σ w_i x_i² − 2 Σ x_i + Σ t_i (= Σ (x_i
+  − t_i)² / t_i, w_i = 1 / t_i); ``obj_absolute`` Σ w_i d_i; ``obj_minimax`` s;
+  ``obj_tiebreak`` Σ (1 + r_i / n) w_i d_i (r_i: commune-code rank); ``obj_posts`` maximise
+  Σ (K + ρ_i) p_i (staffing stage).
+
+Nothing here reads pandas; every rule looks values up in dicts keyed by commune code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pyomo.environ as pyo
+
+from .problem import OBJECTIVES, AllocationProblem
+
+__all__ = ["MONEY_SCALE", "STAGES", "build_model", "group_label"]
+
+#: VND per model money unit (the model counts in millions of VND).
+MONEY_SCALE = 1e6
+
+#: Objectives solved in turn (lexicographically) for each objective option.
+STAGES: dict[str, tuple[str, ...]] = {
+    "quadratic": ("obj_quadratic",),
+    "absolute": ("obj_absolute", "obj_tiebreak"),
+    "minimax": ("obj_minimax", "obj_absolute", "obj_tiebreak"),
+}
+
+
+def group_label(name: str, group: Any) -> str:
+    """Index of a group constraint: ``"grouping=group"``."""
+    return f"{name}={group}"
+
+
+def _dict(keys: list[str], values: np.ndarray) -> dict[str, float]:
+    return dict(zip(keys, values.tolist(), strict=True))
+
+
+def build_model(
+    problem: AllocationProblem,
+    objective: str = "quadratic",
+    *,
+    mutable: bool = False,
+    extra_constraints: Callable[[pyo.ConcreteModel, AllocationProblem], Any] | None = None,
+) -> pyo.ConcreteModel:
+    """Build the allocation model (stage-1 objective active, the others deactivated).
+
+    Parameters
+    ----------
+    problem : AllocationProblem
+    objective : {"quadratic", "absolute", "minimax"}
+    mutable : bool
+        Hold the envelope E and the targets t_i (and weights w_i = 1/t_i) in mutable Params
+        so that a persistent solver can update them (:class:`AllocationModel`); otherwise
+        they are plain numbers (faster to build).
+    extra_constraints : callable(model, problem), optional
+        Called last, to add an analyst's rule; money in the model is in millions of VND
+        (``model.money_scale``).
+
+    Returns
+    -------
+    pyomo.environ.ConcreteModel
+        With the components listed in the module docstring, plus ``money_scale``,
+        ``objective_stages`` (names, in solve order) and ``group_index`` (label ->
+        (grouping, group, member positions)).
+    """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {OBJECTIVES}, not {objective!r}")
+    s = MONEY_SCALE
+    p = problem
+    ids = p.ids.tolist()
+    n = len(ids)
+    m = pyo.ConcreteModel(name="khoan_allocation")
+    m.money_scale = s
+    m.objective_name = objective
+    m.objective_stages = STAGES[objective]
+    m.I = pyo.Set(initialize=ids, ordered=True)
+
+    t = p.target / s
+    if mutable:
+        m.t = pyo.Param(m.I, initialize=_dict(ids, t), mutable=True, within=pyo.Reals)
+        m.w = pyo.Param(m.I, initialize=_dict(ids, 1.0 / t), mutable=True, within=pyo.Reals)
+        m.E = pyo.Param(initialize=p.envelope / s, mutable=True, within=pyo.Reals)
+        tt, ww, env = m.t, m.w, m.E
+    else:
+        tt, ww, env = _dict(ids, t), _dict(ids, 1.0 / t), p.envelope / s
+
+    lo = (p.lo / s).tolist()
+    hi = [None if not np.isfinite(h) else h / s for h in p.hi.tolist()]
+    bounds = dict(zip(ids, zip(lo, hi, strict=True), strict=True))
+    start = dict(zip(ids, np.clip(t, p.lo / s, p.hi / s).tolist(), strict=True))
+    m.x = pyo.Var(m.I, bounds=bounds, initialize=start)
+    x = m.x
+
+    m.envelope = pyo.Constraint(expr=pyo.quicksum(x[i] for i in ids) == env)
+
+    # groups
+    m.group_index = {}
+    floors: dict[str, float] = {}
+    caps: dict[str, float] = {}
+    for name, grp, members in p.groups():
+        lab = group_label(name, grp)
+        m.group_index[lab] = (name, grp, members)
+        if (name, grp) in p.group_floor:
+            floors[lab] = p.group_floor[(name, grp)] / s
+        if (name, grp) in p.group_cap:
+            caps[lab] = p.group_cap[(name, grp)] / s
+    if floors:
+        m.group_floor = pyo.Constraint(
+            list(floors),
+            rule=lambda m, lab: pyo.quicksum(x[ids[k]] for k in m.group_index[lab][2])
+            >= floors[lab],
+        )
+    if caps:
+        m.group_cap = pyo.Constraint(
+            list(caps),
+            rule=lambda m, lab: pyo.quicksum(x[ids[k]] for k in m.group_index[lab][2])
+            <= caps[lab],
+        )
+
+    # staffing (posts relaxed to reals here; the staffing stage makes them integer)
+    if p.has_staffing:
+        pb = dict(
+            zip(ids, zip(p.posts_min.tolist(), p.posts_max.tolist(), strict=True), strict=True)
+        )
+        m.p = pyo.Var(m.I, bounds=pb, initialize=dict(zip(ids, p.posts_min.tolist())))
+        cost = _dict(ids, p.post_cost / s)
+        base = _dict(ids, p.floor / s)
+        m.staffing = pyo.Constraint(m.I, rule=lambda m, i: x[i] - cost[i] * m.p[i] >= base[i])
+        if p.posts_total_max is not None:
+            m.posts_total = pyo.Constraint(
+                expr=pyo.quicksum(m.p[i] for i in ids) <= p.posts_total_max
+            )
+        # staffing stage: keep as many posts as funded, ties to the communes funding the most
+        rho = _dict(ids, np.ones(n))  # set by the staffing stage before use
+        m.posts_weight = pyo.Param(m.I, initialize=rho, mutable=True, within=pyo.Reals)
+        m.obj_posts = pyo.Objective(
+            expr=pyo.quicksum(m.posts_weight[i] * m.p[i] for i in ids), sense=pyo.maximize
+        )
+        m.obj_posts.deactivate()
+
+    # objectives
+    if objective == "quadratic":
+        const = pyo.quicksum(tt[i] for i in ids) if mutable else float(t.sum())
+        m.obj_quadratic = pyo.Objective(
+            expr=pyo.quicksum(ww[i] * (x[i] * x[i]) for i in ids)
+            - 2 * pyo.quicksum(x[i] for i in ids)
+            + const
+        )
+    else:
+        m.d = pyo.Var(m.I, within=pyo.NonNegativeReals)
+        m.dev_up = pyo.Constraint(m.I, rule=lambda m, i: x[i] - m.d[i] <= tt[i])
+        m.dev_dn = pyo.Constraint(m.I, rule=lambda m, i: x[i] + m.d[i] >= tt[i])
+        if objective == "minimax":
+            m.s = pyo.Var(within=pyo.NonNegativeReals)
+            m.dev_max = pyo.Constraint(m.I, rule=lambda m, i: m.d[i] - tt[i] * m.s <= 0)
+            m.obj_minimax = pyo.Objective(expr=m.s)
+        m.obj_absolute = pyo.Objective(expr=pyo.quicksum(ww[i] * m.d[i] for i in ids))
+        rank = p.rank
+        tie = dict(zip(ids, (1.0 + rank / n).tolist(), strict=True))
+        m.obj_tiebreak = pyo.Objective(expr=pyo.quicksum(tie[i] * ww[i] * m.d[i] for i in ids))
+        for name in m.objective_stages[1:]:
+            getattr(m, name).deactivate()
+    m.lex = pyo.ConstraintList()
+    if extra_constraints is not None:
+        m.extra = pyo.Block()
+        extra_constraints(m, problem)
+    return m

@@ -1,0 +1,414 @@
+"""Solve an :class:`AllocationProblem`: diagnose, build, solve in stages, round, report.
+
+`solve_allocation` is the array-level core of output-based allocation (docs/allocation.md
+has the mathematics). Stages, each a solve of the same Pyomo model:
+
+1. the chosen objective (``quadratic``: Σ (x − t)² / t, a convex QP; ``absolute``:
+   Σ |x − t| / t, an LP; ``minimax``: max |x − t| / t, an LP);
+2. LP objectives only, lexicographic tie-breaks — each stage's optimum z* is kept as a
+   constraint (objective ≤ z* + 1e-9 + 1e-7·|z*|) and the next objective minimised:
+   ``absolute`` → rank-weighted Σ (1 + r_i/n) |x_i − t_i| / t_i; ``minimax`` → Σ |x − t| / t
+   → the same rank-weighted sum. The weights r_i (commune-code rank) are distinct, so the
+   final LP has one optimum: among equally good allocations the deviation falls first on the
+   communes with the smallest codes;
+3. the continuous allocation is rounded to whole đồng (:mod:`khoan.allocate.rounding`);
+4. staffing only: with the rounded allocation fixed, an integer program keeps as many posts
+   as each allocation funds (floor + post_cost × posts ≤ allocation, within the quotas and the
+   province-wide total), ties going to the communes whose allocation covers the largest
+   share of their quota.
+
+Posts are continuous in stage 1. That is exact: posts appear only in ``x_i ≥ floor_i +
+c_i p_i`` with p_i ≥ posts_min_i (integer) and Σ p ≤ P, so every allocation feasible with real
+posts is feasible with p = posts_min; HiGHS does not solve mixed-integer QPs. (An extra
+constraint that couples posts is met with real posts in stage 1 and integer posts in stage 4.)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.core.expr.visitor import identify_variables
+
+from khoan.errors import SolverError
+
+from .build import MONEY_SCALE, build_model
+from .diagnose import diagnose
+from .kkt import commune_binding, solve_kkt
+from .problem import OBJECTIVES, AllocationProblem, CoreResult
+from .rounding import BIND_ATOL, BIND_RTOL, binding_tolerance, repair_groups, round_to_envelope
+
+__all__ = ["objective_value", "solve_allocation", "solve_many"]
+
+ExtraConstraints = Callable[[pyo.ConcreteModel, AllocationProblem], Any]
+
+
+def objective_value(name: str, x: np.ndarray, target: np.ndarray) -> float:
+    """The objective in reporting units for an allocation ``x`` (VND).
+
+    ``quadratic``: Σ (x − t)² / t (VND); ``absolute``: Σ |x − t| / t; ``minimax``:
+    max |x − t| / t (both dimensionless).
+    """
+    x = np.asarray(x, dtype=float)
+    t = np.asarray(target, dtype=float)
+    if name == "quadratic":
+        return float(np.sum((x - t) ** 2 / t))
+    rel = np.abs(x - t) / t
+    if name == "absolute":
+        return float(rel.sum())
+    if name == "minimax":
+        return float(rel.max()) if rel.size else 0.0
+    raise ValueError(f"objective must be one of {OBJECTIVES}, not {name!r}")
+
+
+class Engine:
+    """A built model with its solver; solves in stages and returns :class:`CoreResult`.
+
+    Shared by :func:`solve_allocation` (one solve) and
+    :class:`khoan.allocate.AllocationModel` (persistent, repeated solves).
+    """
+
+    def __init__(
+        self,
+        problem: AllocationProblem,
+        objective: str = "quadratic",
+        solver: str = "highs",
+        *,
+        mutable: bool = False,
+        extra_constraints: ExtraConstraints | None = None,
+        solver_options: dict[str, Any] | None = None,
+    ):
+        from ._solvers import make_runner
+
+        self.problem = problem
+        self.objective = objective
+        t0 = time.perf_counter()
+        self.model = build_model(
+            problem, objective, mutable=mutable, extra_constraints=extra_constraints
+        )
+        t1 = time.perf_counter()
+        self.runner = make_runner(solver, solver_options)
+        self.runner.set_instance(self.model)
+        self.solver_options = solver_options
+        self._posts_runner = None
+        t2 = time.perf_counter()
+        self.solver_name = solver
+        self.build_seconds = t1 - t0
+        self.translate_seconds = t2 - t1
+
+    # ------------------------------------------------------------------ stages
+    def _objective_stages(self, allow_nonoptimal: bool) -> tuple[str, list, list[str], float]:
+        m = self.model
+        names = list(m.objective_stages)
+        status = "unknown"
+        raw_duals: list | None = None
+        done: list[str] = []
+        solve_seconds = 0.0
+        saved = None
+        for k, name in enumerate(names):
+            for other in names:
+                getattr(m, other).deactivate()
+            obj = getattr(m, name)
+            obj.activate()
+            t0 = time.perf_counter()
+            out = self.runner.solve(m)
+            solve_seconds += time.perf_counter() - t0
+            if k == 0:
+                status = out.status
+                if not out.optimal and not (allow_nonoptimal and out.has_solution):
+                    hint = (
+                        " The pre-solve checks found no simple conflict; the constraints "
+                        "(groups, extra rules) conflict in combination."
+                        if "infeasible" in out.status
+                        else ""
+                    )
+                    raise SolverError(
+                        f"Bộ giải không tìm được nghiệm tối ưu ({out.status}) / the solver "
+                        f"{self.solver_name!r} ended with status {out.status!r} on the "
+                        f"{name[4:]} objective.{hint}",
+                        status=out.status,
+                    )
+                raw_duals = self._raw_duals() if out.optimal else None
+            elif not out.optimal:
+                if not allow_nonoptimal:
+                    raise SolverError(
+                        f"the tie-break stage {name!r} ended with status {out.status!r}",
+                        status=out.status,
+                    )
+                self._restore(saved)
+                done.append(f"{name}:{out.status}")
+                break
+            done.append(name)
+            if k < len(names) - 1:
+                val = float(pyo.value(obj.expr))
+                m.lex.add(obj.expr <= val + 1e-9 + 1e-7 * abs(val))
+                saved = self._save()
+        # leave the model ready for the next solve
+        m.del_component(m.lex)
+        m.lex = pyo.ConstraintList()
+        for other in names:
+            getattr(m, other).deactivate()
+        getattr(m, names[0]).activate()
+        return status, raw_duals, done, solve_seconds
+
+    def _save(self) -> list[float]:
+        return [v.value for v in self.model.component_data_objects(pyo.Var)]
+
+    def _restore(self, saved: list[float] | None) -> None:
+        if saved is None:
+            return
+        for v, val in zip(self.model.component_data_objects(pyo.Var), saved, strict=True):
+            v.set_value(val, skip_validation=True)
+
+    def _dual_constraints(self) -> list[tuple[Any, Any]]:
+        m = self.model
+        out: list[tuple[Any, Any]] = [("envelope", m.envelope)]
+        for attr, kind in (("group_floor", "group_floor"), ("group_cap", "group_cap")):
+            comp = getattr(m, attr, None)
+            if comp is None:
+                continue
+            for lab, con in comp.items():
+                name, grp, _ = m.group_index[lab]
+                out.append(((kind, name, grp), con))
+        return out
+
+    def _raw_duals(self) -> list | None:
+        pairs = self._dual_constraints()
+        vals = self.runner.duals([c for _, c in pairs])
+        if vals is None:
+            return None
+        return [(key, v) for (key, _), v in zip(pairs, vals, strict=True)]
+
+    # ------------------------------------------------------------------ staffing stage
+    def _staffing_stage(self, y: np.ndarray) -> tuple[np.ndarray, str, float]:
+        m = self.model
+        p = self.problem
+        s = MONEY_SCALE
+        ids = p.ids.tolist()
+        n = p.n
+        head = (y - p.floor) / (p.post_cost * np.maximum(p.posts_max, 1))
+        order = np.lexsort((p.ids, -head))  # best-funded first, then commune code
+        rho = np.empty(n)
+        rho[order] = np.arange(n, 0, -1, dtype=float)
+        big = float(n) * (float(p.posts_max.sum()) + 1.0) + 1.0
+        for i, r in zip(ids, rho.tolist(), strict=True):
+            m.posts_weight[i] = big + r
+        for i, v in zip(ids, y.tolist(), strict=True):
+            m.x[i].fix(v / s)
+        off = [m.envelope]
+        for attr in ("group_floor", "group_cap", "dev_up", "dev_dn", "dev_max"):
+            comp = getattr(m, attr, None)
+            if comp is not None:
+                off.append(comp)
+        extra = getattr(m, "extra", None)
+        if extra is not None:
+            for con in extra.component_data_objects(pyo.Constraint, active=True):
+                if all(v.fixed for v in identify_variables(con.body)):
+                    off.append(con)
+        for c in off:
+            c.deactivate()
+        for name in m.objective_stages:
+            getattr(m, name).deactivate()
+        m.obj_posts.activate()
+        for v in m.p.values():
+            v.domain = pyo.Integers
+        t0 = time.perf_counter()
+        try:
+            # a separate solver instance: the persistent HiGHS interface keeps the Hessian of
+            # a quadratic objective after it is deactivated, which would make this a MIQP
+            if self._posts_runner is None:
+                from ._solvers import make_runner
+
+                self._posts_runner = (
+                    make_runner(self.solver_name, self.solver_options)
+                    if self.runner.persistent
+                    else self.runner
+                )
+            out = self._posts_runner.solve(m, mip_exact=True)
+            seconds = time.perf_counter() - t0
+            if not out.has_solution:
+                raise SolverError(
+                    f"the staffing stage ended with status {out.status!r}", status=out.status
+                )
+            posts = np.rint([m.p[i].value for i in ids]).astype(np.int64)
+        finally:
+            for v in m.p.values():
+                v.domain = pyo.Reals
+            m.obj_posts.deactivate()
+            getattr(m, m.objective_stages[0]).activate()
+            for c in off:
+                c.activate()
+            for i in ids:
+                m.x[i].unfix()
+        # the solver's feasibility tolerance must not fund a post by a fraction of a đồng
+        short = p.floor + p.post_cost * posts - y > 1e-6
+        while np.any(short & (posts > p.posts_min)):
+            posts[short & (posts > p.posts_min)] -= 1
+            short = p.floor + p.post_cost * posts - y > 1e-6
+        return posts, out.status, seconds
+
+    # ------------------------------------------------------------------ solve
+    def solve(self, *, allow_nonoptimal: bool = False) -> CoreResult:
+        """Diagnose, solve every stage, round and report (see the module docstring)."""
+        p = self.problem
+        m = self.model
+        t_start = time.perf_counter()
+        diagnose(p)
+        t_diag = time.perf_counter() - t_start
+        status, raw_duals, stages, solve_seconds = self._objective_stages(allow_nonoptimal)
+        s = MONEY_SCALE
+        x = np.fromiter((v.value for v in m.x.values()), dtype=float, count=p.n) * s
+
+        t0 = time.perf_counter()
+        tol = binding_tolerance(p.target)
+        snap_lo = np.abs(x - p.lo) <= tol
+        snap_hi = np.isfinite(p.hi) & (np.abs(x - p.hi) <= tol)
+        y = round_to_envelope(x, p.envelope, p.lo_int, p.hi_int, p.rank, snap_lo, snap_hi)
+        binding = [list(b) for b in commune_binding(p, x)]
+        group_specs = []
+        binding_groups: set[tuple[str, str, Any]] = set()
+        for lab, (name, grp, members) in m.group_index.items():
+            gfl = p.group_floor.get((name, grp), 0.0)
+            gcap = p.group_cap.get((name, grp), np.inf)
+            group_specs.append((members, gfl, gcap))
+            total = float(x[members].sum())
+            gtol = max(BIND_ATOL * max(members.size, 1), BIND_RTOL * max(gfl, total))
+            for kind, bound in (("floor", gfl if (name, grp) in p.group_floor else None),
+                                ("cap", gcap if (name, grp) in p.group_cap else None)):
+                if bound is not None and abs(total - bound) <= gtol:
+                    binding_groups.add((f"group_{kind}", name, grp))
+                    for k in members.tolist():
+                        binding[k].append(f"{lab}:{kind}")
+        if group_specs and not repair_groups(y, x, p.lo_int, p.hi_int, p.rank, group_specs):
+            stages.append("round:group-limits-not-repaired")
+        t_round = time.perf_counter() - t0
+
+        posts = None
+        t_posts = 0.0
+        if p.has_staffing:
+            posts, st, t_posts = self._staffing_stage(y)
+            stages.append("obj_posts" if st == "optimal" else f"obj_posts:{st}")
+
+        duals: dict[Any, float] = {}
+        if raw_duals is not None:
+            factor = (s if self.objective == "quadratic" else 1.0) / s
+            for key, v in raw_duals:
+                if key == "envelope" or key in binding_groups:
+                    duals[key] = v * factor
+        total = time.perf_counter() - t_start
+        return CoreResult(
+            ids=p.ids.copy(),
+            allocation=y,
+            allocation_exact=x,
+            objective=objective_value(self.objective, x, p.target),
+            objective_name=self.objective,
+            status=status,
+            duals=duals,
+            binding=[tuple(b) for b in binding],
+            posts=posts,
+            timings={
+                "build": self.build_seconds,
+                "translate": self.translate_seconds,
+                "diagnose": t_diag,
+                "solve": solve_seconds,
+                "round": t_round,
+                "posts": t_posts,
+                "total": total + self.build_seconds + self.translate_seconds,
+            },
+            solver=self.solver_name,
+            stages=stages,
+        )
+
+
+def _check(objective: str, solver: str, problem: AllocationProblem, extra: Any) -> None:
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {OBJECTIVES}, not {objective!r}")
+    if solver == "kkt" and (
+        objective != "quadratic" or problem.has_groups or problem.has_staffing or extra
+    ):
+        raise ValueError(
+            "solver='kkt' solves only the quadratic objective without groups, staffing or "
+            "extra constraints"
+        )
+
+
+def solve_allocation(
+    problem: AllocationProblem,
+    *,
+    objective: str = "quadratic",
+    solver: str = "highs",
+    allow_nonoptimal: bool = False,
+    extra_constraints: ExtraConstraints | None = None,
+    solver_options: dict[str, Any] | None = None,
+) -> CoreResult:
+    """Allocate the envelope among communes as close to their targets as the rules allow.
+
+    Parameters
+    ----------
+    problem : AllocationProblem
+        Targets, floors, corridor, envelope (VND), optional groups and staffing block.
+    objective : {"quadratic", "absolute", "minimax"}
+        ``quadratic`` (default): minimise Σ (x − t)² / t (VND); strictly convex, so the answer
+        is unique and a gap is shared in proportion to the targets. ``absolute``: Σ |x − t| / t
+        (LP); ``minimax``: max |x − t| / t (LP); both with lexicographic tie-breaks.
+    solver : str
+        ``"highs"`` (default, through ``pyomo.contrib.solver``), ``"kkt"`` (exact formula; the
+        quadratic objective without groups, staffing or extra constraints) or any Pyomo solver
+        name (``"glpk"`` for the LP objectives and the staffing MILP).
+    allow_nonoptimal : bool
+        Return a feasible but not proven optimal solution instead of raising.
+    extra_constraints : callable(model, problem), optional
+        Hook adding an analyst's rule to the Pyomo model before solving; money in the model is
+        in millions of VND (``model.money_scale``); ``model.x[code]`` is a commune's allocation.
+    solver_options : dict, optional
+        Options passed to the solver.
+
+    Returns
+    -------
+    CoreResult
+        Whole-đồng allocation summing to the envelope, objective, status, duals, binding
+        constraints, posts, timings.
+
+    Raises
+    ------
+    InfeasibleError
+        A pre-solve check failed; the message names the conflict in VND (or posts).
+    SolverError
+        The solver did not prove optimality (and ``allow_nonoptimal`` is false), or found no
+        solution at all.
+    """
+    _check(objective, solver, problem, extra_constraints)
+    if solver == "kkt":
+        return solve_kkt(problem)
+    diagnose(problem)
+    engine = Engine(
+        problem,
+        objective,
+        solver,
+        extra_constraints=extra_constraints,
+        solver_options=solver_options,
+    )
+    return engine.solve(allow_nonoptimal=allow_nonoptimal)
+
+
+def solve_many(
+    problems: Iterable[AllocationProblem], **options: Any
+) -> list[CoreResult]:
+    """Solve several independent problems (e.g. one per province), each within its envelope.
+
+    Parameters
+    ----------
+    problems : iterable of AllocationProblem
+        One problem per province; communes of different problems never share a constraint.
+    **options
+        Passed to :func:`solve_allocation` (``objective``, ``solver``, ...).
+
+    Returns
+    -------
+    list of CoreResult
+        In the order of ``problems``.
+    """
+    return [solve_allocation(p, **options) for p in problems]
