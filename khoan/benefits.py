@@ -1,0 +1,865 @@
+"""Statutory retirement age and staff-reduction benefits (tinh giản biên chế).
+
+Everything is vectorised over people (numpy/pandas); the only Python loops run over the two
+sexes, the few calendar years of the retirement-age schedule and the distinct leave dates.
+Every amount comes from the dated parameters (``khoan/params/law/retirement/`` and
+``khoan/params/law/benefits/``); none is written here.
+
+Rules and their legal basis
+---------------------------
+Retirement age (:func:`retirement_date`, :func:`retirement_age`)
+    Before 2021 men retire at 60 and women at 55 (Bộ luật Lao động 1994 Điều 145; Luật BHXH
+    2014 Điều 54). From 2021 the age rises by calendar year (Bộ luật Lao động 2019 Điều 169;
+    NĐ 135/2020/NĐ-CP Điều 4 and Phụ lục I): men 60y3m in 2021, +3 months a year, to 62 in
+    2028; women 55y4m in 2021, +4 months a year, to 60 in 2035. The age that applies is the one
+    of the calendar year in which the person reaches it — the first year ``Y`` such that the
+    person reaches the age of year ``Y`` during ``Y`` (someone reaching the 2021 age in
+    December 2021 keeps it even though they would also reach the 2022 age in 2022). The age is
+    reached in the month of the birthday + the months of the age; the pension starts on the
+    first day of the following month (NĐ 135/2020 Phụ lục II; Luật BHXH 2014 Điều 59). Only
+    the birth month matters, not the day.
+Year rounding (:func:`round_years`)
+    Insured (or worked) years and years retired early are whole years plus odd months: 1–6 odd
+    months count as half a year, 7–11 as a whole year (NĐ 108/2014/NĐ-CP; NĐ 178/2024/NĐ-CP;
+    parameter ``retirement.year_rounding``).
+Benefits (:func:`compute`)
+    ``nd108`` — NĐ 108/2014 → 113/2018 → 143/2020 → NĐ 29/2023, leave dates 2015–2024.
+    ``nd178`` — NĐ 178/2024 as amended by NĐ 67/2025 (guidance TT 01/2025/TT-BNV), from 2025.
+    ``nd154`` — NĐ 154/2025 Điều 9: commune non-professional workers (NHĐKCT) leaving at the
+    move to two-tier local government (2025-07-01 to 2026-05-30). See each ``_nd*`` function.
+
+Periods
+-------
+Whole months between two dates are counted as calendar months, minus one when the day of the
+end date is before the day of the start date (2025-03-15 → 2028-10-01 is 42 months).
+``months_early`` is the number of whole months from the leave date to the statutory pension
+start; the insured period runs from ``insured_since`` to the leave date. Band limits and
+minimum insured years use these exact whole months; amounts per year use rounded years.
+
+Parameter keys read here
+------------------------
+(``docs/parameter-keys.md`` refers to this list.)
+
+=================================================  ==========  ================================
+key                                                unit        shape
+=================================================  ==========  ================================
+retirement.age.pre_2021                            years       {sex: [years, months]}
+retirement.age.schedule                            years       {sex: {year: [years, months]}}
+retirement.year_rounding                           months      {half_year_from, full_year_from}
+benefits.<r>.in_force                              bool        bool (r = nd108, nd178, nd154)
+benefits.<r>.min_insured_years                     years       number (nd108, nd178)
+benefits.nd178.decision_window_months              months      number (12)
+benefits.<r>.early.band_max_months                 months      {band: max whole months early}
+benefits.<r>.early.months_per_year_early           months/year {band: months}
+benefits.<r>.early.insured_components              bool        {band: bool}
+benefits.<r>.early.insured_first_years             years       number (20)
+benefits.<r>.early.insured_first_months            months      number (5)
+benefits.<r>.early.insured_further_months_per_year months/year number (0.5)
+benefits.nd178.early.lump_factor_within / _after   rate        {band: factor}
+benefits.nd178.early.lump_months_cap               months      number (60)
+benefits.nd178.early.variant_first_years           years       number (15) or null
+benefits.nd178.early.variant_first_months          months      number (4)
+benefits.nd178.early.variant_further_months_per_year months/year number (0.5)
+benefits.nd178.early.variant_below_years           years       number (20)
+benefits.<r>.resignation.job_search_months         months      number (3)
+benefits.<r>.resignation.months_per_insured_year   months/year number (1.5)
+benefits.nd178.resignation.severance_factor_within / _after  rate  number (0.8 / 0.4)
+benefits.nd178.resignation.severance_months_cap    months      number (60)
+benefits.nd154.severance_factor                    rate        number (0.8)
+benefits.nd154.short_service_years                 years       number (5)
+benefits.nd154.severance_months_cap                months      number (60)
+benefits.nd154.months_per_year_worked              months/year number (1.5)
+benefits.nd154.job_search_months                   months      number (3)
+benefits.nd154.at_retirement_age_months            months      number (15)
+=================================================  ==========  ================================
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ParameterError, ScenarioError
+from .params import ParameterTree, load_law, to_date
+
+__all__ = [
+    "COLUMNS",
+    "COMPONENTS",
+    "KINDS",
+    "REGIMES",
+    "compute",
+    "months_between",
+    "retirement_age",
+    "retirement_date",
+    "round_years",
+]
+
+#: Benefit regimes accepted by :func:`compute`.
+REGIMES = ("nd108", "nd178", "nd154")
+#: Kinds of departure accepted by :func:`compute`.
+KINDS = ("early_retirement", "resignation")
+
+#: Money columns (int64 VND) returned by :func:`compute`, by kind.
+COMPONENTS: dict[str, tuple[str, ...]] = {
+    "early_retirement": (
+        # factor × salary × min(months early, cap)                    (NĐ 178 only)
+        "early_months_lump",
+        # months per year early × years early (rounded) × salary
+        "early_years",
+        # fixed months for the first 20 (or 15) insured years × salary
+        "insured_first",
+        # months per further insured year × further years × salary
+        "insured_further",
+    ),
+    "resignation": (
+        # factor × salary × months of severance                   (NĐ 178, NĐ 154)
+        "severance",
+        # months per insured (worked) year × years (rounded) × salary
+        "per_insured_year",
+        # job-search allowance: months × salary
+        "job_search",
+        # NHĐKCT at or past the retirement age: months × allowance      (NĐ 154 only)
+        "at_retirement_age",
+    ),
+}
+
+#: Descriptive columns returned by :func:`compute` before the money columns.
+COLUMNS = (
+    "eligible",  # bool: False -> every money column is 0 and `reason` says why
+    "reason",  # str: why not eligible ("" when eligible)
+    "band",  # str: early-retirement band (under_2, 2_5, 5_10) or NĐ 154 group
+    "retirement_date",  # datetime64: first day of the statutory pension
+    "months_early",  # int: whole months from the leave date to retirement_date
+    "years_early",  # float: months_early rounded (round_years), 0 when not positive
+    "insured_years",  # float: insured (NĐ 154: worked) years, rounded
+    "months_after_decision",  # int: whole months from the decision date to the leave date
+)
+
+_SEXES = ("M", "F")
+
+
+# ---------------------------------------------------------------------------------------------
+# small helpers
+
+
+def _tree(params: ParameterTree | None) -> ParameterTree:
+    return load_law() if params is None else params
+
+
+def _latest(tree: ParameterTree, key: str) -> Any:
+    """The last dated value of ``key`` (the law as now written)."""
+    return tree.history(key)[-1].value
+
+
+def _month_index(dates: pd.DatetimeIndex) -> np.ndarray:
+    """Months since year 0: ``year * 12 + month - 1``."""
+    return dates.year.to_numpy(dtype=np.int64) * 12 + dates.month.to_numpy(dtype=np.int64) - 1
+
+
+def _first_of_month(month_index: np.ndarray) -> np.ndarray:
+    """``datetime64[D]`` of the first day of each month index."""
+    return (
+        (np.asarray(month_index, dtype=np.int64) - 1970 * 12)
+        .astype("datetime64[M]")
+        .astype("datetime64[D]")
+    )
+
+
+def months_between(start: Any, end: Any) -> np.ndarray:
+    """Whole months from ``start`` to ``end`` (negative when ``end`` is earlier).
+
+    Calendar months, minus one when the day of ``end`` is before the day of ``start``:
+    2025-03-01 → 2028-10-01 is 43 months, 2025-03-15 → 2028-10-01 is 42.
+
+    Parameters
+    ----------
+    start, end : date-like or array-like of dates (broadcast together)
+
+    Returns
+    -------
+    numpy.ndarray of int64
+    """
+    s = pd.DatetimeIndex(pd.to_datetime(np.atleast_1d(np.asarray(start))))
+    e = pd.DatetimeIndex(pd.to_datetime(np.atleast_1d(np.asarray(end))))
+    months = _month_index(e) - _month_index(s)
+    earlier_day = e.day.to_numpy() < s.day.to_numpy()
+    return months - earlier_day.astype(np.int64)
+
+
+def _shape_info(*args: Any) -> tuple[bool, pd.Index | None]:
+    """(all scalar?, index of the first Series argument)."""
+    index = next((a.index for a in args if isinstance(a, pd.Series)), None)
+    scalar = all(np.ndim(a) == 0 for a in args)
+    return scalar, index
+
+
+def _as_sex(sex: Any, n: int) -> np.ndarray:
+    s = np.atleast_1d(np.asarray(sex, dtype=object))
+    if len(s) == 1 and n > 1:
+        s = np.repeat(s, n)
+    out = pd.Series(s, dtype=object).astype(str).str.strip().str.upper().to_numpy(dtype=object)
+    bad = ~np.isin(out, _SEXES)
+    if bad.any():
+        raise ScenarioError(
+            f"sex must be 'M' or 'F'; got {sorted(set(map(str, s[bad])))[:5]} "
+            f"({int(bad.sum())} value(s))"
+        )
+    return out
+
+
+def _as_dates(values: Any, what: str) -> pd.DatetimeIndex:
+    arr = np.atleast_1d(np.asarray(values, dtype=object) if np.ndim(values) == 0 else values)
+    d = pd.DatetimeIndex(pd.to_datetime(pd.Series(np.asarray(arr)), errors="coerce"))
+    if d.isna().any():
+        raise ScenarioError(f"{what} is missing or not a date in {int(d.isna().sum())} value(s)")
+    return d
+
+
+# ---------------------------------------------------------------------------------------------
+# retirement age
+
+
+def _age_tables(tree: ParameterTree, on: Any) -> dict[str, tuple[int, np.ndarray, np.ndarray]]:
+    """Per sex: (age before the schedule in months, schedule years, schedule ages in months).
+
+    The schedule is expanded to consecutive years; it is empty when not in force on ``on``.
+    """
+    pre_key, sched_key = "retirement.age.pre_2021", "retirement.age.schedule"
+    if on is None:
+        pre, sched = _latest(tree, pre_key), _latest(tree, sched_key)
+    else:
+        pre = tree.value(pre_key, on)
+        try:
+            sched = tree.value(sched_key, on)
+        except ParameterError:  # the schedule was not yet law on that date
+            sched = None
+    out = {}
+    for sex in _SEXES:
+        try:
+            y, m = pre[sex]
+            pre_months = int(y) * 12 + int(m)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ParameterError(f"{pre_key}: needs [years, months] for sex {sex!r}") from exc
+        years: list[int] = []
+        ages: list[int] = []
+        table = (sched or {}).get(sex) or {}
+        if table:
+            listed = {int(k): int(v[0]) * 12 + int(v[1]) for k, v in table.items()}
+            first, last = min(listed), max(listed)
+            current = listed[first]
+            for year in range(first, last + 1):
+                current = listed.get(year, current)
+                years.append(year)
+                ages.append(current)
+            steps = np.diff([pre_months, *ages])
+            if (steps < 0).any() or (steps > 12).any():
+                raise ParameterError(
+                    f"{sched_key}: the age for sex {sex!r} must rise by 0 to 12 months a year"
+                )
+        out[sex] = (pre_months, np.asarray(years, dtype=np.int64), np.asarray(ages, np.int64))
+    return out
+
+
+def _age_months(
+    sex: np.ndarray, birth: pd.DatetimeIndex, tree: ParameterTree, on: Any
+) -> np.ndarray:
+    """Retirement age in months for each person (the age of the year in which it is reached)."""
+    tables = _age_tables(tree, on)
+    born = _month_index(birth)
+    out = np.zeros(len(born), dtype=np.int64)
+    for code, (pre, years, ages) in tables.items():
+        mask = sex == code
+        if not mask.any():
+            continue
+        b = born[mask]
+        if len(years) == 0:
+            out[mask] = pre
+            continue
+        # candidate 0: the pre-schedule age, if reached before the first schedule year;
+        # candidate k: the age of schedule year k, if reached during that year (the last
+        # year's age also applies to every later year). The first candidate that holds wins.
+        reach = b[:, None] + ages[None, :]
+        holds = (reach // 12) == years[None, :]
+        holds[:, -1] = (reach[:, -1] // 12) >= years[-1]
+        pre_holds = ((b + pre) // 12) < years[0]
+        cand = np.column_stack([pre_holds, holds])
+        if not cand.any(axis=1).all():  # pragma: no cover - excluded by _age_tables checks
+            raise ParameterError("retirement.age.schedule: no age applies to some birth months")
+        choice = cand.argmax(axis=1)
+        out[mask] = np.concatenate([[pre], ages])[choice]
+    return out
+
+
+def retirement_age(
+    sex: Any, birth_date: Any, params: ParameterTree | None = None, on: Any = None
+) -> tuple[Any, Any]:
+    """Statutory retirement age that applies to each person, as (years, months).
+
+    Parameters
+    ----------
+    sex : "M" / "F", or array-like / Series of them
+    birth_date : date-like, or array-like / Series of dates
+    params : ParameterTree, optional
+        Defaults to the national law (:func:`khoan.params.load_law`).
+    on : date-like, optional
+        Date the law is read on. ``None`` (default): the law as now written, for every cohort.
+        Before 2021-01-01 the schedule was not law, so everyone gets 60 / 55.
+
+    Returns
+    -------
+    (years, months)
+        ints for scalar input, int arrays (or Series, for Series input) otherwise.
+
+    Notes
+    -----
+    Bộ luật Lao động 2019 Điều 169; NĐ 135/2020/NĐ-CP Điều 4, Phụ lục I (from 2021);
+    Bộ luật Lao động 1994 Điều 145, Luật BHXH 2014 Điều 54 (60 / 55 before 2021). The age of
+    the calendar year in which the person reaches it applies.
+    """
+    scalar, index = _shape_info(sex, birth_date)
+    birth = _as_dates(birth_date, "birth_date")
+    sx = _as_sex(sex, len(birth))
+    if len(birth) == 1 and len(sx) > 1:
+        birth = pd.DatetimeIndex(np.repeat(birth.to_numpy(), len(sx)))
+    age = _age_months(sx, birth, _tree(params), on)
+    years, months = age // 12, age % 12
+    if scalar:
+        return int(years[0]), int(months[0])
+    if index is not None:
+        return pd.Series(years, index=index), pd.Series(months, index=index)
+    return years, months
+
+
+def retirement_date(
+    sex: Any, birth_date: Any, params: ParameterTree | None = None, on: Any = None
+) -> Any:
+    """First day of the month the statutory pension starts.
+
+    The person reaches the retirement age (see :func:`retirement_age`) in the month of the
+    birthday + the months of the age; the pension starts on the first day of the next month
+    (NĐ 135/2020/NĐ-CP Phụ lục II; Luật BHXH 2014 Điều 59). A man born in 1961-01 reaches
+    60y3m in 2021-04 and draws a pension from 2021-05-01.
+
+    Parameters
+    ----------
+    sex, birth_date, params, on
+        As in :func:`retirement_age`.
+
+    Returns
+    -------
+    datetime.date for scalar input; ``numpy.ndarray`` of ``datetime64[D]`` for arrays;
+    ``pandas.Series`` (datetime64, same index) for Series input.
+    """
+    scalar, index = _shape_info(sex, birth_date)
+    birth = _as_dates(birth_date, "birth_date")
+    sx = _as_sex(sex, len(birth))
+    if len(birth) == 1 and len(sx) > 1:
+        birth = pd.DatetimeIndex(np.repeat(birth.to_numpy(), len(sx)))
+    age = _age_months(sx, birth, _tree(params), on)
+    start = _first_of_month(_month_index(birth) + age + 1)
+    if scalar:
+        return pd.Timestamp(start[0]).date()
+    if index is not None:
+        return pd.Series(pd.to_datetime(start).astype("datetime64[ns]"), index=index)
+    return start
+
+
+def round_years(months: Any, params: ParameterTree | None = None, on: Any = None) -> Any:
+    """Whole months → years counted for benefits, with the odd-month rule.
+
+    1–6 odd months count as half a year, 7–11 as a whole year (thresholds from
+    ``retirement.year_rounding``; NĐ 108/2014/NĐ-CP, NĐ 178/2024/NĐ-CP): 43 months = 3y7m →
+    4.0; 42 months = 3y6m → 3.5; 36 → 3.0; 0 → 0.0.
+
+    Parameters
+    ----------
+    months : int or array-like / Series of non-negative whole months
+    params : ParameterTree, optional
+    on : date-like, optional
+        Date the rule is read on (default: the rule as now written).
+
+    Returns
+    -------
+    float, or float array / Series of the same shape.
+    """
+    tree = _tree(params)
+    key = "retirement.year_rounding"
+    rule = _latest(tree, key) if on is None else tree.value(key, on)
+    half, full = int(rule["half_year_from"]), int(rule["full_year_from"])
+    scalar, index = _shape_info(months)
+    m = np.atleast_1d(np.asarray(months, dtype=float))
+    if np.isnan(m).any() or (m < 0).any() or (m != np.floor(m)).any():
+        raise ScenarioError("round_years: months must be non-negative whole numbers")
+    m = m.astype(np.int64)
+    odd = m % 12
+    years = (m // 12).astype(float) + np.where(odd >= full, 1.0, np.where(odd >= half, 0.5, 0.0))
+    if scalar:
+        return float(years[0])
+    if index is not None:
+        return pd.Series(years, index=index)
+    return years
+
+
+# ---------------------------------------------------------------------------------------------
+# benefits
+
+
+def _money(months_of_salary: np.ndarray, salary: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """Months of salary × salary, rounded half up to whole VND; 0 where not eligible."""
+    amount = np.floor(np.asarray(months_of_salary, dtype=float) * salary + 0.5)
+    return np.where(eligible, amount, 0).astype(np.int64)
+
+
+class _Block:
+    """People leaving on one date, with the periods every rule needs."""
+
+    def __init__(self, df: pd.DataFrame, leave: _dt.date, tree: ParameterTree, regime: str):
+        self.df, self.leave, self.tree, self.regime = df, leave, tree, regime
+        self.n = len(df)
+        self.salary = df["monthly_salary"].to_numpy(dtype=float)
+        birth = pd.DatetimeIndex(df["birth_date"])
+        leave_dates = pd.DatetimeIndex(df["leave_date"])
+        self.retire = retirement_date(df["sex"].to_numpy(), birth, tree, on=leave)
+        self.months_early = months_between(leave_dates, self.retire)
+        self.years_early = round_years(np.maximum(self.months_early, 0), tree, on=leave)
+        self.insured_months = np.maximum(months_between(df["insured_since"], leave_dates), 0)
+        self.insured_years = round_years(self.insured_months, tree, on=leave)
+        self.months_after_decision = months_between(df["decision_date"], leave_dates)
+        self.eligible = np.ones(self.n, dtype=bool)
+        self.reason = np.full(self.n, "", dtype=object)
+        self.band = np.full(self.n, "", dtype=object)
+
+    def num(self, key: str) -> float:
+        return self.tree.number(f"benefits.{self.regime}.{key}", self.leave)
+
+    def value(self, key: str) -> Any:
+        return self.tree.value(f"benefits.{self.regime}.{key}", self.leave)
+
+    def by_band(self, key: str) -> np.ndarray:
+        """Per-person value of a band lookup (ineligible people get the first band's value)."""
+        table = self.value(key)
+        band = np.where(self.band == "", next(iter(table)), self.band)
+        return self.tree.lookup(f"benefits.{self.regime}.{key}", self.leave, band)
+
+    def refuse(self, mask: np.ndarray, reason: str) -> None:
+        new = mask & self.eligible
+        self.reason[new] = reason
+        self.eligible &= ~mask
+
+    def assign_bands(self) -> None:
+        """Early-retirement band from whole months early; too far or too late → not eligible."""
+        table = self.value("early.band_max_months")
+        names = sorted(table, key=lambda k: table[k])
+        limits = np.asarray([table[k] for k in names], dtype=np.int64)
+        idx = np.searchsorted(limits, self.months_early, side="left")
+        self.refuse(self.months_early <= 0, "at or past the statutory retirement age")
+        self.refuse(
+            idx >= len(names),
+            f"more than {limits[-1]} months before the retirement age ({self.regime})",
+        )
+        self.band = np.where(
+            self.eligible, np.asarray(names, dtype=object)[np.minimum(idx, len(names) - 1)], ""
+        )
+
+    def frame(self, kind: str, money: dict[str, np.ndarray]) -> pd.DataFrame:
+        cols = {
+            "eligible": self.eligible,
+            "reason": self.reason,
+            "band": self.band.astype(object),
+            "retirement_date": pd.to_datetime(self.retire).astype("datetime64[ns]"),
+            "months_early": self.months_early.astype(np.int64),
+            "years_early": np.asarray(self.years_early, dtype=float),
+            "insured_years": np.asarray(self.insured_years, dtype=float),
+            "months_after_decision": self.months_after_decision.astype(np.int64),
+        }
+        total = np.zeros(self.n, dtype=np.int64)
+        for name in COMPONENTS[kind]:
+            v = money.get(name, np.zeros(self.n, dtype=np.int64)).astype(np.int64)
+            cols[name] = v
+            total += v
+        cols["total"] = total
+        return pd.DataFrame(cols, index=pd.Index(self.df["id"].to_numpy(), name="id"))
+
+
+def _insured_allowance(b: _Block, variant: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Months of salary for the first insured years and for the further years.
+
+    ``first_months`` for the first ``first_years`` insured years, ``further_months_per_year``
+    for each rounded year beyond. With ``variant`` (NĐ 67/2025), people whose rounded insured
+    years are at least ``variant_first_years`` and below ``variant_below_years`` get
+    ``variant_first_months`` for the first ``variant_first_years`` instead, and the same
+    further months per year beyond them.
+    """
+    y = np.asarray(b.insured_years, dtype=float)
+    first_years = np.full(b.n, b.num("early.insured_first_years"))
+    first = np.full(b.n, b.num("early.insured_first_months"))
+    per_year = np.full(b.n, b.num("early.insured_further_months_per_year"))
+    if variant and b.value("early.variant_first_years") is not None:
+        vy = b.num("early.variant_first_years")
+        use = (y >= vy) & (y < b.num("early.variant_below_years"))
+        first_years = np.where(use, vy, first_years)
+        first = np.where(use, b.num("early.variant_first_months"), first)
+        per_year = np.where(use, b.num("early.variant_further_months_per_year"), per_year)
+    further = per_year * np.maximum(y - first_years, 0.0)
+    return first, further
+
+
+def _early_common(b: _Block) -> None:
+    b.assign_bands()
+    min_years = b.num("min_insured_years")
+    b.refuse(
+        b.insured_months < round(min_years * 12),
+        f"fewer than {min_years:g} insured years (no pension yet)",
+    )
+
+
+def _nd108_early(b: _Block) -> dict[str, np.ndarray]:
+    """Early retirement, NĐ 108/2014 Điều 8 (as amended by NĐ 113/2018, NĐ 143/2020; NĐ 29/2023).
+
+    Eligible: at least ``min_insured_years`` (20) insured years and at most ``band 2_5`` (60)
+    whole months before the retirement age. The pension is paid without the reduction for early
+    retirement (not a lump sum, not computed here), plus:
+
+    - ``early_years`` = ``months_per_year_early[band]`` (3 for 2–5 years) × years early × salary;
+    - ``insured_first`` = 5 months' salary for the first 20 insured years;
+    - ``insured_further`` = 0.5 month's salary per insured year from the 21st.
+
+    Under 2 years early (band ``under_2``, unconfirmed) no lump sum is paid.
+    """
+    _early_common(b)
+    per_year = b.by_band("early.months_per_year_early")
+    insured = b.by_band("early.insured_components").astype(bool)
+    first, further = _insured_allowance(b, variant=False)
+    ok = b.eligible
+    return {
+        "early_years": _money(per_year * b.years_early, b.salary, ok),
+        "insured_first": _money(first, b.salary, ok & insured),
+        "insured_further": _money(further, b.salary, ok & insured),
+    }
+
+
+def _within_window(b: _Block) -> np.ndarray:
+    return b.months_after_decision < b.num("decision_window_months")
+
+
+def _nd178_early(b: _Block) -> dict[str, np.ndarray]:
+    """Early retirement, NĐ 178/2024 Điều 7 khoản 1 as amended by NĐ 67/2025.
+
+    Eligible: enough insured years for a pension (``min_insured_years``: 20, 15 from
+    2025-07-01 under Luật BHXH 2024 Điều 64) and at most 120 whole months before the retirement
+    age. Bands by whole months early: ``under_2`` (< 24), ``2_5`` (24–60), ``5_10`` (61–120).
+
+    - ``early_months_lump`` = factor × salary × min(months early, 60); factor 1.0 / 1.0 / 0.9
+      when leaving within 12 months of the restructuring decision, 0.5 / 0.5 / 0.45 from the
+      13th month (``lump_factor_within`` / ``lump_factor_after``);
+    - ``early_years`` = 5 (2–5 years) or 4 (5–10 years) months' salary × years early (rounded);
+      none under 2 years;
+    - ``insured_first`` = 5 months' salary for the first 20 insured years and
+      ``insured_further`` = 0.5 month per year from the 21st — or, NĐ 67/2025 variant, 4 months
+      for the first 15 years + 0.5 per year from the 16th for people with 15 to under 20 years
+      (``variant_below_years``, unconfirmed reading); none under 2 years.
+    """
+    _early_common(b)
+    within = _within_window(b)
+    factor = np.where(
+        within, b.by_band("early.lump_factor_within"), b.by_band("early.lump_factor_after")
+    )
+    lump_months = np.minimum(b.months_early, b.num("early.lump_months_cap"))
+    per_year = b.by_band("early.months_per_year_early")
+    insured = b.by_band("early.insured_components").astype(bool)
+    first, further = _insured_allowance(b, variant=True)
+    ok = b.eligible
+    return {
+        "early_months_lump": _money(factor * lump_months, b.salary, ok),
+        "early_years": _money(per_year * b.years_early, b.salary, ok),
+        "insured_first": _money(first, b.salary, ok & insured),
+        "insured_further": _money(further, b.salary, ok & insured),
+    }
+
+
+def _below_age(b: _Block) -> None:
+    b.refuse(b.months_early <= 0, "at or past the statutory retirement age")
+
+
+def _nd108_resignation(b: _Block) -> dict[str, np.ndarray]:
+    """Immediate resignation, NĐ 108/2014 Điều 10 (formula unconfirmed for NĐ 108).
+
+    Eligible: below the retirement age.
+
+    - ``job_search`` = 3 months' salary;
+    - ``per_insured_year`` = 1.5 months' salary × insured years (rounded).
+    """
+    _below_age(b)
+    ok = b.eligible
+    return {
+        "job_search": _money(np.full(b.n, b.num("resignation.job_search_months")), b.salary, ok),
+        "per_insured_year": _money(
+            b.num("resignation.months_per_insured_year") * b.insured_years, b.salary, ok
+        ),
+    }
+
+
+def _nd178_resignation(b: _Block) -> dict[str, np.ndarray]:
+    """Resignation, NĐ 178/2024 (chính sách thôi việc) as amended by NĐ 67/2025.
+
+    Eligible: below the retirement age.
+
+    - ``severance`` = 0.8 (within 12 months of the decision) or 0.4 (from the 13th month) ×
+      salary × months of severance; months of severance = whole months to the statutory
+      pension start, at most ``severance_months_cap`` (60, unconfirmed);
+    - ``per_insured_year`` = 1.5 months' salary × insured years (rounded);
+    - ``job_search`` = 3 months' salary (civil servants; override to 0 for public employees,
+      who get unemployment insurance).
+    """
+    _below_age(b)
+    within = _within_window(b)
+    factor = np.where(
+        within,
+        b.num("resignation.severance_factor_within"),
+        b.num("resignation.severance_factor_after"),
+    )
+    months = np.minimum(b.months_early, b.num("resignation.severance_months_cap"))
+    ok = b.eligible
+    return {
+        "severance": _money(factor * months, b.salary, ok),
+        "per_insured_year": _money(
+            b.num("resignation.months_per_insured_year") * b.insured_years, b.salary, ok
+        ),
+        "job_search": _money(np.full(b.n, b.num("resignation.job_search_months")), b.salary, ok),
+    }
+
+
+def _nd154_resignation(b: _Block) -> dict[str, np.ndarray]:
+    """NHĐKCT leaving at the two-tier reorganisation, NĐ 154/2025 Điều 9.
+
+    ``monthly_salary`` is the monthly allowance (phụ cấp hằng tháng hiện hưởng); the period
+    worked runs from ``service_since`` (``insured_since`` when absent) to the leave date.
+    Everyone is eligible. Groups (column ``band``):
+
+    - ``a`` — under 5 years worked (Điều 9 khoản 1 điểm a, confirmed): ``severance`` = 0.8 ×
+      allowance × months worked; ``per_insured_year`` = 1.5 × allowance × years worked
+      (rounded); ``job_search`` = 3 months' allowance;
+    - ``b`` / ``c`` — 5 years worked or more, under / at least 5 years to the retirement age
+      (điểm b, c; khoan's unconfirmed reading): ``severance`` = 0.8 × allowance × min(months to
+      the retirement age, 60); same ``per_insured_year`` and ``job_search``;
+    - ``at_retirement_age`` — at or past the retirement age (khoản 2, unconfirmed):
+      ``at_retirement_age`` = 15 months' allowance, nothing else.
+    """
+    at_age = b.months_early <= 0
+    short = b.insured_months < round(b.num("short_service_years") * 12)
+    # 60 months is both the b/c boundary ("5 years to the retirement age") and the cap
+    cap = b.num("severance_months_cap")
+    b.band = np.select(
+        [at_age, short, b.months_early < cap],
+        ["at_retirement_age", "a", "b"],
+        "c",
+    ).astype(object)
+    months = np.where(short, b.insured_months, np.minimum(b.months_early, cap))
+    ok = b.eligible & ~at_age
+    return {
+        "severance": _money(b.num("severance_factor") * months, b.salary, ok),
+        "per_insured_year": _money(b.num("months_per_year_worked") * b.insured_years, b.salary, ok),
+        "job_search": _money(np.full(b.n, b.num("job_search_months")), b.salary, ok),
+        "at_retirement_age": _money(
+            np.full(b.n, b.num("at_retirement_age_months")), b.salary, b.eligible & at_age
+        ),
+    }
+
+
+_RULES: dict[tuple[str, str], Callable[[_Block], dict[str, np.ndarray]]] = {
+    ("nd108", "early_retirement"): _nd108_early,
+    ("nd108", "resignation"): _nd108_resignation,
+    ("nd178", "early_retirement"): _nd178_early,
+    ("nd178", "resignation"): _nd178_resignation,
+    ("nd154", "resignation"): _nd154_resignation,
+}
+
+
+def _ids_text(ids: pd.Series) -> str:
+    shown = ", ".join(map(str, ids.iloc[:10]))
+    more = f" and {len(ids) - 10} more" if len(ids) > 10 else ""
+    return f"id(s) {shown}{more}"
+
+
+def _validity_text(tree: ParameterTree, regime: str) -> str:
+    hist = tree.history(f"benefits.{regime}.in_force")
+    spans = [
+        f"{h.start} to {h.end if h.end is not None else 'open'}" for h in hist if h.value is True
+    ]
+    return "; ".join(spans) or "never"
+
+
+def _in_force(tree: ParameterTree, regime: str, date: _dt.date) -> bool:
+    try:
+        return tree.value(f"benefits.{regime}.in_force", date) is True
+    except ParameterError:
+        return False
+
+
+def _prepare(people: pd.DataFrame, on: Any, regime: str, kind: str) -> pd.DataFrame:
+    where = f"benefits {regime}/{kind}"
+    if not isinstance(people, pd.DataFrame):
+        raise ScenarioError(f"{where}: people must be a pandas DataFrame")
+    need = ["id", "sex", "birth_date", "monthly_salary"]
+    if regime == "nd154":
+        if "service_since" not in people and "insured_since" not in people:
+            raise ScenarioError(
+                f"{where}: people needs a 'service_since' or 'insured_since' column"
+            )
+    else:
+        need.append("insured_since")
+    missing = [c for c in need if c not in people.columns]
+    if missing:
+        raise ScenarioError(f"{where}: people has no column(s) {', '.join(missing)}")
+    df = pd.DataFrame({"id": people["id"].to_numpy()}, index=people.index)
+    if df["id"].isna().any():
+        raise ScenarioError(f"{where}: field 'id' is empty in {int(df['id'].isna().sum())} row(s)")
+    dup = df["id"][df["id"].duplicated()]
+    if len(dup):
+        raise ScenarioError(f"{where}: field 'id' repeats {_ids_text(dup.drop_duplicates())}")
+
+    sex = people["sex"].astype("string").str.strip().str.upper()
+    bad = sex.isna() | ~sex.isin(_SEXES)
+    if bad.any():
+        raise ScenarioError(
+            f"{where}: field 'sex' is missing or not 'M'/'F' for {_ids_text(df['id'][bad])}"
+        )
+    df["sex"] = sex.astype(object)
+
+    def dates(col: str, default: pd.Series | pd.Timestamp | None) -> pd.Series:
+        raw = people[col] if col in people.columns else pd.Series(pd.NaT, index=people.index)
+        d = pd.to_datetime(raw, errors="coerce")
+        bad_text = d.isna() & raw.notna()
+        if bad_text.any():
+            raise ScenarioError(
+                f"{where}: field {col!r} is not a date for {_ids_text(df['id'][bad_text])}"
+            )
+        if default is not None:
+            d = d.fillna(default)
+        if d.isna().any():
+            raise ScenarioError(
+                f"{where}: field {col!r} is missing for {_ids_text(df['id'][d.isna()])}"
+            )
+        return d.astype("datetime64[ns]")
+
+    df["birth_date"] = dates("birth_date", None)
+    if regime == "nd154" and "service_since" in people.columns:
+        fallback = (
+            pd.to_datetime(people["insured_since"], errors="coerce")
+            if "insured_since" in people.columns
+            else None
+        )
+        df["insured_since"] = dates("service_since", fallback)
+    else:
+        df["insured_since"] = dates("insured_since", None)
+    df["leave_date"] = dates("leave_date", pd.Timestamp(to_date(on)))
+    df["decision_date"] = dates("decision_date", df["leave_date"])
+
+    salary = pd.to_numeric(people["monthly_salary"], errors="coerce")
+    bad = salary.isna() | (salary < 0)
+    if bad.any():
+        raise ScenarioError(
+            f"{where}: field 'monthly_salary' is missing or negative for {_ids_text(df['id'][bad])}"
+        )
+    df["monthly_salary"] = salary.astype(float)
+
+    late = df["decision_date"] > df["leave_date"]
+    if late.any():
+        raise ScenarioError(
+            f"{where}: field 'decision_date' is after the leave date for {_ids_text(df['id'][late])}"
+        )
+    return df.reset_index(drop=True)
+
+
+def compute(
+    regime: str,
+    kind: str,
+    people: pd.DataFrame,
+    on: Any,
+    params: ParameterTree | None = None,
+) -> pd.DataFrame:
+    """Staff-reduction benefits of each person, one column per component.
+
+    Parameters
+    ----------
+    regime : {"nd108", "nd178", "nd154"}
+        ``nd108``: NĐ 108/2014 family (leave dates 2015-01-01 to 2024-12-31); ``nd178``:
+        NĐ 178/2024 + NĐ 67/2025 (from 2025-01-01); ``nd154``: NĐ 154/2025 Điều 9, NHĐKCT at
+        the two-tier reorganisation (resignation only; 2025-07-01 to 2026-05-30).
+    kind : {"early_retirement", "resignation"}
+    people : pandas.DataFrame
+        One row per person: ``id`` (unique), ``sex`` ("M"/"F"), ``birth_date``,
+        ``insured_since`` (start of compulsory social insurance), ``monthly_salary`` (VND/month:
+        the current salary of DOMAIN.md §5 — (coefficient + position coefficient) × base salary
+        + allowances computed on salary, in the month before leaving; for NHĐKCT the monthly
+        allowance). Optional: ``leave_date`` (default ``on``), ``decision_date`` of the
+        restructuring decision (default the leave date, i.e. within 12 months), and for
+        ``nd154`` ``service_since`` (start of work, default ``insured_since``).
+    on : date-like
+        Default leave date. Each person's parameters (and the retirement-age law) are read on
+        their leave date.
+    params : ParameterTree, optional
+        Defaults to the national law.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``id`` in input order; columns :data:`COLUMNS`, then the int64 VND components of
+        :data:`COMPONENTS` ``[kind]`` (every component of the kind, 0 where a regime has none),
+        then ``total`` (int64, exactly their sum). Each component is rounded half up to whole
+        VND before summing.
+
+    Raises
+    ------
+    ScenarioError
+        Unknown regime or kind; ``nd154`` with early retirement; a missing column; a person
+        without id, sex, birth date, insured-since date or salary (naming the ids); a decision
+        after the leave date; a leave or decision date outside the regime's validity.
+
+    Notes
+    -----
+    People who do not qualify are **not** an error: ``eligible`` is False, ``reason`` says why
+    (at or past the retirement age; too far from it for early retirement — more than 5 years
+    for ``nd108``, more than 10 years for ``nd178``; fewer insured years than a pension needs)
+    and every money column is 0. A scenario can then choose among the eligible.
+    """
+    if regime not in REGIMES:
+        raise ScenarioError(
+            f"benefits: unknown regime {regime!r}; expected one of {', '.join(REGIMES)}"
+        )
+    if kind not in KINDS:
+        raise ScenarioError(f"benefits: unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if (regime, kind) not in _RULES:
+        raise ScenarioError(
+            f"benefits: regime {regime!r} has no {kind!r} rule (NĐ 154/2025 Điều 9 gives NHĐKCT "
+            "a one-off allowance on leaving: use kind 'resignation')"
+        )
+    tree = _tree(params)
+    df = _prepare(people, on, regime, kind)
+    if df.empty:
+        cols = list(COLUMNS) + list(COMPONENTS[kind]) + ["total"]
+        return pd.DataFrame(columns=cols, index=pd.Index([], name="id"))
+
+    for col in ("leave_date", "decision_date"):
+        dates = df[col].dt.date
+        uniq = dates.unique()
+        outside = [d for d in uniq if not _in_force(tree, regime, d)]
+        if outside:
+            mask = dates.isin(outside)
+            raise ScenarioError(
+                f"benefits {regime}/{kind}: field {col!r} "
+                f"{', '.join(str(d) for d in sorted(outside)[:5])} is outside the validity of "
+                f"{regime} ({_validity_text(tree, regime)}) for {_ids_text(df['id'][mask])}"
+            )
+
+    rule = _RULES[(regime, kind)]
+    frames = []
+    for leave, block in df.groupby(df["leave_date"].dt.date, sort=True):
+        b = _Block(block, leave, tree, regime)
+        frames.append(b.frame(kind, rule(b)))
+    out = pd.concat(frames) if len(frames) > 1 else frames[0]
+    return out.loc[df["id"].to_numpy()]
