@@ -1,0 +1,446 @@
+"""Batch runs: executors agree, outputs are atomic and reproducible, reruns resume, names are safe."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from khoan import batch
+from khoan.batch import grid, run_batch, run_cli, safe_name
+from khoan.errors import KhoanError, ScenarioError
+
+HERE = Path(__file__).resolve().parent
+
+
+# --------------------------------------------------------------------------- a fake simulate
+
+
+@dataclasses.dataclass(frozen=True)
+class FakeScenario:
+    """Stands in for khoan.Scenario in the unit tests of the batch machinery."""
+
+    name: str
+    target: float = 0.1
+    policy: str = "attrition"
+    regime: str = "nd108"
+    overrides: tuple = ()
+    sleep: float = 0.0
+
+
+class FakeResult:
+    def __init__(self, by_year, by_commune, leavers, summary, provenance):
+        self.by_year = by_year
+        self.by_commune = by_commune
+        self.leavers = leavers
+        self._summary = summary
+        self.provenance = provenance
+
+    def summary(self):
+        return dict(self._summary)
+
+
+def fake_simulate(model, scenario):
+    """Deterministic tables from the scenario's fields and the model's communes."""
+    if scenario.policy == "boom":
+        raise ValueError(f"boom in {scenario.name}")
+    if scenario.sleep:
+        time.sleep(scenario.sleep)
+    codes = model.communes["code"].to_numpy()[:20]
+    years = np.arange(2016, 2021)
+    k = {"attrition": 1, "early_retirement": 3, "resignation": 2}.get(scenario.policy, 5)
+    savings = (np.arange(1, len(years) + 1) * int(scenario.target * 1e9) * k).astype(np.int64)
+    by_year = pd.DataFrame({"year": years, "savings": savings, "cum": np.cumsum(savings)})
+    by_commune = pd.DataFrame(
+        {
+            "commune": np.repeat(codes, len(years)),
+            "year": np.tile(years, len(codes)),
+            "savings": np.tile(savings // len(codes), len(codes)),
+        }
+    )
+    leavers = pd.DataFrame(
+        {"id": [f"{scenario.name}-{i}" for i in range(k)], "total": np.full(k, 10**8, np.int64)}
+    )
+    payback = None if scenario.regime == "never" else 2017 + k % 3
+    summary = {
+        "one_off_cost": int(leavers["total"].sum()),
+        "cumulative_net_savings": int(savings.sum()) - int(leavers["total"].sum()),
+        "payback_year": payback,
+        "leavers": int(k),
+    }
+    return FakeResult(by_year, by_commune, leavers, summary, {"solver": "none"})
+
+
+@pytest.fixture(scope="module")
+def model():
+    from khoan import examples
+
+    return examples.load("khanh_hoa_2016")
+
+
+def fake_grid(**extra):
+    base = FakeScenario("base", **extra)
+    return grid(base, target=[0.05, 0.1], policy=["attrition", "early_retirement"])
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Parquet and CSV outputs (the reproducible ones), relative path -> bytes."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.suffix in (".parquet", ".csv")
+    }
+
+
+def _temp_files(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.name.endswith(batch.TMP_SUFFIX)]
+
+
+# --------------------------------------------------------------------------- names
+
+
+def test_grid_names_are_deterministic_and_fields_vary():
+    scs = fake_grid()
+    assert [s.name for s in scs] == [
+        "base-target=0.05-policy=attrition",
+        "base-target=0.05-policy=early_retirement",
+        "base-target=0.1-policy=attrition",
+        "base-target=0.1-policy=early_retirement",
+    ]
+    assert {(s.target, s.policy) for s in scs} == {
+        (t, p) for t in (0.05, 0.1) for p in ("attrition", "early_retirement")
+    }
+    named = grid(FakeScenario("b"), name="{policy}/{target}", policy=["x"], target=[1])
+    assert named[0].name == "x/1"
+    with pytest.raises(ScenarioError, match="same name"):
+        grid(FakeScenario("b"), name="{policy}", policy=["x"], target=[1, 2])
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../etc/x",
+        "..",
+        ".",
+        "/abs/path",
+        "a\\b\\..\\c",
+        "CON",
+        "con.txt",
+        "NUL",
+        "COM1",
+        "lpt9.parquet",
+        "x" * 300,
+        "ố" * 300,
+        'a:b*c?d<e>f|g"h',
+        "tab\tnew\nline\x00nul",
+        "   ",
+        "",
+        "trailing. ",
+    ],
+)
+def test_safe_name_hostile(name):
+    s = safe_name(name)
+    assert s and s not in (".", "..")
+    assert "/" not in s and "\\" not in s and "\x00" not in s
+    assert not any(c in s for c in '<>:"|?*')
+    assert not s.startswith(".") and not s.endswith((".", " "))
+    assert s.split(".")[0].upper() not in batch._WINDOWS_RESERVED
+    assert len(s) <= 109 and len(s.encode()) <= 160
+    # a safe name stays inside the output folder
+    root = Path("/tmp/out").resolve()
+    assert (root / s).resolve().parent == root
+
+
+def test_safe_name_keeps_clean_names_and_normalises_unicode():
+    assert safe_name("giam-10pct_nd178") == "giam-10pct_nd178"
+    nfd = "Nghỉ hưu sớm".encode().decode()
+    import unicodedata
+
+    assert safe_name(unicodedata.normalize("NFD", "Nghỉ-hưu")) == unicodedata.normalize(
+        "NFC", "Nghỉ-hưu"
+    )
+    assert safe_name(nfd).startswith("Nghỉ_hưu_sớm~")
+    long = "x" * 300
+    s = safe_name(long)
+    assert s.startswith("x" * 100 + "~") and len(s) == 109
+    assert safe_name("x" * 299 + "y") != s  # the hash keeps different names apart
+
+
+def test_stems_unique_on_collisions():
+    stems = batch._assign_stems(["a/b", "a_b", "A_B", "a:b"])
+    assert len({s.casefold() for s in stems}) == 4
+    assert stems[1] == "a_b"
+
+
+def test_duplicate_scenario_names_refused(model, tmp_path):
+    scs = [FakeScenario("a"), FakeScenario("a", target=0.2)]
+    with pytest.raises(ScenarioError, match="unique"):
+        run_batch(model, scs, tmp_path, progress=False, fn=fake_simulate)
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def test_serial_batch_outputs_and_manifest(model, tmp_path):
+    res = run_batch(model, fake_grid(), tmp_path, progress=False, fn=fake_simulate)
+    assert res.ok and len(res.table) == 4
+    assert list(res.table.columns[:2]) == ["name", "status"]
+    assert res.table["one_off_cost"].dtype == "Int64"
+    man = json.loads((tmp_path / "manifest.json").read_text())
+    assert man["format"] == batch.MANIFEST_FORMAT
+    assert man["model"]["digest"] == model.digest()
+    assert man["model"]["params_digest"] == model.params.digest()
+    e = man["scenarios"]["base-target=0.1-policy=attrition"]
+    assert e["status"] == "ok" and e["inputs"]["scenario_digest"]
+    assert e["inputs"]["khoan_version"]
+    assert set(e["files"]) == {"by_year", "by_commune", "leavers"}
+    assert {"run_s", "encode_s", "write_s"} <= set(e["timings"])
+    for f in e["files"].values():
+        assert (tmp_path / f["path"]).is_file()
+    assert (tmp_path / "summary.csv").is_file() and (tmp_path / "summary.xlsx").is_file()
+    assert not _temp_files(tmp_path)
+    r = res.results["base-target=0.1-policy=attrition"]
+    pd.testing.assert_frame_equal(
+        r.by_year, fake_simulate(model, FakeScenario("x", target=0.1)).by_year
+    )
+    assert r.summary()["leavers"] == 1
+    assert "<table" in res._repr_html_()
+    assert res.provenance["counts"] == {
+        "scenarios": 4,
+        "ok": 4,
+        "failed": 0,
+        "reused": 0,
+        "computed": 4,
+    }
+
+
+def test_in_memory_results_without_out(model):
+    res = run_batch(model, fake_grid(), progress=False, fn=fake_simulate)
+    assert res.out is None and len(res.results) == 4
+    assert res.results["base-target=0.05-policy=attrition"].leavers.shape == (1, 2)
+
+
+def test_same_inputs_same_bytes(model, tmp_path):
+    run_batch(model, fake_grid(), tmp_path / "a", progress=False, fn=fake_simulate)
+    run_batch(model, fake_grid(), tmp_path / "b", progress=False, fn=fake_simulate)
+    a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
+    assert len(a) == 13 and a == b
+
+
+def test_failure_is_recorded_and_others_finish(model, tmp_path):
+    scs = [FakeScenario("ok1"), FakeScenario("bad", policy="boom"), FakeScenario("ok2")]
+    res = run_batch(model, scs, tmp_path, progress=False, fn=fake_simulate)
+    assert res.failed == ["bad"]
+    row = res.table.set_index("name").loc["bad"]
+    assert row["status"] == "failed" and "ValueError: boom in bad" in row["error"]
+    assert pd.isna(row["one_off_cost"])
+    e = json.loads((tmp_path / "manifest.json").read_text())["scenarios"]["bad"]
+    assert e["status"] == "failed" and "Traceback" in e["traceback"]
+    assert not (tmp_path / "scenarios" / "bad").exists() or not any(
+        (tmp_path / "scenarios" / "bad").iterdir()
+    )
+    assert set(res.results) == {"ok1", "ok2"}
+    assert "bad" in res.errors
+
+
+def test_resume_skips_unchanged_and_recomputes_changed(model, tmp_path):
+    calls = []
+
+    def counting(m, s):
+        calls.append(s.name)
+        return fake_simulate(m, s)
+
+    scs = fake_grid()
+    run_batch(model, scs, tmp_path, progress=False, fn=counting)
+    first = _files(tmp_path)
+    calls.clear()
+    res = run_batch(model, scs, tmp_path, progress=False, fn=counting)
+    assert calls == [] and res.provenance["counts"]["reused"] == 4
+    assert _files(tmp_path) == first
+    # change one scenario: only it is recomputed
+    scs2 = [dataclasses.replace(s, regime="nd178") if i == 2 else s for i, s in enumerate(scs)]
+    res = run_batch(model, scs2, tmp_path, progress=False, fn=counting)
+    assert calls == [scs[2].name] and res.provenance["counts"]["computed"] == 1
+    # a damaged file is noticed and recomputed
+    calls.clear()
+    victim = next((tmp_path / "scenarios").rglob("by_year.parquet"))
+    victim.write_bytes(b"garbage")
+    run_batch(model, scs2, tmp_path, progress=False, fn=counting)
+    assert len(calls) == 1
+    # a changed model (parameters) recomputes everything
+    calls.clear()
+    from khoan.params import Override
+
+    m2 = model.replace(params=model.params.with_overrides([Override("x", {"salary.base": 2})]))
+    run_batch(m2, scs2, tmp_path, progress=False, fn=counting)
+    assert len(calls) == 4
+
+
+def test_temp_files_are_cleaned_and_never_read(model, tmp_path):
+    run_batch(model, fake_grid(), tmp_path, progress=False, fn=fake_simulate)
+    junk = tmp_path / "scenarios" / f".by_year.parquet.abc{batch.TMP_SUFFIX}"
+    junk.write_bytes(b"partial")
+    res = run_batch(model, fake_grid(), tmp_path, progress=False, fn=fake_simulate)
+    assert res.provenance["counts"]["reused"] == 4
+    assert not _temp_files(tmp_path)
+
+
+def test_atomic_write_leaves_nothing_on_error(tmp_path, monkeypatch):
+    def boom(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(KeyboardInterrupt):
+        batch.atomic_write_bytes(tmp_path / "x.parquet", b"data")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_folder_lock(model, tmp_path):
+    with batch._folder_lock(tmp_path), pytest.raises(KhoanError, match="another"):
+        run_batch(model, fake_grid(), tmp_path, progress=False, fn=fake_simulate)
+
+
+def test_grid_mapping_form(model):
+    from_toml = {
+        "base": FakeScenario("b"),
+        "grid": {"policy": ["attrition", "resignation"], "target": [0.1]},
+        "name": "{policy}",
+    }
+    res = run_batch(model, from_toml, progress=False, fn=fake_simulate)
+    assert res.table["name"].tolist() == ["attrition", "resignation"]
+
+
+def test_compare_plots(model):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    res = run_batch(model, fake_grid(), progress=False, fn=fake_simulate)
+    ax = res.compare()
+    assert ax.get_xlabel() and ax.get_ylabel() and len(ax.patches) == 4
+    ax = res.compare("cum", lang="en")
+    assert len(ax.get_lines()) == 4 and ax.get_xlabel() == "Year"
+    with pytest.raises(KhoanError):
+        res.compare("nope")
+    plt.close("all")
+
+
+def test_csv_escapes_formulas(model, tmp_path):
+    res = run_batch(
+        model, [FakeScenario("=cmd|'/c calc'!A1")], tmp_path, progress=False, fn=fake_simulate
+    )
+    assert res.ok
+    text = (tmp_path / "summary.csv").read_text()
+    assert "\n'=cmd" in text
+
+
+# --------------------------------------------------------------------------- executors
+
+
+def test_processes_and_dask_agree_with_serial(model, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    scs = fake_grid()
+    serial = run_batch(model, scs, tmp_path / "serial", progress=False, fn=fake_simulate)
+    procs = run_batch(
+        model, scs, tmp_path / "procs", "processes", progress=False, fn=fake_simulate, jobs=2
+    )
+    assert procs.provenance["executor"] == "processes"
+    with (
+        distributed.LocalCluster(
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        dask = run_batch(model, scs, tmp_path / "dask", client, progress=False, fn=fake_simulate)
+        by_address = run_batch(
+            model,
+            scs,
+            tmp_path / "addr",
+            cluster.scheduler_address,
+            progress=False,
+            fn=fake_simulate,
+        )
+    assert dask.provenance["executor"] == "dask" and dask.provenance["workers"] == 2
+    assert by_address.ok
+    pd.testing.assert_frame_equal(serial.table, procs.table)
+    pd.testing.assert_frame_equal(serial.table, dask.table)
+    ref = _files(tmp_path / "serial")
+    assert ref == _files(tmp_path / "procs") == _files(tmp_path / "dask")
+    assert ref == _files(tmp_path / "addr")
+
+
+# --------------------------------------------------------------------------- kill and resume
+
+_KILL_SCRIPT = """
+import sys
+sys.path.insert(0, {here!r})
+from test_batch import FakeScenario, fake_simulate
+from khoan import examples
+from khoan.batch import grid, run_batch
+model = examples.load("khanh_hoa_2016")
+scs = grid(FakeScenario("base", sleep=0.4), target=[0.05, 0.1], policy=["attrition", "early_retirement"])
+run_batch(model, scs, {out!r}, progress=False, fn=fake_simulate)
+"""
+
+
+def test_killed_batch_resumes_to_the_same_files(model, tmp_path):
+    killed = tmp_path / "killed"
+    script = textwrap.dedent(_KILL_SCRIPT).format(here=str(HERE), out=str(killed))
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 60
+        while not list(killed.rglob("*.parquet")):
+            assert proc.poll() is None, "the batch ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    assert len(list(killed.rglob("*.parquet"))) < 12
+    scs = fake_grid(sleep=0.4)
+    res = run_batch(model, scs, killed, progress=False, fn=fake_simulate)
+    assert res.ok
+    whole = run_batch(model, scs, tmp_path / "whole", progress=False, fn=fake_simulate)
+    assert whole.ok
+    assert _files(killed) == _files(tmp_path / "whole")
+    assert not _temp_files(killed)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_run_cli_names_failures(model, tmp_path, monkeypatch):
+    scs = [FakeScenario("ok1"), FakeScenario("xấu", policy="boom")]
+    monkeypatch.setattr(batch, "load_batch_scenarios", lambda path: scs)
+    from rich.console import Console
+
+    out, err = Console(record=True, width=200), Console(record=True, width=200)
+    code = run_cli("x.toml", model, tmp_path, console=out, err_console=err, fn=fake_simulate)
+    assert code == 1
+    text = err.export_text()
+    assert "xấu" in text and "boom" in text
+    assert "ok1" in out.export_text()
+    assert run_cli("x.toml", model, tmp_path, jobs=2, scheduler="tcp://x:1") == 2
+
+
+def test_run_cli_ok(model, tmp_path, monkeypatch):
+    monkeypatch.setattr(batch, "load_batch_scenarios", lambda path: fake_grid())
+    from rich.console import Console
+
+    out, err = Console(record=True, width=200), Console(record=True, width=200)
+    assert run_cli("x.toml", model, tmp_path, console=out, err_console=err, fn=fake_simulate) == 0
+    assert "4 ok, 0 failed" in out.export_text()
