@@ -1,0 +1,786 @@
+"""Salary, allowances and employer contributions per person, month by month (vectorised).
+
+``payroll(model, year)`` returns one row per person with the annual amount of each pay
+component in VND (int64). The engine works on a *months × people* matrix (12 × n float64
+arrays, processed in chunks of people): every legal value is the one in force in each month,
+read from the dated parameters (never written here), and an annual amount is the sum of its
+twelve monthly amounts (DOMAIN §3).
+
+Rules (per person ``p`` and month ``m``; ``L_m`` is the base salary of month ``m``)
+-----------------------------------------------------------------------------------
+``presence[p, m]``
+    Share of the month's calendar days between ``start_date`` and ``end_date`` (both
+    inclusive; empty = the whole year). A person who joins on 16 March is paid 16/31 of March.
+    (Practice pays by working days; calendar days are used because they need no holiday
+    calendar — a documented simplification.)
+``bp = L_m × presence``
+    ``L_m`` is ``params.monthly("salary.base", year)``: day-weighted when a new base salary
+    takes effect inside a month (NĐ 66/2013, 47/2016, 47/2017, 72/2018, 38/2019, 24/2023,
+    73/2024 all start on the 1st).
+``coefficient`` (salary)
+    The roster's coefficient; when ``next_step_date`` falls inside the year the regular step
+    rise (NĐ 204/2004 Điều 7; TT 08/2013/TT-BNV) applies from the month of that date on:
+    +``increment`` of the grade's scale (``salary.scales``) below the top step; at the top step
+    the seniority allowance beyond the top step starts at ``start_pct`` or rises by
+    ``increment_pct`` (``allowances.tnvk``, TT 04/2005/TT-BNV); an untrained commune cadre at
+    step 1 moves to the step-2 coefficient of his position (``salary.cadre_untrained``, NĐ
+    92/2009 Điều 5 — the roster's ``next_step_date`` is the day the
+    ``salary.cadre_untrained_step2_years`` years are completed). Rises dated before the year
+    are taken as already in the roster's coefficient; one rise per year at most (steps are
+    2 or 3 years apart).
+``salary = coefficient × bp`` (not for NHĐKCT, whose coefficient is an allowance)
+``position_allowance = position_coef × bp`` (NĐ 92/2009 → NĐ 33/2023)
+``tnvk = tnvk_pct / 100 × (coefficient + position_coef) × bp`` (TT 04/2005/TT-BNV)
+``bao_luu = bao_luu × bp`` (kept difference, NĐ 204/2004)
+``commune_class_allowance = rate(class) × (salary + position + tnvk + bao_luu)``
+    cadres (``can_bo``) only; ``allowances.commune_class.rate`` by commune class — 10 % / 5 %
+    under NĐ 92/2009, abolished from 2019-06-25 by NĐ 34/2019 (June 2019 is day-weighted:
+    24/30 of the monthly allowance).
+``public_service_allowance = rate × (salary + position + tnvk)``
+    cadres and civil servants (NĐ 34/2012/NĐ-CP; ``allowances.public_service.rate``).
+``regional_allowance = region_coef × bp``
+    every person, coefficient of the person's commune (TTLT 11/2005/TTLT-BNV-BLĐTBXH-BTC-UBDT).
+``nhdkct_allowance = coefficient × bp``
+    non-professional workers (NHĐKCT), whose roster coefficient is their allowance coefficient.
+Employer contributions ``rate_m × base_c × covered[p, m]``
+    ``base_c = salary + position + tnvk + bao_luu (+ nhdkct_allowance)`` (Luật BHXH 2014
+    Điều 89; Luật BHYT; Luật Công đoàn 2012 Điều 26; Luật Việc làm 2013 Điều 57); rates
+    ``contributions.employer.{bhxh,bhyt,kpcd,bhtn}`` (18 % → 17.5 % BHXH from 2017-06-01,
+    NĐ 44/2017); only categories listed in ``contributions.covered_categories``; BHTN only where
+    ``bhtn_covered`` (empty: ``contributions.bhtn_default`` of the category).
+
+Rounding
+--------
+Each component is summed over the twelve months in float64 (months added in calendar order)
+and rounded **once per person and year** to the đồng, half up (``floor(x + 0.5)``, with a
+tolerance of 10⁻⁶ đồng for binary floating-point noise). ``total`` is the exact integer sum
+of the rounded components, so totals reconcile to the đồng at every level of aggregation.
+``salary_fund_grade`` (salary + position allowance, the base of the TNTT cap — TTLT
+71/2014 Điều 3) is the sum of the two rounded components and is not part of ``total``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ParameterError, Problem, ValidationError
+
+__all__ = [
+    "COMPONENTS",
+    "CONTRIBUTIONS",
+    "PAY_COMPONENTS",
+    "payroll",
+    "round_vnd",
+]
+
+#: Pay components (VND/year), in the column order of :func:`payroll`.
+PAY_COMPONENTS: tuple[str, ...] = (
+    "salary",
+    "position_allowance",
+    "tnvk",
+    "commune_class_allowance",
+    "public_service_allowance",
+    "regional_allowance",
+    "bao_luu",
+    "nhdkct_allowance",
+)
+#: Employer contributions (VND/year).
+CONTRIBUTIONS: tuple[str, ...] = ("bhxh", "bhyt", "kpcd", "bhtn")
+#: Every component of ``total``.
+COMPONENTS: tuple[str, ...] = PAY_COMPONENTS + CONTRIBUTIONS
+
+#: Staff categories (schema ``staff.category``).
+CATEGORIES = ("can_bo", "cong_chuc", "nhdkct", "hop_dong")
+#: Categories on the approved staffing (biên chế): cadres and civil servants (NĐ 33/2023 Điều 3).
+STAFFING_CATEGORIES = ("can_bo", "cong_chuc")
+#: Categories paid the commune-class allowance (commune cadres, NĐ 92/2009).
+CLASS_ALLOWANCE_CATEGORIES = ("can_bo",)
+#: Categories paid the public-service allowance (NĐ 34/2012 Điều 1).
+PUBLIC_SERVICE_CATEGORIES = ("can_bo", "cong_chuc")
+
+_CHUNK = 32_768
+_ROUND_TOL = 1e-6
+
+
+def round_vnd(x: Any) -> Any:
+    """Round VND amounts to the đồng, half up (tolerance 10⁻⁶ đồng); returns int64.
+
+    Parameters
+    ----------
+    x : float or array of float
+        Amounts in VND (non-negative in practice).
+    """
+    return np.floor(np.asarray(x, dtype=float) + (0.5 + _ROUND_TOL)).astype(np.int64)
+
+
+def month_bounds(year: int) -> np.ndarray:
+    """The 13 month boundaries of ``year`` as day numbers (days since 1970-01-01)."""
+    d = [np.datetime64(_dt.date(year, m, 1), "D") for m in range(1, 13)]
+    d.append(np.datetime64(_dt.date(year + 1, 1, 1), "D"))
+    return np.asarray(d).astype(np.int64)
+
+
+def _days(col: pd.Series | None, n: int, fill: int) -> np.ndarray:
+    """Dates as int64 day numbers; missing -> ``fill``."""
+    if col is None:
+        return np.full(n, fill, dtype=np.int64)
+    v = pd.to_datetime(col, errors="coerce").to_numpy(dtype="datetime64[D]")
+    out = v.astype(np.int64)
+    out[np.isnat(v)] = fill
+    return out
+
+
+def _num(s: pd.DataFrame, name: str, default: float = 0.0) -> np.ndarray:
+    if name not in s.columns:
+        return np.full(len(s), default)
+    return pd.to_numeric(s[name], errors="coerce").astype(float).fillna(default).to_numpy()
+
+
+_FAR_PAST = -(10**7)
+_FAR_FUTURE = 10**7
+
+
+@dataclass
+class Inputs:
+    """Per-person arrays prepared once (public for the benchmark baseline and budget).
+
+    Every array has one entry per person in roster order; money is not stored here.
+    """
+
+    n: int
+    ids: pd.Series  # as given (any dtype)
+    commune: pd.Series
+    cidx: np.ndarray  # position of the person's commune in model.communes
+    category: np.ndarray  # object array of codes
+    catcode: np.ndarray  # index into CATEGORIES
+    coef0: np.ndarray  # coefficient before the step rise
+    coef1: np.ndarray  # coefficient from the rise month on
+    tnvk0: np.ndarray  # percent
+    tnvk1: np.ndarray
+    rise_month: np.ndarray  # 0..11, or 12 when no rise inside the year
+    pos: np.ndarray
+    bao_luu: np.ndarray
+    region: np.ndarray
+    start: np.ndarray  # first day (day number)
+    end: np.ndarray  # day after the last day (exclusive)
+    bhtn_flag: np.ndarray  # bool
+
+
+@dataclass
+class Rates:
+    """Parameter values of one year, month by month, prepared once.
+
+    ``*_eff`` arrays combine a rate with the categories it applies to, day-weighted over the
+    sub-periods of each month in which both are in force (so an allowance abolished on the
+    25th, by its rate and by its categories at once, is counted 24/30 of June, not less).
+    ``catcode`` indexes :data:`CATEGORIES`.
+    """
+
+    year: int
+    bounds: np.ndarray  # 13 day numbers
+    base: np.ndarray  # (12,) VND/month
+    class_eff: np.ndarray  # (12, n_communes, 4) rate
+    ps_eff: np.ndarray  # (12, 4) rate
+    contrib_eff: dict[str, np.ndarray]  # component -> (12, 4) rate
+    bases: dict[str, tuple[str, ...]]  # allowance -> terms of its salary base
+    keys: list[str] = field(default_factory=list)
+
+    @property
+    def class_any(self) -> bool:
+        """Whether any commune-class allowance is in force in the year."""
+        return bool(self.class_eff.any())
+
+
+#: Terms a salary base may name (``*.base`` parameters) -> monthly amount of the term.
+BASE_TERMS = ("coefficient", "position_coef", "tnvk", "bao_luu")
+
+
+def segments(params, keys: list[str], year: int) -> list[tuple[tuple[int, ...], np.ndarray]]:
+    """Sub-periods of ``year`` in which one entry of each parameter is in force.
+
+    Returns
+    -------
+    list of (entry indices, weights)
+        ``entry indices`` gives, per key, the index of its dated entry in force; ``weights``
+        (12,) the share of each month's days in that sub-period. The weights of all
+        sub-periods add up to 1 in every month.
+
+    Raises
+    ------
+    ParameterError
+        A key has no value in force on 1 January of ``year``.
+    """
+    jan1, nxt = _dt.date(year, 1, 1), _dt.date(year + 1, 1, 1)
+    ps = [params.parameter(k) for k in keys]
+    for p in ps:
+        p.index_at(jan1)
+    cuts = sorted({jan1, nxt} | {d for p in ps for d in p.dates if jan1 < d < nxt})
+    months = [_dt.date(year, m, 1) for m in range(1, 13)] + [nxt]
+    out: dict[tuple[int, ...], np.ndarray] = {}
+    for a, b in itertools.pairwise(cuts):
+        idx = tuple(p.index_at(a) for p in ps)
+        w = out.setdefault(idx, np.zeros(12))
+        for m in range(12):
+            lo, hi = max(a, months[m]), min(b, months[m + 1])
+            if hi > lo:
+                w[m] += (hi - lo).days / (months[m + 1] - months[m]).days
+    return list(out.items())
+
+
+def _entry(params, key: str, i: int) -> Any:
+    return params.parameter(key).entries[i]["value"]
+
+
+def _catmask(cats: Any) -> np.ndarray:
+    cats = set(cats or [])
+    return np.array([1.0 if c in cats else 0.0 for c in CATEGORIES])
+
+
+def _param_error(year: int, what: str, exc: ParameterError) -> ParameterError:
+    return ParameterError(f"{what} for {year}: {exc}")
+
+
+def _base_terms(params, key: str, year: int) -> tuple[str, ...]:
+    idx, _w = params.month_weights(key, year)
+    lists = {tuple(_entry(params, key, i) or ()) for i in idx}
+    if len(lists) != 1:
+        raise ParameterError(
+            f"parameter {key!r} changes inside {year}: a salary base that changes within a "
+            "year is not supported — put the change on 1 January"
+        )
+    terms = lists.pop()
+    bad = [t for t in terms if t not in BASE_TERMS]
+    if bad:
+        raise ParameterError(
+            f"parameter {key!r}: unknown base term(s) {', '.join(map(str, bad))} "
+            f"(allowed: {', '.join(BASE_TERMS)})"
+        )
+    return terms
+
+
+def contribution_rates(params, year: int) -> dict[str, np.ndarray]:
+    """Employer contribution rates by month and staff category: ``{name: (12, 4)}``.
+
+    ``rate[m, k]`` = Σ over the sub-periods of month ``m`` of the rate in force × [category
+    ``k`` listed in ``contributions.covered_categories``] × day share.
+    """
+    k_cov = "contributions.covered_categories"
+    out = {}
+    for c in CONTRIBUTIONS:
+        k = f"contributions.employer.{c}"
+        eff = np.zeros((12, len(CATEGORIES)))
+        for (ir, ic), w in segments(params, [k, k_cov], year):
+            r = _entry(params, k, ir) or 0.0
+            eff += np.outer(w * float(r), _catmask(_entry(params, k_cov, ic)))
+        out[c] = eff
+    return out
+
+
+def monthly_rates(model, year: int) -> Rates:
+    """Read every monthly parameter the payroll needs for ``year``.
+
+    Raises
+    ------
+    ParameterError
+        A parameter has no value in force for part of the year (the year lies outside the
+        parameters' coverage), naming the key and file.
+    """
+    p = model.params
+    keys: list[str] = []
+    try:
+        keys.append("salary.base")
+        base = np.asarray(p.monthly("salary.base", year), dtype=float)
+        cls = model.communes["class"].to_numpy()
+        k_rate, k_cat = "allowances.commune_class.rate", "allowances.commune_class.categories"
+        keys += [k_rate, k_cat]
+        class_eff = np.zeros((12, len(cls), len(CATEGORIES)))
+        for (ir, ic), w in segments(p, [k_rate, k_cat], year):
+            v = _entry(p, k_rate, ir)
+            if v is None:
+                continue
+            rate = np.asarray(p.lookup(k_rate, p.parameter(k_rate).dates[ir], cls), dtype=float)
+            class_eff += w[:, None, None] * rate[None, :, None] * _catmask(
+                _entry(p, k_cat, ic))[None, None, :]
+        k_ps = "allowances.public_service.rate"
+        keys.append(k_ps)
+        ps_eff = np.outer(np.asarray(p.monthly(k_ps, year), dtype=float),
+                          _catmask(PUBLIC_SERVICE_CATEGORIES))
+        keys.append("contributions.covered_categories")
+        keys += [f"contributions.employer.{c}" for c in CONTRIBUTIONS]
+        contrib_eff = contribution_rates(p, year)
+        bases = {}
+        for name, k in (("tnvk", "allowances.tnvk_base"),
+                        ("commune_class_allowance", "allowances.commune_class.base"),
+                        ("public_service_allowance", "allowances.public_service.base"),
+                        ("contributions", "contributions.base")):
+            keys.append(k)
+            bases[name] = _base_terms(p, k, year)
+        if "tnvk" in bases["tnvk"]:
+            raise ParameterError("allowances.tnvk_base cannot contain tnvk itself")
+    except ParameterError as exc:
+        raise _param_error(year, "payroll", exc) from None
+    return Rates(
+        year=year,
+        bounds=month_bounds(year),
+        base=base,
+        class_eff=class_eff,
+        ps_eff=ps_eff,
+        contrib_eff=contrib_eff,
+        bases=bases,
+        keys=keys,
+    )
+
+
+def _codes(col: pd.Series, allowed: tuple[str, ...] | list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``col``'s values in ``allowed`` (-1: unknown, -2: missing) and the values.
+
+    Factorises first, so only the distinct values are compared (fast on any string dtype).
+    """
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    uniq = [str(u) for u in uniques]
+    pos = pd.Index(list(allowed), dtype=object).get_indexer(pd.Index(uniq, dtype=object))
+    out = np.where(codes < 0, -2, pos[np.clip(codes, 0, None)] if len(pos) else -1)
+    return out.astype(np.int64), np.asarray(uniq, dtype=object)
+
+
+def _problems_staff(
+    model, s: pd.DataFrame, scales: dict, untrained: dict
+) -> tuple[list[Problem], dict[str, np.ndarray]]:
+    """Checks the payroll needs (the loader checks more); every problem with its row.
+
+    Returns the problems and the category codes computed on the way (commune, category,
+    grade, position positions), so that :func:`prepare` does not compute them twice.
+    """
+    problems: list[Problem] = []
+    rows = np.arange(len(s)) + 2
+
+    def add(mask, column, values, rule):
+        for r, v in zip(rows[mask], values, strict=True):
+            problems.append(Problem("staff", None, int(r), column, v, rule))
+
+    for col in ("id", "commune", "category", "coefficient"):
+        if col not in s.columns:
+            problems.append(Problem("staff", None, 1, col, None, "required column is missing"))
+    if problems:
+        return problems, {}
+    codes = model.communes["code"].astype(str).tolist()
+    cidx, _u = _codes(s["commune"], codes)
+    bad = cidx < 0
+    if bad.any():
+        add(bad, "commune", s["commune"].to_numpy(dtype=object)[bad].tolist(),
+            "commune is not in the communes table")
+    cat, _u = _codes(s["category"], CATEGORIES)
+    bad = cat < 0
+    if bad.any():
+        add(bad, "category", s["category"].to_numpy(dtype=object)[bad].tolist(),
+            f"unknown category (allowed: {', '.join(CATEGORIES)})")
+    coef = pd.to_numeric(s["coefficient"], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(coef) | (coef < 0)
+    if bad.any():
+        add(bad, "coefficient", s["coefficient"].to_numpy(dtype=object)[bad].tolist(),
+            "salary coefficient is missing or negative")
+    dup = s["id"].duplicated(keep="first").to_numpy()
+    if dup.any():
+        add(dup, "id", s["id"].to_numpy(dtype=object)[dup].tolist(), "duplicate staff id")
+    known = [*scales, "cadre_untrained"]
+    if "grade" in s.columns:
+        grade, _u = _codes(s["grade"], known)
+    else:
+        grade = np.full(len(s), -2, dtype=np.int64)
+    unknown = grade == -1
+    if unknown.any():
+        add(unknown, "grade", s["grade"].to_numpy(dtype=object)[unknown].tolist(),
+            f"grade missing from the salary scales (salary.scales: {', '.join(known)})")
+    staffing = np.isin(cat, [CATEGORIES.index(c) for c in STAFFING_CATEGORIES])
+    nograde = staffing & (grade == -2)
+    if nograde.any():
+        add(nograde, "grade", [None] * int(nograde.sum()),
+            "cadres and civil servants need a grade on the salary scales")
+    positions = list(untrained)
+    if "position" in s.columns:
+        pos, _u = _codes(s["position"], positions)
+    else:
+        pos = np.full(len(s), -2, dtype=np.int64)
+    bad = (grade == len(scales)) & (pos < 0)
+    if bad.any():
+        vals = (s["position"].to_numpy(dtype=object)[bad].tolist() if "position" in s.columns
+                else [None] * int(bad.sum()))
+        add(bad, "position", vals,
+            "untrained cadre coefficients exist only for elected cadre positions "
+            "(salary.cadre_untrained)")
+    for col in ("position_coef", "tnvk_pct", "bao_luu"):
+        if col in s.columns:
+            v = pd.to_numeric(s[col], errors="coerce").to_numpy(dtype=float)
+            bad = v < 0
+            if bad.any():
+                add(bad, col, v[bad].tolist(), "must not be negative")
+    if "start_date" in s.columns and "end_date" in s.columns:
+        st = pd.to_datetime(s["start_date"], errors="coerce")
+        en = pd.to_datetime(s["end_date"], errors="coerce")
+        bad = (st.notna() & en.notna() & (en < st)).to_numpy()
+        if bad.any():
+            add(bad, "end_date", en[bad].astype(str).tolist(), "end date is before start date")
+    return problems, {"cidx": cidx, "cat": cat, "grade": grade, "position": pos}
+
+
+def prepare(model, year: int, staff: pd.DataFrame | None = None) -> tuple[Inputs, list[str]]:
+    """Validate the roster and build the per-person arrays for ``year``.
+
+    Returns
+    -------
+    (Inputs, keys)
+        The arrays and the parameter keys read.
+
+    Raises
+    ------
+    ValidationError
+        Unknown commune, category or grade (a grade missing from ``salary.scales``), a missing
+        coefficient, a duplicate id — every problem with its row (header = row 1).
+    ParameterError
+        A parameter is not in force on 1 January of ``year``.
+    """
+    s = model.staff if staff is None else staff
+    jan1 = _dt.date(year, 1, 1)
+    keys = [
+        "salary.scales",
+        "salary.cadre_untrained",
+        "salary.cadre_untrained_step2_years",
+        "allowances.tnvk",
+        "contributions.bhtn_default",
+    ]
+    try:
+        scales = model.params.value("salary.scales", jan1)
+        untrained = model.params.value("salary.cadre_untrained", jan1)
+        tnvk = model.params.value("allowances.tnvk", jan1)
+        bhtn_default = model.params.value("contributions.bhtn_default", jan1)
+    except ParameterError as exc:
+        raise _param_error(year, "payroll", exc) from None
+    problems, cc = _problems_staff(model, s, scales, untrained)
+    if problems:
+        raise ValidationError(problems, title=f"Staff roster cannot be paid for {year}")
+    n = len(s)
+    cidx = cc["cidx"]
+    catcode = cc["cat"]
+    gcode = cc["grade"]
+    category = np.asarray(CATEGORIES, dtype=object)[catcode]
+    coef0 = pd.to_numeric(s["coefficient"], errors="coerce").to_numpy(dtype=float)
+    pos = _num(s, "position_coef")
+    tnvk0 = _num(s, "tnvk_pct")
+    bl = _num(s, "bao_luu")
+    region = pd.to_numeric(model.communes["region_coef"], errors="coerce").fillna(0.0)
+    region = region.to_numpy(dtype=float)[cidx]
+    step = _num(s, "step", np.nan) if "step" in s.columns else np.full(n, np.nan)
+
+    nd = _days(s.get("next_step_date"), n, _FAR_PAST)
+    inside = (nd >= _days_of(jan1)) & (nd < _days_of(_dt.date(year + 1, 1, 1)))
+    month = nd.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    rise_month = np.where(inside, month - (year - 1970) * 12, 12)
+    coef1 = coef0.copy()
+    tnvk1 = tnvk0.copy()
+    start_pct, inc_pct = float(tnvk["start_pct"]), float(tnvk["increment_pct"])
+    for gi, (_g, sc) in enumerate(scales.items()):
+        m = inside & (gcode == gi)
+        if not m.any():
+            continue
+        first, inc, top = float(sc["first"]), float(sc["increment"]), int(sc["steps"])
+        st = step[m]
+        st = np.where(np.isnan(st), np.round((coef0[m] - first) / inc) + 1, st)
+        below = st < top
+        coef1[m] = np.where(below, coef0[m] + inc, coef0[m])
+        t0 = tnvk0[m]
+        tnvk1[m] = np.where(below, t0, np.where(t0 > 0, t0 + inc_pct, start_pct))
+    m = inside & (gcode == len(scales))
+    if m.any():
+        pc = cc["position"][m]
+        s1 = np.array([float(untrained[q][0]) for q in untrained])[pc]
+        s2 = np.array([float(untrained[q][1]) for q in untrained])[pc]
+        st = step[m]
+        at1 = np.where(np.isnan(st), np.isclose(coef0[m], s1, atol=5e-4), st == 1)
+        coef1[m] = np.where(at1, s2, coef0[m])
+
+    start = _days(s.get("start_date"), n, _FAR_PAST)
+    end = _days(s.get("end_date"), n, _FAR_FUTURE - 1) + 1
+    dflt = np.array([bool(bhtn_default.get(c, False)) for c in CATEGORIES])
+    bhtn_flag = dflt[catcode]
+    if "bhtn_covered" in s.columns:
+        flag = s["bhtn_covered"].astype("boolean")
+        given = flag.notna().to_numpy()
+        bhtn_flag = np.where(given, flag.fillna(False).to_numpy(dtype=bool), bhtn_flag)
+    return (
+        Inputs(
+            n=n, ids=s["id"], commune=s["commune"], cidx=cidx, category=category,
+            catcode=catcode, coef0=coef0, coef1=coef1, tnvk0=tnvk0, tnvk1=tnvk1,
+            rise_month=rise_month.astype(np.int64), pos=pos, bao_luu=bl, region=region,
+            start=start, end=end, bhtn_flag=bhtn_flag,
+        ),
+        keys,
+    )
+
+
+_NHDKCT = CATEGORIES.index("nhdkct")
+
+
+def staffing_mask(inp: Inputs) -> np.ndarray:
+    """People on the approved staffing (cadres and civil servants)."""
+    return np.isin(inp.catcode, [CATEGORIES.index(c) for c in STAFFING_CATEGORIES])
+
+
+def category_column(inp: Inputs) -> pd.Categorical:
+    """The staff category as a categorical column (codes of :data:`CATEGORIES`)."""
+    return pd.Categorical.from_codes(inp.catcode, CATEGORIES)
+
+
+def _days_of(d: _dt.date) -> int:
+    return int(np.datetime64(d, "D").astype(np.int64))
+
+
+def _msum(a: np.ndarray) -> np.ndarray:
+    """Sum a (12, k) array over months in calendar order (deterministic order of additions)."""
+    acc = a[0].copy()
+    for m in range(1, a.shape[0]):
+        acc += a[m]
+    return acc
+
+
+@dataclass
+class Run:
+    """Result of the engine for one year: annual integers per person and commune aggregates."""
+
+    year: int
+    inputs: Inputs
+    rates: Rates
+    annual: dict[str, np.ndarray]  # component -> int64 (n,)
+    staffing_days: np.ndarray  # (n_communes, 12) int64: person-days of cadres + civil servants
+    grade_fund_monthly: np.ndarray  # (n_communes, 12) float: tntt.base terms of staffing
+    keys: list[str]
+    monthly: dict[str, np.ndarray] | None = None  # component -> (12, n) float when asked
+
+
+def _chunk(inp: Inputs, rates: Rates, sl: slice, keep: bool) -> dict[str, np.ndarray]:
+    """Monthly amounts (12, k) of people ``sl``; returns their annual float sums."""
+    b = rates.bounds
+    start, end = inp.start[sl], inp.end[sl]
+    lo = np.maximum(start[None, :], b[:12, None])
+    hi = np.minimum(end[None, :], b[1:, None])
+    days = np.maximum(hi - lo, 0)
+    mdays = (b[1:] - b[:12])[:, None]
+    pres = days / mdays
+    bp = rates.base[:, None] * pres
+    after = np.arange(12)[:, None] >= inp.rise_month[sl][None, :]
+    coef = np.where(after, inp.coef1[sl][None, :], inp.coef0[sl][None, :])
+    tn = np.where(after, inp.tnvk1[sl][None, :], inp.tnvk0[sl][None, :])
+    cc = inp.catcode[sl]
+    is_nh = (cc == _NHDKCT)[None, :]
+    cbp = coef * bp
+    sal = np.where(is_nh, 0.0, cbp)
+    nh = np.where(is_nh, cbp, 0.0)
+    posa = inp.pos[sl][None, :] * bp
+    bla = inp.bao_luu[sl][None, :] * bp
+    terms: dict[str, np.ndarray] = {"coefficient": cbp, "position_coef": posa, "bao_luu": bla}
+    cache: dict[tuple[str, ...], np.ndarray] = {}
+
+    def base_of(names: tuple[str, ...]) -> np.ndarray:
+        if names not in cache:
+            if not names:
+                cache[names] = np.zeros_like(bp)
+            else:
+                acc = terms[names[0]]
+                for t in names[1:]:
+                    acc = acc + terms[t]
+                cache[names] = acc
+        return cache[names]
+
+    tnv = (tn / 100.0) * base_of(rates.bases["tnvk"])
+    terms["tnvk"] = tnv
+    cache.clear()
+    if rates.class_any:
+        cls = rates.class_eff[:, inp.cidx[sl], cc] * base_of(
+            rates.bases["commune_class_allowance"])
+    else:
+        cls = np.zeros_like(bp)
+    ps = rates.ps_eff[:, cc] * base_of(rates.bases["public_service_allowance"])
+    reg = inp.region[sl][None, :] * bp
+    cbase = base_of(rates.bases["contributions"])
+    out = {
+        "salary": sal, "position_allowance": posa, "tnvk": tnv, "commune_class_allowance": cls,
+        "public_service_allowance": ps, "regional_allowance": reg, "bao_luu": bla,
+        "nhdkct_allowance": nh,
+    }
+    for c in CONTRIBUTIONS:
+        out[c] = rates.contrib_eff[c][:, cc] * cbase
+    out["bhtn"] = np.where(inp.bhtn_flag[sl][None, :], out["bhtn"], 0.0)
+    res = {k: _msum(v) for k, v in out.items()}
+    res["_days"] = days
+    res["_terms"] = terms
+    if keep:
+        res["_monthly"] = out
+        res["_pres"] = pres
+        res["_coef"] = coef
+        res["_tnvk"] = tn
+        res["_base"] = np.broadcast_to(rates.base[:, None], pres.shape)
+    return res
+
+
+#: Annual component(s) that carry each term of the salary fund by grade (NHĐKCT have no grade).
+TERM_COMPONENTS = {
+    "coefficient": ("salary",),
+    "position_coef": ("position_allowance",),
+    "tnvk": ("tnvk",),
+    "bao_luu": ("bao_luu",),
+}
+
+
+def grade_terms(params, year: int) -> tuple[str, ...]:
+    """Terms of the salary fund by grade, step and position (``tntt.base``, TTLT 71/2014).
+
+    Falls back to (coefficient, position_coef) for years before the parameter's first date.
+    """
+    try:
+        return _base_terms(params, "tntt.base", year)
+    except ParameterError:
+        if "tntt.base" in params and year >= params.parameter("tntt.base").dates[0].year:
+            raise
+        return ("coefficient", "position_coef")
+
+
+def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bool = False) -> Run:
+    """Compute the payroll of ``year`` (the engine behind :func:`payroll` and the budget)."""
+    year = _check_year(year)
+    inp, keys = prepare(model, year, staff)
+    rates = monthly_rates(model, year)
+    gterms = grade_terms(model.params, year)
+    n = inp.n
+    ncomm = len(model.communes)
+    annual_f = {c: np.zeros(n) for c in COMPONENTS}
+    sdays = np.zeros((ncomm, 12), dtype=np.int64)
+    gfund = np.zeros((ncomm, 12))
+    monthly: dict[str, np.ndarray] | None = None
+    if keep_monthly:
+        monthly = {c: np.zeros((12, n)) for c in (*COMPONENTS, "_pres", "_coef", "_tnvk", "_base")}
+    staffing = staffing_mask(inp)
+    for a in range(0, n, _CHUNK):
+        sl = slice(a, min(a + _CHUNK, n))
+        r = _chunk(inp, rates, sl, keep_monthly)
+        for c in COMPONENTS:
+            annual_f[c][sl] = r[c]
+        st = staffing[sl]
+        if st.any():
+            ci = inp.cidx[sl][st]
+            d = r["_days"][:, st]
+            g = r["_terms"][gterms[0]][:, st] if gterms else np.zeros_like(d, dtype=float)
+            for term in gterms[1:]:
+                g = g + r["_terms"][term][:, st]
+            flat = (ci[None, :] + ncomm * np.arange(12)[:, None]).ravel()
+            sdays += np.bincount(flat, weights=d.ravel(), minlength=12 * ncomm).reshape(
+                12, ncomm).T.astype(np.int64)
+            gfund += np.bincount(flat, weights=g.ravel(), minlength=12 * ncomm).reshape(12, ncomm).T
+        if monthly is not None:
+            for c in COMPONENTS:
+                monthly[c][:, sl] = r["_monthly"][c]
+            for c in ("_pres", "_coef", "_tnvk", "_base"):
+                monthly[c][:, sl] = r[c]
+    annual = {c: round_vnd(annual_f[c]) for c in COMPONENTS}
+    gf = np.zeros(n, dtype=np.int64)
+    for term in gterms:
+        for c in TERM_COMPONENTS[term]:
+            gf += annual[c]
+    annual["salary_fund_grade"] = gf
+    return Run(year, inp, rates, annual, sdays, gfund, [*keys, *rates.keys, "tntt.base"],
+               monthly)
+
+
+def _check_year(year: Any) -> int:
+    try:
+        y = int(year)
+    except (TypeError, ValueError):
+        raise ParameterError(f"year must be a whole number, not {year!r}") from None
+    if y != year or not 1900 <= y <= 2200:
+        raise ParameterError(f"year {year!r} is not a calendar year")
+    return y
+
+
+def payroll(
+    model, year: int, *, staff: pd.DataFrame | None = None, monthly: bool = False
+) -> pd.DataFrame:
+    """Annual (or monthly) pay of every person on the roster, in VND.
+
+    Parameters
+    ----------
+    model : khoan.Model
+        The province model (communes give each person's class and regional coefficient).
+    year : int
+        Calendar year; every parameter is taken month by month as in force.
+    staff : DataFrame, optional
+        A roster to pay instead of ``model.staff`` (same schema), e.g. a scenario's.
+    monthly : bool
+        Return the long person × month table instead (see below).
+
+    Returns
+    -------
+    DataFrame
+        Annual (default): one row per person, index ``id``; columns ``commune``, ``category``,
+        the components :data:`COMPONENTS` (VND/year, int64), ``salary_fund_grade`` (salary +
+        position allowance, VND/year) and ``total`` (VND/year, the exact sum of the
+        components). People not present in the year keep their row, with zeros.
+
+        Monthly: one row per person and month (``id``, ``commune``, ``category``, ``month``
+        1–12, ``presence`` share of the month, ``base_salary`` VND/month, ``coefficient``,
+        ``tnvk_pct``), the components and ``total`` as unrounded float VND/month. The annual
+        table is the per-person sum of these, rounded once per component.
+
+    Raises
+    ------
+    ValidationError
+        The roster has an unknown commune, category or grade (missing from the scales) or a
+        missing coefficient — listing each row.
+    ParameterError
+        ``year`` lies outside the parameters' coverage.
+
+    Notes
+    -----
+    The rules, legal references and rounding are in the module docstring
+    (``help(khoan.payroll)``).
+    """
+    r = run(model, year, staff, keep_monthly=monthly)
+    inp = r.inputs
+    if monthly:
+        mon = r.monthly
+        assert mon is not None
+        n = inp.n
+        data: dict[str, Any] = {
+            "id": np.repeat(inp.ids.to_numpy(), 12),
+            "commune": np.repeat(inp.commune.to_numpy(), 12),
+            "category": pd.Categorical.from_codes(np.repeat(inp.catcode, 12), CATEGORIES),
+            "month": np.tile(np.arange(1, 13), n),
+            "presence": mon["_pres"].T.ravel(),
+            "base_salary": mon["_base"].T.ravel(),
+            "coefficient": mon["_coef"].T.ravel(),
+            "tnvk_pct": mon["_tnvk"].T.ravel(),
+        }
+        total = np.zeros(12 * n)
+        for c in COMPONENTS:
+            v = mon[c].T.ravel()
+            data[c] = v
+            total = total + v
+        data["total"] = total
+        df = pd.DataFrame(data)
+        df.attrs.update({"year": r.year, "unit": "VND/month (float, unrounded)"})
+        return df
+    df = pd.DataFrame(
+        {"commune": inp.commune.array, "category": category_column(inp)},
+        index=pd.Index(inp.ids, name="id"),
+    )
+    total = np.zeros(inp.n, dtype=np.int64)
+    for c in COMPONENTS:
+        df[c] = r.annual[c]
+        total += r.annual[c]
+    df["salary_fund_grade"] = r.annual["salary_fund_grade"]
+    df["total"] = total
+    df.attrs.update({"year": r.year, "unit": "VND/year"})
+    return df
