@@ -3,10 +3,12 @@
 from .core import objective_value, solve_allocation, solve_many
 from .diagnose import Conflict, diagnose, find_conflicts
 from .kkt import kkt_quadratic, solve_kkt
+from .persistent import AllocationModel
 from .problem import OBJECTIVES, AllocationProblem, CoreResult
 
 __all__ = [
     "OBJECTIVES",
+    "AllocationModel",
     "AllocationProblem",
     "Conflict",
     "CoreResult",

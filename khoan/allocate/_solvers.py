@@ -28,9 +28,9 @@ __all__ = ["Outcome", "make_runner"]
 #: allocations, so no regularisation is needed.
 HIGHS_OPTIONS: dict[str, Any] = {
     "qp_regularization_value": 0.0,
-    "primal_feasibility_tolerance": 1e-9,
-    "dual_feasibility_tolerance": 1e-9,
-    "mip_feasibility_tolerance": 1e-9,
+    # HiGHS's presolve spends ~1 s on the one-row LP of 10,000 communes (dependent-equation
+    # search) and saves nothing on these models; the staffing MIP turns it back on
+    "presolve": "off",
     "random_seed": 0,
 }
 
@@ -88,14 +88,34 @@ class Outcome:
 class _ContribRunner:
     """Persistent solver from ``pyomo.contrib.solver`` (HiGHS by default)."""
 
-    def __init__(self, name: str, options: dict[str, Any] | None, opt: Any = None):
+    def __init__(
+        self, name: str, options: dict[str, Any] | None, opt: Any = None, manual: bool = True
+    ):
         self.name = name
         self.opt = ContribFactory(name) if opt is None else opt
         if self.opt is None or not self.opt.available():
             raise SolverError(f"solver {name!r} is not available", status="unavailable")
         self.options = dict(HIGHS_OPTIONS) if name == "highs" else {}
         self.options.update(options or {})
-        self._instance = None
+        self.manual = manual and self.persistent
+        cfg = self.opt.config
+        cfg.load_solutions = False
+        cfg.raise_exception_on_nonoptimal_result = False
+        for key, val in self.options.items():
+            cfg.solver_options[key] = val
+        if self.manual:
+            # the engine reports every change itself (add/remove constraints, objective,
+            # variable bounds); only mutable parameters are re-read on each solve
+            au = cfg.auto_updates
+            au.check_for_new_or_removed_constraints = False
+            au.check_for_new_or_removed_vars = False
+            au.check_for_new_or_removed_params = False
+            au.check_for_new_objective = False
+            au.update_constraints = False
+            au.update_vars = False
+            au.update_named_expressions = False
+            au.update_objective = False
+            au.update_parameters = True
         self._last = None
 
     @property
@@ -105,17 +125,30 @@ class _ContribRunner:
     def set_instance(self, model: pyo.ConcreteModel) -> None:
         if self.persistent:
             self.opt.set_instance(model)
-            self._instance = model
+
+    def add_constraints(self, cons: list) -> None:
+        if self.manual:
+            self.opt.add_constraints(cons)
+
+    def remove_constraints(self, cons: list) -> None:
+        if self.manual:
+            self.opt.remove_constraints(cons)
+
+    def set_objective(self, obj: Any) -> None:
+        if self.manual:
+            self.opt.set_objective(obj)
+
+    def update_variables(self, variables: list) -> None:
+        if self.manual:
+            self.opt.update_variables(variables)
 
     def solve(self, model: pyo.ConcreteModel, mip_exact: bool = False) -> Outcome:
-        kwargs: dict[str, Any] = {
-            "load_solutions": False,
-            "raise_exception_on_nonoptimal_result": False,
-            "solver_options": dict(self.options),
-        }
+        kwargs: dict[str, Any] = {}
         if mip_exact:
             kwargs["rel_gap"] = 0.0
             kwargs["abs_gap"] = 0.5
+            if self.name == "highs":
+                kwargs["solver_options"] = {"presolve": "on"}
         res = self.opt.solve(model, **kwargs)
         self._last = res
         status = _CONTRIB_STATUS.get(res.termination_condition, "unknown")
@@ -144,9 +177,22 @@ class _LegacyRunner:
         self._model = None
 
     persistent = False
+    manual = False
 
     def set_instance(self, model: pyo.ConcreteModel) -> None:
         self._model = model
+
+    def add_constraints(self, cons: list) -> None:
+        pass
+
+    def remove_constraints(self, cons: list) -> None:
+        pass
+
+    def set_objective(self, obj: Any) -> None:
+        pass
+
+    def update_variables(self, variables: list) -> None:
+        pass
 
     def solve(self, model: pyo.ConcreteModel, mip_exact: bool = False) -> Outcome:
         has_int = any(not v.is_continuous() for v in model.component_data_objects(pyo.Var))
@@ -173,7 +219,7 @@ class _LegacyRunner:
             return None
 
 
-def make_runner(name: str, options: dict[str, Any] | None = None):
+def make_runner(name: str, options: dict[str, Any] | None = None, *, manual: bool = True):
     """A solver adapter for a Pyomo solver name.
 
     Parameters
@@ -183,6 +229,10 @@ def make_runner(name: str, options: dict[str, Any] | None = None):
         name (``"glpk"``, ``"cbc"``, ...).
     options : dict, optional
         Solver options passed through.
+    manual : bool
+        Persistent solvers only: the caller reports changes (``add_constraints``,
+        ``remove_constraints``, ``set_objective``, ``update_variables``) instead of the solver
+        scanning the model before each solve; mutable parameters are always re-read.
 
     Raises
     ------
@@ -191,5 +241,5 @@ def make_runner(name: str, options: dict[str, Any] | None = None):
     """
     opt = ContribFactory(name)
     if opt is not None:
-        return _ContribRunner(name, options, opt)
+        return _ContribRunner(name, options, opt, manual=manual)
     return _LegacyRunner(name, options)

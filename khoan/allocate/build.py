@@ -3,18 +3,19 @@
 Notation (docs/allocation.md states the same, with units). Money inside the model is in
 millions of VND (``MONEY_SCALE``): x̃ = x / 10⁶. For commune i ∈ I (indexed by commune code):
 
-* variables: x_i (allocation), bounds lo_i ≤ x_i ≤ hi_i with lo_i = max(floor_i [+ c_i ·
-  posts_min_i], lower_i), hi_i = upper_i; d_i ≥ 0 (absolute deviation; LP objectives);
-  s ≥ 0 (largest relative deviation; minimax); p_i ∈ [posts_min_i, posts_max_i] (posts,
-  staffing only; continuous in the allocation stage, integer in the staffing stage);
+* variables: quadratic objective — x_i (allocation), bounds lo_i ≤ x_i ≤ hi_i with lo_i =
+  max(floor_i [+ c_i · posts_min_i], lower_i), hi_i = upper_i; LP objectives — u_i, v_i ≥ 0
+  (allocation above / below target) with x_i = t_i + u_i − v_i an ``Expression`` and the
+  bounds of x carried by u and v (`deviation_bounds`), |x_i − t_i| = u_i + v_i at the
+  optimum; s ≥ 0 (largest relative deviation; minimax); p_i ∈ [posts_min_i, posts_max_i]
+  (posts, staffing only; continuous in the allocation stage, integer in the staffing stage);
 * ``envelope``:          Σ_i x_i = E
 * ``group_floor[g]``:    Σ_{i∈g} x_i ≥ F_g ;  ``group_cap[g]``: Σ_{i∈g} x_i ≤ C_g
 * ``staffing[i]``:       x_i − c_i p_i ≥ floor_i ;  ``posts_total``: Σ_i p_i ≤ P
-* ``dev_up[i]``:         x_i − d_i ≤ t_i ;  ``dev_dn[i]``: x_i + d_i ≥ t_i
-* ``dev_max[i]``:        d_i − t_i s ≤ 0
+* ``dev_max[i]``:        u_i + v_i − t_i s ≤ 0   (minimax)
 * objectives (one active at a time): ``obj_quadratic`` Σ w_i x_i² − 2 Σ x_i + Σ t_i (= Σ (x_i
-  − t_i)² / t_i, w_i = 1 / t_i); ``obj_absolute`` Σ w_i d_i; ``obj_minimax`` s;
-  ``obj_tiebreak`` Σ (1 + r_i / n) w_i d_i (r_i: commune-code rank); ``obj_posts`` maximise
+  − t_i)² / t_i, w_i = 1 / t_i); ``obj_absolute`` Σ w_i (u_i + v_i); ``obj_minimax`` s;
+  ``obj_tiebreak`` Σ (1 + r_i / n) w_i (u_i + v_i) (r_i: commune-code rank); ``obj_posts`` maximise
   Σ (K + ρ_i) p_i (staffing stage).
 
 Nothing here reads pandas; every rule looks values up in dicts keyed by commune code.
@@ -30,7 +31,15 @@ import pyomo.environ as pyo
 
 from .problem import OBJECTIVES, AllocationProblem
 
-__all__ = ["MONEY_SCALE", "STAGES", "build_model", "group_label"]
+__all__ = [
+    "MONEY_SCALE",
+    "STAGES",
+    "allocation_values",
+    "build_model",
+    "deviation_bounds",
+    "fix_allocation",
+    "group_label",
+]
 
 #: VND per model money unit (the model counts in millions of VND).
 MONEY_SCALE = 1e6
@@ -50,6 +59,63 @@ def group_label(name: str, group: Any) -> str:
 
 def _dict(keys: list[str], values: np.ndarray) -> dict[str, float]:
     return dict(zip(keys, values.tolist(), strict=True))
+
+
+def deviation_bounds(
+    target: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Bounds of u_i, v_i (model units) so that x = t + u − v spans exactly [lo_i, hi_i].
+
+    u_i ∈ [max(0, lo_i − t_i), max(0, hi_i − t_i)], v_i ∈ [max(0, t_i − hi_i), max(0, t_i −
+    lo_i)]; ``inf`` for an absent upper bound. Arguments in VND.
+    """
+    s = MONEY_SCALE
+    t = np.asarray(target, dtype=float) / s
+    lo = np.asarray(lo, dtype=float) / s
+    hi = np.asarray(hi, dtype=float) / s
+    return (
+        np.maximum(0.0, lo - t),
+        np.maximum(0.0, hi - t),
+        np.maximum(0.0, t - hi),
+        np.maximum(0.0, t - lo),
+    )
+
+
+def _bounds(ids: list[str], lo: np.ndarray, hi: np.ndarray) -> dict[str, tuple]:
+    his = [None if not np.isfinite(h) else h for h in hi.tolist()]
+    return dict(zip(ids, zip(lo.tolist(), his, strict=True), strict=True))
+
+
+def allocation_values(model: pyo.ConcreteModel, target: np.ndarray) -> np.ndarray:
+    """The allocation x_i of the solved model, in commune order (VND)."""
+    s = MONEY_SCALE
+    n = len(target)
+    if isinstance(model.x, pyo.Var):
+        return np.fromiter((v.value for v in model.x.values()), dtype=float, count=n) * s
+    u = np.fromiter((v.value for v in model.u.values()), dtype=float, count=n)
+    v = np.fromiter((v.value for v in model.v.values()), dtype=float, count=n)
+    return np.asarray(target, dtype=float) + (u - v) * s
+
+
+def fix_allocation(model: pyo.ConcreteModel, y: np.ndarray, target: np.ndarray) -> list:
+    """Fix the allocation at ``y`` (VND); returns the variables fixed (to unfix later)."""
+    s = MONEY_SCALE
+    ids = list(model.I)
+    fixed = []
+    if isinstance(model.x, pyo.Var):
+        for i, val in zip(ids, (np.asarray(y) / s).tolist(), strict=True):
+            model.x[i].fix(val)
+            fixed.append(model.x[i])
+        return fixed
+    diff = (np.asarray(y, dtype=float) - np.asarray(target, dtype=float)) / s
+    for i, dv in zip(ids, diff.tolist(), strict=True):
+        for var, val in ((model.u[i], max(dv, 0.0)), (model.v[i], max(-dv, 0.0))):
+            lb, ub = var.bounds
+            val = max(val, lb) if lb is not None else val  # float noise of t + u − v
+            val = min(val, ub) if ub is not None else val
+            var.fix(val)
+            fixed.append(var)
+    return fixed
 
 
 def build_model(
@@ -101,11 +167,19 @@ def build_model(
     else:
         tt, ww, env = _dict(ids, t), _dict(ids, 1.0 / t), p.envelope / s
 
-    lo = (p.lo / s).tolist()
-    hi = [None if not np.isfinite(h) else h / s for h in p.hi.tolist()]
-    bounds = dict(zip(ids, zip(lo, hi, strict=True), strict=True))
-    start = dict(zip(ids, np.clip(t, p.lo / s, p.hi / s).tolist(), strict=True))
-    m.x = pyo.Var(m.I, bounds=bounds, initialize=start)
+    if objective == "quadratic":
+        lo = (p.lo / s).tolist()
+        hi = [None if not np.isfinite(h) else h / s for h in p.hi.tolist()]
+        bounds = dict(zip(ids, zip(lo, hi, strict=True), strict=True))
+        start = dict(zip(ids, np.clip(t, p.lo / s, p.hi / s).tolist(), strict=True))
+        m.x = pyo.Var(m.I, bounds=bounds, initialize=start)
+    else:
+        # x_i = t_i + u_i − v_i: the bounds of x become bounds of u and v, and the LP keeps
+        # one row per envelope/group/staffing constraint (simplex then needs few iterations)
+        u_lo, u_hi, v_lo, v_hi = deviation_bounds(p.target, p.lo, p.hi)
+        m.u = pyo.Var(m.I, bounds=_bounds(ids, u_lo, u_hi), initialize=_dict(ids, u_lo))
+        m.v = pyo.Var(m.I, bounds=_bounds(ids, v_lo, v_hi), initialize=_dict(ids, v_lo))
+        m.x = pyo.Expression(m.I, rule=lambda m, i: tt[i] + m.u[i] - m.v[i])
     x = m.x
 
     m.envelope = pyo.Constraint(expr=pyo.quicksum(x[i] for i in ids) == env)
@@ -124,14 +198,14 @@ def build_model(
     if floors:
         m.group_floor = pyo.Constraint(
             list(floors),
-            rule=lambda m, lab: pyo.quicksum(x[ids[k]] for k in m.group_index[lab][2])
-            >= floors[lab],
+            rule=lambda m, lab: (
+                pyo.quicksum(x[ids[k]] for k in m.group_index[lab][2]) >= floors[lab]
+            ),
         )
     if caps:
         m.group_cap = pyo.Constraint(
             list(caps),
-            rule=lambda m, lab: pyo.quicksum(x[ids[k]] for k in m.group_index[lab][2])
-            <= caps[lab],
+            rule=lambda m, lab: pyo.quicksum(x[ids[k]] for k in m.group_index[lab][2]) <= caps[lab],
         )
 
     # staffing (posts relaxed to reals here; the staffing stage makes them integer)
@@ -139,7 +213,7 @@ def build_model(
         pb = dict(
             zip(ids, zip(p.posts_min.tolist(), p.posts_max.tolist(), strict=True), strict=True)
         )
-        m.p = pyo.Var(m.I, bounds=pb, initialize=dict(zip(ids, p.posts_min.tolist())))
+        m.p = pyo.Var(m.I, bounds=pb, initialize=dict(zip(ids, p.posts_min.tolist(), strict=True)))
         cost = _dict(ids, p.post_cost / s)
         base = _dict(ids, p.floor / s)
         m.staffing = pyo.Constraint(m.I, rule=lambda m, i: x[i] - cost[i] * m.p[i] >= base[i])
@@ -159,22 +233,22 @@ def build_model(
     if objective == "quadratic":
         const = pyo.quicksum(tt[i] for i in ids) if mutable else float(t.sum())
         m.obj_quadratic = pyo.Objective(
-            expr=pyo.quicksum(ww[i] * (x[i] * x[i]) for i in ids)
+            expr=pyo.quicksum(ww[i] * x[i] ** 2 for i in ids)
             - 2 * pyo.quicksum(x[i] for i in ids)
             + const
         )
     else:
-        m.d = pyo.Var(m.I, within=pyo.NonNegativeReals)
-        m.dev_up = pyo.Constraint(m.I, rule=lambda m, i: x[i] - m.d[i] <= tt[i])
-        m.dev_dn = pyo.Constraint(m.I, rule=lambda m, i: x[i] + m.d[i] >= tt[i])
+        u, v = m.u, m.v
         if objective == "minimax":
             m.s = pyo.Var(within=pyo.NonNegativeReals)
-            m.dev_max = pyo.Constraint(m.I, rule=lambda m, i: m.d[i] - tt[i] * m.s <= 0)
+            m.dev_max = pyo.Constraint(m.I, rule=lambda m, i: u[i] + v[i] - tt[i] * m.s <= 0)
             m.obj_minimax = pyo.Objective(expr=m.s)
-        m.obj_absolute = pyo.Objective(expr=pyo.quicksum(ww[i] * m.d[i] for i in ids))
+        m.obj_absolute = pyo.Objective(expr=pyo.quicksum(ww[i] * (u[i] + v[i]) for i in ids))
         rank = p.rank
         tie = dict(zip(ids, (1.0 + rank / n).tolist(), strict=True))
-        m.obj_tiebreak = pyo.Objective(expr=pyo.quicksum(tie[i] * ww[i] * m.d[i] for i in ids))
+        m.obj_tiebreak = pyo.Objective(
+            expr=pyo.quicksum(tie[i] * ww[i] * (u[i] + v[i]) for i in ids)
+        )
         for name in m.objective_stages[1:]:
             getattr(m, name).deactivate()
     m.lex = pyo.ConstraintList()

@@ -35,7 +35,7 @@ from pyomo.core.expr.visitor import identify_variables
 
 from khoan.errors import SolverError
 
-from .build import MONEY_SCALE, build_model
+from .build import MONEY_SCALE, allocation_values, build_model, fix_allocation
 from .diagnose import diagnose
 from .kkt import commune_binding, solve_kkt
 from .problem import OBJECTIVES, AllocationProblem, CoreResult
@@ -93,7 +93,6 @@ class Engine:
         self.runner = make_runner(solver, solver_options)
         self.runner.set_instance(self.model)
         self.solver_options = solver_options
-        self._posts_runner = None
         t2 = time.perf_counter()
         self.solver_name = solver
         self.build_seconds = t1 - t0
@@ -113,6 +112,8 @@ class Engine:
                 getattr(m, other).deactivate()
             obj = getattr(m, name)
             obj.activate()
+            if k > 0:
+                self.runner.set_objective(obj)
             t0 = time.perf_counter()
             out = self.runner.solve(m)
             solve_seconds += time.perf_counter() - t0
@@ -144,14 +145,19 @@ class Engine:
             done.append(name)
             if k < len(names) - 1:
                 val = float(pyo.value(obj.expr))
-                m.lex.add(obj.expr <= val + 1e-9 + 1e-7 * abs(val))
+                con = m.lex.add(obj.expr <= val + 1e-9 + 1e-7 * abs(val))
+                self.runner.add_constraints([con])
                 saved = self._save()
         # leave the model ready for the next solve
-        m.del_component(m.lex)
-        m.lex = pyo.ConstraintList()
+        if len(m.lex):
+            self.runner.remove_constraints(list(m.lex.values()))
+            m.del_component(m.lex)
+            m.lex = pyo.ConstraintList()
         for other in names:
             getattr(m, other).deactivate()
         getattr(m, names[0]).activate()
+        if len(names) > 1:
+            self.runner.set_objective(getattr(m, names[0]))
         return status, raw_duals, done, solve_seconds
 
     def _save(self) -> list[float]:
@@ -186,7 +192,6 @@ class Engine:
     def _staffing_stage(self, y: np.ndarray) -> tuple[np.ndarray, str, float]:
         m = self.model
         p = self.problem
-        s = MONEY_SCALE
         ids = p.ids.tolist()
         n = p.n
         head = (y - p.floor) / (p.post_cost * np.maximum(p.posts_max, 1))
@@ -196,10 +201,9 @@ class Engine:
         big = float(n) * (float(p.posts_max.sum()) + 1.0) + 1.0
         for i, r in zip(ids, rho.tolist(), strict=True):
             m.posts_weight[i] = big + r
-        for i, v in zip(ids, y.tolist(), strict=True):
-            m.x[i].fix(v / s)
+        fixed = fix_allocation(m, y, p.target)
         off = [m.envelope]
-        for attr in ("group_floor", "group_cap", "dev_up", "dev_dn", "dev_max"):
+        for attr in ("group_floor", "group_cap", "dev_max"):
             comp = getattr(m, attr, None)
             if comp is not None:
                 off.append(comp)
@@ -219,15 +223,14 @@ class Engine:
         try:
             # a separate solver instance: the persistent HiGHS interface keeps the Hessian of
             # a quadratic objective after it is deactivated, which would make this a MIQP
-            if self._posts_runner is None:
-                from ._solvers import make_runner
+            from ._solvers import make_runner
 
-                self._posts_runner = (
-                    make_runner(self.solver_name, self.solver_options)
-                    if self.runner.persistent
-                    else self.runner
-                )
-            out = self._posts_runner.solve(m, mip_exact=True)
+            runner = (
+                make_runner(self.solver_name, self.solver_options, manual=False)
+                if self.runner.persistent
+                else self.runner
+            )
+            out = runner.solve(m, mip_exact=True)
             seconds = time.perf_counter() - t0
             if not out.has_solution:
                 raise SolverError(
@@ -241,8 +244,8 @@ class Engine:
             getattr(m, m.objective_stages[0]).activate()
             for c in off:
                 c.activate()
-            for i in ids:
-                m.x[i].unfix()
+            for var in fixed:
+                var.unfix()
         # the solver's feasibility tolerance must not fund a post by a fraction of a đồng
         short = p.floor + p.post_cost * posts - y > 1e-6
         while np.any(short & (posts > p.posts_min)):
@@ -260,7 +263,7 @@ class Engine:
         t_diag = time.perf_counter() - t_start
         status, raw_duals, stages, solve_seconds = self._objective_stages(allow_nonoptimal)
         s = MONEY_SCALE
-        x = np.fromiter((v.value for v in m.x.values()), dtype=float, count=p.n) * s
+        x = allocation_values(m, p.target)
 
         t0 = time.perf_counter()
         tol = binding_tolerance(p.target)
@@ -276,8 +279,10 @@ class Engine:
             group_specs.append((members, gfl, gcap))
             total = float(x[members].sum())
             gtol = max(BIND_ATOL * max(members.size, 1), BIND_RTOL * max(gfl, total))
-            for kind, bound in (("floor", gfl if (name, grp) in p.group_floor else None),
-                                ("cap", gcap if (name, grp) in p.group_cap else None)):
+            for kind, bound in (
+                ("floor", gfl if (name, grp) in p.group_floor else None),
+                ("cap", gcap if (name, grp) in p.group_cap else None),
+            ):
                 if bound is not None and abs(total - bound) <= gtol:
                     binding_groups.add((f"group_{kind}", name, grp))
                     for k in members.tolist():
@@ -394,9 +399,7 @@ def solve_allocation(
     return engine.solve(allow_nonoptimal=allow_nonoptimal)
 
 
-def solve_many(
-    problems: Iterable[AllocationProblem], **options: Any
-) -> list[CoreResult]:
+def solve_many(problems: Iterable[AllocationProblem], **options: Any) -> list[CoreResult]:
     """Solve several independent problems (e.g. one per province), each within its envelope.
 
     Parameters

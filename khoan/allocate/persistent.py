@@ -1,0 +1,157 @@
+"""An allocation model built once and re-solved with new data (envelope and target sweeps).
+
+`AllocationModel` keeps one Pyomo model whose envelope E, targets t_i and weights w_i = 1/t_i
+are mutable ``Param`` s, and one persistent solver (HiGHS through ``pyomo.contrib.solver``):
+``update`` changes the data in place, ``solve`` hands only the changes to the solver, which
+restarts from its previous basis/active set. For a 100-envelope sweep this is several times
+faster than rebuilding (benchmarks/README.md, "Allocation").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyomo.environ as pyo
+
+from .build import MONEY_SCALE, deviation_bounds
+from .core import Engine, ExtraConstraints, _check
+from .diagnose import diagnose
+from .problem import AllocationProblem, CoreResult
+
+__all__ = ["AllocationModel"]
+
+
+class AllocationModel:
+    """Allocation model with mutable data and a persistent solver.
+
+    Parameters
+    ----------
+    problem : AllocationProblem
+        Initial data (VND).
+    objective : {"quadratic", "absolute", "minimax"}
+    solver : str
+        ``"highs"`` (persistent; default) or any Pyomo solver name (then every solve writes
+        the model again, which still saves the Pyomo build).
+    extra_constraints : callable(model, problem), optional
+        As for :func:`khoan.allocate.solve_allocation`; it sees the initial problem only.
+    solver_options : dict, optional
+
+    Examples
+    --------
+    >>> am = AllocationModel(problem)                       # doctest: +SKIP
+    >>> for e in envelopes:                                 # doctest: +SKIP
+    ...     am.update(envelope=e)
+    ...     results.append(am.solve())
+    """
+
+    def __init__(
+        self,
+        problem: AllocationProblem,
+        objective: str = "quadratic",
+        *,
+        solver: str = "highs",
+        extra_constraints: ExtraConstraints | None = None,
+        solver_options: dict[str, Any] | None = None,
+    ):
+        if solver == "kkt":
+            raise ValueError("AllocationModel needs a Pyomo solver, not 'kkt'")
+        _check(objective, solver, problem, extra_constraints)
+        diagnose(problem)
+        self.engine = Engine(
+            problem,
+            objective,
+            solver,
+            mutable=True,
+            extra_constraints=extra_constraints,
+            solver_options=solver_options,
+        )
+
+    @property
+    def problem(self) -> AllocationProblem:
+        """The current data."""
+        return self.engine.problem
+
+    @property
+    def model(self):
+        """The Pyomo model (money in millions of VND)."""
+        return self.engine.model
+
+    def update(
+        self,
+        *,
+        envelope: int | None = None,
+        target: np.ndarray | None = None,
+        floor: np.ndarray | None = None,
+        lower: np.ndarray | None = None,
+        upper: np.ndarray | None = None,
+    ) -> AllocationModel:
+        """Change data in place; the next :meth:`solve` uses it.
+
+        Parameters
+        ----------
+        envelope : int, optional
+            New envelope (VND).
+        target : array of float, optional
+            New targets (VND), in the problem's commune order.
+        floor, lower, upper : array of float, optional
+            New floors and corridor (VND); they become variable bounds (and, with staffing,
+            the floor of the ``staffing`` constraints is not changed: rebuild for that).
+
+        Returns
+        -------
+        AllocationModel
+            ``self``, for chaining.
+        """
+        changes: dict[str, Any] = {}
+        if envelope is not None:
+            changes["envelope"] = envelope
+        if target is not None:
+            changes["target"] = target
+        if floor is not None:
+            if self.problem.has_staffing:
+                raise ValueError("rebuild the model to change floors with a staffing block")
+            changes["floor"] = floor
+        if lower is not None:
+            changes["lower"] = lower
+        if upper is not None:
+            changes["upper"] = upper
+        if not changes:
+            return self
+        new = self.problem.replace(**changes)
+        m = self.engine.model
+        s = MONEY_SCALE
+        ids = new.ids.tolist()
+        if envelope is not None:
+            m.E.set_value(new.envelope / s)
+        if target is not None:
+            t = (new.target / s).tolist()
+            for i, ti in zip(ids, t, strict=True):
+                m.t[i].set_value(ti)
+                m.w[i].set_value(1.0 / ti)
+        bounds_changed = floor is not None or lower is not None or upper is not None
+        if isinstance(m.x, pyo.Var) and bounds_changed:
+            lo = (new.lo / s).tolist()
+            hi = [None if not np.isfinite(h) else h / s for h in new.hi.tolist()]
+            for i, a, b in zip(ids, lo, hi, strict=True):
+                m.x[i].setlb(a)
+                m.x[i].setub(b)
+            self.engine.runner.update_variables(list(m.x.values()))
+        elif not isinstance(m.x, pyo.Var) and (bounds_changed or target is not None):
+            # x = t + u − v: the bounds of u and v follow the targets and the bounds of x
+            u_lo, u_hi, v_lo, v_hi = deviation_bounds(new.target, new.lo, new.hi)
+            for k, i in enumerate(ids):
+                m.u[i].setlb(float(u_lo[k]))
+                m.u[i].setub(float(u_hi[k]) if np.isfinite(u_hi[k]) else None)
+                m.v[i].setlb(float(v_lo[k]))
+                m.v[i].setub(float(v_hi[k]))
+            self.engine.runner.update_variables(list(m.u.values()) + list(m.v.values()))
+        self.engine.problem = new
+        return self
+
+    def solve(self, *, allow_nonoptimal: bool = False) -> CoreResult:
+        """Solve with the current data (see :func:`khoan.allocate.solve_allocation`).
+
+        ``timings["build"]`` and ``timings["translate"]`` are those of the first build.
+        """
+        return self.engine.solve(allow_nonoptimal=allow_nonoptimal)
