@@ -55,6 +55,7 @@ import json
 import math
 import multiprocessing
 import os
+import pickle
 import re
 import signal
 import socket
@@ -65,6 +66,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -523,10 +525,10 @@ def _dask_task(item: tuple[int, Any], model: Any, fn: Callable) -> dict[str, Any
     return _execute(fn, model, index, scenario)
 
 
-def _failed_payload(index: int, name: str, exc: BaseException) -> dict[str, Any]:
+def _failed_payload(index: int, scenario: Any, exc: BaseException) -> dict[str, Any]:
     return {
         "index": index,
-        "name": name,
+        "name": scenario if isinstance(scenario, str) else _scenario_name(scenario),
         "worker": None,
         "tables": {},
         "summary": {},
@@ -614,6 +616,30 @@ def _folder_lock(out: Path) -> Iterator[None]:
         yield
     finally:
         f.close()
+
+
+@contextlib.contextmanager
+def _defer_sigint() -> Iterator[None]:
+    """Hold a Ctrl-C until the block ends, so a scenario's files and manifest entry go together.
+
+    Only in the main thread with Python's default SIGINT handler; elsewhere a no-op.
+    """
+    import threading
+
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    caught: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if caught:
+        raise KeyboardInterrupt
 
 
 # --------------------------------------------------------------------------- summary table
@@ -1232,6 +1258,10 @@ def run_batch(
         )
 
         def record(p: dict[str, Any]) -> None:
+            with _defer_sigint():
+                _record(p)
+
+        def _record(p: dict[str, Any]) -> None:
             i = p["index"]
             name = names[i]
             folder = f"{SCENARIO_DIR}/{stems[i]}"
@@ -1365,33 +1395,88 @@ def run_batch(
     return result
 
 
-def _run_processes(model, fn, items, todo, n_workers, record, update) -> None:
+def _mp_context():
     methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    # forkserver/spawn: no fork of a process that may hold threads (Dask, BLAS, tqdm)
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _pool_round(model, fn, items, indices, workers, record, update) -> tuple[set[int], bool]:
+    """Run ``indices`` in one process pool; return the finished ones and whether it broke."""
     pool = ProcessPoolExecutor(
-        max_workers=n_workers, mp_context=ctx, initializer=_init_worker, initargs=(model, fn)
+        max_workers=workers,
+        mp_context=_mp_context(),
+        initializer=_init_worker,
+        initargs=(model, fn),
     )
-    futures = {}
+    futures: dict[Any, int] = {}
+    finished: set[int] = set()
+    broken = False
     try:
-        for i in todo:
+        for i in indices:
             futures[pool.submit(_pool_task, i, items[i])] = i
         pending = set(futures)
         while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            if broken:  # every other future is settled at once: collect what finished
+                done, pending = wait(pending)
+            else:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in sorted(done, key=futures.__getitem__):
                 i = futures[fut]
                 exc = fut.exception()
-                p = (
-                    fut.result()
-                    if exc is None
-                    else _failed_payload(i, _scenario_name(items[i]), exc)
-                )
+                if isinstance(exc, BrokenProcessPool):
+                    if "initializer" in str(exc):
+                        raise KhoanError(f"worker processes could not start: {exc}")
+                    broken = True
+                    continue
+                p = fut.result() if exc is None else _failed_payload(i, items[i], exc)
+                finished.add(i)
                 record(p)
                 update(p)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+    return finished, broken
+
+
+def _run_processes(model, fn, items, todo, n_workers, record, update) -> None:
+    """Run on a local process pool; a worker that dies takes only its own scenario down.
+
+    When a worker process dies (a crash in native code, the out-of-memory killer), the pool
+    breaks. The scenarios that were running are then rerun one at a time in a one-worker pool,
+    which names the one that kills its worker: it is recorded as failed, the others go on.
+    """
+    try:
+        pickle.dumps(fn)
+    except Exception as exc:
+        raise KhoanError(
+            f"executor='processes' sends the scenario function to worker processes: "
+            f"{_runner_name(fn)} cannot be pickled ({exc}); use a module-level function"
+        ) from None
+    queue = list(todo)
+    while queue:
+        finished, broken = _pool_round(model, fn, items, queue, n_workers, record, update)
+        queue = [i for i in queue if i not in finished]
+        if not broken:
+            break
+        suspects = queue[:n_workers]
+        queue = queue[n_workers:]
+        while suspects:
+            fin, br = _pool_round(model, fn, items, suspects, 1, record, update)
+            suspects = [i for i in suspects if i not in fin]
+            if br and suspects:
+                culprit = suspects.pop(0)
+                p = _failed_payload(
+                    culprit,
+                    items[culprit],
+                    KhoanError(
+                        "the worker process died while running this scenario "
+                        "(a crash in native code or out of memory)"
+                    ),
+                )
+                record(p)
+                update(p)
 
 
 def _run_dask(executor, model, fn, items, todo, names, record, update) -> int:

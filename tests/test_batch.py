@@ -54,6 +54,8 @@ def fake_simulate(model, scenario):
     """Deterministic tables from the scenario's fields and the model's communes."""
     if scenario.policy == "boom":
         raise ValueError(f"boom in {scenario.name}")
+    if scenario.policy == "crash":
+        os._exit(3)  # a worker dying in native code
     if scenario.sleep:
         time.sleep(scenario.sleep)
     codes = model.communes["code"].to_numpy()[:20]
@@ -380,6 +382,26 @@ def test_processes_and_dask_agree_with_serial(model, tmp_path):
     assert ref == _files(tmp_path / "addr")
 
 
+def test_processes_a_dying_worker_fails_only_its_scenario(model, tmp_path):
+    scs = [FakeScenario(f"s{i}", policy="crash" if i == 2 else "attrition") for i in range(5)]
+    res = run_batch(model, scs, tmp_path, "processes", progress=False, fn=fake_simulate, jobs=2)
+    assert res.failed == ["s2"]
+    assert "worker process died" in res.table.set_index("name").loc["s2", "error"]
+    assert len(res.results) == 4
+
+
+def test_processes_needs_a_picklable_function(model):
+    with pytest.raises(KhoanError, match="module-level"):
+        run_batch(
+            model, fake_grid(), None, "processes", progress=False, fn=lambda m, s: None, jobs=2
+        )
+
+
+def test_unknown_executor(model):
+    with pytest.raises(KhoanError, match="unknown executor"):
+        run_batch(model, fake_grid(), None, 42, progress=False, fn=fake_simulate)
+
+
 # --------------------------------------------------------------------------- kill and resume
 
 _KILL_SCRIPT = """
@@ -390,26 +412,31 @@ from khoan import examples
 from khoan.batch import grid, run_batch
 model = examples.load("khanh_hoa_2016")
 scs = grid(FakeScenario("base", sleep=0.4), target=[0.05, 0.1], policy=["attrition", "early_retirement"])
-run_batch(model, scs, {out!r}, progress=False, fn=fake_simulate)
+run_batch(model, scs, {out!r}, {executor!r}, progress=False, fn=fake_simulate, jobs=2)
 """
+
+
+def _start_and_stop(script: str, folder: Path, sig: int) -> int:
+    """Start a batch in a subprocess, send ``sig`` when its first Parquet file appears."""
+    proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(folder.rglob("*.parquet")):
+            assert proc.poll() is None, "the batch ended before it could be stopped"
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        proc.send_signal(sig)
+        return proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def test_killed_batch_resumes_to_the_same_files(model, tmp_path):
     killed = tmp_path / "killed"
-    script = textwrap.dedent(_KILL_SCRIPT).format(here=str(HERE), out=str(killed))
-    proc = subprocess.Popen([sys.executable, "-c", script])
-    try:
-        deadline = time.monotonic() + 60
-        while not list(killed.rglob("*.parquet")):
-            assert proc.poll() is None, "the batch ended before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == -signal.SIGKILL
+    script = textwrap.dedent(_KILL_SCRIPT).format(here=str(HERE), out=str(killed), executor=None)
+    assert _start_and_stop(script, killed, signal.SIGKILL) == -signal.SIGKILL
     assert len(list(killed.rglob("*.parquet"))) < 12
     scs = fake_grid(sleep=0.4)
     res = run_batch(model, scs, killed, progress=False, fn=fake_simulate)
@@ -418,6 +445,36 @@ def test_killed_batch_resumes_to_the_same_files(model, tmp_path):
     assert whole.ok
     assert _files(killed) == _files(tmp_path / "whole")
     assert not _temp_files(killed)
+
+
+def test_ctrl_c_stops_a_process_batch_cleanly(model, tmp_path):
+    stopped = tmp_path / "stopped"
+    script = textwrap.dedent(_KILL_SCRIPT).format(
+        here=str(HERE), out=str(stopped), executor="processes"
+    )
+    assert _start_and_stop(script, stopped, signal.SIGINT) != 0
+    assert not _temp_files(stopped)
+    man = json.loads((stopped / "manifest.json").read_text())
+    assert 1 <= len(man["scenarios"]) < 4
+    res = run_batch(model, fake_grid(sleep=0.4), stopped, progress=False, fn=fake_simulate)
+    assert res.ok and 1 <= res.provenance["counts"]["reused"] < 4
+    whole = run_batch(
+        model, fake_grid(sleep=0.4), tmp_path / "whole", progress=False, fn=fake_simulate
+    )
+    assert whole.ok
+    assert _files(stopped) == _files(tmp_path / "whole")
+
+
+def test_keyboard_interrupt_in_process_keeps_finished_work(model, tmp_path):
+    def interrupting(m, s):
+        if s.name.endswith("target=0.1-policy=attrition"):
+            raise KeyboardInterrupt
+        return fake_simulate(m, s)
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(model, fake_grid(), tmp_path, progress=False, fn=interrupting)
+    man = json.loads((tmp_path / "manifest.json").read_text())
+    assert len(man["scenarios"]) == 2 and not _temp_files(tmp_path)
 
 
 # --------------------------------------------------------------------------- command line
