@@ -1,0 +1,324 @@
+"""Vietnamese (default) and English labels of result columns, components and sheets.
+
+``label("salary_fund")`` -> ``"Quỹ lương, phụ cấp"``; ``label("salary_fund", "en")`` ->
+``"Salary and allowance fund"``. Unknown names are returned unchanged, so a table with a new
+column still prints. Category codes inside cells (``xa``, ``can_bo``, ``M``...) are labelled with
+the tables of :mod:`khoan.data.labels` (the same tables the readers use to map labels back to
+codes).
+
+:data:`MONEY_COLUMNS` lists the columns that hold VND amounts (formatted ``#,##0`` in
+workbooks, in millions or billions of đồng on chart axes); :data:`ADDITIVE_COLUMNS` the
+columns that a totals row sums (money and counts of people, posts, villages...).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..data.labels import CATEGORY_LABELS
+from ..data.labels import label as _category_label
+
+__all__ = [
+    "ADDITIVE_COLUMNS",
+    "COLUMN_LABELS",
+    "LANGS",
+    "MONEY_COLUMNS",
+    "category_label",
+    "check_lang",
+    "label",
+    "relabel",
+    "relabel_values",
+    "text",
+]
+
+LANGS = ("vi", "en")
+
+#: column or component name -> (Vietnamese, English)
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    # --- common / communes table ---------------------------------------------------------
+    "code": ("Mã ĐVHC", "Code"),
+    "name": ("Tên đơn vị", "Name"),
+    "type": ("Loại đơn vị", "Unit type"),
+    "district_code": ("Mã huyện", "District code"),
+    "district_name": ("Huyện, thị xã, thành phố", "District"),
+    "class": ("Phân loại ĐVHC", "Class"),
+    "population": ("Dân số (người)", "Population"),
+    "area_km2": ("Diện tích (km²)", "Area (km²)"),
+    "zone": ("Vùng định mức", "Norm zone"),
+    "region_coef": ("Hệ số phụ cấp khu vực", "Regional allowance coefficient"),
+    "approved_posts": ("Biên chế CBCC được giao", "Approved posts"),
+    "approved_nhdkct": ("Số NHĐKCT được giao", "Approved NHĐKCT"),
+    "villages_large": ("Số thôn, TDP quy mô lớn", "Large villages"),
+    "villages_other": ("Số thôn, TDP còn lại", "Other villages"),
+    "last_allocation": ("Kinh phí giao năm trước", "Last year's allocation"),
+    "year": ("Năm", "Year"),
+    "commune": ("Mã xã", "Commune"),
+    "commune_name": ("Tên đơn vị", "Commune name"),
+    "province": ("Tỉnh", "Province"),
+    "month": ("Tháng", "Month"),
+    "date": ("Ngày", "Date"),
+    "count": ("Số lượng", "Count"),
+    "persons": ("Số người", "Persons"),
+    "share": ("Tỷ lệ", "Share"),
+    "note": ("Ghi chú", "Note"),
+    # --- staff table ------------------------------------------------------------------------
+    "id": ("Mã cán bộ", "Person id"),
+    "full_name": ("Họ và tên", "Full name"),
+    "category": ("Đối tượng", "Category"),
+    "position": ("Chức vụ", "Position"),
+    "grade": ("Ngạch", "Grade"),
+    "step": ("Bậc", "Step"),
+    "coefficient": ("Hệ số lương", "Salary coefficient"),
+    "position_coef": ("Hệ số phụ cấp chức vụ", "Position allowance coefficient"),
+    "tnvk_pct": ("Thâm niên vượt khung (%)", "Seniority beyond top step (%)"),
+    "birth_date": ("Ngày sinh", "Birth date"),
+    "sex": ("Giới tính", "Sex"),
+    "insured_since": ("Ngày bắt đầu đóng BHXH", "Insured since"),
+    "next_step_date": ("Ngày nâng bậc tiếp theo", "Next step rise"),
+    "bhtn_covered": ("Đóng BHTN", "Unemployment insurance"),
+    "start_date": ("Ngày bắt đầu", "Start date"),
+    "end_date": ("Ngày thôi việc", "End date"),
+    "age": ("Tuổi", "Age"),
+    "retirement_date": ("Ngày nghỉ hưu", "Retirement date"),
+    # --- outputs table -------------------------------------------------------------------
+    "indicator": ("Chỉ tiêu", "Indicator"),
+    "value": ("Giá trị", "Value"),
+    # --- payroll components (VND/year) ---------------------------------------------------
+    "salary": ("Lương ngạch, bậc", "Salary (grade and step)"),
+    "position_allowance": ("Phụ cấp chức vụ", "Position allowance"),
+    "tnvk": ("Phụ cấp thâm niên vượt khung", "Seniority allowance beyond top step"),
+    "commune_class_allowance": ("Phụ cấp theo loại ĐVHC", "Commune class allowance"),
+    "public_service_allowance": ("Phụ cấp công vụ", "Public service allowance"),
+    "regional_allowance": ("Phụ cấp khu vực", "Regional allowance"),
+    "bao_luu": ("Chênh lệch bảo lưu", "Kept difference"),
+    "nhdkct_allowance": ("Phụ cấp NHĐKCT", "NHĐKCT allowance"),
+    "bhxh": ("BHXH", "Social insurance (BHXH)"),
+    "bhyt": ("BHYT", "Health insurance (BHYT)"),
+    "kpcd": ("KPCĐ", "Trade union fee (KPCĐ)"),
+    "bhtn": ("BHTN", "Unemployment insurance (BHTN)"),
+    "salary_fund_grade": ("Quỹ lương theo ngạch, bậc", "Salary fund (grade and step)"),
+    "total": ("Tổng cộng", "Total"),
+    # --- budget components (VND/year) ----------------------------------------------------
+    "salary_fund": ("Quỹ lương, phụ cấp", "Salary and allowance fund"),
+    "vacancy_fund": ("Quỹ lương biên chế chưa tuyển", "Vacant posts fund"),
+    "contributions": ("Các khoản đóng góp", "Employer contributions"),
+    "nhdkct_fund": ("Quỹ phụ cấp NHĐKCT", "NHĐKCT allowance fund"),
+    "village_fund": ("Kinh phí thôn, tổ dân phố", "Village fund"),
+    "operating": ("Chi hoạt động (định mức)", "Operating (norm)"),
+    "special_tasks": ("Nhiệm vụ đặc thù", "Special tasks"),
+    "lump_sum": ("Kinh phí khoán", "Lump sum"),
+    "savings": ("Tiết kiệm", "Savings"),
+    "tntt": ("Thu nhập tăng thêm", "Income increase (TNTT)"),
+    "bonus_fund": ("Quỹ khen thưởng", "Bonus fund"),
+    # --- allocation ----------------------------------------------------------------------
+    "score": ("Điểm tổng hợp", "Score"),
+    "target": ("Mức mục tiêu", "Target"),
+    "floor": ("Mức sàn bắt buộc", "Mandatory floor"),
+    "lower": ("Cận dưới", "Lower bound"),
+    "upper": ("Cận trên", "Upper bound"),
+    "allocation": ("Kinh phí phân bổ", "Allocation"),
+    "change": ("Chênh lệch so với năm trước", "Change on last year"),
+    "binding": ("Ràng buộc chặt", "Binding constraint"),
+    "norm_part": ("Phần theo định mức", "Norm-based part"),
+    "score_part": ("Phần theo kết quả đầu ra", "Output-based part"),
+    "deviation": ("Chênh lệch so với mục tiêu", "Deviation from target"),
+    "envelope": ("Tổng dự toán", "Envelope"),
+    "dual": ("Giá trị đối ngẫu", "Dual value"),
+    # --- scenarios -----------------------------------------------------------------------
+    "headcount_start": ("Số người đầu năm", "Headcount at start"),
+    "retirements": ("Nghỉ hưu", "Retirements"),
+    "leavers": ("Tinh giản, thôi việc", "Leavers"),
+    "hires": ("Tuyển mới", "Hires"),
+    "headcount_end": ("Số người cuối năm", "Headcount at end"),
+    "one_off_cost": ("Chi phí một lần (chính sách)", "One-off cost (benefits)"),
+    "recurring_savings": ("Tiết kiệm thường xuyên", "Recurring savings"),
+    "net_savings": ("Tiết kiệm ròng", "Net savings"),
+    "cumulative_net_savings": ("Tiết kiệm ròng lũy kế", "Cumulative net savings"),
+    "payback_year": ("Năm hoàn vốn", "Payback year"),
+    "commune_kept": ("Phần xã được giữ lại", "Kept by the commune"),
+    "tntt_per_person": ("Thu nhập tăng thêm bình quân/người", "Income increase per person"),
+    "benefit": ("Trợ cấp", "Benefit"),
+    "regime": ("Chế độ chính sách", "Benefit regime"),
+    "policy": ("Phương án tinh giản", "Reduction policy"),
+    "kind": ("Hình thức", "Kind"),
+    # --- batch -----------------------------------------------------------------------------
+    "scenario": ("Kịch bản", "Scenario"),
+    "status": ("Trạng thái", "Status"),
+    "error": ("Lỗi", "Error"),
+    "seconds": ("Thời gian chạy (giây)", "Run time (s)"),
+    # --- parameters sheet (ParameterTree.table) -----------------------------------------
+    "key": ("Mã tham số", "Parameter"),
+    "unit": ("Đơn vị tính", "Unit"),
+    "from": ("Hiệu lực từ", "In force from"),
+    "reference": ("Căn cứ pháp lý", "Legal reference"),
+    "confidence": ("Mức tin cậy", "Confidence"),
+    "description_vi": ("Mô tả", "Description (Vietnamese)"),
+    "description_en": ("Mô tả (tiếng Anh)", "Description"),
+    "description": ("Mô tả", "Description"),
+    # --- sheet names and report words ------------------------------------------------------
+    "summary": ("Tổng hợp", "Summary"),
+    "params": ("Tham số", "Parameters"),
+    "parameters": ("Tham số", "Parameters"),
+    "provenance": ("Nguồn gốc số liệu", "Provenance"),
+    "communes": ("Đơn vị cấp xã", "Communes"),
+    "staff": ("Nhân sự", "Staff"),
+    "outputs": ("Chỉ tiêu đầu ra", "Outputs"),
+    "payroll": ("Bảng lương", "Payroll"),
+    "by_year": ("Theo năm", "By year"),
+    "by_commune": ("Theo xã", "By commune"),
+    "item": ("Chỉ tiêu", "Item"),
+    "amount": ("Số tiền", "Amount"),
+}
+
+#: columns holding VND amounts (int64)
+MONEY_COLUMNS: frozenset[str] = frozenset(
+    {
+        "special_tasks",
+        "last_allocation",
+        "salary",
+        "position_allowance",
+        "tnvk",
+        "commune_class_allowance",
+        "public_service_allowance",
+        "regional_allowance",
+        "nhdkct_allowance",
+        "bhxh",
+        "bhyt",
+        "kpcd",
+        "bhtn",
+        "salary_fund_grade",
+        "total",
+        "salary_fund",
+        "vacancy_fund",
+        "contributions",
+        "nhdkct_fund",
+        "village_fund",
+        "operating",
+        "lump_sum",
+        "savings",
+        "tntt",
+        "bonus_fund",
+        "target",
+        "floor",
+        "lower",
+        "upper",
+        "allocation",
+        "change",
+        "norm_part",
+        "score_part",
+        "deviation",
+        "envelope",
+        "one_off_cost",
+        "recurring_savings",
+        "net_savings",
+        "cumulative_net_savings",
+        "commune_kept",
+        "tntt_per_person",
+        "benefit",
+        "amount",
+    }
+)
+
+#: non-money columns that a totals row adds up (people, posts, villages, area)
+_COUNT_COLUMNS = frozenset(
+    {
+        "population",
+        "area_km2",
+        "approved_posts",
+        "approved_nhdkct",
+        "villages_large",
+        "villages_other",
+        "headcount_start",
+        "retirements",
+        "leavers",
+        "hires",
+        "headcount_end",
+        "count",
+        "persons",
+    }
+)
+#: money per person is an average, not a sum
+ADDITIVE_COLUMNS: frozenset[str] = (MONEY_COLUMNS | _COUNT_COLUMNS) - {"tntt_per_person"}
+
+#: ``bao_luu`` is a coefficient in the staff table and an amount in the payroll table: the
+#: payroll component is money when its dtype is integer (see ``is_money``).
+_MONEY_WHEN_INT = frozenset({"bao_luu"})
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if it is ``"vi"`` or ``"en"``, else raise ``ValueError``."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be 'vi' or 'en', not {lang!r}")
+    return lang
+
+
+def label(col: object, lang: str = "vi") -> str:
+    """Label of a column or component name; unknown names are returned unchanged (as text)."""
+    check_lang(lang)
+    pair = COLUMN_LABELS.get(col) if isinstance(col, str) else None
+    if pair is None:
+        return str(col)
+    return pair[0] if lang == "vi" else pair[1]
+
+
+def text(vi: str, en: str, lang: str = "vi") -> str:
+    """Pick the Vietnamese or English wording of a sentence."""
+    return vi if check_lang(lang) == "vi" else en
+
+
+def category_label(column: str, code: object, lang: str = "vi") -> object:
+    """Label of a category code of ``column`` (``type``, ``zone``, ``category``, ``position``,
+    ``sex``, ``grade``); other values are returned unchanged."""
+    check_lang(lang)
+    if not isinstance(code, str):
+        return code
+    return _category_label(column, code, lang)
+
+
+def is_money(df: pd.DataFrame, col: object) -> bool:
+    """Whether ``col`` of ``df`` holds VND amounts (a known money column with a numeric dtype)."""
+    if col not in df.columns:
+        return False
+    dtype = df[col].dtype
+    if col in _MONEY_WHEN_INT:
+        return pd.api.types.is_integer_dtype(dtype)
+    return (
+        col in MONEY_COLUMNS
+        and pd.api.types.is_numeric_dtype(dtype)
+        and not pd.api.types.is_bool_dtype(dtype)
+    )
+
+
+def relabel_values(df: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """A copy of ``df`` whose category columns show labels instead of codes."""
+    check_lang(lang)
+    out = df.copy()
+    for col in CATEGORY_LABELS:
+        if col in out.columns:
+            s = out[col]
+            if isinstance(s, pd.DataFrame):  # duplicated column names: leave them
+                continue
+            mapping = {
+                code: pair[0 if lang == "vi" else 1] for code, pair in CATEGORY_LABELS[col].items()
+            }
+            out[col] = s.map(lambda v, m=mapping: m.get(v, v) if isinstance(v, str) else v)
+    return out
+
+
+def relabel(df: pd.DataFrame, lang: str = "vi", *, values: bool = True) -> pd.DataFrame:
+    """A copy of ``df`` with labelled column names (and index name).
+
+    Parameters
+    ----------
+    df : DataFrame
+        A result table with the library's column names.
+    lang : {"vi", "en"}
+        Language of the labels.
+    values : bool
+        Also replace category codes in cells by their labels (``xa`` -> ``Xã``).
+    """
+    out = relabel_values(df, lang) if values else df.copy()
+    out.columns = [label(c, lang) for c in out.columns]
+    if out.index.name is not None:
+        out.index.name = label(out.index.name, lang)
+    return out
