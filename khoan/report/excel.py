@@ -1,0 +1,525 @@
+"""Excel workbooks of results: summary, tables, parameters used and provenance.
+
+:func:`write_workbook` is what every result object's ``.to_excel(path, lang="vi")`` calls::
+
+    write_workbook(
+        "budget_2016.xlsx",
+        title="Kinh phí khoán 2016 — Khánh Hòa",
+        summary={"communes": 132, "total": 123_456_789_000},
+        sheets={"by_commune": result.table, "payroll": people},
+        params=model.params.table("2016-01-01"),
+        provenance=result.provenance,
+    )
+
+Layout and conventions:
+
+- sheet order: summary, one sheet per table (in the order given), parameters, provenance;
+  sheet names and column headers are labels (:mod:`khoan.report.labels`) in ``lang``, and
+  category codes in cells are shown as labels (``xa`` -> ``Xã``);
+- header row frozen (with the leading key columns ``code``/``name``/``id``...), bold, wrapped;
+  column widths from the longest value;
+- numbers are written as numbers: money ``#,##0`` (đồng), counts ``#,##0``, years and codes
+  ``0``, other decimals ``#,##0.00``, dates ``dd/mm/yyyy`` (``yyyy-mm-dd`` in English);
+- a bold totals row under each table sums the additive columns (money and counts). Sums are
+  computed in Python and written as numbers, not formulas, so the workbook reads back with the
+  same values in openpyxl or pandas, with no recalculation;
+- text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is stored as a
+  string cell with Excel's *quote prefix* (the cell shows the text as typed and Excel never
+  evaluates it; reading the cell back gives the original text). Control characters that XML
+  cannot hold are removed;
+- the file is written atomically (temporary file in the same folder, then ``os.replace``) and is
+  byte-for-byte deterministic: the document dates are fixed (:data:`FIXED_TIMESTAMP`) and so are
+  the timestamps inside the zip container.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import json
+import math
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .labels import ADDITIVE_COLUMNS, check_lang, is_money, label, relabel_values, text
+
+__all__ = [
+    "FIXED_TIMESTAMP",
+    "atomic_save",
+    "escape_formula",
+    "needs_escape",
+    "write_workbook",
+]
+
+#: document dates written into every workbook (deterministic output)
+FIXED_TIMESTAMP = _dt.datetime(2000, 1, 1, 0, 0, 0)
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+_FMT_MONEY = "#,##0"
+_FMT_COUNT = "#,##0"
+_FMT_PLAIN_INT = "0"
+_FMT_FLOAT = "#,##0.00"
+_FMT_FINE = "0.000"
+_FMT_DATE = {"vi": "dd/mm/yyyy", "en": "yyyy-mm-dd"}
+#: integer columns shown without thousands separators
+_PLAIN_INT = frozenset({"year", "class", "step", "payback_year", "month", "base_year"})
+_FINE_FLOAT = frozenset({"score", "dual", "share", "coefficient", "position_coef", "region_coef"})
+#: leading columns that stay visible when scrolling right
+_KEY_COLUMNS = ("code", "name", "id", "commune", "commune_name", "scenario", "year", "key")
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_HEADER_ALIGN = Alignment(wrap_text=True, vertical="center")
+_TOTAL_FONT = Font(bold=True)
+_TOTAL_BORDER = Border(top=Side(style="thin"))
+_TITLE_FONT = Font(bold=True, size=14)
+
+
+# -- cell values ---------------------------------------------------------------------------------
+def needs_escape(s: str) -> bool:
+    """Whether text could be read as a formula by a spreadsheet (``=``, ``+``, ``-``, ``@``,
+    tab, carriage return at the start)."""
+    return s.startswith(_DANGEROUS)
+
+
+def escape_formula(s: str) -> str:
+    """Text prefixed with an apostrophe when it could be read as a formula.
+
+    For CSV and other plain-text outputs; workbooks use the quote-prefix cell style instead,
+    which keeps the text itself unchanged.
+    """
+    return "'" + s if needs_escape(s) else s
+
+
+def _clean_text(s: str) -> str:
+    return ILLEGAL_CHARACTERS_RE.sub("", s)
+
+
+def _py(v: Any) -> Any:
+    """A cell value openpyxl can write (numbers, text, dates, bools or None)."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, bool | np.bool_):
+        return bool(v)
+    if isinstance(v, int | np.integer):
+        return int(v)
+    if isinstance(v, float | np.floating):
+        f = float(v)
+        return None if math.isnan(f) else (f if math.isfinite(f) else str(f))
+    if isinstance(v, np.datetime64):
+        v = pd.Timestamp(v)
+        if v is pd.NaT:
+            return None
+    if isinstance(v, pd.Timestamp):
+        if v.tzinfo is not None:
+            v = v.tz_convert("UTC").tz_localize(None)
+        d = v.to_pydatetime()
+        return d.date() if d.time() == _dt.time(0) else d
+    if isinstance(v, _dt.datetime | _dt.date | _dt.time):
+        return v
+    if isinstance(v, str):
+        return _clean_text(v)
+    if isinstance(v, Mapping):
+        return _clean_text(json.dumps(v, ensure_ascii=False, sort_keys=True, default=str))
+    if isinstance(v, list | tuple | set | frozenset | np.ndarray):
+        seq = sorted(v, key=str) if isinstance(v, set | frozenset) else list(v)
+        return _clean_text(json.dumps(seq, ensure_ascii=False, default=_json_default))
+    return _clean_text(str(v))
+
+
+def _json_default(v: Any) -> Any:
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        return float(v)
+    return str(v)
+
+
+def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None):
+    """Write one cell; text that could be a formula is stored as a quote-prefixed string."""
+    v = _py(value)
+    cell = ws.cell(row=row, column=col)
+    cell.value = v
+    if isinstance(v, str):
+        if needs_escape(v):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+    elif isinstance(v, _dt.datetime | _dt.date):
+        cell.number_format = fmt if fmt and ("yy" in fmt) else "yyyy-mm-dd"
+    elif fmt is not None and isinstance(v, int | float) and not isinstance(v, bool):
+        cell.number_format = fmt
+    return cell
+
+
+# -- tables ----------------------------------------------------------------------------------------
+def _flat(df: pd.DataFrame) -> pd.DataFrame:
+    """Named or multi-level index -> columns; multi-level column names joined with ' / '."""
+    out = df
+    if not isinstance(out.index, pd.RangeIndex) or any(n is not None for n in out.index.names):
+        out = out.reset_index()
+    if isinstance(out.columns, pd.MultiIndex):
+        out = out.copy()
+        out.columns = [" / ".join(str(x) for x in c if str(x) != "") for c in out.columns]
+    return out
+
+
+def _column_format(df: pd.DataFrame, col: Any, money: set, lang: str) -> str | None:
+    s = df[col]
+    if col in money:
+        return _FMT_MONEY
+    dtype = s.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return None
+    if pd.api.types.is_integer_dtype(dtype):
+        return _FMT_PLAIN_INT if col in _PLAIN_INT else _FMT_COUNT
+    if pd.api.types.is_float_dtype(dtype):
+        return _FMT_FINE if col in _FINE_FLOAT else _FMT_FLOAT
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return _FMT_DATE[lang]
+    if pd.api.types.is_object_dtype(dtype):
+        # dates held as datetime.date objects (e.g. ParameterTree.table "from")
+        nn = s.dropna()
+        if len(nn) and all(isinstance(x, _dt.date) for x in nn):
+            return _FMT_DATE[lang]
+        if len(nn) and all(
+            isinstance(x, int | float | np.integer | np.floating) and not isinstance(x, bool)
+            for x in nn
+        ):
+            return _FMT_FLOAT if any(isinstance(x, float | np.floating) for x in nn) else _FMT_COUNT
+    return None
+
+
+def _display_len(v: Any, fmt: str | None) -> int:
+    if v is None:
+        return 0
+    if isinstance(v, bool):
+        return 5
+    if isinstance(v, int):
+        return len(f"{v:,}") if fmt and "," in fmt else len(str(v))
+    if isinstance(v, float):
+        return len(f"{v:,.2f}") if fmt != _FMT_FINE else len(f"{v:.3f}")
+    if isinstance(v, _dt.datetime | _dt.date):
+        return 10
+    s = str(v)
+    return max((len(line) for line in s.splitlines()), default=0)
+
+
+def _resolve(option: Any, sheet: str, default: Any) -> Any:
+    if isinstance(option, Mapping):
+        return option.get(sheet, default)
+    return option
+
+
+def _write_table(
+    ws: Worksheet,
+    df: pd.DataFrame,
+    *,
+    lang: str,
+    money_cols: Iterable[Any] | None,
+    totals: bool | Sequence[Any],
+    start_row: int = 1,
+    freeze: bool = True,
+) -> None:
+    df = _flat(df)
+    cols = list(df.columns)
+    money = (
+        {c for c in cols if is_money(df, c)} if money_cols is None else set(money_cols) & set(cols)
+    )
+    if totals is True:
+        sum_cols = [
+            c
+            for c in cols
+            if (c in money or c in ADDITIVE_COLUMNS)
+            and pd.api.types.is_numeric_dtype(df[c].dtype)
+            and not pd.api.types.is_bool_dtype(df[c].dtype)
+        ]
+    elif totals is False or totals is None:
+        sum_cols = []
+    else:
+        sum_cols = [c for c in totals if c in cols]
+    shown = relabel_values(df, lang)
+    fmts = {c: _column_format(df, c, money, lang) for c in cols}
+    widths = [0] * len(cols)
+
+    hr = start_row
+    for j, c in enumerate(cols, start=1):
+        cell = _put(ws, hr, j, label(c, lang))
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = _HEADER_ALIGN
+        words = str(cell.value or "").split()
+        widths[j - 1] = max(
+            min(len(str(cell.value or "")), 18), max((len(w) for w in words), default=0)
+        )
+    values = shown.to_numpy(dtype=object) if len(cols) else np.empty((len(df), 0), dtype=object)
+    for i in range(len(df)):
+        r = hr + 1 + i
+        for j, c in enumerate(cols):
+            cell = _put(ws, r, j + 1, values[i, j], fmts[c])
+            widths[j] = max(widths[j], _display_len(cell.value, fmts[c]))
+    if sum_cols and len(cols):
+        r = hr + 1 + len(df)
+        label_col = next((j for j, c in enumerate(cols) if c not in sum_cols), None)
+        for j, c in enumerate(cols):
+            cell = ws.cell(row=r, column=j + 1)
+            if c in sum_cols:
+                s = df[c]
+                if pd.api.types.is_integer_dtype(s.dtype):
+                    total: Any = int(sum(int(x) for x in s.dropna()))
+                else:
+                    total = float(np.nansum(s.to_numpy(dtype=float)))
+                cell = _put(ws, r, j + 1, total, fmts[c] or _FMT_FLOAT)
+                widths[j] = max(widths[j], _display_len(cell.value, fmts[c]))
+            elif j == label_col:
+                cell = _put(ws, r, j + 1, text("Tổng cộng", "Total", lang))
+            cell.font = _TOTAL_FONT
+            cell.border = _TOTAL_BORDER
+    for j, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = max(8, min(w + 2, 60))
+    if freeze:
+        keys = 0
+        for c in cols:
+            if c in _KEY_COLUMNS and keys < 3:
+                keys += 1
+            else:
+                break
+        ws.freeze_panes = ws.cell(row=hr + 1, column=keys + 1).coordinate
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    s = re.sub(r"[\[\]:*?/\\]", " ", _clean_text(name)).strip().strip("'") or "Sheet"
+    s = s[:31]
+    base, k = s, 2
+    while s.lower() in used:
+        suffix = f" ({k})"
+        s = base[: 31 - len(suffix)] + suffix
+        k += 1
+    used.add(s.lower())
+    return s
+
+
+def _flatten(d: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    rows: list[tuple[str, Any]] = []
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping) and v:
+            rows += _flatten(v, key + ".")
+        else:
+            rows.append((key, v))
+    return rows
+
+
+def _summary_frame(summary: Mapping[str, Any] | pd.DataFrame, lang: str) -> pd.DataFrame:
+    if isinstance(summary, pd.DataFrame):
+        return summary
+    return pd.DataFrame(
+        {"item": [str(k) for k in summary], "value": [_py(v) for v in summary.values()]}
+    )
+
+
+def _write_summary(ws: Worksheet, title: str, summary: Any, lang: str) -> None:
+    _put(ws, 1, 1, title).font = _TITLE_FONT
+    _put(ws, 2, 1, text("Đơn vị tính: đồng", "Amounts in VND (đồng)", lang))
+    if summary is None:
+        ws.column_dimensions["A"].width = 40
+        return
+    if isinstance(summary, pd.DataFrame):
+        _write_table(ws, summary, lang=lang, money_cols=None, totals=False, start_row=4)
+        return
+    hr = 4
+    for j, h in enumerate((label("item", lang), label("value", lang)), start=1):
+        cell = _put(ws, hr, j, h)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+    w = [12, 12]
+    for i, (k, v) in enumerate(summary.items(), start=1):
+        key = str(k)
+        v = _py(v)
+        if isinstance(v, int) and not isinstance(v, bool):
+            fmt = _FMT_PLAIN_INT if key in _PLAIN_INT else _FMT_MONEY
+        elif isinstance(v, float):
+            fmt = _FMT_FINE if key in _FINE_FLOAT else _FMT_FLOAT
+        else:
+            fmt = None
+        _put(ws, hr + i, 1, label(key, lang))
+        _put(ws, hr + i, 2, v, fmt)
+        w[0] = max(w[0], len(label(key, lang)))
+        w[1] = max(w[1], _display_len(v, fmt))
+    ws.column_dimensions["A"].width = min(w[0] + 2, 60)
+    ws.column_dimensions["B"].width = min(w[1] + 2, 80)
+    ws.freeze_panes = f"A{hr + 1}"
+
+
+def _write_params(ws: Worksheet, params: pd.DataFrame, lang: str) -> None:
+    df = params.copy()
+    if "value" in df.columns:
+        df["value"] = df["value"].astype(object)
+    _write_table(ws, df, lang=lang, money_cols=[], totals=False)
+    if "value" in df.columns:
+        j = list(_flat(df).columns).index("value") + 1
+        for i in range(len(df)):
+            cell = ws.cell(row=i + 2, column=j)
+            v = cell.value
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                cell.number_format = (
+                    _FMT_MONEY if abs(v) >= 1000 and float(v).is_integer() else "General"
+                )
+        ws.column_dimensions[get_column_letter(j)].width = 24
+    for name in ("reference", "description_vi", "description_en"):
+        if name in df.columns:
+            j = list(_flat(df).columns).index(name) + 1
+            ws.column_dimensions[get_column_letter(j)].width = min(
+                ws.column_dimensions[get_column_letter(j)].width, 50
+            )
+
+
+def _write_provenance(ws: Worksheet, provenance: Mapping[str, Any], lang: str) -> None:
+    rows = _flatten(provenance)
+    df = pd.DataFrame(
+        {"item": [k for k, _ in rows], "value": [_py(v) for _, v in rows]}, dtype=object
+    )
+    _write_table(ws, df, lang=lang, money_cols=[], totals=False)
+    ws.column_dimensions["A"].width = min(max([len(k) for k, _ in rows] + [10]) + 2, 50)
+    ws.column_dimensions["B"].width = 80
+
+
+# -- saving ----------------------------------------------------------------------------------------
+def _deterministic(data: bytes, timestamp: _dt.datetime) -> bytes:
+    """Rewrite an xlsx container with fixed zip timestamps and document dates."""
+    stamp = timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as zin,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout,
+    ):
+        for info in zin.infolist():
+            body = zin.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rb"\g<1>" + stamp.encode() + rb"\g<2>",
+                    body,
+                )
+            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            zout.writestr(zi, body)
+    return out.getvalue()
+
+
+def atomic_save(
+    wb: Workbook, path: str | Path, *, timestamp: _dt.datetime = FIXED_TIMESTAMP
+) -> Path:
+    """Save ``wb`` to ``path`` atomically and deterministically (fixed dates)."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    wb.properties.created = timestamp
+    wb.properties.modified = timestamp
+    wb.properties.lastModifiedBy = None
+    wb.properties.creator = "khoan"
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = _deterministic(buf.getvalue(), timestamp)
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, p)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return p
+
+
+def write_workbook(
+    path: str | Path,
+    *,
+    title: str,
+    summary: Mapping[str, Any] | pd.DataFrame | None = None,
+    sheets: Mapping[str, pd.DataFrame] | None = None,
+    params: pd.DataFrame | None = None,
+    provenance: Mapping[str, Any] | None = None,
+    lang: str = "vi",
+    money_cols: Iterable[Any] | Mapping[str, Iterable[Any]] | None = None,
+    totals: bool | Sequence[Any] | Mapping[str, bool | Sequence[Any]] = True,
+    timestamp: _dt.datetime = FIXED_TIMESTAMP,
+) -> Path:
+    """Write a report workbook (see the module docstring for the layout).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.xlsx`` file to write (replaced atomically; parent folders are created).
+    title : str
+        Report title, written at the top of the summary sheet and in the document properties.
+    summary : dict or DataFrame, optional
+        Headline figures (``{"total": 1_234_000_000, "communes": 132}``: keys are labelled,
+        integer values other than years are formatted as money) or a small table.
+    sheets : dict of str -> DataFrame
+        One sheet per table, in order; the key is labelled (``"by_commune"`` -> ``Theo xã``).
+        A named index is written as leading columns.
+    params : DataFrame, optional
+        Parameters used: ``ParameterTree.table(date)`` (key, value, unit, from, reference,
+        confidence, description_vi, description_en).
+    provenance : dict, optional
+        The result's provenance; nested mappings become dotted keys, lists become JSON text.
+    lang : {"vi", "en"}
+        Language of sheet names, headers, category labels and fixed text.
+    money_cols : list, or dict sheet key -> list, optional
+        Columns formatted as money; default: the known money columns with a numeric dtype.
+    totals : bool, list, or dict sheet key -> bool or list
+        Add a bold totals row: ``True`` sums the additive columns (money and counts), a list
+        names the columns to sum, ``False`` adds none.
+    timestamp : datetime
+        Document created/modified date (fixed by default so that output is deterministic).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    check_lang(lang)
+    wb = Workbook()
+    used: set[str] = set()
+    ws = wb.active
+    ws.title = _sheet_name(label("summary", lang), used)
+    _write_summary(ws, _clean_text(str(title)), summary, lang)
+    for key, df in (sheets or {}).items():
+        if not isinstance(df, pd.DataFrame):
+            raise TypeError(f"sheet {key!r}: expected a DataFrame, got {type(df).__name__}")
+        ws = wb.create_sheet(_sheet_name(label(key, lang), used))
+        _write_table(
+            ws,
+            df,
+            lang=lang,
+            money_cols=_resolve(money_cols, key, None),
+            totals=_resolve(totals, key, True),
+        )
+    if params is not None:
+        ws = wb.create_sheet(_sheet_name(label("params", lang), used))
+        _write_params(ws, params, lang)
+    if provenance is not None:
+        ws = wb.create_sheet(_sheet_name(label("provenance", lang), used))
+        _write_provenance(ws, provenance, lang)
+    wb.properties.title = _clean_text(str(title))
+    wb.properties.language = lang
+    return atomic_save(wb, path, timestamp=timestamp)
