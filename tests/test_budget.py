@@ -1,0 +1,321 @@
+"""Lump-sum budget and settlement: hand-computed cases on the two-commune fixture.
+
+See tests/test_payroll.py for the fixture's people. Communes:
+
+- 22717 Xã Thành Sơn, class 1: 3 approved posts (A01, A02 all year; A03 from 2016-03-16),
+  15 approved NHĐKCT (quota 14 under NĐ 34/2019 and NĐ 33/2023: one worker above it),
+  1 large + 2 other villages, special tasks 100,000,000 VND.
+- 22327 Phường Vĩnh Hòa, class 2: 3 approved posts (B01 all year; B02 until 2016-09-15),
+  12 approved NHĐKCT (quota 12), 3 other villages.
+
+Provincial operating norm (fixture params/ overlay, illustrative): 18,000,000 VND per post per
+year to 2016, 20,000,000 from 2017. Village fund (law, illustrative before 2019-06-25): 5.0 /
+3.0 × base salary per month, 6.0 / 4.5 from 2023-08-01. NHĐKCT fund: 20.3 / 18.6 (class 1 /
+2) to 2019-06-24, 16.0 / 13.7 from 2019-06-25, 21.0 / 18.0 (+1.5 per worker above the quota)
+from 2023-08-01.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from khoan.budget import COMPONENTS, BudgetResult, budget, settle
+from khoan.errors import KhoanError, ParameterError, ValidationError
+from khoan.model import load
+from khoan.payroll import payroll
+
+matplotlib.use("Agg")
+
+FIXTURE = Path(__file__).parent / "fixtures" / "two_communes"
+A, B = "22717", "22327"
+Y2016 = 4 * 1_150_000 + 8 * 1_210_000  # 14,280,000
+Y2017 = 6 * 1_210_000 + 6 * 1_300_000  # 15,060,000
+
+
+def r(x) -> int:
+    """Round half up to the đồng."""
+    return int((F(x) + F(1, 2)) // 1)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load(FIXTURE)
+
+
+@pytest.fixture(scope="module")
+def b2016(model) -> BudgetResult:
+    return budget(model, 2016)
+
+
+def row(res: BudgetResult, code: str) -> pd.Series:
+    return res.table.set_index("code").loc[code]
+
+
+def test_table_shape_and_exact_totals(b2016):
+    t = b2016.table
+    assert list(t.columns) == ["code", "name", *COMPONENTS, "total"]
+    assert list(t["code"]) == [A, B]
+    for c in (*COMPONENTS, "total"):
+        assert t[c].dtype == np.int64
+    assert (t[list(COMPONENTS)].sum(axis=1) == t["total"]).all()
+    prov = b2016.province
+    assert len(prov) == 1
+    assert int(prov["total"].iloc[0]) == int(t["total"].sum())
+    assert int(prov[list(COMPONENTS)].sum(axis=1).iloc[0]) == int(prov["total"].iloc[0])
+    long = b2016.by_component()
+    assert len(long) == 2 * len(COMPONENTS)
+    assert long["amount"].sum() == t["total"].sum()
+    assert set(long["label"]) >= {"Quỹ lương, phụ cấp", "Nhiệm vụ đặc thù"}
+
+
+def test_2016_salary_fund_is_roster_pay_of_cadres_and_civil_servants(model, b2016):
+    p = payroll(model, 2016)
+    pay = ["salary", "position_allowance", "tnvk", "commune_class_allowance",
+           "public_service_allowance", "regional_allowance", "bao_luu"]
+    # A01 + A02 + A03 (the NHĐKCT A04 is costed by the NHĐKCT fund)
+    a01 = 45_635_100 + 3_570_000 + 0 + 4_920_510 + 12_301_275 + 2_856_000 + 0
+    a02 = 71_114_400 + 0 + 4_978_008 + 0 + 19_023_102 + 2_856_000 + 2_856_000
+    a03 = int(p.loc["A03", pay].sum())
+    assert row(b2016, A)["salary_fund"] == a01 + a02 + a03
+    # B01 + B02; the contract worker B03 is paid from operating spending, not the salary fund
+    assert row(b2016, B)["salary_fund"] == int(p.loc[["B01", "B02"], pay].sum().sum())
+    assert b2016.details.set_index("code").loc[B, "roster_hop_dong"] == p.loc["B03", "total"]
+
+
+def test_2016_vacant_posts(b2016):
+    # A: 3 approved posts, 2 filled in January–February, 2 + 16/31 in March (A03 joins on the 16th)
+    vac_a = F("2.34") * 1_150_000 * (2 + F(15, 31))  # 6,684,096.77
+    assert row(b2016, A)["vacancy_fund"] == r(vac_a) == 6_684_097
+    # B: 3 approved; B01 all year, B02 until 15 September → 1 vacant post January–August,
+    # 1 + 15/30 in September, 2 October–December
+    vac_b = F("2.34") * (4 * 1_150_000 + 4 * 1_210_000 + F(3, 2) * 1_210_000 + 3 * 2 * 1_210_000)
+    assert row(b2016, B)["vacancy_fund"] == r(vac_b) == 43_325_100
+    d = b2016.details.set_index("code")
+    # contributions of a vacant civil-servant post: BHXH 18 % + BHYT 3 % + KPCĐ 2 % (no BHTN)
+    assert d.loc[A, "vacancy_contributions"] == r(F("0.23") * vac_a) == 1_537_342
+    assert d.loc[B, "vacancy_contributions"] == r(F("0.23") * vac_b) == 9_964_773
+    # one post vacant for 31 + 29 + 15 days of 366
+    assert d.loc[A, "filled_posts"] == pytest.approx(3 - (31 + 29 + 15) / 366)
+
+
+def test_2016_contributions_filled_plus_vacant(model, b2016):
+    p = payroll(model, 2016)
+    cols = ["bhxh", "bhyt", "kpcd", "bhtn"]
+    filled_a = int(p.loc[["A01", "A02", "A03"], cols].sum().sum())
+    assert row(b2016, A)["contributions"] == filled_a + 1_537_342
+    filled_b = int(p.loc[["B01", "B02"], cols].sum().sum())
+    assert row(b2016, B)["contributions"] == filled_b + 9_964_773
+
+
+def test_2016_funds_operating_special(b2016):
+    a, b = row(b2016, A), row(b2016, B)
+    assert a["nhdkct_fund"] == r(F("20.3") * Y2016) == 289_884_000
+    assert b["nhdkct_fund"] == r(F("18.6") * Y2016) == 265_608_000
+    assert a["village_fund"] == (5 * 1 + 3 * 2) * Y2016 == 157_080_000
+    assert b["village_fund"] == 3 * 3 * Y2016 == 128_520_000
+    assert a["operating"] == b["operating"] == 3 * 18_000_000
+    assert (a["special_tasks"], b["special_tasks"]) == (100_000_000, 0)
+
+
+def test_2017_contribution_change_on_vacant_posts(model):
+    res = budget(model, 2017)
+    # B: two vacant posts all year (B02 left in 2016)
+    assert row(res, B)["vacancy_fund"] == r(2 * F("2.34") * Y2017) == 70_480_800
+    post = 2 * F("2.34")
+    contrib = (5 * post * 1_210_000 * F("0.23")       # January–May: 18 + 3 + 2 %
+               + post * 1_210_000 * F("0.225")         # June: BHXH 17.5 % from 2017-06-01
+               + 6 * post * 1_300_000 * F("0.225"))    # July–December at 1,300,000
+    assert res.details.set_index("code").loc[B, "vacancy_contributions"] == r(contrib)
+    assert r(contrib) == 15_999_750
+    assert row(res, A)["operating"] == 3 * 20_000_000
+
+
+def test_2019_nhdkct_regime_change_on_25_june(model):
+    res = budget(model, 2019)
+    # class 1: 20.3 January–May; June 24/30 at 20.3 and 6/30 at 16.0; 16.0 July–December
+    nh_a = (5 * F("20.3") * 1_390_000
+            + (F(24, 30) * F("20.3") + F(6, 30) * F("16.0")) * 1_390_000
+            + 6 * F("16.0") * 1_490_000)
+    assert row(res, A)["nhdkct_fund"] == r(nh_a) == 311_146_600
+    nh_b = (5 * F("18.6") * 1_390_000
+            + (F(24, 30) * F("18.6") + F(6, 30) * F("13.7")) * 1_390_000
+            + 6 * F("13.7") * 1_490_000)
+    assert row(res, B)["nhdkct_fund"] == r(nh_b) == 276_239_800
+    d = res.details.set_index("code")
+    assert (d.loc[A, "quota_posts"], d.loc[B, "quota_posts"]) == (23, 21)  # NĐ 34/2019
+
+
+def test_2023_nhdkct_regime_change_on_1_august_with_extra_worker(model):
+    res = budget(model, 2023)
+    # class 1: 16.0 to July; 21.0 from August + 1.5 for the worker above the quota of 14
+    nh_a = 6 * F(16) * 1_490_000 + F(16) * 1_800_000 + 5 * (21 + F("1.5") * (15 - 14)) * 1_800_000
+    assert row(res, A)["nhdkct_fund"] == r(nh_a) == 374_340_000
+    nh_b = 6 * F("13.7") * 1_490_000 + F("13.7") * 1_800_000 + 5 * 18 * 1_800_000
+    assert row(res, B)["nhdkct_fund"] == r(nh_b) == 309_138_000
+    # village fund 5.0 / 3.0 to July, 6.0 / 4.5 from August (NĐ 33/2023)
+    vil_a = 11 * (6 * 1_490_000 + 1_800_000) + (6 + F("4.5") * 2) * 5 * 1_800_000
+    assert row(res, A)["village_fund"] == r(vil_a) == 253_140_000
+
+
+def test_params_used_have_references(b2016):
+    pu = b2016.params_used
+    assert {"salary.base", "staffing.nhdkct_fund", "norms.provincial.per_post",
+            "salary.vacancy_coefficient", "contributions.employer.bhxh"} <= set(pu["key"])
+    base = pu[pu["key"] == "salary.base"]
+    assert list(base["value"]) == [1_150_000, 1_210_000]
+    assert base["reference"].str.contains("NĐ 47/2016").any()
+    assert pu["reference"].str.len().gt(0).all()
+    norm = pu[pu["key"] == "norms.provincial.per_post"]
+    assert (norm["confidence"] == "illustrative").all()
+
+
+def test_excel_plot_html(b2016, tmp_path):
+    out = b2016.to_excel(tmp_path / "budget.xlsx")
+    sheets = pd.read_excel(out, sheet_name=None)
+    assert set(sheets) == {"Tổng hợp", "Theo xã", "Tham số"}
+    per = sheets["Theo xã"]
+    assert "Quỹ lương, phụ cấp" in per.columns and len(per) == 2
+    assert int(sheets["Tổng hợp"].iloc[-1, -1]) == int(b2016.table["total"].sum())
+    ax = b2016.plot.components()
+    assert len(ax.patches) == 2 * len(COMPONENTS)
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    html = b2016._repr_html_()
+    assert "Kinh phí khoán 2016" in html and "Tổng cộng" in html
+
+
+def test_budget_year_outside_coverage(model):
+    with pytest.raises(ParameterError, match="2000"):
+        budget(model, 2000)
+
+
+def test_budget_without_provincial_norm(model):
+    bare = model.replace(params=model.params.__class__(
+        {k: model.params.parameter(k) for k in model.params.keys()
+         if k != "norms.provincial.per_post"}))
+    with pytest.raises(ParameterError, match="norms.provincial.per_post"):
+        budget(bare, 2016)
+
+
+# --- settlement ----------------------------------------------------------------------------
+
+
+def test_settle_derived_actual_keeps_vacancy_savings(model):
+    s = settle(model, 2016)
+    t = s.table.set_index("code")
+    # actual spending derived from the roster paid: the savings are the vacant posts' share
+    assert t.loc[A, "savings"] == 6_684_097 + 1_537_342
+    assert t.loc[B, "savings"] == 43_325_100 + 9_964_773
+    assert (t["commune_kept"] == t["savings"]).all()
+    # the TNTT cap (1.0 × salary + position of the staff present) is not reached: all is TNTT
+    p = payroll(model, 2016)
+    assert t.loc[A, "tntt_cap"] == int(p.loc[["A01", "A02", "A03"], "salary_fund_grade"].sum())
+    assert (t["tntt"] == t["savings_counted"]).all()
+    assert (t[["rewards", "welfare", "reserve"]] == 0).all().all()
+    # per person: by days present (A03 present 291/366 of the year), exact sum
+    pp = s.per_person
+    assert pp.groupby("commune")["tntt"].sum().to_dict() == {A: t.loc[A, "tntt"],
+                                                            B: t.loc[B, "tntt"]}
+    assert pp.loc["A04", "tntt"] == 0 and pp.loc["B03", "tntt"] == 0  # not on the staffing
+    assert pp.loc["A03", "weight"] == pytest.approx(291 / 366)
+    # quarterly advance cap: 60 % of the quarter's salary fund by grade (January–March, A)
+    q1 = F("0.6") * (3 * F("3.25") * 1_150_000 + 3 * F("4.98") * 1_150_000
+                     + F("1.86") * 1_150_000 * F(16, 31))
+    assert t.loc[A, "advance_cap_q1"] == r(q1) == 17_698_500
+    assert (t["state_saving"] == 0).all()
+
+
+def test_settle_given_actual_shares_and_overspend(model):
+    lump = budget(model, 2016).table.set_index("code")["total"]
+    actual = pd.DataFrame({"commune": [A, B],
+                           "actual": [int(lump[A]) - 200_000_001, int(lump[B]) + 5_000_000]})
+    s = settle(model, 2016, actual, shares={"rewards": 0.3, "welfare": 0.3, "reserve": 0.4})
+    t = s.table.set_index("code")
+    assert t.loc[A, "savings_counted"] == 200_000_001
+    cap = t.loc[A, "tntt_cap"]
+    assert cap == 141_567_300 and t.loc[A, "tntt"] == cap
+    rest = 200_000_001 - cap  # 58,432,701
+    assert t.loc[A, "rewards"] == r(F("0.3") * rest) == 17_529_810
+    assert t.loc[A, "welfare"] == 17_529_810
+    assert t.loc[A, "reserve"] == rest - 2 * 17_529_810
+    # overspend in B: shown, nothing counted
+    assert t.loc[B, "savings"] == -5_000_000 and t.loc[B, "overspend"] == 5_000_000
+    assert t.loc[B, ["savings_counted", "tntt", "rewards", "welfare", "reserve"]].sum() == 0
+    parts = t[["tntt", "rewards", "welfare", "reserve"]].sum(axis=1)
+    assert (parts == t["savings_counted"]).all()
+
+
+def test_settle_weights_and_previous_staffing(model):
+    w = pd.Series({"A01": 2.0, "A02": 1.0, "A03": 1.0, "B01": 1.0, "B02": 0.0})
+    s = settle(model, 2016, weights=w, previous_approved_posts={B: 4})
+    pp = s.per_person
+    assert pp.loc["B02", "tntt"] == 0
+    assert pp.loc["A01", "tntt"] == pytest.approx(2 * pp.loc["A02", "tntt"], abs=1)
+    t = s.table.set_index("code")
+    # the State saves one post in B: its vacancy cost and contributions and its operating norm
+    post = F("2.34") * Y2016
+    assert t.loc[B, "state_saving"] == r(post) + r(F("0.23") * post) + 18_000_000
+    assert t.loc[B, "state_saving"] == 33_415_200 + 7_685_496 + 18_000_000
+    assert t.loc[A, "state_saving"] == 0
+
+
+def test_settle_bad_actual_spending(model):
+    bad = pd.DataFrame({"commune": [A, B, "99999"], "actual": [1, -5, 3]})
+    with pytest.raises(ValidationError) as e:
+        settle(model, 2016, bad)
+    probs = {(p.row, p.column, p.value) for p in e.value.problems}
+    assert (4, "commune", "99999") in probs
+    assert (3, "actual", -5) in probs
+    with pytest.raises(ValidationError, match="no value given"):
+        settle(model, 2016, {A: 1})
+    with pytest.raises(KhoanError):
+        settle(model, 2016, shares={"rewards": 0.9, "welfare": 0.9})
+
+
+# --- properties ----------------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    year=st.sampled_from([2016, 2017, 2019, 2023]),
+    approved=st.tuples(st.integers(0, 30), st.integers(0, 30)),
+    nh=st.tuples(st.integers(0, 25), st.integers(0, 25)),
+)
+def test_property_budget_reconciles(model, year, approved, nh):
+    comm = model.communes.copy()
+    comm["approved_posts"] = list(approved)
+    comm["approved_nhdkct"] = list(nh)
+    res = budget(model.replace(communes=comm), year)
+    t = res.table
+    assert (t[list(COMPONENTS)].sum(axis=1) == t["total"]).all()
+    assert (t[list(COMPONENTS)] >= 0).all().all()
+    assert int(res.province["total"].iloc[0]) == int(t["total"].sum())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    year=st.sampled_from([2016, 2019]),
+    spent=st.tuples(st.floats(0, 1.2), st.floats(0, 1.2)),
+    shares=st.tuples(st.floats(0, 0.5), st.floats(0, 0.5)),
+)
+def test_property_tntt_never_exceeds_cap(model, year, spent, shares):
+    lump = budget(model, year).table["total"].to_numpy()
+    actual = pd.Series((lump * np.array(spent)).round(), index=[A, B])
+    s = settle(model, year, actual, shares={"rewards": shares[0], "welfare": shares[1]})
+    t = s.table
+    assert (t["tntt"] <= t["tntt_cap"]).all()
+    assert (t["tntt"] <= t["savings_counted"]).all()
+    parts = t[["tntt", "rewards", "welfare", "reserve"]].sum(axis=1)
+    assert (parts == t["savings_counted"]).all()
+    assert (t[["tntt", "rewards", "welfare", "reserve"]] >= 0).all().all()
+    per = s.per_person.groupby("commune")["tntt"].sum()
+    assert per.reindex(t["code"]).fillna(0).astype(int).tolist() == t["tntt"].tolist()
