@@ -276,7 +276,7 @@ def _runner_name(fn: Callable) -> str:
 # --------------------------------------------------------------------------- grids
 
 
-def _label(v: Any) -> str:
+def _value_label(v: Any) -> str:
     """Short readable label of a grid value, for generated scenario names."""
     if isinstance(v, bool):
         return str(v).lower()
@@ -285,7 +285,7 @@ def _label(v: Any) -> str:
     if isinstance(v, _dt.date):
         return v.isoformat()
     if isinstance(v, enum.Enum):
-        return _label(v.value)
+        return _value_label(v.value)
     for attr in ("label", "name"):
         x = getattr(v, attr, None)
         if isinstance(x, str) and x:
@@ -346,7 +346,7 @@ def grid(base: Any, /, *, name: str | None = None, **fields: Iterable[Any]) -> l
     out = []
     for combo in itertools.product(*values):
         changes = dict(zip(keys, combo, strict=True))
-        labels = {k: _label(v) for k, v in changes.items()}
+        labels = {k: _value_label(v) for k, v in changes.items()}
         if name is not None:
             try:
                 n = name.format(base=base_name, **labels)
@@ -781,38 +781,10 @@ class _Results(Mapping):
         return f"<khoan batch results: {len(self)} scenarios>"
 
 
-_TEXT = {
-    "vi": {
-        "title": "Kết quả chạy nhiều kịch bản",
-        "scenario": "Kịch bản",
-        "ok": "hoàn thành",
-        "failed": "lỗi",
-        "year": "Năm",
-    },
-    "en": {
-        "title": "Batch of scenarios",
-        "scenario": "Scenario",
-        "ok": "finished",
-        "failed": "failed",
-        "year": "Year",
-    },
-}
+def _label(col: str, lang: str) -> str:
+    from .report.labels import label
 
-
-def _metric_label(metric: str, lang: str) -> str:
-    try:
-        from .report import labels as _labels
-
-        for attr in ("label", "column_label"):
-            f = getattr(_labels, attr, None)
-            if callable(f):
-                with contextlib.suppress(Exception):
-                    text = f(metric, lang=lang)
-                    if isinstance(text, str) and text:
-                        return text
-    except ImportError:
-        pass
-    return metric.replace("_", " ")
+    return label(col, lang)
 
 
 class _PlotAccessor:
@@ -897,7 +869,7 @@ class BatchResult:
             raise KhoanError("the batch table has no numeric column to compare")
         return numeric[0]
 
-    def compare(self, metric: str | None = None, ax=None, *, lang: str = "vi", **kwargs):
+    def compare(self, metric: str | None = None, ax=None, *, lang: str = "vi"):
         """Plot scenarios side by side.
 
         Parameters
@@ -910,104 +882,100 @@ class BatchResult:
             Where to draw; a new figure by default.
         lang : {"vi", "en"}
             Language of the labels.
-        **kwargs
-            Passed to ``Axes.barh`` or ``Axes.plot``.
 
         Returns
         -------
         matplotlib.axes.Axes
+            Labelled axes (money in millions or billions of đồng).
         """
-        import matplotlib.pyplot as plt
+        from .report import plots
+        from .report.labels import is_money, text
 
         metric = metric or self._default_metric()
-        text = _TEXT.get(lang, _TEXT["en"])
         ok = self.table[self.table["status"] == "ok"]
-        if ax is None:
-            height = max(3.0, 0.3 * len(ok) + 1.5) if metric in self.table.columns else 4.5
-            _, ax = plt.subplots(figsize=(8, min(height, 30)))
+        title = f"{text('So sánh kịch bản', 'Scenarios compared', lang)}: {_label(metric, lang)}"
         if metric in self.table.columns:
-            vals = pd.to_numeric(ok[metric], errors="coerce").astype(float)
-            ax.barh(ok["name"].astype(str), vals.to_numpy(), **kwargs)
-            ax.invert_yaxis()
-            ax.set_xlabel(_metric_label(metric, lang))
-            ax.set_ylabel(text["scenario"])
-            ax.axvline(0, color="black", linewidth=0.8)
-        else:
-            drawn = 0
-            for name in ok["name"]:
-                by_year = self.results[name].by_year
-                if by_year is None or metric not in by_year.columns:
-                    continue
-                df = by_year.reset_index() if "year" not in by_year.columns else by_year
-                x = df["year"] if "year" in df.columns else np.arange(len(df))
-                ax.plot(x, df[metric].astype(float), marker="o", label=name, **kwargs)
-                drawn += 1
-            if not drawn:
-                raise KhoanError(
-                    f"no column {metric!r} in the batch table or in the scenarios' by_year tables"
-                )
-            ax.set_xlabel(text["year"])
-            ax.set_ylabel(_metric_label(metric, lang))
-            ax.legend(title=text["scenario"], fontsize="small")
-        ax.set_title(f"{text['title']}: {_metric_label(metric, lang)}")
+            df = pd.DataFrame({"scenario": ok["name"].astype(str), metric: ok[metric]})
+            return plots.bar_compare(
+                df,
+                [metric],
+                x="scenario",
+                horizontal=True,
+                money=is_money(df, metric),
+                lang=lang,
+                ax=ax,
+                title=title,
+            )
+        series = {}
+        money = False
+        for name in ok["name"]:
+            by_year = self.results[name].by_year
+            if by_year is None:
+                continue
+            df = by_year if "year" not in by_year.columns else by_year.set_index("year")
+            if metric in df.columns:
+                series[name] = df[metric]
+                money = money or is_money(df, metric)
+        if not series:
+            raise KhoanError(
+                f"no column {metric!r} in the batch table or in the scenarios' by_year tables"
+            )
+        wide = pd.DataFrame(series)
+        wide.index.name = "year"
+        ax = plots.line(
+            wide,
+            list(series),
+            money=money,
+            lang=lang,
+            ax=ax,
+            title=title,
+        )
+        if len(series) == 1:
+            ax.legend(title=text("Kịch bản", "Scenario", lang))
         return ax
 
-    def to_excel(self, path: str | Path, lang: str = "vi") -> Path:
-        """Write the summary table (and failures) to a workbook.
+    def _headline(self) -> dict[str, Any]:
+        c = self.provenance.get("counts", {})
+        return {
+            "model": self.provenance.get("model", {}).get("name"),
+            "scenarios": c.get("scenarios", len(self.table)),
+            "ok": c.get("ok"),
+            "failed": c.get("failed"),
+            "reused": c.get("reused"),
+            "executor": self.provenance.get("executor"),
+        }
 
-        Uses :func:`khoan.report.excel.write_workbook` when available; text cells that start
-        with ``= + - @`` are escaped.
+    def to_excel(self, path: str | Path, lang: str = "vi") -> Path:
+        """Write the summary table, the failures and the provenance to a workbook.
+
+        Through :func:`khoan.report.excel.write_workbook`: labelled headers, money as numbers,
+        text that starts with ``= + - @`` escaped, written atomically and deterministically.
         """
-        path = Path(path)
-        sheets = {"summary": self.table}
+        from .report.excel import write_workbook
+        from .report.labels import text
+
+        sheets = {"scenarios": self.table.drop(columns=["error"])}
         errors = self.table.loc[self.table["status"] != "ok", ["name", "error"]]
         if len(errors):
-            sheets["errors"] = errors
-        try:
-            from .report.excel import write_workbook
-        except ImportError:
-            write_workbook = None
-        if write_workbook is not None:
-            try:
-                data = io.BytesIO()
-                write_workbook(data, sheets, lang=lang)
-                atomic_write_bytes(path, data.getvalue())
-                return path
-            except TypeError:
-                pass
-        data = io.BytesIO()
-        with pd.ExcelWriter(data, engine="openpyxl") as xw:
-            for sheet, df in sheets.items():
-                safe = df.copy()
-                for c in safe.columns:
-                    if safe[c].dtype == object:
-                        safe[c] = safe[c].map(_escape_text)
-                safe.to_excel(xw, sheet_name=sheet, index=False)
-        atomic_write_bytes(path, data.getvalue())
-        return path
+            sheets["errors"] = errors.reset_index(drop=True)
+        prov = {k: v for k, v in self.provenance.items() if k != "timings"}
+        return write_workbook(
+            path,
+            title=text("Kết quả chạy nhiều kịch bản", "Batch of scenarios", lang),
+            summary=self._headline(),
+            sheets=sheets,
+            provenance=prov,
+            lang=lang,
+            totals=False,
+        )
 
     def _repr_html_(self) -> str:
-        try:
-            from .report import html as _html
+        from .report.html import html_repr
 
-            f = getattr(_html, "result_html", None) or getattr(_html, "render", None)
-            if callable(f):
-                with contextlib.suppress(Exception):
-                    return f(self)
-        except ImportError:
-            pass
-        from html import escape
-
-        p = self.provenance
-        counts = p.get("counts", {})
-        head = (
-            f"<b>khoan.BatchResult</b>: {len(self.table)} kịch bản / scenarios — "
-            f"{counts.get('ok', 0)} ok, {counts.get('failed', 0)} lỗi / failed, "
-            f"{counts.get('reused', 0)} reused; model {escape(str(p.get('model', {}).get('name')))}"
-        )
+        title = f"khoan.BatchResult — {len(self.table)} kịch bản / scenarios"
         if self.out is not None:
-            head += f"; out <code>{escape(str(self.out))}</code>"
-        return head + self.table.head(20).to_html(index=False, na_rep="", escape=True)
+            title += f" → {self.out}"
+        return html_repr(title, self._headline(), self.table, n=20)
 
     def __repr__(self) -> str:
         c = self.provenance.get("counts", {})
