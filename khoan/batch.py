@@ -276,6 +276,11 @@ def _runner_name(fn: Callable) -> str:
 # --------------------------------------------------------------------------- grids
 
 
+def _ident(text: str) -> str:
+    """Letters, digits, ``_`` and ``-`` only (what :class:`khoan.Scenario` accepts in a name)."""
+    return re.sub(r"[^\w\-]+", "_", unicodedata.normalize("NFC", text)).strip("_") or "x"
+
+
 def _value_label(v: Any) -> str:
     """Short readable label of a grid value, for generated scenario names."""
     if isinstance(v, bool):
@@ -290,10 +295,15 @@ def _value_label(v: Any) -> str:
         x = getattr(v, attr, None)
         if isinstance(x, str) and x:
             return x
+    kind, value = getattr(v, "kind", None), getattr(v, "value", None)
+    if isinstance(kind, str) and kind and isinstance(value, int | float | str):
+        return f"{kind}_{value}"  # a Target: share_0.1
     if isinstance(v, list | tuple) and all(isinstance(x, str | int | float) for x in v):
         return "+".join(str(x) for x in v) or "none"
+    if isinstance(v, list | tuple) and all(hasattr(x, "name") for x in v):
+        return "+".join(str(x.name) for x in v) or "none"
     if isinstance(v, Mapping) and all(isinstance(x, str | int | float) for x in v.values()):
-        return ",".join(f"{k}:{x}" for k, x in v.items())
+        return "_".join(f"{k}_{x}" for k, x in v.items())
     return _short_hash(_canonical_json(v))
 
 
@@ -315,10 +325,12 @@ def grid(base: Any, /, *, name: str | None = None, **fields: Iterable[Any]) -> l
     base : Scenario
         Scenario whose other fields every generated scenario keeps.
     name : str, optional
-        Format string of the generated names, with the field names as placeholders, e.g.
-        ``"{policy}-{target}"``. Default: ``"<base name>-<field>=<value>-..."``, fields in the
-        order given, values by a short label (numbers and strings as written, objects by their
-        ``label`` or ``name``, otherwise 8 hex digits of their canonical JSON).
+        Format string of the generated names, with the field names (and ``base``) as
+        placeholders, e.g. ``"{base}-{policy}-{target}"``. Default:
+        ``"<base name>-<field>_<value>-..."``, fields in the order given. Values appear as a
+        short label made of letters, digits, ``_`` and ``-`` (``0.05`` -> ``0_05``, a target
+        ``{share = 0.1}`` -> ``share_0_1``, objects by their ``label`` or ``name``, otherwise 8
+        hex digits of their canonical JSON), so the names are valid scenario names.
     **fields : iterable
         Values of each field to vary, e.g. ``target=[0.05, 0.1]``,
         ``policy=["attrition", "early_retirement"]``, ``regime=["nd108", "nd178"]``.
@@ -346,14 +358,14 @@ def grid(base: Any, /, *, name: str | None = None, **fields: Iterable[Any]) -> l
     out = []
     for combo in itertools.product(*values):
         changes = dict(zip(keys, combo, strict=True))
-        labels = {k: _value_label(v) for k, v in changes.items()}
+        labels = {k: _ident(_value_label(v)) for k, v in changes.items()}
         if name is not None:
             try:
                 n = name.format(base=base_name, **labels)
             except (KeyError, IndexError, ValueError) as exc:
                 raise ScenarioError(f"grid name format {name!r}: {exc}") from None
         else:
-            n = "-".join([base_name, *(f"{k}={labels[k]}" for k in keys)])
+            n = "-".join([base_name, *(f"{k}_{labels[k]}" for k in keys)])
         out.append(_replace(base, name=n, **changes))
     names = [_scenario_name(s) for s in out]
     if len(set(names)) != len(names):
@@ -363,82 +375,129 @@ def grid(base: Any, /, *, name: str | None = None, **fields: Iterable[Any]) -> l
 
 
 def _to_scenario(obj: Any) -> Any:
-    """A Scenario from a Scenario or a mapping (as read from TOML)."""
+    """A Scenario from a Scenario or a mapping of its fields (as read from TOML)."""
     if not isinstance(obj, Mapping):
         return obj
-    from . import scenarios as _sc  # the scenario module owns the mapping format
+    from .scenarios import Scenario
 
-    for attr in ("from_dict", "parse", "from_mapping"):
-        f = getattr(getattr(_sc, "Scenario", None), attr, None)
-        if callable(f):
-            return f(dict(obj))
-    for attr in ("scenario_from_dict", "parse_scenario"):
-        f = getattr(_sc, attr, None)
-        if callable(f):
-            return f(dict(obj))
-    return _sc.Scenario(**dict(obj))
+    try:
+        return Scenario(**dict(obj))
+    except TypeError as exc:  # an unknown field
+        raise ScenarioError(f"scenario {obj.get('name')!r}: {exc}") from None
+
+
+_BATCH_KEYS = {"name", "title", "description", "defaults", "overrides", "base", "grid", "scenarios"}
+
+
+def _resolve_overrides(value: Any, named: Mapping[str, Any], where: str) -> list[Any]:
+    """Override names of a batch file -> ``{"name", "changes", "description"}`` mappings."""
+    items = [value] if isinstance(value, str | Mapping) else list(value)
+    out = []
+    for o in items:
+        if isinstance(o, str):
+            body = named.get(o)
+            if not isinstance(body, Mapping) or "changes" not in body:
+                known = ", ".join(named) or "none"
+                raise ScenarioError(
+                    f"{where}, field 'overrides': no [overrides.{o}] table with 'changes' "
+                    f"(known: {known})"
+                )
+            out.append({"name": o, **dict(body)})
+        else:
+            out.append(o)
+    return out
 
 
 def _expand(scenarios: Any) -> list[Any]:
-    """A list of scenarios from a list, a single scenario, or a grid mapping.
+    """A list of scenarios from a list, a single scenario, or a batch mapping.
 
-    The mapping form (as read from TOML) is ``{"base": {...} or Scenario, "grid": {field:
-    [values], ...}, "name": optional format}``, optionally with ``"scenarios": [...]`` listing
-    further scenarios.
+    The mapping form (a batch TOML file, see :func:`load_batch_scenarios`) has ``base`` (a
+    Scenario or a table of its fields) and ``grid`` (field -> list of values), optional
+    ``name`` (format of the generated names), ``defaults`` (fields shared by every scenario),
+    ``overrides`` (named override tables) and ``scenarios`` (further scenarios: a list, or a
+    table name -> fields).
     """
-    if isinstance(scenarios, Mapping):
-        if "grid" not in scenarios and "scenarios" not in scenarios:
-            raise ScenarioError(
-                "a scenario mapping needs a 'grid' table (with 'base') or a 'scenarios' list"
+    if not isinstance(scenarios, Mapping):
+        if isinstance(scenarios, str | bytes) or not isinstance(scenarios, Iterable):
+            return [scenarios]
+        return [_to_scenario(s) for s in scenarios]
+    unknown = sorted(set(scenarios) - _BATCH_KEYS)
+    if unknown or not ("grid" in scenarios or "scenarios" in scenarios):
+        raise ScenarioError(
+            "a batch of scenarios is [base] + [grid] and/or [scenarios.NAME] tables"
+            + (f"; unknown key(s): {', '.join(unknown)}" if unknown else "")
+        )
+    named = scenarios.get("overrides", {}) or {}
+    defaults = dict(scenarios.get("defaults", {}) or {})
+
+    def build(body: Any, name: str | None) -> Any:
+        if not isinstance(body, Mapping):
+            return body
+        body = {**defaults, **body}
+        if name is not None:
+            body["name"] = name
+        body.setdefault("name", "base")
+        if "overrides" in body:
+            body["overrides"] = _resolve_overrides(
+                body["overrides"], named, f"scenario {body['name']!r}"
             )
-        out = [_to_scenario(s) for s in scenarios.get("scenarios", [])]
-        if "grid" in scenarios:
-            g = dict(scenarios["grid"])
-            base = scenarios.get("base", g.pop("base", None))
-            if base is None:
-                raise ScenarioError("a scenario grid needs a 'base' scenario")
-            if isinstance(base, Mapping) and "name" not in base:
-                base = {**base, "name": "grid"}
-            out += grid(_to_scenario(base), name=scenarios.get("name"), **g)
-        return out
-    if isinstance(scenarios, str | bytes) or not isinstance(scenarios, Iterable):
-        return [scenarios]
-    return [_to_scenario(s) for s in scenarios]
+        return _to_scenario(body)
+
+    listed = scenarios.get("scenarios", [])
+    if isinstance(listed, Mapping):
+        out = [build(body, str(n)) for n, body in listed.items()]
+    else:
+        out = [build(body, None) for body in listed]
+    if "grid" in scenarios:
+        g = dict(scenarios["grid"])
+        if "overrides" in g:
+            g["overrides"] = [tuple(_resolve_overrides(v, named, "grid")) for v in g["overrides"]]
+        base = build(scenarios.get("base", {}), None)
+        out += grid(base, name=scenarios.get("name"), **g)
+    return out
 
 
 def load_batch_scenarios(path: str | Path) -> list[Any]:
-    """Scenarios of a batch file: a grid (``[base]`` + ``[grid]``) or a scenario file.
+    """Scenarios of a batch file (a grid) or of a ``scenarios.toml``.
 
-    A TOML file with a ``[grid]`` table is expanded here::
+    A TOML file with a ``[grid]`` table is a batch file; it uses the tables of
+    ``scenarios.toml`` (``[defaults]``, ``[overrides.NAME]``, ``[scenarios.NAME]``) plus::
 
-        name = "{policy}-{target}"      # optional name format
-        [base]
-        name = "base"
+        name = "{base}-{policy}-{regime}-{target}"   # optional format of generated names
+
+        [base]                         # the fields every grid scenario starts from
+        name = "nq39"
         years = [2016, 2020]
-        [grid]
-        policy = ["attrition", "early_retirement"]
-        target = [0.05, 0.10]
+        overrides = ["base_salary_2020"]
 
-    Any other file is read by :func:`khoan.scenarios.load_scenarios`.
+        [grid]                         # the cartesian product of these values
+        policy = ["attrition", "early_retirement"]
+        regime = ["nd108", "nd178"]
+        target = [{ share = 0.05 }, { share = 0.10 }]
+
+    Any other file (or a model folder) is read by :func:`khoan.scenarios.load_scenarios`.
+
+    Returns
+    -------
+    list of Scenario
     """
     import tomllib
 
     p = Path(path)
-    if not p.is_file():
-        raise KhoanError(f"scenario file not found: {p}")
-    if p.suffix.lower() == ".toml":
+    if p.is_file() and p.suffix.lower() == ".toml":
         try:
             data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(f"{p.name}: not valid TOML: {exc}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ScenarioError(f"{p}: not valid TOML: {exc}") from None
         if "grid" in data:
-            return _expand(data)
+            try:
+                return _expand(data)
+            except ScenarioError as exc:
+                raise ScenarioError(f"{p}: {exc}") from None
     from .scenarios import load_scenarios
 
     loaded = load_scenarios(p)
-    if isinstance(loaded, Mapping) and not ("grid" in loaded or "scenarios" in loaded):
-        loaded = list(loaded.values())
-    return _expand(loaded)
+    return _expand(list(loaded.values()) if isinstance(loaded, Mapping) else loaded)
 
 
 # --------------------------------------------------------------------------- encoding

@@ -114,16 +114,16 @@ def _temp_files(folder: Path) -> list[Path]:
 def test_grid_names_are_deterministic_and_fields_vary():
     scs = fake_grid()
     assert [s.name for s in scs] == [
-        "base-target=0.05-policy=attrition",
-        "base-target=0.05-policy=early_retirement",
-        "base-target=0.1-policy=attrition",
-        "base-target=0.1-policy=early_retirement",
+        "base-target_0_05-policy_attrition",
+        "base-target_0_05-policy_early_retirement",
+        "base-target_0_1-policy_attrition",
+        "base-target_0_1-policy_early_retirement",
     ]
     assert {(s.target, s.policy) for s in scs} == {
         (t, p) for t in (0.05, 0.1) for p in ("attrition", "early_retirement")
     }
-    named = grid(FakeScenario("b"), name="{policy}/{target}", policy=["x"], target=[1])
-    assert named[0].name == "x/1"
+    named = grid(FakeScenario("b"), name="{base}/{policy}/{target}", policy=["x"], target=[1.5])
+    assert named[0].name == "b/x/1_5"
     with pytest.raises(ScenarioError, match="same name"):
         grid(FakeScenario("b"), name="{policy}", policy=["x"], target=[1, 2])
 
@@ -202,7 +202,7 @@ def test_serial_batch_outputs_and_manifest(model, tmp_path):
     assert man["format"] == batch.MANIFEST_FORMAT
     assert man["model"]["digest"] == model.digest()
     assert man["model"]["params_digest"] == model.params.digest()
-    e = man["scenarios"]["base-target=0.1-policy=attrition"]
+    e = man["scenarios"]["base-target_0_1-policy_attrition"]
     assert e["status"] == "ok" and e["inputs"]["scenario_digest"]
     assert e["inputs"]["khoan_version"]
     assert set(e["files"]) == {"by_year", "by_commune", "leavers"}
@@ -211,7 +211,7 @@ def test_serial_batch_outputs_and_manifest(model, tmp_path):
         assert (tmp_path / f["path"]).is_file()
     assert (tmp_path / "summary.csv").is_file() and (tmp_path / "summary.xlsx").is_file()
     assert not _temp_files(tmp_path)
-    r = res.results["base-target=0.1-policy=attrition"]
+    r = res.results["base-target_0_1-policy_attrition"]
     pd.testing.assert_frame_equal(
         r.by_year, fake_simulate(model, FakeScenario("x", target=0.1)).by_year
     )
@@ -229,7 +229,7 @@ def test_serial_batch_outputs_and_manifest(model, tmp_path):
 def test_in_memory_results_without_out(model):
     res = run_batch(model, fake_grid(), progress=False, fn=fake_simulate)
     assert res.out is None and len(res.results) == 4
-    assert res.results["base-target=0.05-policy=attrition"].leavers.shape == (1, 2)
+    assert res.results["base-target_0_05-policy_attrition"].leavers.shape == (1, 2)
 
 
 def test_same_inputs_same_bytes(model, tmp_path):
@@ -467,7 +467,7 @@ def test_ctrl_c_stops_a_process_batch_cleanly(model, tmp_path):
 
 def test_keyboard_interrupt_in_process_keeps_finished_work(model, tmp_path):
     def interrupting(m, s):
-        if s.name.endswith("target=0.1-policy=attrition"):
+        if s.name.endswith("target_0_1-policy_attrition"):
             raise KeyboardInterrupt
         return fake_simulate(m, s)
 
