@@ -1,0 +1,370 @@
+"""The result of :func:`khoan.simulate`: tables, headline figures, plots, Excel, provenance."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["MONEY_COLUMNS", "ScenarioPlot", "ScenarioResult"]
+
+#: Money columns (int64 VND) of ``by_year``, ``by_commune`` and ``leavers``.
+MONEY_COLUMNS = (
+    "payroll_total",
+    "baseline_payroll_total",
+    "recurring_savings",
+    "lump_sum",
+    "baseline_lump_sum",
+    "state_savings",
+    "one_off_cost",
+    "net_savings",
+    "state_net_savings",
+    "cumulative_net_savings",
+    "cumulative_state_net_savings",
+    "commune_kept",
+    "baseline_commune_kept",
+    "tntt",
+    "baseline_tntt",
+    "tntt_per_person",
+    "baseline_tntt_per_person",
+    "monthly_salary",
+    "early_months_lump",
+    "early_years",
+    "insured_first",
+    "insured_further",
+    "severance",
+    "per_insured_year",
+    "job_search",
+    "at_retirement_age",
+    "total",
+    "salary_saved_to_horizon",
+)
+
+_TEXT = {
+    "headcount_end": ("Số người cuối năm (kịch bản)", "Headcount at end (scenario)"),
+    "baseline_headcount_end": ("Số người cuối năm (gốc)", "Headcount at end (baseline)"),
+    "target_headcount": ("Số người theo chỉ tiêu", "Headcount at target"),
+    "cumulative_net_savings": (
+        "Tiết kiệm ròng lũy kế (khu vực công)",
+        "Cumulative net savings (public sector)",
+    ),
+    "cumulative_state_net_savings": (
+        "Tiết kiệm ròng lũy kế (ngân sách nhà nước)",
+        "Cumulative net savings (State budget)",
+    ),
+    "recurring": ("tiết kiệm lương", "salary savings"),
+    "one_off": ("chi trợ cấp", "one-off benefits"),
+    "net": ("Tiết kiệm ròng lũy kế", "Cumulative net savings"),
+}
+
+
+def _t(key: str, lang: str) -> str:
+    vi, en = _TEXT[key]
+    return vi if lang == "vi" else en
+
+
+def _payback(cum: pd.Series) -> int | None:
+    ok = cum[cum >= 0]
+    return int(ok.index[0]) if len(ok) else None
+
+
+class ScenarioPlot:
+    """Plots of a :class:`ScenarioResult` (matplotlib Axes, Vietnamese labels by default)."""
+
+    def __init__(self, result: ScenarioResult):
+        self._r = result
+
+    def headcount(self, ax=None, *, lang: str = "vi"):
+        """Headcount at the end of each year: scenario, baseline and the target path."""
+        by = self._r.by_year
+        df = by[["headcount_end", "baseline_headcount_end"]].copy()
+        if "target_reduction" in by.columns:
+            df["target_headcount"] = by["base_headcount"] - by["target_reduction"]
+        df = df.rename(columns={c: _t(c, lang) for c in df.columns})
+        title = "Số cán bộ, công chức theo năm" if lang == "vi" else "Headcount by year"
+        try:
+            from ..report.plots import line
+
+            return line(
+                df,
+                title=title,
+                lang=lang,
+                money=False,
+                ax=ax,
+                ylabel="người" if lang == "vi" else "persons",
+            )
+        except ImportError:  # pragma: no cover - report module ships with the package
+            return self._plain_lines(df, title, ax, "persons")
+
+    def waterfall(self, ax=None, *, lang: str = "vi"):
+        """Savings waterfall: each year's salary savings (up) and one-off benefits (down),
+        ending in the cumulative net savings of the public sector."""
+        by = self._r.by_year
+        steps: dict[str, float] = {}
+        for y, row in by.iterrows():
+            steps[f"{y}: {_t('recurring', lang)}"] = float(row["recurring_savings"])
+            if row["one_off_cost"]:
+                steps[f"{y}: {_t('one_off', lang)}"] = -float(row["one_off_cost"])
+        title = (
+            f"Tiết kiệm ròng — {self._r.scenario.name}"
+            if lang == "vi"
+            else f"Net savings — {self._r.scenario.name}"
+        )
+        try:
+            from ..report.plots import waterfall
+
+            return waterfall(
+                pd.Series(steps),
+                total_label=_t("net", lang),
+                title=title,
+                lang=lang,
+                ax=ax,
+                xlabel="",
+            )
+        except ImportError:  # pragma: no cover
+            import matplotlib.pyplot as plt
+
+            if ax is None:
+                _f, ax = plt.subplots()
+            vals = np.array(list(steps.values()))
+            bottoms = np.r_[0, np.cumsum(vals)[:-1]]
+            ax.bar(range(len(vals)), vals, bottom=bottoms)
+            ax.bar(len(vals), vals.sum())
+            ax.set_xticks(range(len(vals) + 1), [*steps, _t("net", lang)], rotation=90)
+            ax.set_ylabel("đồng" if lang == "vi" else "VND")
+            ax.set_title(title)
+            return ax
+
+    def cumulative(self, ax=None, *, lang: str = "vi"):
+        """Cumulative net savings, public sector and State budget; zero line at payback."""
+        by = self._r.by_year
+        df = by[["cumulative_net_savings", "cumulative_state_net_savings"]].rename(
+            columns={
+                c: _t(c, lang) for c in ("cumulative_net_savings", "cumulative_state_net_savings")
+            }
+        )
+        title = "Tiết kiệm ròng lũy kế" if lang == "vi" else "Cumulative net savings"
+        try:
+            from ..report.plots import line
+
+            return line(df, title=title, lang=lang, money=True, ax=ax)
+        except ImportError:  # pragma: no cover
+            return self._plain_lines(df, title, ax, "VND")
+
+    @staticmethod
+    def _plain_lines(df, title, ax, unit):  # pragma: no cover - fallback without khoan.report
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _f, ax = plt.subplots()
+        for c in df.columns:
+            ax.plot(df.index, df[c], marker="o", label=c)
+        ax.set_xlabel("Năm")
+        ax.set_ylabel(unit)
+        ax.set_title(title)
+        ax.legend()
+        return ax
+
+
+@dataclass
+class ScenarioResult:
+    """A simulated staff-reduction scenario against its baseline.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    model_name : str
+    by_year : DataFrame
+        Province, one row per year (index ``year``). Counts of the scenario's categories:
+        ``headcount_start``, ``retirements``, ``exits``, ``leavers``, ``hires``,
+        ``headcount_end`` (= start − retirements − exits − leavers + hires),
+        ``baseline_headcount_end``; with a target ``base_headcount``, ``target_reduction``
+        (cumulative cut required), ``reduction`` (base − end), ``target_gap``; posts
+        ``approved_posts``, ``baseline_approved_posts``; money (VND, int64):
+        ``payroll_total`` / ``baseline_payroll_total`` (pay and employer contributions of the
+        whole roster), ``recurring_savings``, ``lump_sum`` / ``baseline_lump_sum``,
+        ``state_savings``, ``one_off_cost``, ``net_savings`` (recurring − one-off),
+        ``state_net_savings`` (State savings − one-off), their cumulative sums,
+        ``commune_kept`` / ``baseline_commune_kept`` (savings the communes keep), ``tntt`` /
+        ``baseline_tntt`` (income increase paid), ``tntt_per_person`` /
+        ``baseline_tntt_per_person`` (per full-time person in post).
+    by_commune : DataFrame
+        The same per commune and year (columns ``commune``, ``year``; no target columns).
+    leavers : DataFrame
+        One row per leaver: id, commune, category, position, year, leave date, kind, band,
+        retirement date, months and years early, insured years, months after the decision,
+        monthly (current) salary, each benefit component, ``total``, and
+        ``salary_saved_to_horizon`` (pay with contributions to the end of the horizon, VND).
+    provenance : dict
+        khoan version, model, scenario fields, regime, policy, overrides log, the parameters
+        used with their legal references, solver details, timings.
+    """
+
+    scenario: Any
+    model_name: str
+    by_year: pd.DataFrame
+    by_commune: pd.DataFrame
+    leavers: pd.DataFrame
+    provenance: dict[str, Any]
+    _universe: Any = field(default=None, repr=False)
+    _runs: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The main table: ``by_year``."""
+        return self.by_year
+
+    @property
+    def plot(self) -> ScenarioPlot:
+        """``.plot.headcount()``, ``.plot.waterfall()``, ``.plot.cumulative()``."""
+        return ScenarioPlot(self)
+
+    # -- headline figures -------------------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        """Headline figures (one row of a batch table).
+
+        Keys: scenario, model, policy, regime, first_year, last_year, headcount_start,
+        headcount_end, headcount_change, share_reduced (cut / base headcount), target_met,
+        leavers, retirements, hires, one_off_cost, recurring_savings, state_savings,
+        cumulative_net_savings, cumulative_state_net_savings, payback_year (first year with
+        cumulative net savings ≥ 0; None if none within the period), state_payback_year,
+        tntt_per_person (last year), baseline_tntt_per_person.
+        """
+        by = self.by_year
+        sc = self.scenario
+        start = int(by["headcount_start"].iloc[0])
+        end = int(by["headcount_end"].iloc[-1])
+        base = int(by["base_headcount"].iloc[0]) if "base_headcount" in by.columns else start
+        out: dict[str, Any] = {
+            "scenario": sc.name,
+            "model": self.model_name,
+            "policy": sc.policy,
+            "regime": sc.regime,
+            "first_year": int(sc.years[0]),
+            "last_year": int(sc.years[1]),
+            "headcount_start": start,
+            "headcount_end": end,
+            "headcount_change": end - start,
+            "share_reduced": (base - end) / base if base else 0.0,
+            "target_met": bool((by["target_gap"] == 0).all()) if "target_gap" in by else None,
+            "leavers": int(by["leavers"].sum()),
+            "retirements": int(by["retirements"].sum()),
+            "hires": int(by["hires"].sum()),
+            "one_off_cost": int(by["one_off_cost"].sum()),
+            "recurring_savings": int(by["recurring_savings"].sum()),
+            "state_savings": int(by["state_savings"].sum()),
+            "cumulative_net_savings": int(by["cumulative_net_savings"].iloc[-1]),
+            "cumulative_state_net_savings": int(by["cumulative_state_net_savings"].iloc[-1]),
+            "payback_year": _payback(by["cumulative_net_savings"]),
+            "state_payback_year": _payback(by["cumulative_state_net_savings"]),
+            "tntt_per_person": int(by["tntt_per_person"].iloc[-1]),
+            "baseline_tntt_per_person": int(by["baseline_tntt_per_person"].iloc[-1]),
+        }
+        return out
+
+    # -- rosters (for audit and reconciliation) ----------------------------------------------
+    def roster(self, year: int, run: str = "scenario") -> pd.DataFrame:
+        """The roster paid in ``year`` by one run, in the staff schema.
+
+        Everyone present at some time in the year, aged to 1 January (regular rises applied by
+        :func:`~khoan.scenarios.roster.advance_roster`), with ``start_date`` / ``end_date``
+        giving hires' first days and leavers' and retirees' last days. ``khoan.payroll(model,
+        year, staff=result.roster(year))`` pays it; its ``total`` sums to ``payroll_total``.
+        """
+        from .roster import advance_roster
+        from .simulate import _INF, _NEG, _day
+
+        u = self._universe
+        r = self._runs[run]
+        if year not in r.counts:
+            raise KeyError(f"{year} is not a simulated year of this result")
+        d0, d1 = _day(_dt.date(year, 1, 1)), _day(_dt.date(year + 1, 1, 1))
+        pres = (r.start < r.stop) & (r.start < d1) & (r.stop > d0)
+        idx = np.flatnonzero(pres)
+        rows = u.rows.iloc[idx].copy()
+        st, sp = r.start[idx], r.stop[idx]
+        rows["start_date"] = pd.DatetimeIndex(
+            np.where(st <= _NEG, np.datetime64("NaT"), st.astype("datetime64[D]"))
+        )
+        rows["end_date"] = pd.DatetimeIndex(
+            np.where(sp >= _INF, np.datetime64("NaT"), (sp - 1).astype("datetime64[D]"))
+        )
+        rows = advance_roster(rows, _dt.date(year, 1, 1), u.params)
+        return rows.reset_index(drop=True)
+
+    def model_at(self, year: int, run: str = "scenario"):
+        """The model as simulated in ``year``: the run's roster, approved posts and parameters
+        (with the scenario's overrides) — e.g. ``khoan.budget.budget(result.model_at(y), y)``."""
+        u = self._universe
+        r = self._runs[run]
+        communes = u.model.communes.copy()
+        communes["approved_posts"] = r.money[year]["approved_posts"]
+        return u.model.replace(staff=self.roster(year, run), communes=communes)
+
+    # -- output ------------------------------------------------------------------------------
+    def _title(self, lang: str = "vi") -> str:
+        sc = self.scenario
+        head = "Kịch bản tinh giản" if lang == "vi" else "Staff-reduction scenario"
+        return f"{head} {sc.name} — {self.model_name} {sc.years[0]}–{sc.years[1]}"
+
+    def to_excel(self, path: str | Path, lang: str = "vi") -> Path:
+        """Workbook: summary, by year, by commune, leavers, parameters used, provenance."""
+        path = Path(path)
+        by = self.by_year.reset_index()
+        sheets = {"by_year": by, "by_commune": self.by_commune, "leavers": self.leavers}
+        try:
+            from ..report.excel import write_workbook
+        except ImportError:  # pragma: no cover - report module ships with the package
+            write_workbook = None
+        params = None
+        u = self._universe
+        if u is not None:
+            params = u.params.table(
+                _dt.date(self.scenario.years[0], 1, 1),
+                sorted({p["key"] for p in self.provenance.get("parameters", [])}),
+            )
+        if write_workbook is not None:
+            money = [c for c in MONEY_COLUMNS]
+            return write_workbook(
+                path,
+                title=self._title(lang),
+                summary=self.summary(),
+                sheets=sheets,
+                params=params,
+                provenance=self.provenance,
+                lang=lang,
+                money_cols=money,
+            )
+        with pd.ExcelWriter(path, engine="openpyxl") as xw:  # pragma: no cover
+            pd.DataFrame([self.summary()]).to_excel(xw, sheet_name="summary", index=False)
+            for k, df in sheets.items():
+                df.to_excel(xw, sheet_name=k, index=False)
+        return path
+
+    def _repr_html_(self) -> str:
+        try:
+            from ..report.html import html_repr
+
+            return html_repr(
+                self._title(),
+                self.summary(),
+                self.by_year,
+                money_cols=[c for c in MONEY_COLUMNS if c in self.by_year],
+            )
+        except ImportError:  # pragma: no cover
+            import html
+
+            return f"<b>{html.escape(self._title())}</b>{self.by_year.to_html()}"
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (
+            f"<ScenarioResult {s['scenario']} ({s['policy']}, {s['regime']}) "
+            f"{s['first_year']}–{s['last_year']}: headcount {s['headcount_start']} → "
+            f"{s['headcount_end']}, one-off {s['one_off_cost']:,} VND, cumulative net "
+            f"{s['cumulative_net_savings']:,} VND>"
+        )

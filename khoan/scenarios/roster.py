@@ -1,0 +1,258 @@
+"""Roster ageing between years: regular step rises, seniority beyond the top step, new hires.
+
+Everything here is a pure function of a staff table (schema ``khoan/data/schemas/staff.csv``)
+and the dated parameters; nothing is written in code but the rules themselves.
+
+Rules (NĐ 204/2004/NĐ-CP Điều 7; TT 08/2013/TT-BNV; TT 04/2005/TT-BNV; NĐ 92/2009/NĐ-CP Điều 5)
+------------------------------------------------------------------------------------------------
+A person's ``next_step_date`` is the date of the next regular rise. On that date:
+
+- below the top step of grade ``g`` (``salary.scales[g]``): one step up, coefficient
+  ``first + (step − 1) × increment``; the next rise is ``years_per_step`` years later (3 for
+  A0/A1, 2 for B) — or, on reaching the top step, ``years_at_top[g]`` years later
+  (``allowances.tnvk``), when the seniority allowance beyond the top step (TNVK) starts;
+- at the top step: TNVK starts at ``start_pct`` % (or rises by ``increment_pct`` points);
+  the next rise is one year later;
+- an untrained commune cadre (``cadre_untrained``) at step 1 moves to the step-2 coefficient of
+  his position (``salary.cadre_untrained``) and has no further rise.
+
+This is the rule :func:`khoan.payroll.payroll` applies within a year (rises dated before the
+year are taken as already in the roster), so that ``payroll(model, y, staff=advance_roster(s,
+date(y, 1, 1), params))`` pays year ``y`` of a roster ``s`` described on an earlier date.
+A person without ``next_step_date`` gets no rise (the roster says none is due).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ScenarioError
+from ..params import ParameterTree
+
+__all__ = ["add_years", "advance_roster", "make_hires"]
+
+_MAX_ROUNDS = 200
+
+
+def add_years(dates: pd.Series | pd.DatetimeIndex, years: np.ndarray | int) -> pd.DatetimeIndex:
+    """Add whole years to each date (29 February → 28 February), vectorised; NaT stays NaT."""
+    d = pd.DatetimeIndex(dates)
+    yrs = np.broadcast_to(np.asarray(years, dtype=np.int64), (len(d),))
+    arr = d.to_numpy(copy=True)
+    ok = ~d.isna()
+    for k in np.unique(yrs[ok]):
+        m = ok & (yrs == k)
+        arr[m] = (d[m] + pd.DateOffset(years=int(k))).to_numpy()
+    return pd.DatetimeIndex(arr)
+
+
+def advance_roster(staff: pd.DataFrame, to_date: object, params: ParameterTree) -> pd.DataFrame:
+    """The roster as it stands on ``to_date``: every rise dated before it applied.
+
+    Parameters
+    ----------
+    staff : DataFrame
+        Roster (staff schema) described on some earlier date.
+    to_date : date-like
+        Rises with ``next_step_date < to_date`` are applied, repeatedly (a person may rise
+        several times); ``next_step_date`` then holds the first rise on or after ``to_date``.
+    params : ParameterTree
+        Scales and TNVK rules are read on each rise's date (``salary.scales``,
+        ``allowances.tnvk``, ``salary.cadre_untrained``).
+
+    Returns
+    -------
+    DataFrame
+        A copy with ``step``, ``coefficient``, ``tnvk_pct`` and ``next_step_date`` updated.
+        Birth dates, hence ages, need no update.
+    """
+    to = pd.Timestamp(to_date)
+    s = staff.copy()
+    if "next_step_date" not in s.columns or s.empty:
+        return s
+    nxt = pd.to_datetime(s["next_step_date"]).to_numpy(copy=True).astype("datetime64[ns]")
+    grade = (
+        s["grade"].astype(object).where(s["grade"].notna(), "").to_numpy()
+        if "grade" in s
+        else np.full(len(s), "", dtype=object)
+    )
+    step = pd.to_numeric(s["step"], errors="coerce").to_numpy(dtype=float, copy=True)
+    coef = pd.to_numeric(s["coefficient"], errors="coerce").to_numpy(dtype=float, copy=True)
+    tnvk = pd.to_numeric(s.get("tnvk_pct", 0.0), errors="coerce")
+    tnvk = np.broadcast_to(np.nan_to_num(np.asarray(tnvk, dtype=float)), (len(s),)).copy()
+    position = s["position"].astype(object).to_numpy()
+    # the rules change only on the parameters' dates: group rises by the rule period they fall in
+    keys = ("salary.scales", "allowances.tnvk", "salary.cadre_untrained")
+    change = np.unique(
+        np.concatenate(
+            [np.asarray(params.parameter(k).dates, dtype="datetime64[ns]") for k in keys]
+        )
+    )
+    due = ~np.isnat(nxt) & (nxt < to.to_datetime64())
+    rounds = 0
+    while due.any():
+        rounds += 1
+        if rounds > _MAX_ROUNDS:  # pragma: no cover - guards against a zero-year step
+            raise ScenarioError(
+                "advance_roster: rises do not converge (a scale with 0 years per step?)"
+            )
+        # one rise for each due person: the earliest one (others come in the next round)
+        period = np.searchsorted(change, nxt, side="right")
+        for per in np.unique(period[due]):
+            m = due & (period == per)
+            day = pd.Timestamp(nxt[m].min()).date()
+            scales = params.value("salary.scales", day)
+            tn = params.value("allowances.tnvk", day)
+            years_next = np.zeros(len(s), dtype=np.int64)
+            stop = np.zeros(len(s), dtype=bool)
+            for g, sc in scales.items():
+                mg = m & (grade == g)
+                if not mg.any():
+                    continue
+                first, inc, top = float(sc["first"]), float(sc["increment"]), int(sc["steps"])
+                st = np.where(np.isnan(step[mg]), np.round((coef[mg] - first) / inc) + 1, step[mg])
+                below = st < top
+                new_st = np.where(below, st + 1, st)
+                step[mg] = new_st
+                coef[mg] = np.where(below, np.round(first + (new_st - 1) * inc, 6), coef[mg])
+                at_top_now = below & (new_st == top)
+                t0 = tnvk[mg]
+                tnvk[mg] = np.where(
+                    below,
+                    t0,
+                    np.where(t0 > 0, t0 + float(tn["increment_pct"]), float(tn["start_pct"])),
+                )
+                ytop = int(tn["years_at_top"].get(g, sc["years_per_step"]))
+                years_next[mg] = np.where(
+                    at_top_now, ytop, np.where(below, int(sc["years_per_step"]), 1)
+                )
+            mu = m & (grade == "cadre_untrained")
+            if mu.any():
+                untrained = params.value("salary.cadre_untrained", day)
+                s2 = np.array([float(untrained[p][1]) for p in position[mu]])
+                coef[mu] = s2
+                step[mu] = 2
+                stop[mu] = True
+            other = m & ~np.isin(grade, [*scales, "cadre_untrained"])
+            stop |= other
+            adv = m & ~stop
+            new = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[ns]")
+            if adv.any():
+                new[adv] = add_years(pd.DatetimeIndex(nxt[adv]), years_next[adv]).to_numpy()
+            nxt = np.where(m, new, nxt)
+        due = ~np.isnat(nxt) & (nxt < to.to_datetime64())
+    s["step"] = (
+        pd.array(np.where(np.isnan(step), pd.NA, step), dtype="Float64").round().astype("Int64")
+    )
+    s["coefficient"] = coef
+    s["tnvk_pct"] = tnvk
+    s["next_step_date"] = pd.DatetimeIndex(nxt)
+    return s
+
+
+def make_hires(
+    leaving: pd.DataFrame, start: pd.Series | np.ndarray, params: ParameterTree, suffix: str = "+h"
+) -> pd.DataFrame:
+    """New hires replacing ``leaving`` people, one each, starting on ``start``.
+
+    Each hire takes the place (commune, category, position) of the person replaced, at step 1 of
+    grade ``scenarios.hire.grade`` (A1: coefficient 2.34, the coefficient vacant posts are costed
+    at), with the position allowance of the post (``allowances.position.commune``), no TNVK, an
+    age of ``scenarios.hire.age`` years on the start date, the replaced person's sex, social
+    insurance from the start date, and a first regular rise ``years_per_step`` years later.
+
+    Parameters
+    ----------
+    leaving : DataFrame
+        Rows of the staff table being replaced (``id``, ``commune``, ``category``, ``position``,
+        ``sex``).
+    start : array of datetime64
+        First day of each hire (the day after the replaced person's last day).
+    params : ParameterTree
+    suffix : str
+        Appended to the replaced person's id to form the hire's id.
+
+    Returns
+    -------
+    DataFrame
+        Rows in the staff schema.
+    """
+    n = len(leaving)
+    start = pd.DatetimeIndex(np.asarray(start, dtype="datetime64[ns]"))
+    cols = [
+        "id",
+        "commune",
+        "category",
+        "position",
+        "grade",
+        "step",
+        "coefficient",
+        "position_coef",
+        "tnvk_pct",
+        "bao_luu",
+        "birth_date",
+        "sex",
+        "insured_since",
+        "next_step_date",
+        "bhtn_covered",
+        "start_date",
+        "end_date",
+    ]
+    if n == 0:
+        out = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        for c in ("birth_date", "insured_since", "next_step_date", "start_date", "end_date"):
+            out[c] = pd.Series(dtype="datetime64[ns]")
+        return out
+    coef = np.zeros(n)
+    pos = np.zeros(n)
+    ypstep = np.zeros(n, dtype=np.int64)
+    age = np.zeros(n, dtype=np.int64)
+    grade = np.empty(n, dtype=object)
+    position = leaving["position"].astype(object).to_numpy()
+    for d in np.unique(start.to_numpy()):
+        m = start.to_numpy() == d
+        day = pd.Timestamp(d).date()
+        g = str(params.value("scenarios.hire.grade", day))
+        sc = params.value("salary.scales", day)
+        if g not in sc:
+            raise ScenarioError(
+                f"parameter scenarios.hire.grade is {g!r}, not a grade of salary.scales "
+                f"({', '.join(sc)})"
+            )
+        grade[m] = g
+        coef[m] = float(sc[g]["first"])
+        ypstep[m] = int(sc[g]["years_per_step"])
+        age[m] = int(params.number("scenarios.hire.age", day))
+        pos[m] = params.lookup("allowances.position.commune", day, position[m])
+    out = pd.DataFrame(
+        {
+            "id": leaving["id"].astype(str).to_numpy() + suffix,
+            "commune": leaving["commune"].astype(str).to_numpy(),
+            "category": leaving["category"].astype(object).to_numpy(),
+            "position": position,
+            "grade": grade,
+            "step": pd.array(np.ones(n, dtype=np.int64), dtype="Int64"),
+            "coefficient": coef,
+            "position_coef": pos,
+            "tnvk_pct": np.zeros(n),
+            "bao_luu": np.zeros(n),
+            "birth_date": add_years(start, -age),
+            "sex": leaving["sex"].astype(object).to_numpy(),
+            "insured_since": start,
+            "next_step_date": add_years(start, ypstep),
+            "bhtn_covered": pd.array([pd.NA] * n, dtype="boolean"),
+            "start_date": start,
+            "end_date": pd.DatetimeIndex([pd.NaT] * n),
+        }
+    )
+    return out
+
+
+def first_of_next_month(d: _dt.date) -> _dt.date:
+    """The first day of the month after ``d`` (``d`` itself when it is a first of month)."""
+    if d.day == 1:
+        return d
+    return _dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
