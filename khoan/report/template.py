@@ -24,7 +24,7 @@ Vietnamese headers go through :func:`header_codes` (which accepts a code, a labe
    against the workbook's sheet, row and column;
 2. directly: a ``model.toml`` whose ``[tables]`` name the sheets
    (``staff = "input.xlsx#Nhân sự"``) loads with ``khoan.load`` once ``khoan.model._read_table``
-   passes the raw table through :func:`header_codes` (one line, see the user guide).
+   passes the raw table through :func:`khoan.report.headers.header_codes` (one line).
 """
 
 from __future__ import annotations
