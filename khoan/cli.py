@@ -189,6 +189,21 @@ def demo(
     run_demo(model, out, console)
 
 
+@app.command()
+def template(
+    out: Annotated[Path, typer.Argument(help="Workbook to write, e.g. nhap-lieu.xlsx")],
+    lang: Annotated[str, typer.Option(help="Header language: vi or en.")] = "vi",
+    model: Annotated[
+        str | None, typer.Option(help="Fill the template with this model's tables.")
+    ] = None,
+) -> None:
+    """Write a blank input workbook (communes, staff, outputs) with instructions and lists."""
+    from .report.template import write_template
+
+    path = write_template(out, lang=lang, model=resolve_model(model) if model else None)
+    console.print(f"Đã ghi / wrote {path}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``khoan`` command."""
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -28,6 +28,7 @@ from .data.io import read_raw
 from .data.schema import coerce_table, get_schema
 from .errors import ParameterError, Problem, ValidationError
 from .params import ParameterTree, load_law
+from .report.headers import header_codes
 
 __all__ = ["Model", "check_model", "load"]
 
@@ -144,6 +145,7 @@ def _read_table(folder: Path, ref: str | None, kind: str, unique=()):
         raw = read_raw(path, sheet)
     except ValidationError as exc:
         return None, exc.problems, []
+    raw = header_codes(raw, schema)  # "Hệ số lương (coefficient)" headers of the template
     fname = path.name
     df, problems, notices = coerce_table(raw, schema, fname, sheet, unique=unique)
     return df, problems, notices

@@ -735,7 +735,13 @@ class ParameterTree:
         for key in self.keys():
             p = self._params[key]
             blob = json.dumps(
-                [key, p.unit, [str(d) for d in p.dates], [dict(e) for e in p.entries]],
+                [
+                    key,
+                    p.unit,
+                    [str(d) for d in p.dates],
+                    # where a value came from (file path) is not part of what it is
+                    [{k: v for k, v in e.items() if k != "source"} for e in p.entries],
+                ],
                 sort_keys=True,
                 default=str,
                 ensure_ascii=False,
