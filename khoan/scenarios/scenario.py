@@ -20,7 +20,7 @@ scenario) or built in a loop for a batch run.
     title = "NQ 39: ≥ 10 % by 2021 vs 2015, early retirement"
     policy = "early_retirement"
     decision_date = 2016-01-01
-    target = { share = "reduction.nq39.rate", base_year = 2015, by = 2020 }
+    target = { share = "reduction.targets.nq39.rate", base_year = 2015, by = 2020 }
     overrides = ["base_salary_2020"]
 
 Errors name the file, the line of the offending field (or of the scenario's ``[scenarios.NAME]``
@@ -146,9 +146,9 @@ class Target:
     """A staff-reduction target.
 
     Exactly one of ``share``, ``count`` and ``rate`` is given. A number is used as is; a string
-    is a parameter key read on the scenario's decision date (``"reduction.nq39.rate"``; a
+    is a parameter key read on the scenario's decision date (``"reduction.targets.nq39.rate"``; a
     last segment that is not a key picks an item of a mapping value:
-    ``"reduction.ct02.annual_rate.min"``, ``"reduction.kl40.rate.cong_chuc"``), so that the
+    ``"reduction.targets.ct02.annual_rate.min"``, ``"reduction.targets.kl40.rate.cong_chuc"``), so that the
     scenario's provenance cites the legal source.
 
     Parameters

@@ -151,6 +151,7 @@ class _Universe:
     retire: np.ndarray  # statutory pension start (day number; _INF if not computed)
     birth: np.ndarray
     candidate: np.ndarray
+    floor_pop: np.ndarray  # people counted against the minimum staffing
     movable: np.ndarray  # presence may differ between runs
     mpos: np.ndarray  # universe index -> position among movable (-1)
     midx: np.ndarray  # movable position -> universe index
@@ -311,7 +312,11 @@ def _build_universe(model, scenario: Scenario, key: tuple) -> _Universe:
     staffing = np.isin(rows["category"].astype(str).to_numpy(), _payroll.STAFFING_CATEGORIES)
     approved = pd.to_numeric(model.communes["approved_posts"], errors="coerce").fillna(0)
     approved = approved.to_numpy().astype(np.int64)
-    nmust = np.bincount(cidx0[must0], minlength=nc)
+    # the floor counts the approved staffing (cadres and civil servants) whatever the
+    # scenario's categories, plus those categories
+    staffing0 = np.isin(cat, _payroll.STAFFING_CATEGORIES)
+    floor_pop0 = staffing0 | affected0
+    nmust = np.bincount(cidx0[floor_pop0 & np.isin(cat, must_cats)], minlength=nc)
     floor = staffing_floor(approved, nmust, share)
     ms = np.array(
         [_day(_dt.date(y, mo, 1)) for y in range(y0, yl + 1) for mo in range(1, 13)] + [hend],
@@ -342,6 +347,7 @@ def _build_universe(model, scenario: Scenario, key: tuple) -> _Universe:
         retire=retire,
         birth=birth,
         candidate=candidate,
+        floor_pop=np.r_[floor_pop0, np.ones(nh, bool)],
         movable=movable,
         mpos=mpos,
         midx=midx,
@@ -691,9 +697,11 @@ class _Run:
     approved: dict[int, np.ndarray] = field(default_factory=dict)
 
 
-def _count_at(u: _Universe, r: _Run, t: np.int64) -> np.ndarray:
-    """Per-commune headcount of the scenario's categories present on day ``t``."""
-    pres = u.affected & (r.start <= t) & (r.stop > t)
+def _count_at(u: _Universe, r: _Run, t: np.int64, floor: bool = False) -> np.ndarray:
+    """Per-commune headcount present on day ``t``: of the scenario's categories, or (``floor``)
+    of the people counted against the minimum staffing."""
+    pop = u.floor_pop if floor else u.affected
+    pres = pop & (r.start <= t) & (r.stop > t)
     return np.bincount(u.cidx[pres], minlength=u.nc)
 
 
@@ -739,12 +747,12 @@ def _replace_at_floor(u: _Universe, r: _Run, exits: np.ndarray, d0: np.int64, d1
     """Replace the exits that would take a commune below its minimum staffing."""
     if not len(exits):
         return
-    end = _count_at(u, r, d1 - 1)
+    end = _count_at(u, r, d1 - 1, floor=True)
     low = np.flatnonzero(end < u.floor)
     low = np.intersect1d(low, u.cidx[exits])
     for c in low:
-        h = int(_count_at(u, r, d0 - 1)[c])
-        inc = u.affected & (u.cidx == c)
+        h = int(_count_at(u, r, d0 - 1, floor=True)[c])
+        inc = u.floor_pop & (u.cidx == c)
         starts = np.flatnonzero(inc & (r.start >= d0) & (r.start < d1))
         lv = np.flatnonzero(inc & (r.left >= d0) & (r.left < d1))
         ex = exits[u.cidx[exits] == c]
@@ -752,11 +760,15 @@ def _replace_at_floor(u: _Universe, r: _Run, exits: np.ndarray, d0: np.int64, d1
             [(int(r.start[i]), 0, i) for i in starts]
             + [(int(r.left[i]), 1, i) for i in lv]
             + [(int(u.exit[i]), 2, i) for i in ex]
+            + [
+                (int(r.stop[i]), 3, i)
+                for i in np.flatnonzero(inc & ~u.affected & (r.stop >= d0) & (r.stop < d1))
+            ]
         )
         for _when, typ, i in sorted(ev):
             if typ == 0:
                 h += 1
-            elif typ == 1:
+            elif typ in (1, 3):
                 h -= 1
             elif h - 1 < u.floor[c]:
                 _activate(u, r, np.array([i]))
@@ -814,14 +826,17 @@ class _Plan:
 
     # -- shared state -----------------------------------------------------------------------
     def _state(self, u: _Universe, r: _Run, y: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Headcount at the end of each year from ``y`` (no more leavers), effective end-of-year
-        headcount of ``y`` (floors refilled), and each commune's room above its floor."""
-        ys = range(y, u.y_last + 1)
-        hnf = np.stack([_count_at(u, r, _day(_dt.date(t + 1, 1, 1)) - 1) for t in ys])
-        h0 = _count_at(u, r, _day(_dt.date(y, 1, 1)) - 1)
-        heff = np.where(hnf[0] >= u.floor, hnf[0], np.minimum(u.floor, np.maximum(h0, hnf[0])))
-        room = np.maximum(0, (hnf - u.floor[None, :]).min(axis=0))
-        return hnf, heff, room
+        """For the years from ``y`` with no more leavers: effective end-of-year headcount of the
+        scenario's categories (exits that breach a floor are refilled), and each commune's room
+        above its floor at the end of each year — arrays (n_years, n_communes)."""
+        ends = [_day(_dt.date(t + 1, 1, 1)) - 1 for t in range(y, u.y_last + 1)]
+        aff = np.stack([_count_at(u, r, e) for e in ends])
+        flo = np.stack([_count_at(u, r, e, floor=True) for e in ends])
+        h0 = _count_at(u, r, _day(_dt.date(y, 1, 1)) - 1, floor=True)
+        refill = np.maximum(0, np.minimum(u.floor, h0)[None, :] - flo)
+        heff = aff + refill
+        room = np.maximum(0, flo - u.floor[None, :])
+        return heff, room, flo
 
     def _need(self, y: int, heff: np.ndarray) -> np.ndarray:
         k = y - self.scenario.years[0]
@@ -859,20 +874,21 @@ class _Plan:
     # -- greedy -------------------------------------------------------------------------------
     def _greedy(self, u: _Universe, r: _Run, y: int) -> None:
         sc = self.scenario
-        _hnf, heff, room = self._state(u, r, y)
-        need = self._need(y, heff)
+        heff, room_y, _flo = self._state(u, r, y)
+        need = self._need(y, heff[0])
+        room = room_y.min(axis=0)
         if need.sum() <= 0:
             return
         avail = self._candidates(u, r, y)
         d = _day(sc.leave_date(y))
         room = room.copy()
         found = 0
-        elig_total = 0
+        eligible = np.zeros(len(u.rows), dtype=bool)
         for k, kind in enumerate(sc.leave_kinds):
             tab = _benefit_table(u, sc, kind, d)
             idx = tab["universe"]
             ok = avail[idx] & tab["eligible"]
-            elig_total += int(ok.sum())
+            eligible[idx[ok]] = True
             rank = self._rank(u, kind, tab, ok)
             sel = greedy_select(
                 rank,
@@ -894,9 +910,12 @@ class _Plan:
                 found += len(who)
             if need.sum() <= 0:
                 return
-        self._unreachable(u, y, int(need.sum()), found, elig_total)
+        short = u.codes[np.flatnonzero(need > 0)] if self.per_commune else None
+        self._unreachable(u, y, int(need.sum()), found, int(eligible.sum()), short)
 
-    def _unreachable(self, u: _Universe, y: int, short: int, found: int, eligible: int) -> None:
+    def _unreachable(
+        self, u: _Universe, y: int, short: int, found: int, eligible: int, communes=None
+    ) -> None:
         sc = self.scenario
         kinds = " or ".join(sc.leave_kinds)
         hint = (
@@ -904,10 +923,14 @@ class _Plan:
             if sc.leave_kinds == ("early_retirement",)
             else ""
         )
+        where = ""
+        if communes is not None and len(communes):
+            more = f" and {len(communes) - 8} more" if len(communes) > 8 else ""
+            where = f" (communes {', '.join(map(str, communes[:8]))}{more})"
         raise scenario_error(
             sc.name,
             "target",
-            f"the target cannot be met in {y}: {short} more leaver(s) needed after "
+            f"the target cannot be met in {y}: {short} more leaver(s) needed{where} after "
             f"{found} found; {eligible} person(s) are eligible for {kinds} under {sc.regime} "
             f"on {sc.leave_date(y)} and the rest are in communes at their minimum staffing "
             f"(scenarios.min_staffing) or in must-fill posts{hint}",
@@ -920,7 +943,7 @@ class _Plan:
         y1 = sc.years[0]
         years = sc.year_list
         ny = len(years)
-        hnf, heff0, _ = self._state(u, r, y1)
+        heff, room_y, _flo = self._state(u, r, y1)
         cand = np.flatnonzero(u.candidate & (r.left >= _INF))
         ncand = len(cand)
         kinds = sc.leave_kinds
@@ -956,9 +979,7 @@ class _Plan:
                 cost[:, t, k] = ben - saved
                 allowed[:, t, k] = present & el
         # need and room per year, from the no-policy state at the start
-        heff = np.where(hnf >= u.floor[None, :], hnf, np.minimum(u.floor[None, :], hnf.max(axis=0)))
-        heff[0] = heff0
-        room = np.maximum(0, hnf - u.floor[None, :]).T  # (nc, ny)
+        room = room_y.T  # (nc, ny)
         if self.per_commune:
             need_c = np.maximum(0, self.path - (self.base[None, :] - heff)).T  # (nc, ny)
             need = need_c.sum(axis=0)
