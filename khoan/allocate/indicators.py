@@ -24,8 +24,7 @@ import datetime as _dt
 import numpy as np
 import pandas as pd
 
-from ..errors import ValidationError
-from ..errors import Problem
+from ..errors import Problem, ValidationError
 
 __all__ = ["composite_score", "indicator_table", "sub_scores"]
 
@@ -48,7 +47,7 @@ def indicator_table(model, year: int) -> pd.DataFrame:
     wide = wide.reindex(codes.to_numpy())
     attrs = model.communes.set_index(codes)
     problems = []
-    for name, sp in spec.items():
+    for name in spec:
         if name not in wide.columns and name in attrs.columns:
             wide[name] = attrs[name].astype(float)
         if name not in wide.columns:
@@ -58,8 +57,14 @@ def indicator_table(model, year: int) -> pd.DataFrame:
         miss = wide[name].isna()
         for code in wide.index[miss][:50]:
             problems.append(
-                Problem("outputs", None, None, "value", None,
-                        f"commune {code} has no value of indicator {name!r} for {year}")
+                Problem(
+                    "outputs",
+                    None,
+                    None,
+                    "value",
+                    None,
+                    f"commune {code} has no value of indicator {name!r} for {year}",
+                )
             )
     if problems:
         raise ValidationError(problems, title=f"Indicators for {year} are incomplete")

@@ -21,9 +21,7 @@ import pandas as pd
 __all__ = ["rule_targets"]
 
 
-def rule_targets(
-    norm: pd.Series, score: pd.Series, envelope: float, share: float
-) -> pd.DataFrame:
+def rule_targets(norm: pd.Series, score: pd.Series, envelope: float, share: float) -> pd.DataFrame:
     """Targets by the rule above.
 
     Parameters

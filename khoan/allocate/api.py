@@ -1,0 +1,518 @@
+"""``khoan.allocate(model, year, envelope)``: output-based allocation of a province's envelope.
+
+Named, auditable steps (each kept in the result):
+
+1. **scores** — output indicators of the previous year (the latest complete year when the
+   budget is prepared) -> sub-scores -> composite score (:mod:`khoan.allocate.indicators`);
+2. **norm** — the norm-based lump sum of each commune for ``year`` (:func:`khoan.budget`);
+3. **targets** — ``norm + share × envelope × score / Σ score`` (:mod:`khoan.allocate.targets`);
+4. **bounds** — mandatory floor (salary fund of the staff in post, their contributions, the
+   NHĐKCT and village allowance funds), stability corridor ``last × (1 ± corridor)`` against
+   last year's allocation (``last_allocation`` column, or last year's norm-based lump sum),
+   optional group floors and caps, optional integer staffing;
+5. **optimisation** — :func:`khoan.allocate.solve_allocation` (Pyomo + HiGHS), whose
+   mathematics is in ``docs/allocation.md``;
+6. **result** — allocation to the đồng, binding constraints, duals and diagnostics.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import KhoanError
+from .core import solve_allocation
+from .indicators import composite_score
+from .problem import AllocationProblem, CoreResult
+from .targets import rule_targets
+
+__all__ = ["AllocationResult", "allocate", "build_problem"]
+
+
+@dataclass
+class AllocationInputs:
+    """Everything prepared before solving (one row per commune in ``frame``)."""
+
+    frame: pd.DataFrame
+    audit: pd.DataFrame
+    problem: AllocationProblem
+    options: dict[str, Any]
+    point_value: float
+
+
+def _last_allocation(model, year: int, last: Any) -> np.ndarray | None:
+    codes = model.communes["code"].astype(str)
+    if last is not None:
+        s = pd.Series(last).astype(float)
+        s.index = s.index.astype(str)
+        missing = sorted(set(codes) - set(s.index))
+        if missing:
+            raise KhoanError(f"last allocation is missing for communes {', '.join(missing[:10])}")
+        return s.reindex(codes).to_numpy()
+    col = model.communes.get("last_allocation")
+    if col is not None and col.notna().all() and len(col):
+        return col.astype(float).to_numpy()
+    from ..budget import budget
+
+    prev = budget(model, year - 1).table.set_index("code")["total"]
+    return prev.reindex(codes).astype(float).to_numpy()
+
+
+def build_problem(
+    model,
+    year: int,
+    envelope: int,
+    *,
+    share: float | None = None,
+    corridor: float | bool | None = None,
+    last: Any = None,
+    score_year: int | None = None,
+    group_floor: Mapping[tuple[str, Any], float] | None = None,
+    group_cap: Mapping[tuple[str, Any], float] | None = None,
+    staffing: bool = False,
+    reduction: float | None = None,
+) -> AllocationInputs:
+    """Steps 1–4: scores, norm, targets and bounds, as arrays ready for the solver.
+
+    Parameters are those of :func:`allocate`.
+    """
+    from ..budget import budget
+
+    date = _dt.date(year, 1, 1)
+    p = model.params
+    c = model.communes.reset_index(drop=True)
+    codes = c["code"].astype(str).to_numpy()
+
+    if score_year is None:
+        years = set(model.outputs["year"].astype(int)) if len(model.outputs) else set()
+        score_year = year - 1 if (year - 1) in years else year
+    audit, score = composite_score(model, score_year)
+    score = score.reindex(codes)
+
+    b = budget(model, year)
+    t = b.table.set_index("code").reindex(codes)
+    d = b.details.set_index("code").reindex(codes)
+    norm = t["total"].astype(float)
+    floor = (
+        t["salary_fund"]
+        + t["contributions"]
+        - d["vacancy_contributions"]
+        + t["nhdkct_fund"]
+        + t["village_fund"]
+    ).astype(float)
+
+    if share is None:
+        share = float(p.value("allocation.scoring.performance_share", date))
+    tg = rule_targets(norm, score, envelope, share)
+
+    lower = upper = None
+    last_arr = None
+    if corridor is None:
+        corridor = float(p.value("allocation.scoring.corridor", date))
+    if corridor is not False:
+        last_arr = _last_allocation(model, year, last)
+        lower = last_arr * (1.0 - float(corridor))
+        upper = last_arr * (1.0 + float(corridor))
+    elif last is not None:
+        last_arr = _last_allocation(model, year, last)
+
+    labels: dict[str, np.ndarray] = {}
+    for key in list(group_floor or {}) + list(group_cap or {}):
+        col = key[0]
+        if col not in c.columns:
+            raise KhoanError(f"group {key!r}: the communes table has no column {col!r}")
+        labels[col] = c[col].astype(str).to_numpy()
+    gf = {(k[0], str(k[1])): float(v) for k, v in (group_floor or {}).items()}
+    gc = {(k[0], str(k[1])): float(v) for k, v in (group_cap or {}).items()}
+
+    posts_kw: dict[str, Any] = {}
+    if staffing:
+        approved = d["approved_posts"].astype(float).to_numpy()
+        filled = np.maximum(d["filled_posts"].to_numpy(dtype=float), 1e-9)
+        cost_staff = (t["salary_fund"] + t["contributions"] - d["vacancy_contributions"]).to_numpy(
+            float
+        )
+        post_cost = np.where(d["filled_posts"] > 0, cost_staff / filled, np.nan)
+        post_cost = np.where(np.isnan(post_cost), np.nanmean(post_cost), post_cost)
+        quota = d["quota_posts"].to_numpy(dtype=float)
+        quota = np.where(np.isnan(quota), approved, quota)
+        min_share = float(p.value("allocation.scoring.min_staffing_share", date))
+        posts_kw = {
+            "posts_min": np.ceil(min_share * approved).astype(int),
+            "posts_max": np.minimum(quota, approved).astype(int),
+            "post_cost": post_cost,
+        }
+        if reduction is not None:
+            posts_kw["posts_total_max"] = int(np.floor((1.0 - reduction) * approved.sum()))
+        floor = (t["nhdkct_fund"] + t["village_fund"]).astype(float)
+
+    problem = AllocationProblem(
+        ids=codes,
+        target=tg["target"].to_numpy(),
+        floor=floor.to_numpy(),
+        envelope=int(envelope),
+        lower=lower,
+        upper=upper,
+        group_labels=labels,
+        group_floor=gf,
+        group_cap=gc,
+        **posts_kw,
+    )
+    frame = pd.DataFrame(
+        {
+            "code": codes,
+            "name": c["name"].astype(str).to_numpy(),
+            "type": c["type"].astype(str).to_numpy(),
+            "score": score.to_numpy(),
+            "norm": t["total"].to_numpy(dtype=np.int64),
+            "performance": np.round(tg["performance"].to_numpy()).astype(np.int64),
+            "target": np.round(tg["target"].to_numpy()).astype(np.int64),
+            "floor": np.round(floor.to_numpy()).astype(np.int64),
+        }
+    )
+    if "district_name" in c.columns and c["district_name"].notna().any():
+        frame.insert(2, "district_name", c["district_name"].to_numpy())
+    if lower is not None:
+        frame["lower"] = np.round(lower).astype(np.int64)
+        frame["upper"] = np.round(upper).astype(np.int64)
+    if last_arr is not None:
+        frame["last"] = np.round(last_arr).astype(np.int64)
+    options = {
+        "year": year,
+        "score_year": score_year,
+        "envelope": int(envelope),
+        "share": share,
+        "corridor": corridor,
+        "staffing": staffing,
+        "reduction": reduction,
+        "group_floor": {f"{k[0]}={k[1]}": v for k, v in gf.items()},
+        "group_cap": {f"{k[0]}={k[1]}": v for k, v in gc.items()},
+    }
+    return AllocationInputs(frame, audit, problem, options, float(tg["point_value"].iloc[0]))
+
+
+def allocate(
+    model,
+    year: int,
+    envelope: int,
+    *,
+    objective: str = "quadratic",
+    solver: str = "highs",
+    share: float | None = None,
+    corridor: float | bool | None = None,
+    last: Any = None,
+    score_year: int | None = None,
+    group_floor: Mapping[tuple[str, Any], float] | None = None,
+    group_cap: Mapping[tuple[str, Any], float] | None = None,
+    staffing: bool = False,
+    reduction: float | None = None,
+    extra_constraints: Callable | None = None,
+    allow_nonoptimal: bool = False,
+) -> AllocationResult:
+    """Allocate ``envelope`` (VND/year) among the communes of ``model`` for ``year``.
+
+    Parameters
+    ----------
+    model : khoan.Model
+    year : int
+        Budget year.
+    envelope : int
+        Amount to allocate (VND/year); the allocations add up to it to the đồng.
+    objective : {"quadratic", "absolute", "minimax"}
+        Deviation from the targets, relative to each target (docs/allocation.md).
+    solver : str
+        ``"highs"`` (default), ``"kkt"`` (exact formula, quadratic case without groups or
+        staffing), or any Pyomo solver name (``"glpk"`` for LP/MILP).
+    share : float, optional
+        Share of the envelope distributed by output score (default
+        ``allocation.scoring.performance_share``).
+    corridor : float or False, optional
+        Stability corridor ± share of last year's allocation (default
+        ``allocation.scoring.corridor``); ``False`` for none.
+    last : Series, optional
+        Last year's allocation per commune code (VND); default the communes table's
+        ``last_allocation`` column, else last year's norm-based lump sum.
+    score_year : int, optional
+        Year of the output indicators (default ``year - 1`` when available).
+    group_floor, group_cap : dict, optional
+        ``{(column, value): VND}``, e.g. ``{("zone", "mountain"): 50e9}``: minimum or maximum
+        total for the communes whose ``column`` equals ``value``.
+    staffing : bool
+        Choose an integer number of posts per commune (MILP) between the workload minimum
+        (``allocation.scoring.min_staffing_share`` × approved posts) and the legal quota, with
+        their salary cost kept inside the allocation.
+    reduction : float, optional
+        With ``staffing``: province-wide reduction target (share of approved posts).
+    extra_constraints : callable(model, problem), optional
+        Hook to add an analyst's rule to the Pyomo model (see docs/allocation.md).
+    allow_nonoptimal : bool
+        Return a non-optimal solution instead of raising :class:`~khoan.errors.SolverError`.
+
+    Returns
+    -------
+    AllocationResult
+
+    Raises
+    ------
+    InfeasibleError
+        Floors, corridors, groups or quotas cannot all hold; the message gives the shortfall
+        in VND (or posts) and the communes most responsible.
+    """
+    t0 = time.perf_counter()
+    inp = build_problem(
+        model,
+        year,
+        envelope,
+        share=share,
+        corridor=corridor,
+        last=last,
+        score_year=score_year,
+        group_floor=group_floor,
+        group_cap=group_cap,
+        staffing=staffing,
+        reduction=reduction,
+    )
+    t1 = time.perf_counter()
+    core = solve_allocation(
+        inp.problem,
+        objective=objective,
+        solver=solver,
+        allow_nonoptimal=allow_nonoptimal,
+        extra_constraints=extra_constraints,
+    )
+    inp.options.update({"objective": objective, "solver": solver})
+    return AllocationResult.from_core(model, inp, core, prepare_seconds=t1 - t0)
+
+
+class AllocationPlot:
+    """Charts of an allocation (matplotlib Axes, Vietnamese labels by default)."""
+
+    def __init__(self, result: AllocationResult):
+        self._r = result
+
+    def allocation_vs_target(self, ax=None, *, top: int | None = 30, lang: str = "vi"):
+        """Target and allocation of the ``top`` largest communes, side by side."""
+        from ..report import plots
+        from ..report.labels import text
+
+        df = self._r.table.nlargest(top or len(self._r.table), "allocation")
+        return plots.bar_compare(
+            df.set_index("name")[["target", "allocation"]],
+            ["target", "allocation"],
+            title=text(
+                f"Phân bổ so với mục tiêu {self._r.year}",
+                f"Allocation vs target {self._r.year}",
+                lang,
+            ),
+            xlabel=text("Đơn vị cấp xã", "Commune", lang),
+            lang=lang,
+            ax=ax,
+            horizontal=True,
+        )
+
+    def change(self, ax=None, *, lang: str = "vi"):
+        """Change against last year (%) of every commune, sorted, with the corridor."""
+        import matplotlib.pyplot as plt
+
+        from ..report.labels import text
+        from ..report.plots import khoan_style
+
+        df = self._r.table
+        if "change_pct" not in df:
+            raise KhoanError(
+                "no last-year allocation: run allocate(..., last=...) or with a corridor"
+            )
+        s = df["change_pct"].sort_values().to_numpy()
+        with khoan_style():
+            if ax is None:
+                _, ax = plt.subplots(figsize=(9, 4.5))
+            ax.bar(np.arange(1, len(s) + 1), s, width=1.0, color="C0")
+            corr = self._r.provenance.get("options", {}).get("corridor")
+            if isinstance(corr, int | float) and not isinstance(corr, bool):
+                for v in (-100 * corr, 100 * corr):
+                    ax.axhline(v, color="C3", linestyle="--", linewidth=1)
+            ax.set_title(
+                text(
+                    f"Thay đổi so với năm trước, {self._r.year} (%)",
+                    f"Change vs last year, {self._r.year} (%)",
+                    lang,
+                )
+            )
+            ax.set_xlabel(
+                text(
+                    "Xã, phường, thị trấn (xếp theo mức thay đổi)",
+                    "Communes (sorted by change)",
+                    lang,
+                )
+            )
+            ax.set_ylabel("%")
+        return ax
+
+
+@dataclass
+class AllocationResult:
+    """Output-based allocation of one year.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per commune: ``code``, ``name``, ``score``, ``norm``, ``performance``,
+        ``target``, ``floor``, ``lower``/``upper`` (corridor), ``allocation`` (VND/year, int64,
+        Σ = envelope exactly), ``last``, ``change``, ``change_pct``, ``binding``, ``posts``.
+    scores : DataFrame
+        Indicator values and sub-scores per commune (the audit trail of step 1).
+    status : str
+        Solver termination (``"optimal"``).
+    objective : float
+        Objective value (docs/allocation.md for its unit).
+    duals : dict
+        Marginal value of the envelope (VND of objective per VND) and of binding group bounds.
+    diagnostics : dict
+        Envelope, Σ targets, gap, point value, counts of binding constraints, timings.
+    """
+
+    year: int
+    table: pd.DataFrame
+    scores: pd.DataFrame
+    status: str
+    objective: float
+    duals: dict[Any, float]
+    diagnostics: dict[str, Any]
+    provenance: dict[str, Any] = field(default_factory=dict)
+    core: CoreResult | None = field(default=None, repr=False)
+    params_table: pd.DataFrame | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_core(
+        cls, model, inp: AllocationInputs, core: CoreResult, prepare_seconds: float = 0.0
+    ):
+        from .. import __version__
+
+        df = inp.frame.copy()
+        df["allocation"] = core.allocation.astype(np.int64)
+        if "last" in df:
+            df["change"] = (df["allocation"] - df["last"]).astype(np.int64)
+            df["change_pct"] = np.where(df["last"] > 0, 100.0 * df["change"] / df["last"], np.nan)
+        df["binding"] = core.binding_labels()
+        if core.posts is not None:
+            df["posts"] = core.posts.astype(np.int64)
+        year = inp.options["year"]
+        binding = pd.Series([b for bs in core.binding for b in bs]).value_counts().to_dict()
+        diag = {
+            "envelope": inp.problem.envelope,
+            "sum_targets": int(df["target"].sum()),
+            "gap": int(inp.problem.envelope - df["target"].sum()),
+            "sum_floors": int(df["floor"].sum()),
+            "point_value": inp.point_value,
+            "binding": binding,
+            "timings": {"prepare": prepare_seconds, **core.timings},
+            "stages": list(core.stages),
+        }
+        keys = [
+            "allocation.indicators",
+            "allocation.scoring.performance_share",
+            "allocation.scoring.corridor",
+            "allocation.scoring.score_cap",
+        ]
+        ptable = model.params.table(_dt.date(year, 1, 1), [k for k in keys if k in model.params])
+        prov = {
+            "khoan": __version__,
+            "model": model.name,
+            "model_digest": model.digest(),
+            "parameters_digest": model.params.digest(),
+            "overrides": [dict(x) for x in model.params.log],
+            "options": {k: v for k, v in inp.options.items()},
+            "solver": core.solver,
+            "status": core.status,
+        }
+        return cls(
+            year,
+            df,
+            inp.audit.reset_index(),
+            core.status,
+            core.objective,
+            dict(core.duals),
+            diag,
+            prov,
+            core,
+            ptable,
+        )
+
+    @property
+    def allocation(self) -> pd.Series:
+        """Allocation per commune code (VND/year)."""
+        return self.table.set_index("code")["allocation"]
+
+    @property
+    def plot(self) -> AllocationPlot:
+        return AllocationPlot(self)
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures."""
+        d = self.diagnostics
+        return {
+            "year": self.year,
+            "envelope": d["envelope"],
+            "sum_targets": d["sum_targets"],
+            "sum_floors": d["sum_floors"],
+            "status": self.status,
+            "objective": round(float(self.objective), 6),
+            "envelope_dual": round(float(self.duals.get("envelope", float("nan"))), 9),
+            "communes_at_floor": int(self.table["binding"].str.contains("floor").sum()),
+            "communes_at_corridor": int(
+                self.table["binding"].str.contains("lower|upper", regex=True).sum()
+            ),
+        }
+
+    def to_excel(self, path: str | Path, lang: str = "vi") -> Path:
+        """Workbook: summary, per-commune allocation, scores, parameters, provenance."""
+        from ..report.excel import write_workbook
+        from ..report.labels import text
+
+        money = [
+            "norm",
+            "performance",
+            "target",
+            "floor",
+            "lower",
+            "upper",
+            "last",
+            "allocation",
+            "change",
+        ]
+        return write_workbook(
+            path,
+            title=text(
+                f"Phân bổ kinh phí theo kết quả đầu ra năm {self.year}",
+                f"Output-based allocation {self.year}",
+                lang,
+            ),
+            summary=self.summary(),
+            sheets={"by_commune": self.table, "scores": self.scores},
+            params=self.params_table,
+            provenance=self.provenance,
+            lang=lang,
+            money_cols={"by_commune": [c for c in money if c in self.table]},
+            totals={
+                "by_commune": [c for c in money if c in self.table and c not in ("lower", "upper")],
+                "scores": False,
+            },
+        )
+
+    def _repr_html_(self) -> str:
+        from ..report.html import html_repr
+
+        return html_repr(f"Phân bổ theo kết quả đầu ra {self.year}", self.summary(), self.table)
+
+    def __repr__(self) -> str:
+        return (
+            f"<AllocationResult {self.year}: {len(self.table)} communes, "
+            f"envelope {self.diagnostics['envelope']:,} VND, {self.status}>"
+        )
