@@ -28,8 +28,8 @@ params_app = typer.Typer(
 )
 app.add_typer(params_app, name="params")
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(width=None if sys.stdout.isatty() else 110)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 110)
 _state = {"debug": False}
 
 
@@ -202,6 +202,128 @@ def template(
 
     path = write_template(out, lang=lang, model=resolve_model(model) if model else None)
     console.print(f"Đã ghi / wrote {path}")
+
+
+def _money_table(title: str, rows: list[tuple[str, int]], unit: int = 1_000_000) -> Table:
+    """A two-column table in millions of đồng (rounded half up; the total row is exact)."""
+    t = Table(title, "Triệu đồng / million VND", "Đồng / VND")
+    for name, v in rows:
+        t.add_row(name, f"{(int(v) + unit // 2) // unit:,}", f"{int(v):,}")
+    return t
+
+
+def _write_table(df, out: Path, writer) -> None:
+    if out.suffix.lower() == ".csv":
+        from .report.excel import escape_formula
+
+        safe = df.map(lambda v: escape_formula(v) if isinstance(v, str) else v)
+        tmp = out.with_name(out.name + ".tmp")
+        safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        tmp.replace(out)
+    else:
+        writer(out)
+    console.print(f"Đã ghi / wrote {out}")
+
+
+@app.command()
+def budget(
+    model: Annotated[str, typer.Argument(help="Model folder or example name.")],
+    year: Annotated[int, typer.Option(help="Budget year.")],
+    out: Annotated[Path | None, typer.Option(help="Write .xlsx or .csv.")] = None,
+    lang: Annotated[str, typer.Option(help="vi or en.")] = "vi",
+) -> None:
+    """Lump sum of every commune for a year (dự toán khoán), by component."""
+    from .budget import budget as _budget
+    from .report.labels import label
+
+    m = resolve_model(model)
+    b = _budget(m, year)
+    prov = b.province.iloc[0]
+    rows = [(label(k, lang), int(prov[k])) for k in b.province.columns if k != "total"]
+    rows.append((label("total", lang), int(prov["total"])))
+    console.print(_money_table(f"{m.title} — {year}", rows))
+    console.print(
+        f"{len(b.table)} communes; total = sum of components: "
+        f"{int(b.table['total'].sum()) == int(prov['total'])}"
+    )
+    if out:
+        _write_table(b.table, out, lambda p: b.to_excel(p))
+
+
+def _parse_envelope(text: str, norm_total: int) -> int:
+    import re
+
+    t = text.strip().lower().replace(" ", "")
+    m = re.fullmatch(r"norm(?:([+-])(\d+(?:\.\d+)?)%)?", t)
+    if m:
+        pct = float(m.group(2) or 0) * (1 if m.group(1) != "-" else -1)
+        return round(norm_total * (1 + pct / 100))
+    cleaned = t.replace(",", "").replace("_", "")
+    try:
+        v = float(cleaned)
+    except ValueError:
+        raise KhoanError(
+            f"--envelope {text!r}: give an amount in VND (e.g. 471159882961 or 4.7e11) "
+            "or 'norm', 'norm+2%', 'norm-1.5%'"
+        ) from None
+    if v <= 0:
+        raise KhoanError(f"--envelope {text!r}: must be positive")
+    return round(v)
+
+
+@app.command()
+def allocate(
+    model: Annotated[str, typer.Argument(help="Model folder or example name.")],
+    year: Annotated[int, typer.Option(help="Budget year.")],
+    envelope: Annotated[
+        str, typer.Option(help="VND, or 'norm', 'norm+2%' (norm-based total ± a share).")
+    ] = "norm",
+    objective: Annotated[str, typer.Option(help="quadratic, absolute or minimax.")] = "quadratic",
+    solver: Annotated[str, typer.Option(help="highs (default), kkt, glpk, ...")] = "highs",
+    corridor: Annotated[
+        float | None, typer.Option(help="Stability corridor ± share (default: parameter).")
+    ] = None,
+    no_corridor: Annotated[bool, typer.Option(help="No stability corridor.")] = False,
+    out: Annotated[Path | None, typer.Option(help="Write .xlsx or .csv.")] = None,
+    lang: Annotated[str, typer.Option(help="vi or en.")] = "vi",
+) -> None:
+    """Output-based allocation of an envelope among communes (Pyomo + HiGHS)."""
+    from .allocate.api import allocate as _allocate
+    from .budget import budget as _budget
+
+    if objective not in ("quadratic", "absolute", "minimax"):
+        raise typer.BadParameter("objective must be quadratic, absolute or minimax")
+    m = resolve_model(model)
+    norm_total = int(_budget(m, year).table["total"].sum())
+    env = _parse_envelope(envelope, norm_total)
+    r = _allocate(
+        m,
+        year,
+        env,
+        objective=objective,
+        solver=solver,
+        corridor=False if no_corridor else corridor,
+    )
+    s = r.summary()
+    console.print(
+        _money_table(
+            f"{m.title} — phân bổ {year} ({r.status})",
+            [
+                ("Tổng kinh phí / envelope", s["envelope"]),
+                ("Tổng định mức / norm total", norm_total),
+                ("Tổng mục tiêu / targets", s["sum_targets"]),
+                ("Tổng mức sàn / floors", s["sum_floors"]),
+                ("Tổng phân bổ / allocated", int(r.table["allocation"].sum())),
+            ],
+        )
+    )
+    console.print(
+        f"Xã ở mức sàn / at floor: {s['communes_at_floor']}; ở biên độ / at corridor: "
+        f"{s['communes_at_corridor']}; giá trị biên của tổng kinh phí / envelope dual: "
+        f"{s['envelope_dual']:.6f}"
+    )
+    if out:
+        _write_table(r.table, out, lambda p: r.to_excel(p, lang=lang))
 
 
 def main(argv: list[str] | None = None) -> None:
