@@ -1,0 +1,121 @@
+"""The ``khoan`` command as a user runs it: exit codes, messages, files written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import openpyxl
+import pandas as pd
+import pytest
+
+
+def run(*args, cwd=None):
+    env = dict(os.environ, MPLBACKEND="Agg", COLUMNS="150")
+    return subprocess.run(
+        [sys.executable, "-m", "khoan.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+    )
+
+
+def test_params_show_value_and_reference():
+    r = run("params", "show", "salary.base", "--on", "2016-05-01")
+    assert r.returncode == 0, r.stderr
+    assert "1,210,000" in r.stdout and "NĐ 47/2016" in r.stdout
+    r = run("params", "show", "salary.base", "--on", "2016-04-30")
+    assert "1,150,000" in r.stdout
+
+
+def test_params_list():
+    r = run("params", "list", "contributions")
+    assert r.returncode == 0
+    assert "contributions.employer.bhxh" in r.stdout
+    assert "salary.base" not in r.stdout
+
+
+def test_user_error_has_no_traceback_and_exits_1(tmp_path):
+    r = run("validate", str(tmp_path))
+    assert r.returncode == 1
+    assert "model.toml not found" in r.stderr
+    assert "Traceback" not in r.stderr
+    r = run("--debug", "validate", str(tmp_path))
+    assert r.returncode == 1 and "Traceback" in r.stderr
+
+
+def test_usage_error_exits_2():
+    r = run("budget", "khanh_hoa_2016")  # --year missing
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert run("no-such-command").returncode == 2
+
+
+def test_validate_example():
+    r = run("validate", "khanh_hoa_2016")
+    assert r.returncode == 0 and "OK" in r.stdout
+
+
+def test_budget_writes_csv_and_xlsx(tmp_path):
+    r = run("budget", "khanh_hoa_2016", "--year", "2016", "--out", str(tmp_path / "b.csv"))
+    assert r.returncode == 0, r.stderr
+    df = pd.read_csv(tmp_path / "b.csv", dtype={"code": str})
+    parts = [
+        "salary_fund",
+        "vacancy_fund",
+        "contributions",
+        "nhdkct_fund",
+        "village_fund",
+        "operating",
+        "special_tasks",
+    ]
+    assert (df[parts].sum(axis=1) == df["total"]).all()
+    assert len(df) == 132
+    assert f"{int(df['total'].sum()):,}" in r.stdout
+    r = run("budget", "khanh_hoa_2016", "--year", "2016", "--out", str(tmp_path / "b.xlsx"))
+    assert r.returncode == 0, r.stderr
+    assert openpyxl.load_workbook(tmp_path / "b.xlsx").sheetnames
+
+
+def test_budget_year_outside_parameters():
+    r = run("budget", "khanh_hoa_2016", "--year", "1990")
+    assert r.returncode == 1
+    assert "1990" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_allocate_envelope_forms(tmp_path):
+    r = run(
+        "allocate",
+        "khanh_hoa_2016",
+        "--year",
+        "2017",
+        "--envelope",
+        "norm+2%",
+        "--out",
+        str(tmp_path / "a.csv"),
+    )
+    assert r.returncode == 0, r.stderr
+    df = pd.read_csv(tmp_path / "a.csv")
+    assert "optimal" in r.stdout
+    r2 = run("allocate", "khanh_hoa_2016", "--year", "2017", "--envelope", "1e9")
+    assert r2.returncode == 1 and "floors exceed the envelope" in r2.stderr
+    r3 = run("allocate", "khanh_hoa_2016", "--year", "2017", "--envelope", "lots")
+    assert r3.returncode == 1 and "--envelope" in r3.stderr
+    assert df["allocation"].sum() > 0
+
+
+def test_template(tmp_path):
+    r = run("template", str(tmp_path / "t.xlsx"))
+    assert r.returncode == 0, r.stderr
+    wb = openpyxl.load_workbook(tmp_path / "t.xlsx")
+    assert len(wb.sheetnames) >= 4
+
+
+@pytest.mark.parametrize("model", ["khanh_hoa_2016"])
+def test_demo_writes_report(tmp_path, model):
+    r = run("demo", "--model", model, "--out", str(tmp_path / "rep"))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "rep").is_dir()
