@@ -1,0 +1,408 @@
+"""simulate(): conservation, reconciliation with payroll/budget/settle, errors, properties."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import matplotlib
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from khoan.benefits import retirement_date
+from khoan.budget import budget, settle
+from khoan.errors import ScenarioError
+from khoan.examples import path as example_path
+from khoan.params import Override
+from khoan.payroll import payroll
+from khoan.scenarios import (
+    Scenario,
+    Target,
+    advance_roster,
+    load_scenarios,
+    make_hires,
+    run_scenario_cli,
+    simulate,
+)
+
+matplotlib.use("Agg")
+
+FLOWS = ["headcount_start", "retirements", "exits", "leavers", "hires", "headcount_end"]
+
+
+def conserved(df: pd.DataFrame) -> bool:
+    lhs = df["headcount_end"]
+    rhs = df["headcount_start"] - df["retirements"] - df["exits"] - df["leavers"] + df["hires"]
+    return bool((lhs == rhs).all())
+
+
+@pytest.fixture(scope="module")
+def nq39(kh2016):
+    return simulate(kh2016, load_scenarios(example_path("khanh_hoa_2016"))["nq39_10pct"])
+
+
+# ---------------------------------------------------------------------------------------------
+# every shipped scenario runs, conserves headcount and meets its target
+
+
+@pytest.mark.parametrize(
+    ("model", "name"),
+    [("khanh_hoa_2016", n) for n in load_scenarios(example_path("khanh_hoa_2016"))]
+    + [("khanh_hoa_2026", n) for n in load_scenarios(example_path("khanh_hoa_2026"))],
+)
+def test_shipped_scenarios(request, model, name):
+    m = request.getfixturevalue("kh2016" if model == "khanh_hoa_2016" else "kh2026")
+    s = load_scenarios(m.path)[name]
+    r = simulate(m, s)
+    by, bc = r.by_year, r.by_commune
+    assert list(by.index) == s.year_list
+    # conservation every year, for the province and every commune
+    assert conserved(by) and conserved(bc)
+    # the start of a year is the end of the year before
+    assert (by["headcount_start"].iloc[1:].to_numpy() == by["headcount_end"].iloc[:-1]).all()
+    # province = sum of communes, exactly
+    for c in ("payroll_total", "lump_sum", "one_off_cost", "tntt", *FLOWS):
+        assert (bc.groupby("year")[c].sum() == by[c]).all(), c
+    for c in ("payroll_total", "lump_sum", "one_off_cost", "recurring_savings", "net_savings"):
+        assert by[c].dtype == np.int64
+    assert (by["net_savings"] == by["recurring_savings"] - by["one_off_cost"]).all()
+    assert (by["cumulative_net_savings"] == by["net_savings"].cumsum()).all()
+    # leavers: one row each, benefits add up
+    lv = r.leavers
+    assert len(lv) == by["leavers"].sum() and lv["id"].is_unique
+    if len(lv):
+        parts = [
+            c
+            for c in lv.columns
+            if c
+            in (
+                "early_months_lump",
+                "early_years",
+                "insured_first",
+                "insured_further",
+                "severance",
+                "per_insured_year",
+                "job_search",
+                "at_retirement_age",
+            )
+        ]
+        assert (lv[parts].sum(axis=1) == lv["total"]).all()
+        assert (
+            lv.groupby("year")["total"]
+            .sum()
+            .reindex(by.index, fill_value=0)
+            .eq(by["one_off_cost"])
+            .all()
+        )
+        assert set(lv["category"]) <= set(s.categories) - {"can_bo"}
+    if s.policy != "attrition" and s.target is not None:
+        assert (by["target_gap"] == 0).all()
+        assert r.summary()["target_met"]
+    # the baseline replaces retirees: its headcount is stable
+    assert by["baseline_headcount_end"].nunique() == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# reconciliation with independently computed payrolls
+
+
+def _rosters(model, result, year):
+    """Baseline and scenario rosters of ``year`` built from the staff table, the statutory
+    retirement dates, the leavers' table and the hiring rule — not from the simulation."""
+    s = model.staff.copy()
+    aff = s["category"].isin(["can_bo", "cong_chuc"]).to_numpy()
+    ret = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    ret[aff] = pd.to_datetime(
+        retirement_date(
+            s.loc[aff, "sex"].to_numpy(), pd.DatetimeIndex(s.loc[aff, "birth_date"]), model.params
+        )
+    )
+    horizon = pd.Timestamp(dt.date(result.scenario.years[1] + 1, 1, 1))
+    leave = s["id"].map(result.leavers.set_index("id")["leave_date"])
+    jan1, dec31 = pd.Timestamp(dt.date(year, 1, 1)), pd.Timestamp(dt.date(year, 12, 31))
+
+    def roster(stop, hired):
+        r = s.copy()
+        r["end_date"] = stop - pd.Timedelta(days=1)
+        h = make_hires(s[hired], ret[hired].to_numpy(dtype="datetime64[D]"), model.params)
+        r = pd.concat([r, h], ignore_index=True)
+        start = pd.to_datetime(r["start_date"])
+        end = pd.to_datetime(r["end_date"])
+        present = (start.isna() | (start <= dec31)) & (end.isna() | (end >= jan1))
+        return advance_roster(r[present.to_numpy()], jan1, model.params)
+
+    retiring = aff & (ret < horizon).to_numpy()
+    base = roster(ret, retiring)
+    gone_early = leave.notna().to_numpy()
+    stop = ret.where(~gone_early, leave)
+    cadre = (s["category"] == "can_bo").to_numpy()
+    scen = roster(stop, retiring & cadre & ~gone_early)
+    return base, scen
+
+
+def test_savings_reconcile_with_two_payrolls(kh2016, nq39):
+    by = nq39.by_year
+    for y in nq39.scenario.year_list:
+        base, scen = _rosters(kh2016, nq39, y)
+        pb = int(payroll(kh2016, y, staff=base)["total"].sum())
+        ps = int(payroll(kh2016, y, staff=scen)["total"].sum())
+        assert pb == by.loc[y, "baseline_payroll_total"]
+        assert ps == by.loc[y, "payroll_total"]
+        assert pb - ps == by.loc[y, "recurring_savings"]
+        # and the result's own rosters hold the same people
+        assert set(scen["id"]) == set(nq39.roster(y)["id"])
+
+
+def test_lump_sum_and_tntt_reconcile_with_budget_and_settle(kh2016):
+    s = load_scenarios(example_path("khanh_hoa_2016"))["nq39_10pct_kept"]
+    r = simulate(kh2016, s)
+    for y in (2016, 2018, 2020):
+        for run, pre in (("scenario", ""), ("baseline", "baseline_")):
+            m = r.model_at(y, run)
+            bc = r.by_commune[r.by_commune["year"] == y].set_index("commune")
+            b = budget(m, y).table.set_index("code")
+            assert (b["total"] == bc[pre + "lump_sum"]).all()
+            st_ = settle(m, y).table.set_index("code")
+            assert (st_["tntt"] == bc[pre + "tntt"]).all()
+            assert (st_["commune_kept"] == bc[pre + "commune_kept"]).all()
+    # approved staffing kept: the State saves only the gap between pay and the vacancy costing,
+    # the communes keep the vacant posts' share and pay more income increase
+    by = r.by_year
+    assert (by["approved_posts"] == by["baseline_approved_posts"]).all()
+    assert (by["commune_kept"] > by["baseline_commune_kept"]).iloc[1:].all()
+    assert (by["tntt_per_person"] > by["baseline_tntt_per_person"]).all()
+
+
+def test_approved_posts_fall_with_the_headcount(nq39):
+    by = nq39.by_year
+    cut = by["baseline_headcount_end"] - by["headcount_end"]
+    assert (by["baseline_approved_posts"] - by["approved_posts"] == cut).all()
+    assert (by["state_savings"] > by["recurring_savings"]).all()  # + operating norm per post
+
+
+# ---------------------------------------------------------------------------------------------
+# policies on the example model
+
+
+def test_early_retirement_takes_those_closest_to_retirement_first(kh2016):
+    s = Scenario("er", years=(2016, 2016), policy="early_retirement", target=Target(count=10))
+    r = simulate(kh2016, s)
+    lv = r.leavers
+    assert len(lv) == 10 and (lv["kind"] == "early_retirement").all()
+    assert (lv["band"] != "").all()
+    # nobody eligible and still in post at the end of 2016 retires earlier than the last chosen
+    assert lv["months_early"].max() <= 60
+
+
+def test_optimal_is_no_dearer_than_greedy(kh2016):
+    common = dict(
+        years=(2016, 2020), target=Target(share=0.05), kinds=("early_retirement", "resignation")
+    )
+    g = simulate(kh2016, Scenario("g", policy="early_retirement", **common))
+    o = simulate(kh2016, Scenario("o", policy="optimal", **common))
+    assert o.summary()["leavers"] >= 1
+    assert o.provenance["optimal"]["status"] == "optimal"
+    # the MILP minimises one-off benefits − pay saved to the horizon: its net cost is lower
+    net = lambda r: (r.leavers["total"] - r.leavers["salary_saved_to_horizon"]).sum()  # noqa: E731
+    assert net(o) <= net(g)
+    assert (o.by_year["target_gap"] == 0).all()
+
+
+def test_attrition_without_target_never_hires_civil_servants(kh2016):
+    r = simulate(kh2016, Scenario("a", years=(2016, 2020)))
+    assert r.by_year["leavers"].sum() == 0 and r.by_year["one_off_cost"].sum() == 0
+    assert "target_gap" not in r.by_year.columns
+    assert r.by_year["headcount_end"].iloc[-1] < r.by_year["headcount_start"].iloc[0]
+
+
+def test_overrides_change_the_result_and_are_logged(kh2016, nq39):
+    s = nq39.scenario.with_(
+        name="hi", overrides=(Override("base", {"salary.base": {"2020-01-01": 1_600_000}}),)
+    )
+    r = simulate(kh2016, s)
+    assert r.by_year.loc[2020, "payroll_total"] > nq39.by_year.loc[2020, "payroll_total"]
+    assert r.by_year.loc[2016, "payroll_total"] == nq39.by_year.loc[2016, "payroll_total"]
+    log = r.provenance["overrides_log"]
+    assert log and log[0]["key"] == "salary.base" and log[0]["source"] == "override:base"
+    # conflicting overrides are refused, naming the scenario and field
+    bad = s.with_(overrides=(Override("a", {"salary.base": 1}), Override("b", {"salary.base": 2})))
+    with pytest.raises(ScenarioError, match=r"scenario 'hi', field 'overrides'.*both set"):
+        simulate(kh2016, bad)
+
+
+def test_results_are_reproducible_and_cached(kh2016, nq39):
+    r = simulate(kh2016, nq39.scenario)
+    pd.testing.assert_frame_equal(r.by_year, nq39.by_year)
+    pd.testing.assert_frame_equal(r.by_commune, nq39.by_commune)
+    pd.testing.assert_frame_equal(r.leavers, nq39.leavers)
+    assert r.provenance["timings"]["shared_work_cached"] is True
+
+
+def test_provenance_cites_the_parameters(nq39):
+    p = nq39.provenance
+    assert p["regime"] == "nd108" and p["policy"] == "early_retirement"
+    keys = {e["key"] for e in p["parameters"]}
+    assert "salary.base" in keys and "benefits.nd108.early.months_per_year_early" in keys
+    assert "reduction.targets.nq39.rate" in keys or p["scenario"]["target"]["share"]
+    refs = {e["reference"] for e in p["parameters"] if e["key"] == "salary.base"}
+    assert any("NĐ 47/2016" in x for x in refs)
+
+
+# ---------------------------------------------------------------------------------------------
+# bad input: named errors
+
+
+def test_target_not_reachable(tmp_path, kh2016):
+    p = tmp_path / "s.toml"
+    p.write_text(
+        '[scenarios.too_far]\nyears = [2016, 2020]\npolicy = "early_retirement"\n'
+        "target = { share = 0.2 }\n",
+        encoding="utf-8",
+    )
+    s = load_scenarios(p)["too_far"]
+    with pytest.raises(ScenarioError) as exc:
+        simulate(kh2016, s)
+    msg = str(exc.value)
+    assert "s.toml, line 4:" in msg and "scenario 'too_far', field 'target'" in msg
+    assert "cannot be met in 2016" in msg and "eligible for early_retirement under nd108" in msg
+    assert "allow resignation too" in msg
+    # the MILP says the same
+    with pytest.raises(ScenarioError, match=r"field 'target'.*MILP is infeasible"):
+        simulate(kh2016, s.with_(policy="optimal", kinds=("early_retirement",)))
+
+
+def test_decision_date_outside_the_regime(tmp_path, kh2016, kh2026):
+    p = tmp_path / "s.toml"
+    p.write_text(
+        "[defaults]\nyears = [2016, 2020]\n\n"
+        '[scenarios.late]\npolicy = "resignation"\nregime = "nd178"\n'
+        "decision_date = 2016-01-01\ntarget = { count = 5 }\n",
+        encoding="utf-8",
+    )
+    s = load_scenarios(p)["late"]
+    with pytest.raises(ScenarioError) as exc:
+        simulate(kh2016, s)
+    msg = str(exc.value)
+    assert "s.toml, line 7: scenario 'late', field 'decision_date'" in msg
+    assert "outside the validity of regime nd178 (2025-01-01 to 2030-12-31" in msg
+    # NĐ 108 ends in 2024: leave dates of 2025 and later are refused, naming the years
+    s2 = Scenario(
+        "old",
+        years=(2026, 2030),
+        policy="resignation",
+        regime="nd108",
+        decision_date=dt.date(2024, 6, 1),
+        target=Target(count=5),
+    )
+    with pytest.raises(ScenarioError, match=r"field 'years': leavers of 2026 would leave"):
+        simulate(kh2026, s2)
+
+
+def test_years_outside_the_model(kh2016):
+    with pytest.raises(ScenarioError, match=r"field 'years': 2016–2022 is outside the model"):
+        simulate(kh2016, Scenario("x", years=(2016, 2022)))
+
+
+def test_person_without_birth_date_or_sex(kh2016):
+    s = Scenario("x", years=(2016, 2017))
+    for col, what in (("birth_date", "birth date"), ("sex", "sex")):
+        staff = kh2016.staff.copy()
+        staff[col] = staff[col].astype(object)
+        staff.loc[[3, 7], col] = None
+        m = kh2016.replace(staff=staff)
+        with pytest.raises(ScenarioError) as exc:
+            simulate(m, s)
+        msg = str(exc.value)
+        assert f"scenario 'x', field 'staff.{col}'" in msg
+        assert f"2 person(s) in the scenario's categories have no {what}" in msg
+        assert "KH16-00004" in msg and "retirement date" in msg
+
+
+def test_target_parameters_and_base_year(kh2016):
+    s = Scenario(
+        "x",
+        years=(2016, 2020),
+        policy="resignation",
+        target=Target(share="reduction.targets.nq39.rat"),
+    )
+    with pytest.raises(ScenarioError, match=r"field 'target.share': no parameter"):
+        simulate(kh2016, s)
+    s = Scenario(
+        "x",
+        years=(2016, 2020),
+        policy="resignation",
+        target=Target(share="reduction.targets.ct02.annual_rate.min"),
+    )
+    with pytest.raises(ScenarioError, match=r"field 'target.share'.*no item 'min'"):
+        simulate(kh2016, s)  # Chỉ thị 02 is not in force on 2016-01-01
+    s = Scenario(
+        "x", years=(2016, 2020), policy="resignation", target=Target(share=0.05, base_year=2010)
+    )
+    with pytest.raises(ScenarioError, match=r"field 'target.base_year': 2010 ends before"):
+        simulate(kh2016, s)
+    with pytest.raises(ScenarioError, match="needs a target"):
+        simulate(kh2016, Scenario("x", years=(2016, 2020), policy="resignation"))
+
+
+# ---------------------------------------------------------------------------------------------
+# property: a larger target never lowers the one-off cost of the same policy
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    a=st.integers(min_value=0, max_value=100),
+    b=st.integers(min_value=0, max_value=100),
+    policy=st.sampled_from(["early_retirement", "resignation", "mixed"]),
+)
+def test_larger_target_never_costs_less(kh2016, a, b, policy):
+    lo, hi = sorted((a, b))
+    kinds = ("early_retirement", "resignation") if policy == "mixed" else ()
+    pol = "early_retirement" if policy == "mixed" else policy
+    top = 0.03 if policy == "early_retirement" else 0.10  # what NĐ 108 early retirement reaches
+
+    def cost(k: int) -> int:
+        s = Scenario(
+            "p", years=(2016, 2020), policy=pol, kinds=kinds, target=Target(share=top * k / 100)
+        )
+        return simulate(kh2016, s).summary()["one_off_cost"]
+
+    assert cost(hi) >= cost(lo)
+
+
+# ---------------------------------------------------------------------------------------------
+# the result object
+
+
+def test_result_outputs(tmp_path, nq39):
+    import matplotlib.pyplot as plt
+
+    for kind in ("headcount", "waterfall", "cumulative"):
+        ax = getattr(nq39.plot, kind)()
+        assert ax.get_title() and ax.get_ylabel()
+        plt.close("all")
+    ax = nq39.plot.headcount(lang="en")
+    assert "Headcount" in ax.get_title()
+    plt.close("all")
+    out = nq39.to_excel(tmp_path / "nq39.xlsx")
+    wb = openpyxl.load_workbook(out)
+    assert len(wb.sheetnames) >= 4
+    html = nq39._repr_html_()
+    assert "nq39_10pct" in html
+    s = nq39.summary()
+    assert s["headcount_change"] == -286 and s["share_reduced"] == pytest.approx(0.1)
+    assert s["payback_year"] == 2016 and s["target_met"]
+    assert nq39.table is nq39.by_year
+    assert "nq39_10pct" in repr(nq39)
+
+
+def test_run_scenario_cli(tmp_path):
+    r = run_scenario_cli("khanh_hoa_2016", "attrition_only", out=tmp_path / "a.xlsx")
+    assert (tmp_path / "a.xlsx").is_file()
+    assert r.scenario.name == "attrition_only"
+    with pytest.raises(ScenarioError, match=r"no such scenario.*did you mean 'attrition_only'"):
+        run_scenario_cli("khanh_hoa_2016", "attrition_onyl")
