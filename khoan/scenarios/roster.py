@@ -212,9 +212,23 @@ def make_hires(
     age = np.zeros(n, dtype=np.int64)
     grade = np.empty(n, dtype=object)
     position = leaving["position"].astype(object).to_numpy()
-    for d in np.unique(start.to_numpy()):
-        m = start.to_numpy() == d
-        day = pd.Timestamp(d).date()
+    # the parameters change only on their own dates: one lookup per period, not per hire date
+    keys = (
+        "scenarios.hire.grade",
+        "salary.scales",
+        "scenarios.hire.age",
+        "allowances.position.commune",
+    )
+    change = np.unique(
+        np.concatenate(
+            [np.asarray(params.parameter(k).dates, dtype="datetime64[ns]") for k in keys]
+        )
+    )
+    sd = start.to_numpy()
+    period = np.searchsorted(change, sd, side="right")
+    for per in np.unique(period):
+        m = period == per
+        day = pd.Timestamp(sd[m].min()).date()
         g = str(params.value("scenarios.hire.grade", day))
         sc = params.value("salary.scales", day)
         if g not in sc:

@@ -188,8 +188,21 @@ def _roster_date(model) -> _dt.date:
 
 
 def _universe(model, scenario: Scenario) -> tuple[_Universe, bool]:
-    """The shared work for this model, overrides, categories and horizon; (universe, cached)."""
-    key = (id(model), _override_key(scenario), scenario.categories, scenario.years[1])
+    """The shared work for this model, overrides, categories and horizon; (universe, cached).
+
+    The cache knows a model by identity (the objects of its tables and parameters): build a new
+    model (``model.replace(staff=...)``) rather than editing a table in place, or call
+    :func:`clear_cache`.
+    """
+    key = (
+        id(model),
+        id(model.staff),
+        id(model.communes),
+        id(model.params),
+        _override_key(scenario),
+        scenario.categories,
+        scenario.years[1],
+    )
     u = _CACHE.get(key)
     if u is not None and u.source is model:
         _CACHE.move_to_end(key)
