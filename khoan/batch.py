@@ -651,7 +651,10 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 
 def _clean_temp_files(out: Path) -> int:
     n = 0
-    for p in out.rglob(f"*{TMP_SUFFIX}"):
+    found = itertools.chain(
+        out.glob(f"*{TMP_SUFFIX}"), (out / SCENARIO_DIR).glob(f"**/*{TMP_SUFFIX}")
+    )
+    for p in found:
         with contextlib.suppress(OSError):
             p.unlink()
             n += 1
@@ -711,7 +714,7 @@ def _summary_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     keys: list[str] = []
     for r in rows:
         for k in r.get("summary", {}):
-            if k not in keys and k not in (*_FIRST, "error"):
+            if k not in keys and k not in (*_FIRST, "error", "scenario"):
                 keys.append(k)
     cols: dict[str, Any] = {
         "name": pd.Series([r["name"] for r in rows], dtype=object),
@@ -1047,53 +1050,85 @@ class BatchResult:
 # --------------------------------------------------------------------------- manifest
 
 
-def _read_manifest(out: Path) -> dict[str, Any]:
+def _read_manifest(out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Scenario entries and shared parameter references of an earlier run (empty if none)."""
     p = out / MANIFEST
     if not p.is_file():
-        return {}
+        return {}, {}
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        # not ours or damaged: keep a copy and start afresh (everything is recomputed)
+        # damaged (our writes are atomic, so not by us): keep a copy, recompute everything
         with contextlib.suppress(OSError):
             os.replace(p, out / f"{MANIFEST}.damaged")
-        return {}
+        return {}, {}
     if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
-        return {}
+        raise KhoanError(f"{p} is not the manifest of a khoan batch: choose another output folder")
     sc = data.get("scenarios")
-    return sc if isinstance(sc, dict) else {}
+    refs = data.get("parameter_references")
+    return (sc if isinstance(sc, dict) else {}), (refs if isinstance(refs, dict) else {})
 
 
 class _ManifestWriter:
     """Keeps the manifest and writes it atomically after each scenario.
 
-    Writing is skipped while the time since the last write is less than ten times what the
-    last write took (so a 1,000-scenario manifest costs at most ~10% of the run); the final
-    write always happens.
+    The list of legal references a result's provenance cites (``provenance.parameters``,
+    the same for every scenario on the same parameters) is stored once under
+    ``parameter_references`` and pointed to by its hash. Writing is skipped while the time
+    since the last write is less than ten times what the last write took (so a large manifest
+    costs at most ~10 % of the run); the final write always happens.
     """
 
-    def __init__(self, out: Path, header: dict[str, Any], entries: dict[str, dict[str, Any]]):
+    def __init__(
+        self,
+        out: Path,
+        header: dict[str, Any],
+        entries: dict[str, dict[str, Any]],
+        refs: dict[str, Any],
+    ):
         self.out = out
         self.header = header
         self.entries = entries
+        self.refs = dict(refs)
         self._last_end = 0.0
         self._last_cost = 0.0
         self.dirty = False
 
+    def _compact(self, entry: dict[str, Any]) -> dict[str, Any]:
+        prov = entry.get("provenance")
+        if not isinstance(prov, dict):
+            return entry
+        prov = dict(prov)
+        params = prov.get("parameters")
+        if isinstance(params, list) and params:
+            h = _sha256(_canonical_json(params).encode("utf-8"))[:16]
+            self.refs.setdefault(h, params)
+            prov["parameters"] = f"#/parameter_references/{h}"
+        if prov.get("scenario") == entry.get("scenario"):
+            prov["scenario"] = "#/scenarios/<name>/scenario"
+        return {**entry, "provenance": prov}
+
     def update(self, name: str, entry: dict[str, Any]) -> None:
-        self.entries[name] = entry
+        self.entries[name] = self._compact(entry)
         self.dirty = True
         if time.perf_counter() - self._last_end >= 10 * self._last_cost:
             self.flush()
 
     def flush(self) -> None:
         t0 = time.perf_counter()
+        entries = dict(
+            sorted(self.entries.items(), key=lambda kv: (kv[1].get("index", 1 << 60), kv[0]))
+        )
+        used = {
+            str(e.get("provenance", {}).get("parameters", "")).rpartition("/")[2]
+            for e in entries.values()
+            if isinstance(e.get("provenance"), dict)
+        }
         data = {
             **self.header,
             "updated": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-            "scenarios": dict(
-                sorted(self.entries.items(), key=lambda kv: (kv[1].get("index", 1 << 60), kv[0]))
-            ),
+            "scenarios": entries,
+            "parameter_references": {h: v for h, v in self.refs.items() if h in used},
         }
         text = json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False)
         atomic_write_bytes(self.out / MANIFEST, text.encode("utf-8"))
@@ -1254,6 +1289,7 @@ def run_batch(
     out_path = Path(out) if out is not None else None
     lock = contextlib.nullcontext()
     previous: dict[str, dict[str, Any]] = {}
+    previous_refs: dict[str, Any] = {}
     if out_path is not None:
         out_path.mkdir(parents=True, exist_ok=True)
         lock = _folder_lock(out_path)
@@ -1261,8 +1297,9 @@ def run_batch(
     with lock:
         if out_path is not None:
             _clean_temp_files(out_path)
-            if resume:
-                previous = _read_manifest(out_path)
+            previous, previous_refs = _read_manifest(out_path)
+            if not resume:
+                previous = {}
         entries: dict[str, dict[str, Any]] = {}
         stored: dict[str, tuple[dict[str, Any], dict[str, bytes | Path]]] = {}
         todo: list[int] = []
@@ -1277,11 +1314,14 @@ def run_batch(
                 todo.append(i)
         reused = len(names) - len(todo)
         # entries of scenarios not in this batch are kept (their files stay valid)
-        kept = {n: e for n, e in previous.items() if n not in set(names)}
+        name_set = set(names)
+        kept = {n: e for n, e in previous.items() if n not in name_set}
         for e in kept.values():
             e["index"] = 1 << 40
         writer = (
-            _ManifestWriter(out_path, header, {**kept, **entries}) if out_path is not None else None
+            _ManifestWriter(out_path, header, {**kept, **entries}, previous_refs)
+            if out_path is not None
+            else None
         )
 
         def record(p: dict[str, Any]) -> None:
@@ -1422,17 +1462,25 @@ def run_batch(
     return result
 
 
-def _mp_context():
-    methods = multiprocessing.get_all_start_methods()
-    # forkserver/spawn: no fork of a process that may hold threads (Dask, BLAS, tqdm)
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+def _mp_context(fn: Callable):
+    """forkserver (POSIX) or spawn: never fork a process that may hold threads (Dask, BLAS).
+
+    The forkserver imports khoan (and the scenario function's module) once, so that each
+    worker starts from a process with pandas, pyarrow and Pyomo already imported.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    mod = getattr(fn, "__module__", "") or ""
+    ctx.set_forkserver_preload(sorted({"khoan.batch", *([mod] if mod.startswith("khoan") else [])}))
+    return ctx
 
 
 def _pool_round(model, fn, items, indices, workers, record, update) -> tuple[set[int], bool]:
     """Run ``indices`` in one process pool; return the finished ones and whether it broke."""
     pool = ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=_mp_context(),
+        mp_context=_mp_context(fn),
         initializer=_init_worker,
         initargs=(model, fn),
     )
@@ -1441,7 +1489,11 @@ def _pool_round(model, fn, items, indices, workers, record, update) -> tuple[set
     broken = False
     try:
         for i in indices:
-            futures[pool.submit(_pool_task, i, items[i])] = i
+            try:
+                futures[pool.submit(_pool_task, i, items[i])] = i
+            except BrokenProcessPool:  # a worker already died: collect, then start again
+                broken = True
+                break
         pending = set(futures)
         while pending:
             if broken:  # every other future is settled at once: collect what finished
