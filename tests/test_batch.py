@@ -90,6 +90,26 @@ def model():
     return examples.load("khanh_hoa_2016")
 
 
+def real_grid() -> list:
+    """Four real scenarios on khanh_hoa_2016: target share × policy."""
+    from khoan.scenarios import Scenario, Target
+
+    base = Scenario("kh", years=(2016, 2020))
+    return grid(
+        base,
+        target=[Target(share=0.01), Target(share=0.03)],
+        policy=["early_retirement", "resignation"],
+    )
+
+
+def slow_simulate(model, scenario):
+    """The real simulate, slowed down so that a test can stop a batch in the middle."""
+    from khoan.scenarios import simulate
+
+    time.sleep(0.4)
+    return simulate(model, scenario)
+
+
 def fake_grid(**extra):
     base = FakeScenario("base", **extra)
     return grid(base, target=[0.05, 0.1], policy=["attrition", "early_retirement"])
@@ -350,36 +370,101 @@ def test_csv_escapes_formulas(model, tmp_path):
 # --------------------------------------------------------------------------- executors
 
 
-def test_processes_and_dask_agree_with_serial(model, tmp_path):
+def test_serial_processes_and_dask_agree(model, tmp_path):
+    """Real simulate: in process, 2 local processes, and a 2-worker LocalCluster."""
     distributed = pytest.importorskip("distributed")
-    scs = fake_grid()
-    serial = run_batch(model, scs, tmp_path / "serial", progress=False, fn=fake_simulate)
-    procs = run_batch(
-        model, scs, tmp_path / "procs", "processes", progress=False, fn=fake_simulate, jobs=2
-    )
-    assert procs.provenance["executor"] == "processes"
+    scs = real_grid()
+    serial = run_batch(model, scs, tmp_path / "serial", progress=False)
+    assert serial.ok, serial.errors
+    procs = run_batch(model, scs, tmp_path / "procs", "processes", progress=False, jobs=2)
+    assert procs.provenance["executor"] == "processes" and procs.provenance["workers"] == 2
     with (
         distributed.LocalCluster(
             n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        dask = run_batch(model, scs, tmp_path / "dask", client, progress=False, fn=fake_simulate)
+        dask = run_batch(model, scs, tmp_path / "dask", client, progress=False)
         by_address = run_batch(
-            model,
-            scs,
-            tmp_path / "addr",
-            cluster.scheduler_address,
-            progress=False,
-            fn=fake_simulate,
+            model, scs, tmp_path / "addr", cluster.scheduler_address, progress=False
         )
     assert dask.provenance["executor"] == "dask" and dask.provenance["workers"] == 2
     assert by_address.ok
-    pd.testing.assert_frame_equal(serial.table, procs.table)
-    pd.testing.assert_frame_equal(serial.table, dask.table)
+    workers = {e["worker"] for e in dask._entries.values()}
+    assert len(workers) >= 1 and all(":" in w for w in workers)
+    for other in (procs, dask, by_address):
+        pd.testing.assert_frame_equal(serial.table, other.table)
     ref = _files(tmp_path / "serial")
-    assert ref == _files(tmp_path / "procs") == _files(tmp_path / "dask")
-    assert ref == _files(tmp_path / "addr")
+    assert len(ref) == 4 * 3 + 1
+    for folder in ("procs", "dask", "addr"):
+        assert _files(tmp_path / folder) == ref, folder
+    name = scs[0].name
+    for other in (procs, dask):
+        pd.testing.assert_frame_equal(
+            serial.results[name].by_commune, other.results[name].by_commune
+        )
+
+
+def test_real_results_round_trip(model, tmp_path):
+    from khoan.scenarios import simulate
+
+    sc = real_grid()[3]
+    res = run_batch(model, [sc], tmp_path, progress=False)
+    direct = simulate(model, sc)
+    stored = res.results[sc.name]
+    for t in ("by_year", "by_commune", "leavers"):
+        pd.testing.assert_frame_equal(getattr(stored, t), getattr(direct, t))
+    row = res.table.iloc[0]
+    summary = direct.summary()
+    for k in ("one_off_cost", "cumulative_net_savings", "payback_year", "leavers"):
+        assert row[k] == summary[k]
+    assert res.table["one_off_cost"].dtype == "Int64"
+    man = json.loads((tmp_path / "manifest.json").read_text())
+    e = man["scenarios"][sc.name]
+    assert e["scenario"]["target"] == {"share": 0.03, "scope": "province", "path": "linear"}
+    ref = e["provenance"]["parameters"]
+    assert man["parameter_references"][ref.rpartition("/")[2]]
+
+
+def test_real_failure_recorded_and_cli_names_it(model, tmp_path):
+    batch_file = tmp_path / "batch.toml"
+    batch_file.write_text(
+        textwrap.dedent(
+            """
+            name = "{base}-{policy}-{target}"
+            [defaults]
+            years = [2016, 2020]
+            [base]
+            name = "kh"
+            [grid]
+            policy = ["early_retirement", "resignation"]
+            target = [{ share = 0.01 }, { share = 0.2 }]
+            """
+        ),
+        encoding="utf-8",
+    )
+    from rich.console import Console
+
+    out, err = Console(record=True, width=200), Console(record=True, width=200)
+    code = run_cli(batch_file, "khanh_hoa_2016", tmp_path / "out", console=out, err_console=err)
+    assert code == 1
+    text = err.export_text()
+    failed = ["kh-early_retirement-share_0_2", "kh-resignation-share_0_2"]
+    for name in failed:
+        assert name in text
+    assert "cannot be met" in text
+    man = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    statuses = {n: e["status"] for n, e in man["scenarios"].items()}
+    assert statuses == {
+        "kh-early_retirement-share_0_01": "ok",
+        "kh-early_retirement-share_0_2": "failed",
+        "kh-resignation-share_0_01": "ok",
+        "kh-resignation-share_0_2": "failed",
+    }
+    e = man["scenarios"]["kh-resignation-share_0_2"]
+    assert e["error"].startswith("ScenarioError") and "Traceback" in e["traceback"]
+    csv = pd.read_csv(tmp_path / "out" / "summary.csv")
+    assert csv["status"].tolist() == ["ok", "failed", "ok", "failed"]
 
 
 def test_processes_a_dying_worker_fails_only_its_scenario(model, tmp_path):
@@ -407,12 +492,13 @@ def test_unknown_executor(model):
 _KILL_SCRIPT = """
 import sys
 sys.path.insert(0, {here!r})
-from test_batch import FakeScenario, fake_simulate
+import test_batch as t
 from khoan import examples
-from khoan.batch import grid, run_batch
+from khoan.batch import run_batch
 model = examples.load("khanh_hoa_2016")
-scs = grid(FakeScenario("base", sleep=0.4), target=[0.05, 0.1], policy=["attrition", "early_retirement"])
-run_batch(model, scs, {out!r}, {executor!r}, progress=False, fn=fake_simulate, jobs=2)
+scs = t.real_grid() if {real!r} else t.fake_grid(sleep=0.4)
+fn = t.slow_simulate if {real!r} else t.fake_simulate
+run_batch(model, scs, {out!r}, {executor!r}, progress=False, fn=fn, jobs=2)
 """
 
 
@@ -434,14 +520,16 @@ def _start_and_stop(script: str, folder: Path, sig: int) -> int:
 
 
 def test_killed_batch_resumes_to_the_same_files(model, tmp_path):
+    """SIGKILL after the first scenario file appears; the rerun ends with the same bytes."""
     killed = tmp_path / "killed"
-    script = textwrap.dedent(_KILL_SCRIPT).format(here=str(HERE), out=str(killed), executor=None)
+    script = textwrap.dedent(_KILL_SCRIPT).format(
+        here=str(HERE), out=str(killed), executor=None, real=True
+    )
     assert _start_and_stop(script, killed, signal.SIGKILL) == -signal.SIGKILL
     assert len(list(killed.rglob("*.parquet"))) < 12
-    scs = fake_grid(sleep=0.4)
-    res = run_batch(model, scs, killed, progress=False, fn=fake_simulate)
-    assert res.ok
-    whole = run_batch(model, scs, tmp_path / "whole", progress=False, fn=fake_simulate)
+    res = run_batch(model, real_grid(), killed, progress=False, fn=slow_simulate)
+    assert res.ok and res.provenance["counts"]["computed"] >= 1
+    whole = run_batch(model, real_grid(), tmp_path / "whole", progress=False, fn=slow_simulate)
     assert whole.ok
     assert _files(killed) == _files(tmp_path / "whole")
     assert not _temp_files(killed)
@@ -450,7 +538,7 @@ def test_killed_batch_resumes_to_the_same_files(model, tmp_path):
 def test_ctrl_c_stops_a_process_batch_cleanly(model, tmp_path):
     stopped = tmp_path / "stopped"
     script = textwrap.dedent(_KILL_SCRIPT).format(
-        here=str(HERE), out=str(stopped), executor="processes"
+        here=str(HERE), out=str(stopped), executor="processes", real=False
     )
     assert _start_and_stop(script, stopped, signal.SIGINT) != 0
     assert not _temp_files(stopped)
