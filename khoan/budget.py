@@ -29,8 +29,13 @@ chính) of every commune for a year, as the sum of (NĐ 130/2005/NĐ-CP amended 
     ``staffing.village_fund`` (large / other villages and residential groups) × counts × base
     salary per month (NĐ 34/2019, NĐ 33/2023).
 ``operating``
-    ``approved_posts × norms.provincial.per_post`` (VND/post/year, provincial HĐND norm;
-    day-weighted if the norm changes inside the year).
+    ``approved_posts × norms.provincial.per_post`` (VND/post/year, provincial HĐND norm) +
+    ``norms.provincial.per_commune`` (VND/year, a fixed amount per commune, where the province
+    sets one). A norm that changes inside the year is weighted by month (each month 1/12,
+    day-weighted inside a month).
+``purchases_repairs``
+    ``norms.provincial.purchases_repairs`` (VND/year per commune): routine purchases and repairs
+    not under an approved scheme (TTLT 71/2014 Điều 3).
 ``special_tasks``
     The communes table's ``special_tasks`` (VND/year, routine special tasks).
 ``total``
@@ -57,9 +62,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import payroll as _pay
 from .errors import ParameterError, Problem, ValidationError
-from .payroll import CATEGORIES, CONTRIBUTIONS, PAY_COMPONENTS, round_vnd
+from .payroll import (
+    CATEGORIES,
+    CONTRIBUTIONS,
+    PAY_COMPONENTS,
+    annual_frame,
+    category_column,
+    contribution_rates,
+    msum,
+    round_vnd,
+    run,
+    segments,
+    staffing_mask,
+)
+from .payroll import COMPONENTS as PAYROLL_COMPONENTS
 
 __all__ = [
     "COMPONENTS",
@@ -77,8 +94,16 @@ COMPONENTS: tuple[str, ...] = (
     "nhdkct_fund",
     "village_fund",
     "operating",
+    "purchases_repairs",
     "special_tasks",
 )
+#: Provincial norms read by :func:`budget`; only ``per_post`` is required (the others are 0
+#: when the province's ``params/`` do not set them — the result's ``notes`` say so).
+NORM_KEYS = {
+    "per_post": "norms.provincial.per_post",
+    "per_commune": "norms.provincial.per_commune",
+    "purchases_repairs": "norms.provincial.purchases_repairs",
+}
 #: Payroll components that make up ``salary_fund`` (the NHĐKCT allowance has its own fund).
 SALARY_FUND_PARTS = tuple(c for c in PAY_COMPONENTS if c != "nhdkct_allowance")
 
@@ -91,18 +116,25 @@ _LABELS_VI = {
     "nhdkct_fund": "Quỹ phụ cấp NHĐKCT",
     "village_fund": "Kinh phí thôn, tổ dân phố",
     "operating": "Chi hoạt động (định mức)",
+    "purchases_repairs": "Mua sắm, sửa chữa thường xuyên",
     "special_tasks": "Nhiệm vụ đặc thù",
     "total": "Tổng cộng",
 }
+
+
+_LABELS_EN = {"purchases_repairs": "Routine purchases and repairs"}
 
 
 def _label(name: str, lang: str = "vi") -> str:
     try:
         from .report.labels import label
 
-        return label(name, lang)
+        out = label(name, lang)
     except ImportError:  # pragma: no cover - report module ships with the package
-        return _LABELS_VI.get(name, name) if lang == "vi" else name
+        out = name
+    if out == name:
+        out = (_LABELS_VI if lang == "vi" else _LABELS_EN).get(name, name)
+    return out
 
 
 def _escape(v: Any) -> Any:
@@ -184,11 +216,11 @@ def vacancy_rates(params, year: int) -> tuple[np.ndarray, np.ndarray]:
     """
     kc, kb = "salary.vacancy_coefficient", "salary.base"
     cost = np.zeros(12)
-    for (ic, ib), w in _pay.segments(params, [kc, kb], year):
+    for (ic, ib), w in segments(params, [kc, kb], year):
         coef = _seg_values(params, kc, ic) or 0.0
         base = _seg_values(params, kb, ib) or 0.0
         cost += w * (float(coef) * float(base))
-    rates = _pay.contribution_rates(params, year)
+    rates = contribution_rates(params, year)
     cc = CATEGORIES.index("cong_chuc")
     bhtn_cc = bool(params.value("contributions.bhtn_default", _dt.date(year, 1, 1)).get(
         "cong_chuc", False))
@@ -209,7 +241,7 @@ def nhdkct_monthly(params, year: int, cls: np.ndarray, approved: np.ndarray) -> 
         "salary.base",
     )
     out = np.zeros((12, len(cls)))
-    for (i_f, i_q, i_e, i_b), w in _pay.segments(params, [kf, kq, ke, kb], year):
+    for (i_f, i_q, i_e, i_b), w in segments(params, [kf, kq, ke, kb], year):
         fund = _lookup_entry(params, kf, i_f, cls)
         extra = float(_seg_values(params, ke, i_e) or 0.0)
         base = float(_seg_values(params, kb, i_b) or 0.0)
@@ -224,7 +256,7 @@ def village_monthly(params, year: int, large: np.ndarray, other: np.ndarray) -> 
     """Village / residential-group allowance fund per commune and month, VND: (12, n)."""
     kv, kb = "staffing.village_fund", "salary.base"
     out = np.zeros((12, len(large)))
-    for (iv, ib), w in _pay.segments(params, [kv, kb], year):
+    for (iv, ib), w in segments(params, [kv, kb], year):
         v = _seg_values(params, kv, iv)
         if not v:
             continue
@@ -234,9 +266,14 @@ def village_monthly(params, year: int, large: np.ndarray, other: np.ndarray) -> 
     return out
 
 
-def operating_norm(params, year: int) -> float:
-    """Provincial operating norm per approved post for ``year`` (VND/post/year, day-weighted)."""
-    key = "norms.provincial.per_post"
+def operating_norm(params, year: int, key: str = "norms.provincial.per_post",
+                   required: bool = True) -> float:
+    """Provincial norm for ``year`` (VND per post or per commune per year, day-weighted).
+
+    A norm that is not in the parameters is 0 unless ``required``.
+    """
+    if key not in params and not required:
+        return 0.0
     if key not in params:
         raise ParameterError(
             f"no parameter {key!r}: the provincial operating norm per approved post "
@@ -244,7 +281,7 @@ def operating_norm(params, year: int) -> float:
             "params/ folder, e.g. params/norms/provincial/per_post.yaml"
         )
     norm = 0.0
-    for (i,), w in _pay.segments(params, [key], year):
+    for (i,), w in segments(params, [key], year):
         v = _seg_values(params, key, i)
         norm += float(v or 0.0) * (w.sum() / 12.0)
     return norm
@@ -316,6 +353,8 @@ class BudgetResult:
         not part of the lump sum).
     params_used : DataFrame
         Every parameter value read (key, dates, value, unit, reference, confidence).
+    notes : list of str
+        Assumptions worth showing (e.g. an optional provincial norm not set, counted as 0).
     """
 
     year: int
@@ -323,8 +362,8 @@ class BudgetResult:
     details: pd.DataFrame
     params_used: pd.DataFrame
     model_name: str = ""
+    notes: list[str] = field(default_factory=list)
     _run: Any = field(default=None, repr=False)
-    _grade_monthly: Any = field(default=None, repr=False)
 
     @property
     def province(self) -> pd.DataFrame:
@@ -341,6 +380,11 @@ class BudgetResult:
         long["label"] = long["component"].map(lambda c: _label(c, "vi"))
         long["amount"] = long["amount"].astype(np.int64)
         return long[["code", "name", "component", "label", "amount"]]
+
+    @property
+    def payroll(self) -> pd.DataFrame:
+        """The per-person payroll the salary fund was built from (see :func:`khoan.payroll`)."""
+        return annual_frame(self._run)
 
     @property
     def plot(self) -> BudgetPlot:
@@ -431,7 +475,7 @@ def budget(model, year: int, *, staff: pd.DataFrame | None = None) -> BudgetResu
     The components, their legal references and the rounding are described in the module
     docstring (``help(khoan.budget)``).
     """
-    r = _pay.run(model, year, staff)
+    r = run(model, year, staff)
     return _from_run(model, r)
 
 
@@ -441,7 +485,7 @@ def _from_run(model, r) -> BudgetResult:
     c = model.communes
     nc = len(c)
     inp = r.inputs
-    staffing = _pay.staffing_mask(inp)
+    staffing = staffing_mask(inp)
     ci = inp.cidx[staffing]
     salary_fund = np.zeros(nc, dtype=np.int64)
     for comp in SALARY_FUND_PARTS:
@@ -459,20 +503,25 @@ def _from_run(model, r) -> BudgetResult:
         cost, rate = vacancy_rates(p, year)
         keys += ["salary.vacancy_coefficient"]
         vac_amount = cost[:, None] * vac_posts
-        vacancy = round_vnd(_pay._msum(vac_amount))
-        vac_contrib = round_vnd(_pay._msum(rate[:, None] * vac_amount))
+        vacancy = round_vnd(msum(vac_amount))
+        vac_contrib = round_vnd(msum(rate[:, None] * vac_amount))
         cls = c["class"].to_numpy()
         nh = nhdkct_monthly(p, year, cls, _int_col(c, "approved_nhdkct").astype(float))
         keys += ["staffing.nhdkct_fund", "staffing.quota.nhdkct",
                  "staffing.nhdkct_fund_extra_per_worker"]
-        nhdkct = round_vnd(_pay._msum(nh))
+        nhdkct = round_vnd(msum(nh))
         vil = village_monthly(p, year, _int_col(c, "villages_large").astype(float),
                               _int_col(c, "villages_other").astype(float))
         keys.append("staffing.village_fund")
-        village = round_vnd(_pay._msum(vil))
+        village = round_vnd(msum(vil))
         norm = operating_norm(p, year)
-        keys.append("norms.provincial.per_post")
-        operating = round_vnd(approved * norm)
+        per_commune = operating_norm(p, year, NORM_KEYS["per_commune"], required=False)
+        purchases = operating_norm(p, year, NORM_KEYS["purchases_repairs"], required=False)
+        keys += list(NORM_KEYS.values())
+        operating = round_vnd(approved * norm) + round_vnd(per_commune)
+        purchases_repairs = np.full(nc, round_vnd(purchases), dtype=np.int64)
+        notes = [f"{k} is not set in the parameters: counted as 0"
+                 for k in list(NORM_KEYS.values())[1:] if k not in p]
         quota = _quota(p, year, c)
         keys.append("staffing.quota.cadres_civil_servants")
     except ParameterError as exc:
@@ -487,6 +536,7 @@ def _from_run(model, r) -> BudgetResult:
         "nhdkct_fund": nhdkct,
         "village_fund": village,
         "operating": operating,
+        "purchases_repairs": purchases_repairs,
         "special_tasks": special,
     }
     total = np.zeros(nc, dtype=np.int64)
@@ -497,7 +547,7 @@ def _from_run(model, r) -> BudgetResult:
     is_nh = inp.catcode == CATEGORIES.index("nhdkct")
     is_hd = inp.catcode == CATEGORIES.index("hop_dong")
     person_total = np.zeros(inp.n, dtype=np.int64)
-    for comp in _pay.COMPONENTS:
+    for comp in PAYROLL_COMPONENTS:
         person_total += r.annual[comp]
     ydays = int(mdays.sum())
     details = pd.DataFrame(
@@ -519,6 +569,7 @@ def _from_run(model, r) -> BudgetResult:
         details=details,
         params_used=_used(p, keys, year),
         model_name=getattr(model, "name", ""),
+        notes=notes,
         _run=r,
     )
 
@@ -818,7 +869,7 @@ def settle(
     pool = np.minimum(counted, cap)
 
     inp = r.inputs
-    staffing = _pay.staffing_mask(inp)
+    staffing = staffing_mask(inp)
     b_ = r.rates.bounds
     lo = np.maximum(inp.start, b_[0])
     hi = np.minimum(inp.end, b_[12])
@@ -865,7 +916,7 @@ def settle(
         table["state_saving"] = np.zeros(nc, dtype=np.int64)
         notes.append("state_saving is 0: previous_approved_posts not given")
     per_person = pd.DataFrame(
-        {"commune": inp.commune.array, "category": _pay.category_column(inp), "weight": w,
+        {"commune": inp.commune.array, "category": category_column(inp), "weight": w,
          "tntt": tntt_person},
         index=pd.Index(inp.ids, name="id"),
     )

@@ -8,8 +8,9 @@ See tests/test_payroll.py for the fixture's people. Communes:
 - 22327 Phường Vĩnh Hòa, class 2: 3 approved posts (B01 all year; B02 until 2016-09-15),
   12 approved NHĐKCT (quota 12), 3 other villages.
 
-Provincial operating norm (fixture params/ overlay, illustrative): 18,000,000 VND per post per
-year to 2016, 20,000,000 from 2017. Village fund (law, illustrative before 2019-06-25): 5.0 /
+Provincial norms (fixture params/ overlay, illustrative): 18,000,000 VND per post per year to
+2016, 20,000,000 from 2017, plus 50,000,000 per commune; routine purchases and repairs
+30,000,000 per commune, 36,000,000 from 2019-07-01. Village fund (law, illustrative before 2019-06-25): 5.0 /
 3.0 × base salary per month, 6.0 / 4.5 from 2023-08-01. NHĐKCT fund: 20.3 / 18.6 (class 1 /
 2) to 2019-06-24, 16.0 / 13.7 from 2019-06-25, 21.0 / 18.0 (+1.5 per worker above the quota)
 from 2023-08-01.
@@ -121,7 +122,9 @@ def test_2016_funds_operating_special(b2016):
     assert b["nhdkct_fund"] == r(F("18.6") * Y2016) == 265_608_000
     assert a["village_fund"] == (5 * 1 + 3 * 2) * Y2016 == 157_080_000
     assert b["village_fund"] == 3 * 3 * Y2016 == 128_520_000
-    assert a["operating"] == b["operating"] == 3 * 18_000_000
+    assert a["operating"] == b["operating"] == 3 * 18_000_000 + 50_000_000
+    assert a["purchases_repairs"] == b["purchases_repairs"] == 30_000_000
+    assert b2016.notes == []
     assert (a["special_tasks"], b["special_tasks"]) == (100_000_000, 0)
 
 
@@ -135,7 +138,7 @@ def test_2017_contribution_change_on_vacant_posts(model):
                + 6 * post * 1_300_000 * F("0.225"))    # July–December at 1,300,000
     assert res.details.set_index("code").loc[B, "vacancy_contributions"] == r(contrib)
     assert r(contrib) == 15_999_750
-    assert row(res, A)["operating"] == 3 * 20_000_000
+    assert row(res, A)["operating"] == 3 * 20_000_000 + 50_000_000
 
 
 def test_2019_nhdkct_regime_change_on_25_june(model):
@@ -151,6 +154,8 @@ def test_2019_nhdkct_regime_change_on_25_june(model):
     assert row(res, B)["nhdkct_fund"] == r(nh_b) == 276_239_800
     d = res.details.set_index("code")
     assert (d.loc[A, "quota_posts"], d.loc[B, "quota_posts"]) == (23, 21)  # NĐ 34/2019
+    # purchases and repairs norm changes on 2019-07-01: six months at each level
+    assert row(res, A)["purchases_repairs"] == 6 * 30_000_000 // 12 + 6 * 36_000_000 // 12
 
 
 def test_2023_nhdkct_regime_change_on_1_august_with_extra_worker(model):
@@ -204,6 +209,14 @@ def test_budget_without_provincial_norm(model):
          if k != "norms.provincial.per_post"}))
     with pytest.raises(ParameterError, match="norms.provincial.per_post"):
         budget(bare, 2016)
+    keep = {"norms.provincial.per_post"}
+    only_post = model.replace(params=model.params.__class__(
+        {k: model.params.parameter(k) for k in model.params.keys()
+         if not k.startswith("norms.provincial.") or k in keep}))
+    res = budget(only_post, 2016)
+    assert (res.table["purchases_repairs"] == 0).all()
+    assert row(res, A)["operating"] == 3 * 18_000_000
+    assert len(res.notes) == 2 and "counted as 0" in res.notes[0]
 
 
 # --- settlement ----------------------------------------------------------------------------
@@ -301,7 +314,7 @@ def test_property_budget_reconciles(model, year, approved, nh):
     assert int(res.province["total"].iloc[0]) == int(t["total"].sum())
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     year=st.sampled_from([2016, 2019]),
     spent=st.tuples(st.floats(0, 1.2), st.floats(0, 1.2)),
