@@ -258,7 +258,7 @@ def optimal_select(
         post at the end of year t without the policy); ``still[i, y]`` = 1 when ``i`` would still
         be in post at the end of year ``y`` without the policy; ``room[c, y]`` = people commune
         ``c`` can lose by the end of year ``y`` above its floor; ``need[y]`` = cut still missing
-        at the end of year ``y`` after retirements (≥ 0 where a cut is required).
+        at the end of year ``y`` after retirements (negative values count as 0).
 
     Variables
         ``x[i, t, k]`` ∈ {0, 1}: ``i`` leaves at the leave date of year ``t`` under kind ``k``.
@@ -268,8 +268,14 @@ def optimal_select(
 
     Constraints
         each person leaves at most once: Σ_{t,k} x[i,t,k] ≤ 1;
-        the cut follows the path exactly: Σ_{i, t ≤ y, k} still[i, y] · x[i,t,k] = need[y] for
-        every year ``y`` (with ``need_commune``: the same per commune);
+        the cut follows the path as the greedy policies do: S_y = Σ_{i, t ≤ y, k} still[i, y] ·
+        x[i,t,k] ≥ need[y] every year; leavers of year ``y`` are taken only when the year needs
+        them, and then exactly to the path: with z_y ∈ {0, 1}, Σ_{i,k} x[i,y,k] ≤ n_y · z_y and
+        S_y ≤ need[y] + M_y (1 − z_y), M_y = max_{y' ≤ y} need[y'] − need[y] (a valid bound:
+        earlier leavers still in post never exceed the largest need so far). Where the need
+        does not fall, M_y = 0 and the constraint is S_y = need[y], without an indicator. The
+        cut thus exceeds the path only by natural attrition;
+        with ``need_commune``, the same per commune;
         workload floor: Σ_{i ∈ c, t ≤ y, k} still[i, y] · x[i,t,k] ≤ room[c, y].
 
     Only the cheapest allowed kind of each (i, t) can be optimal, so the model keeps one
@@ -313,16 +319,44 @@ def optimal_select(
             m.cons.add(sum(xs[j] for j in js) <= 1)
             ncons += 1
     cv = commune[vi]
+    need = np.maximum(np.asarray(need), 0)
+    if need_commune is not None:
+        need_commune = np.maximum(np.asarray(need_commune), 0)
+    m.z = pyo.VarList(domain=pyo.Binary)
+
+    cap = np.maximum.accumulate(need)
+    if need_commune is not None:
+        cap_commune = np.maximum.accumulate(need_commune, axis=1)
+
+    def follow(js: np.ndarray, new: np.ndarray, req: int, top: int) -> int:
+        """need ≤ S; new leavers only in a year that needs them, and then S = need exactly.
+
+        ``top`` = the largest need so far bounds S (earlier leavers still in post never exceed
+        it), so the indicator is only needed where the need has fallen, with M = top − need.
+        """
+        s_expr = LinearExpression(
+            constant=0.0, linear_coefs=[1.0] * len(js), linear_vars=[xs[j] for j in js]
+        )
+        if not len(new) or top == req:
+            if len(new) or req > 0:
+                m.cons.add(s_expr == req if len(new) else s_expr >= req)
+                return 1
+            return 0
+        z = m.z.add()
+        n_expr = LinearExpression(
+            constant=0.0, linear_coefs=[1.0] * len(new), linear_vars=[xs[j] for j in new]
+        )
+        if req > 0:
+            m.cons.add(s_expr >= req)
+        m.cons.add(n_expr - len(new) * z <= 0)
+        m.cons.add(s_expr + (top - req) * z <= top)
+        return 3
+
     for y in range(ny):
         active = (vt <= y) & still[vi, y]
         js = np.flatnonzero(active)
         if need_commune is None:
-            req = int(max(need[y], 0))
-            expr = LinearExpression(
-                constant=0.0, linear_coefs=[1.0] * len(js), linear_vars=[xs[j] for j in js]
-            )
-            m.cons.add(expr == req)
-            ncons += 1
+            ncons += follow(js, js[vt[js] == y], int(need[y]), int(cap[y]))
         # per commune: floor (and per-commune target)
         if len(js):
             cc = cv[js]
@@ -336,18 +370,20 @@ def optimal_select(
         seen = set()
         for g, c in zip(groups, gcomm, strict=True):
             seen.add(int(c))
-            expr = LinearExpression(
-                constant=0.0, linear_coefs=[1.0] * len(g), linear_vars=[xs[j] for j in g]
-            )
             hi = int(room[c, y])
             if need_commune is not None:
-                lo = int(max(need_commune[c, y], 0))
-                m.cons.add(expr == lo)
-                ncons += 1
+                lo = int(need_commune[c, y])
                 if lo > hi:
-                    m.cons.add(expr <= hi)
-                    ncons += 1
-            elif len(g) > hi:
+                    raise SolverError(
+                        f"the optimal-policy MILP is infeasible: commune index {int(c)} needs "
+                        f"{lo} leaver(s) in year index {y} but has room for {hi}",
+                        status="infeasible",
+                    )
+                ncons += follow(g, g[vt[g] == y], lo, int(cap_commune[c, y]))
+            if len(g) > hi:
+                expr = LinearExpression(
+                    constant=0.0, linear_coefs=[1.0] * len(g), linear_vars=[xs[j] for j in g]
+                )
                 m.cons.add(expr <= hi)
                 ncons += 1
         if need_commune is not None:
