@@ -119,7 +119,7 @@ class _YearCost:
     vac_cost: np.ndarray  # (12,)
     vac_rate: np.ndarray  # (12,)
     norm: float
-    fixed_parts: np.ndarray  # (nc,) int64 nhdkct + village + special tasks
+    fixed_parts: np.ndarray  # (nc,) int64 lump-sum parts that depend on neither roster nor posts
     cap_ratio: float
 
 
@@ -395,10 +395,9 @@ def _cost_years(u: _Universe, scenario: Scenario) -> None:
     """Pay of fixed and movable people for every year of the horizon (payroll engine)."""
     from ..budget import (
         SALARY_FUND_PARTS,
-        nhdkct_monthly,
+        budget,
         operating_norm,
         vacancy_rates,
-        village_monthly,
     )
 
     comps = list(_payroll.COMPONENTS)
@@ -420,13 +419,7 @@ def _cost_years(u: _Universe, scenario: Scenario) -> None:
     mrows = rows.iloc[u.midx].copy()
     mrows["start_date"] = pd.NaT
     mrows["end_date"] = pd.NaT
-    c = u.model.communes
-    cls = c["class"].to_numpy()
-    nh_app = pd.to_numeric(c["approved_nhdkct"], errors="coerce").fillna(0).to_numpy(float)
-    vl = pd.to_numeric(c["villages_large"], errors="coerce").fillna(0).to_numpy(float)
-    vo = pd.to_numeric(c["villages_other"], errors="coerce").fillna(0).to_numpy(float)
-    special = pd.to_numeric(c["special_tasks"], errors="coerce").fillna(0).to_numpy()
-    special = special.astype(np.int64)
+    approved0 = u.approved
     fage, mage = frows, mrows
     p = u.params
     for y in range(u.y0, u.y_last + 1):
@@ -438,8 +431,17 @@ def _cost_years(u: _Universe, scenario: Scenario) -> None:
             mr = _payroll.run(u.model, y, mage, keep_monthly=True)
             vac_cost, vac_rate = vacancy_rates(p, y)
             norm = operating_norm(p, y)
-            nh = _payroll.round_vnd(_payroll.msum(nhdkct_monthly(p, y, cls, nh_app)))
-            vil = _payroll.round_vnd(_payroll.msum(village_monthly(p, y, vl, vo)))
+            # the parts of the lump sum that depend on neither the roster nor the approved
+            # posts (NHĐKCT and village funds, amounts per commune, purchases and repairs,
+            # special tasks): the budget of the model's own roster minus the parts that do
+            bt = budget(u.model, y).table
+            fixed_parts = (
+                bt["total"].to_numpy(np.int64)
+                - bt["salary_fund"].to_numpy(np.int64)
+                - bt["vacancy_fund"].to_numpy(np.int64)
+                - bt["contributions"].to_numpy(np.int64)
+                - _payroll.round_vnd(approved0 * norm)
+            )
             cap_ratio = float(p.number("tntt.cap_ratio", _dt.date(y, 12, 31)))
             gterms = _payroll.grade_terms(p, y)
         except ParameterError as exc:
@@ -496,7 +498,7 @@ def _cost_years(u: _Universe, scenario: Scenario) -> None:
             vac_cost=vac_cost,
             vac_rate=vac_rate,
             norm=norm,
-            fixed_parts=(nh + vil + special).astype(np.int64),
+            fixed_parts=fixed_parts,
             cap_ratio=cap_ratio,
         )
     u.sf_idx, u.co_idx = sf_idx, co_idx  # type: ignore[attr-defined]
@@ -1124,6 +1126,8 @@ def _tally(u: _Universe, r: _Run, years: list[int], approved: dict[int, np.ndarr
         vac_amount = yc.vac_cost[:, None] * vac_posts
         vacancy = _payroll.round_vnd(_payroll.msum(vac_amount))
         vac_contrib = _payroll.round_vnd(_payroll.msum(yc.vac_rate[:, None] * vac_amount))
+        # operating spending per approved post (norms.provincial.per_post); every other part of
+        # the lump sum depends on neither the roster nor the posts (fixed_parts)
         operating = _payroll.round_vnd(appr * yc.norm)
         lump = salary_fund + vacancy + contrib + vac_contrib + yc.fixed_parts + operating
         # settlement (khoan.budget.settle, actual spending = the roster paid): the commune keeps
