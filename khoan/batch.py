@@ -99,8 +99,7 @@ SCENARIO_DIR = "scenarios"
 LOCK_FILE = ".khoan-batch.lock"
 
 _PARQUET_OPTIONS = {
-    "compression": "zstd",
-    "compression_level": 3,
+    "compression": "snappy",
     "use_dictionary": True,
     "write_statistics": True,
     "version": "2.6",
@@ -623,12 +622,13 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+def atomic_write_bytes(path: str | Path, data: bytes, *, sync_dir: bool = True) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never part.
 
     The bytes go to a temporary file in the same folder (suffix ``.khoan-tmp``), are flushed
     with ``fsync``, and the file is moved into place with ``os.replace``; the folder is synced
-    too. On any error (including ``KeyboardInterrupt``) the temporary file is removed.
+    too unless ``sync_dir`` is false (the caller then syncs it once for several files). On any
+    error (including ``KeyboardInterrupt``) the temporary file is removed.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -646,7 +646,51 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    _fsync_dir(path.parent)
+    if sync_dir:
+        _fsync_dir(path.parent)
+
+
+class _Committer:
+    """Commits finished scenarios (Parquet files, then the manifest) on a background thread.
+
+    Writing is mostly waiting for ``fsync``; on its own thread it overlaps the computation of
+    the next scenarios. Scenarios are committed in the order they are handed over. Signals
+    are delivered to the main thread only, so a Ctrl-C never interrupts a commit half-way;
+    :meth:`close` waits for every handed-over scenario to be committed and re-raises an error
+    of the writer (a full disk, say).
+    """
+
+    def __init__(self, commit: Callable[[dict[str, Any]], None], maxsize: int = 64):
+        import queue
+        import threading
+
+        self._commit = commit
+        self._queue: queue.Queue = queue.Queue(maxsize)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._loop, name="khoan-batch-writer", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            p = self._queue.get()
+            if p is None:
+                return
+            if self._error is None:
+                try:
+                    self._commit(p)
+                except BaseException as exc:  # reported to the main thread
+                    self._error = exc
+
+    def __call__(self, p: dict[str, Any]) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(p)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def _clean_temp_files(out: Path) -> int:
@@ -678,30 +722,6 @@ def _folder_lock(out: Path) -> Iterator[None]:
         yield
     finally:
         f.close()
-
-
-@contextlib.contextmanager
-def _defer_sigint() -> Iterator[None]:
-    """Hold a Ctrl-C until the block ends, so a scenario's files and manifest entry go together.
-
-    Only in the main thread with Python's default SIGINT handler; elsewhere a no-op.
-    """
-    import threading
-
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
-    ):
-        yield
-        return
-    caught: list[int] = []
-    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    if caught:
-        raise KeyboardInterrupt
 
 
 # --------------------------------------------------------------------------- summary table
@@ -1240,6 +1260,13 @@ def run_batch(
 
     Notes
     -----
+    With ``"processes"`` the workers are started with ``forkserver`` (``spawn`` where it does
+    not exist), as Python requires for a process that may hold threads: a script must then
+    guard its entry point with ``if __name__ == "__main__":``.
+
+    Finished scenarios are committed (files, then manifest entry) on a background thread
+    while the next ones compute.
+
     A scenario that raises is recorded as ``failed`` (error and traceback in the manifest and
     in :attr:`BatchResult.errors`); the others finish. On ``KeyboardInterrupt`` pending work is
     cancelled, the manifest is written for what finished, and the interrupt is re-raised.
@@ -1324,10 +1351,6 @@ def run_batch(
             else None
         )
 
-        def record(p: dict[str, Any]) -> None:
-            with _defer_sigint():
-                _record(p)
-
         def _record(p: dict[str, Any]) -> None:
             i = p["index"]
             name = names[i]
@@ -1367,7 +1390,7 @@ def run_batch(
                             with contextlib.suppress(FileNotFoundError):
                                 target.unlink()
                             continue
-                        atomic_write_bytes(target, data)
+                        atomic_write_bytes(target, data, sync_dir=False)
                         rel = f"{folder}/{t}.parquet"
                         entry["files"][t] = {
                             "path": rel,
@@ -1375,6 +1398,8 @@ def run_batch(
                             "sha256": _sha256(data),
                         }
                         sources[t] = target
+                    if entry["files"]:
+                        _fsync_dir(sdir)
                 else:  # stale files of an earlier run must not pass for this one's
                     for t in TABLES:
                         with contextlib.suppress(FileNotFoundError):
@@ -1396,6 +1421,8 @@ def run_batch(
         update, close_bar = _progress_bar(progress, len(names), reused)
         kind = "serial"
         n_workers = 1
+        committer = _Committer(_record) if out_path is not None and todo else None
+        record = committer or _record
         try:
             if not todo:
                 pass
@@ -1417,9 +1444,13 @@ def run_batch(
                     "dask.distributed.Client or a scheduler address"
                 )
         finally:
-            close_bar()
-            if writer is not None and (writer.dirty or not (out_path / MANIFEST).exists()):
-                writer.flush()
+            try:
+                if committer is not None:
+                    committer.close()
+            finally:
+                close_bar()
+                if writer is not None and (writer.dirty or not (out_path / MANIFEST).exists()):
+                    writer.flush()
 
         rows = [
             {

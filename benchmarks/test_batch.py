@@ -1,0 +1,106 @@
+"""Batch throughput: a 1,000-scenario grid on khanh_hoa_2016, serial and on 2 processes.
+
+Goals (issue 6): the 1,000-scenario grid in ≤ 60 s with 2 processes, and ≥ 1.6× the
+throughput of the serial run measured in the same session. The serial run is measured on a
+100-scenario subset (every 10th scenario of the grid, so that it has the same mix) and
+extrapolated to 1,000.
+
+Run with::
+
+    pytest benchmarks/test_batch.py --benchmark-enable -s
+
+``KHOAN_BENCH_BATCH_N`` (default 1000) and ``KHOAN_BENCH_BATCH_SERIAL_N`` (default 100) change
+the sizes for a quick look.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from khoan import examples
+from khoan.batch import grid, run_batch
+
+N = int(os.environ.get("KHOAN_BENCH_BATCH_N", "1000"))
+SERIAL_N = int(os.environ.get("KHOAN_BENCH_BATCH_SERIAL_N", "100"))
+JOBS = 2
+GOAL_SECONDS = 60.0
+GOAL_SPEEDUP = 1.6
+
+_TIMES: dict[str, float] = {}
+
+
+def make_grid(n: int = 1000) -> list:
+    """``n`` scenarios (1,000 at most): target share × policy × approved staffing × leave month.
+
+    khanh_hoa_2016 runs 2016–2020, when only the NĐ 108 regime was in force, so the regime
+    does not vary; shares go up to 3 % (what early retirement alone can reach in this model).
+    """
+    from khoan.scenarios import Scenario, Target
+
+    shares = [round(0.00024 * k, 5) for k in range(1, 126)]
+    base = Scenario("bench", years=(2016, 2020), regime="nd108")
+    scs = grid(
+        base,
+        target=[Target(share=s) for s in shares],
+        policy=["early_retirement", "resignation"],
+        approved_falls=[True, False],
+        leave_month=[1, 7],
+    )
+    if n >= len(scs):
+        return scs
+    step = len(scs) / n
+    return [scs[int(i * step)] for i in range(n)]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return examples.load("khanh_hoa_2016")
+
+
+def test_batch_serial_subset(benchmark, model, tmp_path):
+    scs = make_grid(N)[:: max(1, N // SERIAL_N)][:SERIAL_N]
+
+    def run():
+        t0 = time.perf_counter()
+        res = run_batch(model, scs, tmp_path / "serial", progress=False, resume=False)
+        _TIMES["serial"] = time.perf_counter() - t0
+        return res
+
+    res = benchmark.pedantic(run, rounds=1, iterations=1)
+    assert res.ok, res.failed[:5]
+    per = _TIMES["serial"] / len(scs)
+    _TIMES["serial_per_scenario"] = per
+    benchmark.extra_info.update(
+        scenarios=len(scs), seconds=_TIMES["serial"], per_scenario_s=per, extrapolated_s=per * N
+    )
+    print(f"\nserial: {len(scs)} scenarios in {_TIMES['serial']:.1f} s ({per * 1000:.0f} ms each)")
+
+
+def test_batch_processes(benchmark, model, tmp_path):
+    scs = make_grid(N)
+
+    def run():
+        t0 = time.perf_counter()
+        res = run_batch(
+            model, scs, tmp_path / "procs", "processes", progress=False, jobs=JOBS, resume=False
+        )
+        _TIMES["processes"] = time.perf_counter() - t0
+        return res
+
+    res = benchmark.pedantic(run, rounds=1, iterations=1)
+    assert res.ok, res.failed[:5]
+    seconds = _TIMES["processes"]
+    info = {"scenarios": len(scs), "jobs": JOBS, "seconds": seconds}
+    line = f"\n{JOBS} processes: {len(scs)} scenarios in {seconds:.1f} s"
+    if "serial_per_scenario" in _TIMES:
+        speedup = _TIMES["serial_per_scenario"] * len(scs) / seconds
+        info["speedup_vs_serial"] = speedup
+        line += f", {speedup:.2f}× the serial throughput"
+    benchmark.extra_info.update(info)
+    print(line)
+    assert seconds <= GOAL_SECONDS * len(scs) / 1000
+    if "serial_per_scenario" in _TIMES:
+        assert info["speedup_vs_serial"] >= GOAL_SPEEDUP
