@@ -198,6 +198,26 @@ def test_safe_name_keeps_clean_names_and_normalises_unicode():
     assert safe_name("x" * 299 + "y") != s  # the hash keeps different names apart
 
 
+def test_hostile_scenario_names_become_safe_folders(model, tmp_path):
+    from khoan.scenarios import Scenario
+
+    names = ["CON", "con", "nul", "COM1", "x" * 300, "Nghỉ_hưu"]
+    scs = [Scenario(n, years=(2016, 2017)) for n in names]
+    res = run_batch(model, scs, tmp_path / "out", progress=False)
+    assert res.ok and res.table["name"].tolist() == names
+    man = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    folders = [man["scenarios"][n]["folder"] for n in names]
+    assert len({f.casefold() for f in folders}) == len(names)
+    root = (tmp_path / "out" / "scenarios").resolve()
+    for f in folders:
+        stem = f.split("/", 1)[1]
+        assert (root / stem).resolve().parent == root
+        assert stem.split(".")[0].split("~")[0].upper() not in batch._WINDOWS_RESERVED
+        assert len(stem) <= 109
+        assert (root / stem / "by_year.parquet").is_file()
+    assert folders[-1] == "scenarios/Nghỉ_hưu"
+
+
 def test_stems_unique_on_collisions():
     stems = batch._assign_stems(["a/b", "a_b", "A_B", "a:b"])
     assert len({s.casefold() for s in stems}) == 4
