@@ -166,6 +166,7 @@ class _Universe:
     benefit_cache: dict[tuple, pd.DataFrame] = field(default_factory=dict)
     baseline_cache: dict[bool, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)
     keys_used: set[str] = field(default_factory=set)
 
     @property
@@ -712,10 +713,13 @@ class _Run:
     approved: dict[int, np.ndarray] = field(default_factory=dict)
 
 
-def _count_at(u: _Universe, r: _Run, t: np.int64, floor: bool = False) -> np.ndarray:
+def _count_at(
+    u: _Universe, r: _Run, t: np.int64, floor: bool = False, pop: np.ndarray | None = None
+) -> np.ndarray:
     """Per-commune headcount present on day ``t``: of the scenario's categories, or (``floor``)
-    of the people counted against the minimum staffing."""
-    pop = u.floor_pop if floor else u.affected
+    of the people counted against the minimum staffing, or of ``pop``."""
+    if pop is None:
+        pop = u.floor_pop if floor else u.affected
     pres = pop & (r.start <= t) & (r.stop > t)
     return np.bincount(u.cidx[pres], minlength=u.nc)
 
@@ -1222,10 +1226,12 @@ def simulate(model, scenario: Scenario, *, progress: bool = False) -> ScenarioRe
     approved: dict[int, np.ndarray] = {}
     for y in years:
         if scenario.approved_falls:
+            # the approved staffing (cadres and civil servants) falls by the scenario's cut of
+            # those categories at the end of the year, against the baseline
+            end = _day(_dt.date(y + 1, 1, 1)) - 1
+            posts = u.affected & u.staffing
             cut = np.maximum(
-                0,
-                base.counts[y]["headcount_end"]
-                - _count_at(u, scen, _day(_dt.date(y + 1, 1, 1)) - 1),
+                0, _count_at(u, base, end, pop=posts) - _count_at(u, scen, end, pop=posts)
             )
             approved[y] = np.maximum(0, u.approved - cut)
         else:
@@ -1434,6 +1440,14 @@ def _leavers(
     return df, u.cidx[sel][o], data["year"][o]
 
 
+def _digest(u: _Universe, what: str) -> str:
+    """SHA-256 of the model's tables and parameters, or of the parameters with the scenario's
+    overrides (computed once per shared work)."""
+    if what not in u.digests:
+        u.digests[what] = u.source.digest() if what == "model" else u.params.digest()
+    return u.digests[what]
+
+
 def _provenance(u: _Universe, scenario: Scenario, plan: _Plan | None) -> dict[str, Any]:
     from .. import __version__
 
@@ -1458,8 +1472,8 @@ def _provenance(u: _Universe, scenario: Scenario, plan: _Plan | None) -> dict[st
     prov: dict[str, Any] = {
         "khoan_version": __version__,
         "model": getattr(u.model, "name", ""),
-        "model_digest": None,
-        "parameter_digest": None,
+        "model_digest": _digest(u, "model"),
+        "parameter_digest": _digest(u, "params"),
         "scenario": scenario.to_dict(),
         "regime": scenario.regime,
         "policy": scenario.policy,

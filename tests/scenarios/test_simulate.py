@@ -406,3 +406,37 @@ def test_run_scenario_cli(tmp_path):
     assert r.scenario.name == "attrition_only"
     with pytest.raises(ScenarioError, match=r"no such scenario.*did you mean 'attrition_only'"):
         run_scenario_cli("khanh_hoa_2016", "attrition_onyl")
+
+
+def test_nhdkct_at_the_two_tier_reorganisation(kh2026):
+    # NĐ 154/2025 Điều 9: non-professional workers leaving at the reorganisation (2025-07-01 to
+    # 2026-05-30). The 2026 roster has none: add thirty, paid an allowance of 1.0 × base salary.
+    s = kh2026.staff
+    nh = s[s["category"] == "cong_chuc"].head(30).copy()
+    nh["id"] = "NH-" + nh["id"]
+    nh["category"], nh["position"], nh["grade"] = "nhdkct", "nhdkct", None
+    nh["step"], nh["coefficient"], nh["position_coef"] = pd.NA, 1.0, 0.0
+    nh["tnvk_pct"], nh["next_step_date"] = 0.0, pd.NaT
+    m = kh2026.replace(staff=pd.concat([s, nh], ignore_index=True))
+    sc = Scenario(
+        "nh",
+        years=(2026, 2026),
+        regime="nd154",
+        categories=("nhdkct",),
+        policy="resignation",
+        decision_date=dt.date(2025, 8, 1),
+        target=Target(share=1.0),
+    )
+    r = simulate(m, sc)
+    by = r.by_year
+    assert by.loc[2026, "leavers"] == 30 and by.loc[2026, "headcount_end"] == 0
+    # the approved staffing of cadres and civil servants does not move
+    assert (by["approved_posts"] == by["baseline_approved_posts"]).all()
+    lv = r.leavers
+    assert (lv["monthly_salary"] == 2_340_000).all()  # the allowance, 1.0 × base salary
+    assert set(lv["band"]) <= {"a", "b", "c"}
+    assert (lv["job_search"] == 3 * 2_340_000).all()
+    # base salary 2,340,000 to June, 2,530,000 from 2026-07-01 (NĐ 161/2026, unconfirmed); the
+    # allowance carries no employer contributions
+    assert by.loc[2026, "recurring_savings"] == 30 * (6 * 2_340_000 + 6 * 2_530_000)
+    assert r.provenance["model_digest"] == m.digest()
