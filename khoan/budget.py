@@ -310,27 +310,28 @@ class BudgetPlot:
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
+        from .report import plots
+        from .report.labels import text
 
         t = self._r.table.sort_values("total", ascending=False)
         if top is not None:
             t = t.head(top)
-        if ax is None:
-            _fig, ax = plt.subplots(figsize=(max(6.0, 0.25 * len(t) + 2), 4.5))
-        x = np.arange(len(t))
-        bottom = np.zeros(len(t))
-        scale = 1e6
-        for c in COMPONENTS:
-            v = t[c].to_numpy(dtype=float) / scale
-            ax.bar(x, v, bottom=bottom, label=_label(c, lang), width=0.8)
-            bottom += v
-        ax.set_xticks(x)
-        ax.set_xticklabels(t["name"].astype(str).tolist(), rotation=90, fontsize=7)
-        ax.set_ylabel("triệu đồng" if lang == "vi" else "million VND")
-        title = (f"Kinh phí khoán {self._r.year} theo thành phần" if lang == "vi"
-                 else f"Lump sum {self._r.year} by component")
-        ax.set_title(title)
-        ax.legend(fontsize=7)
+        parts = [c for c in COMPONENTS if c in t.columns and t[c].any()]
+        df = t.set_index("name")[parts]
+        ax = plots.bar_stacked(
+            df,
+            parts,
+            title=text(
+                f"Kinh phí khoán {self._r.year} theo thành phần",
+                f"Lump sum {self._r.year} by component",
+                lang,
+            ),
+            xlabel=text("Đơn vị cấp xã", "Commune", lang),
+            lang=lang,
+            horizontal=True,
+            ax=ax,
+        )
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=2, frameon=False)
         return ax
 
 

@@ -1,25 +1,201 @@
-"""``khoan demo``: the main job on a bundled Khánh Hòa model, step by step, with a report."""
+"""``khoan demo``: the main job on a bundled Khánh Hòa model, with a report folder.
+
+Steps (each with its result written to the report folder):
+
+1. load and validate the model; summary of communes and staff, key parameters in force;
+2. the lump sum (dự toán khoán) of every commune for the model's base year;
+3. the output-based allocation of the next year's envelope (norm-based total + 2 %);
+4. the plan's staff-reduction scenario (≥ 10 % by 2021, NQ 39-NQ/TW, for ``khanh_hoa_2016``;
+   the first scenario of ``scenarios.toml`` otherwise) over the model's years;
+5. a workbook per analysis, PNG charts and a Markdown summary (``tom-tat.md``).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 __all__ = ["run_demo"]
 
+#: Scenario shown by the demo for each bundled model (else the first in scenarios.toml).
+DEMO_SCENARIO = {"khanh_hoa_2016": "nq39_10pct", "khanh_hoa_2026": "kl40_5pct"}
+#: Envelope of the demo's allocation: the norm-based total of the year plus this share.
+DEMO_ENVELOPE_GROWTH = 0.02
+
+
+def _m(v: float) -> str:
+    """Millions of đồng with Vietnamese thousands separators (1.234.567)."""
+    return f"{round(v / 1e6):,}".replace(",", ".")
+
+
+def _d(v: float) -> str:
+    """Đồng with Vietnamese thousands separators."""
+    return f"{int(v):,}".replace(",", ".")
+
+
+def _component_rows(b, label) -> list[tuple[str, str, str]]:
+    """(label, millions, đồng) per component and total; the millions add up to the total
+    (largest-remainder rounding, :func:`khoan.report.fmt.largest_remainder`)."""
+    import numpy as np
+
+    from .report.fmt import largest_remainder
+
+    prov = b.province.iloc[0]
+    parts = [c for c in b.province.columns if c != "total"]
+    vals = np.array([[int(prov[c]) for c in parts]], dtype=np.int64)
+    mil = largest_remainder(vals, 1_000_000)[0]
+    rows = [(label(c), _m(m * 1e6), _d(prov[c])) for c, m in zip(parts, mil, strict=True)]
+    rows.append((label("total"), _m(int(mil.sum()) * 1e6), _d(prov["total"])))
+    return rows
+
 
 def run_demo(model_name: str, out: Path, console: Console | None = None) -> Path:
-    """Load and validate a bundled model, print its summary, and write the report folder.
+    """Run the demo on ``model_name`` and write the report into ``out``.
 
-    Returns the report folder.
+    Returns
+    -------
+    Path
+        The report folder (``out/<model name>``).
     """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .allocate.api import allocate
+    from .budget import budget
     from .cli import print_summary, resolve_model
+    from .report.labels import label
+    from .report.plots import save
+    from .scenarios import load_scenarios, simulate
 
     console = console or Console()
-    model = resolve_model(model_name)
+    folder = Path(out) / Path(model_name).name
+    folder.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("Nạp mô hình / loading", total=5)
+        model = resolve_model(model_name)
+        progress.update(task, advance=1, description="Dự toán khoán / lump sums")
+
+        y0 = model.base_year
+        b = budget(model, y0)
+        files.append(b.to_excel(folder / f"du-toan-{y0}.xlsx"))
+        ax = b.plot.components()
+        files.append(save(ax, folder / f"du-toan-{y0}.png"))
+        progress.update(task, advance=1, description="Phân bổ theo kết quả / allocation")
+
+        y1 = y0 + 1
+        norm1 = int(budget(model, y1).table["total"].sum())
+        envelope = int(round(norm1 * (1 + DEMO_ENVELOPE_GROWTH)))
+        a = allocate(model, y1, envelope)
+        files.append(a.to_excel(folder / f"phan-bo-{y1}.xlsx"))
+        files.append(save(a.plot.allocation_vs_target(), folder / f"phan-bo-{y1}.png"))
+        files.append(save(a.plot.change(), folder / f"phan-bo-{y1}-thay-doi.png"))
+        progress.update(task, advance=1, description="Tinh giản biên chế / staff reduction")
+
+        scenarios = load_scenarios(model.path) if model.path else {}
+        name = DEMO_SCENARIO.get(model.name)
+        if name not in scenarios:
+            name = next(iter(scenarios), None)
+        s = simulate(model, scenarios[name]) if name else None
+        if s is not None:
+            files.append(s.to_excel(folder / f"tinh-gian-{name}.xlsx"))
+            files.append(save(s.plot.headcount(), folder / f"tinh-gian-{name}-bien-che.png"))
+            files.append(save(s.plot.cumulative(), folder / f"tinh-gian-{name}-luy-ke.png"))
+            files.append(save(s.plot.waterfall(), folder / f"tinh-gian-{name}-thac-nuoc.png"))
+        progress.update(task, advance=1, description="Ghi báo cáo / writing the report")
+
+        md = _summary_md(model, b, a, s, name, envelope, files, label)
+        (folder / "tom-tat.md").write_text(md, encoding="utf-8")
+        files.append(folder / "tom-tat.md")
+        progress.update(task, advance=1, description="Xong / done")
+
     print_summary(model)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    console.print(f"Báo cáo / report: {out.resolve()}")
-    return out
+    from rich.table import Table
+
+    t = Table(f"Dự toán khoán {y0} / lump sums {y0}", "Triệu đồng", "Đồng")
+    for row in _component_rows(b, label):
+        t.add_row(*row)
+    console.print(t)
+    console.print(
+        f"Phân bổ {y1}: {len(a.table)} xã, tổng {_d(envelope)} đồng = Σ phân bổ "
+        f"{_d(a.table['allocation'].sum())} ({a.status})"
+    )
+    if s is not None:
+        sm = s.summary()
+        console.print(
+            f"Kịch bản {name}: biên chế {sm['headcount_start']:,} → {sm['headcount_end']:,} "
+            f"({sm['share_reduced']:.1%}); chi trả một lần {_d(sm['one_off_cost'])} đồng; "
+            f"tiết kiệm ròng lũy kế {_d(sm['cumulative_net_savings'])} đồng; "
+            f"hoàn vốn năm {sm['payback_year']}"
+        )
+    console.print(f"[bold]Báo cáo / report:[/bold] {folder.resolve()}  ({len(files)} tệp / files)")
+    return folder
+
+
+def _summary_md(model, b, a, s, name, envelope, files, label) -> str:
+    y0, y1 = b.year, a.year
+    prov = b.province.iloc[0]
+    lines = [
+        f"# {model.title} — báo cáo mẫu / demo report",
+        "",
+        "> **Dữ liệu tổng hợp (synthetic).** Tên, mã và loại đơn vị hành chính là chính thức; "
+        "dân số, diện tích, phân loại, danh sách cán bộ và chỉ tiêu đầu ra là dữ liệu tổng hợp "
+        "theo quy tắc có tài liệu (xem README của mô hình). Định mức của tỉnh là giá trị minh họa.",
+        "",
+        f"## 1. Dự toán khoán năm {y0} / lump sums {y0}",
+        "",
+        "| Thành phần / component | Triệu đồng | Đồng |",
+        "|---|---:|---:|",
+    ]
+    for row in _component_rows(b, label):
+        lines.append("| " + " | ".join(row) + " |")
+    lines += [
+        "",
+        f"Tổng = tổng các thành phần, đến từng đồng: "
+        f"{int(b.table['total'].sum()) == int(prov['total'])}. "
+        f"Chi tiết: `du-toan-{y0}.xlsx`.",
+        "",
+        f"![Dự toán {y0}](du-toan-{y0}.png)",
+        "",
+        f"## 2. Phân bổ theo kết quả đầu ra năm {y1} / output-based allocation {y1}",
+        "",
+        f"Tổng kinh phí (định mức + {DEMO_ENVELOPE_GROWTH:.0%}): {_d(envelope)} đồng; "
+        f"tổng mục tiêu {_d(a.diagnostics['sum_targets'])} đồng; "
+        f"tổng mức sàn {_d(a.diagnostics['sum_floors'])} đồng; trạng thái: {a.status}. "
+        f"Σ phân bổ = {_d(a.table['allocation'].sum())} đồng.",
+        "",
+        f"![Phân bổ {y1}](phan-bo-{y1}.png)",
+        f"![Thay đổi {y1}](phan-bo-{y1}-thay-doi.png)",
+        "",
+    ]
+    if s is not None:
+        sm = s.summary()
+        lines += [
+            f"## 3. Kịch bản tinh giản biên chế `{name}` / staff-reduction scenario",
+            "",
+            "| Chỉ tiêu | Giá trị |",
+            "|---|---:|",
+            f"| Biên chế đầu kỳ / start | {sm['headcount_start']:,} |",
+            f"| Biên chế cuối kỳ / end | {sm['headcount_end']:,} |",
+            f"| Tỷ lệ tinh giản / reduced | {sm['share_reduced']:.1%} |",
+            f"| Chi trả chế độ một lần / one-off cost (đồng) | {_d(sm['one_off_cost'])} |",
+            f"| Tiết kiệm quỹ lương / recurring savings (đồng) | {_d(sm['recurring_savings'])} |",
+            f"| Tiết kiệm ròng lũy kế / cumulative net savings (đồng) | "
+            f"{_d(sm['cumulative_net_savings'])} |",
+            f"| Năm hoàn vốn / payback year | {sm['payback_year']} |",
+            "",
+            f"![Biên chế](tinh-gian-{name}-bien-che.png)",
+            f"![Lũy kế](tinh-gian-{name}-luy-ke.png)",
+            "",
+        ]
+    lines += ["## Tệp / files", ""] + [f"- `{Path(f).name}`" for f in files] + [""]
+    return "\n".join(lines)

@@ -105,6 +105,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "nhdkct_fund": ("Quỹ phụ cấp NHĐKCT", "NHĐKCT allowance fund"),
     "village_fund": ("Kinh phí thôn, tổ dân phố", "Village fund"),
     "operating": ("Chi hoạt động (định mức)", "Operating (norm)"),
+    "purchases_repairs": ("Mua sắm, sửa chữa thường xuyên", "Routine purchases and repairs"),
     "special_tasks": ("Nhiệm vụ đặc thù", "Special tasks"),
     "lump_sum": ("Kinh phí khoán", "Lump sum"),
     "savings": ("Tiết kiệm", "Savings"),
@@ -174,6 +175,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
 MONEY_COLUMNS: frozenset[str] = frozenset(
     {
         "special_tasks",
+        "purchases_repairs",
         "last_allocation",
         "salary",
         "position_allowance",
