@@ -326,6 +326,78 @@ def allocate(
         _write_table(r.table, out, lambda p: r.to_excel(p, lang=lang))
 
 
+@app.command()
+def simulate(
+    model: Annotated[str, typer.Argument(help="Model folder or example name.")],
+    scenario: Annotated[str, typer.Option(help="Scenario name in the model's scenarios.toml.")],
+    out: Annotated[Path | None, typer.Option(help="Write the result workbook (.xlsx).")] = None,
+) -> None:
+    """Staff-reduction scenario year by year: headcount, salary fund, one-off costs, savings."""
+    from .scenarios import run_scenario_cli
+
+    r = run_scenario_cli(resolve_model(model), scenario, out=None)
+    by = r.by_year
+    t = Table(
+        "Năm / year",
+        "Đầu kỳ",
+        "Nghỉ hưu",
+        "Tinh giản",
+        "Tuyển",
+        "Cuối kỳ",
+        "Chi một lần (tr.đ)",
+        "Tiết kiệm (tr.đ)",
+        "Ròng lũy kế (tr.đ)",
+    )
+    for y, row in by.iterrows():
+        t.add_row(
+            str(y if "year" not in by.columns else row["year"]),
+            f"{int(row['headcount_start']):,}",
+            f"{int(row['retirements']):,}",
+            f"{int(row['leavers']):,}",
+            f"{int(row['hires']):,}",
+            f"{int(row['headcount_end']):,}",
+            f"{int(row['one_off_cost']) / 1e6:,.0f}",
+            f"{int(row['recurring_savings']) / 1e6:,.0f}",
+            f"{int(row['cumulative_net_savings']) / 1e6:,.0f}",
+        )
+    console.print(t)
+    sm = r.summary()
+    console.print(
+        f"{scenario}: {sm['headcount_start']:,} → {sm['headcount_end']:,} "
+        f"({sm['share_reduced']:.1%}); năm hoàn vốn / payback year: {sm['payback_year']}"
+    )
+    if out:
+        console.print(f"Đã ghi / wrote {r.to_excel(out)}")
+
+
+@app.command()
+def run(
+    scenarios: Annotated[Path, typer.Argument(help="Scenario file (TOML): a list or a grid.")],
+    model: Annotated[str, typer.Option(help="Model folder or example name.")],
+    out: Annotated[Path, typer.Option(help="Output folder (a rerun resumes).")],
+    jobs: Annotated[int | None, typer.Option(help="Local worker processes.")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
+    ] = None,
+) -> None:
+    """Run many scenarios (batch) on local cores or a Dask cluster; resumable."""
+    from .batch import run_cli
+
+    if jobs is not None and scheduler is not None:
+        raise typer.BadParameter("give --jobs or --scheduler, not both")
+    code = run_cli(
+        scenarios,
+        resolve_model(model),
+        out,
+        jobs=jobs,
+        scheduler=scheduler,
+        console=console,
+        err_console=err_console,
+    )
+    if code:
+        raise typer.Exit(code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``khoan`` command."""
     argv = list(sys.argv[1:] if argv is None else argv)

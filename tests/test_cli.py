@@ -119,3 +119,44 @@ def test_demo_writes_report(tmp_path, model):
     r = run("demo", "--model", model, "--out", str(tmp_path / "rep"))
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "rep").is_dir()
+
+
+def test_simulate_prints_years_and_writes_workbook(tmp_path):
+    r = run(
+        "simulate", "khanh_hoa_2016", "--scenario", "nq39_10pct", "--out", str(tmp_path / "s.xlsx")
+    )
+    assert r.returncode == 0, r.stderr
+    for y in range(2016, 2021):
+        assert str(y) in r.stdout
+    assert (tmp_path / "s.xlsx").is_file()
+    bad = run("simulate", "khanh_hoa_2016", "--scenario", "nope")
+    assert bad.returncode == 1 and "nope" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_run_batch_from_cli(tmp_path):
+    toml = tmp_path / "b.toml"
+    toml.write_text(
+        '[defaults]\nyears = [2016, 2018]\nregime = "nd108"\ndecision_date = 2016-01-01\n'
+        '[scenarios.a]\npolicy = "attrition"\ntarget = { share = 0.02, by = 2018 }\n'
+        '[scenarios.b]\npolicy = "early_retirement"\nkinds = ["early_retirement", "resignation"]\n'
+        "target = { share = 0.05, by = 2018 }\n",
+        encoding="utf-8",
+    )
+    r = run("run", str(toml), "--model", "khanh_hoa_2016", "--out", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (tmp_path / "out" / "manifest.json").is_file()
+    assert (
+        run(
+            "run",
+            str(toml),
+            "--model",
+            "khanh_hoa_2016",
+            "--out",
+            str(tmp_path / "o2"),
+            "--jobs",
+            "2",
+            "--scheduler",
+            "tcp://127.0.0.1:1",
+        ).returncode
+        == 2
+    )
