@@ -10,6 +10,8 @@ Minimum staffing (workload floor)
     :func:`staffing_floor`: a commune keeps at least ``ceil(share × approved posts)`` cadres and
     civil servants (``scenarios.min_staffing.share_of_approved``), and never fewer than the people
     in must-fill posts (elected cadres, ``scenarios.min_staffing.must_fill_categories``).
+    The legal quotas (NĐ 92/2009 → NĐ 33/2023 maxima, ``staffing.quota.*``) are upper bounds:
+    a reduction only lowers the headcount, so they cannot bind; the floor is what limits a cut.
 Greedy policies (:func:`priority`, :func:`greedy_select`)
     ``early_retirement``: those closest to the statutory retirement age first (earliest pension
     start), among those eligible under the regime's band (``khoan.benefits.compute``:
