@@ -1,6 +1,22 @@
-"""khoan — commune administrative budgets of Vietnam under the lump-sum regime."""
+"""khoan — commune administrative budgets of Vietnam under the lump-sum regime.
 
+Public API (``__all__``)::
+
+    model = khoan.examples.load("khanh_hoa_2016")      # or khoan.load("path/to/model")
+    khoan.payroll(model, 2016)                          # one row per person (VND/year)
+    khoan.budget(model, 2016)                           # BudgetResult: lump sum per commune
+    khoan.settle(model, 2016)                           # savings and income increase (TNTT)
+    khoan.allocate(model, 2017, envelope)               # AllocationResult (Pyomo + HiGHS)
+    khoan.simulate(model, khoan.Scenario(...))          # ScenarioResult: staff reduction
+    khoan.run_batch(model, scenarios, out="runs/")      # BatchResult: many scenarios
+    khoan.benefits.compute("nd178", "early_retirement", people, on)
+
+Money is VND (đồng) as int64 in every returned table; totals equal the sum of their parts.
+"""
+
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from .errors import (
     InfeasibleError,
@@ -16,12 +32,91 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+local"
 
+#: Public names imported on first use (the command line starts without Pyomo or pandera).
+_LAZY = {
+    "AllocationModel": ("khoan.allocate", "AllocationModel"),
+    "AllocationResult": ("khoan.allocate.api", "AllocationResult"),
+    "BatchResult": ("khoan.batch", "BatchResult"),
+    "grid": ("khoan.batch", "grid"),
+    "run_batch": ("khoan.batch", "run_batch"),
+    "BudgetResult": ("khoan.budget", "BudgetResult"),
+    "SettlementResult": ("khoan.budget", "SettlementResult"),
+    "budget": ("khoan.budget", "budget"),
+    "settle": ("khoan.budget", "settle"),
+    "Model": ("khoan.model", "Model"),
+    "load": ("khoan.model", "load"),
+    "Override": ("khoan.params", "Override"),
+    "payroll": ("khoan.payroll", "payroll"),
+    "Scenario": ("khoan.scenarios", "Scenario"),
+    "ScenarioResult": ("khoan.scenarios", "ScenarioResult"),
+    "Target": ("khoan.scenarios", "Target"),
+    "load_scenarios": ("khoan.scenarios", "load_scenarios"),
+    "simulate": ("khoan.scenarios", "simulate"),
+    "benefits": ("khoan.benefits", None),
+    "examples": ("khoan.examples", None),
+    "params": ("khoan.params", None),
+}
+
+
+def __getattr__(name: str):
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'khoan' has no attribute {name!r}") from None
+    mod = import_module(module)
+    value = mod if attr is None else getattr(mod, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+# ``khoan.allocate`` is both a subpackage and the public function: bind the function after the
+# subpackage is imported, so that the name refers to the function (submodules stay importable
+# as ``khoan.allocate.core`` etc.).
+from .allocate.api import allocate  # noqa: E402
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from . import benefits, examples, params
+    from .allocate import AllocationModel
+    from .allocate.api import AllocationResult
+    from .batch import BatchResult, grid, run_batch
+    from .budget import BudgetResult, SettlementResult, budget, settle
+    from .model import Model, load
+    from .params import Override
+    from .payroll import payroll
+    from .scenarios import Scenario, ScenarioResult, Target, load_scenarios, simulate
+
 __all__ = [
+    "AllocationModel",
+    "AllocationResult",
+    "BatchResult",
+    "BudgetResult",
     "InfeasibleError",
     "KhoanError",
+    "Model",
+    "Override",
     "ParameterError",
+    "Scenario",
     "ScenarioError",
+    "ScenarioResult",
+    "SettlementResult",
     "SolverError",
+    "Target",
     "ValidationError",
     "__version__",
+    "allocate",
+    "benefits",
+    "budget",
+    "examples",
+    "grid",
+    "load",
+    "load_scenarios",
+    "params",
+    "payroll",
+    "run_batch",
+    "settle",
+    "simulate",
 ]
