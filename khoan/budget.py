@@ -76,7 +76,6 @@ from .payroll import (
     segments,
     staffing_mask,
 )
-from .payroll import COMPONENTS as PAYROLL_COMPONENTS
 
 __all__ = [
     "COMPONENTS",
@@ -145,9 +144,16 @@ def _escape(v: Any) -> Any:
 
 
 def _group_sum(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Exact int64 sum of ``values`` by group ``idx`` (0..n-1)."""
+    """Exact int64 sum of integer ``values`` by group ``idx`` (0..n-1).
+
+    ``np.bincount`` adds in float64, which is exact while every partial sum stays below 2⁵³
+    (9 × 10¹⁵ đồng); otherwise the slower integer ``np.add.at`` is used.
+    """
+    v = np.asarray(values, dtype=np.int64)
+    if len(v) == 0 or int(np.abs(v).sum(dtype=np.float64)) < 2**52:
+        return np.rint(np.bincount(idx, weights=v, minlength=n)).astype(np.int64)
     out = np.zeros(n, dtype=np.int64)
-    np.add.at(out, idx, values.astype(np.int64))
+    np.add.at(out, idx, v)
     return out
 
 
@@ -488,12 +494,14 @@ def _from_run(model, r) -> BudgetResult:
     inp = r.inputs
     staffing = staffing_mask(inp)
     ci = inp.cidx[staffing]
-    salary_fund = np.zeros(nc, dtype=np.int64)
+    sf_person = np.zeros(inp.n, dtype=np.int64)
     for comp in SALARY_FUND_PARTS:
-        salary_fund += _group_sum(ci, r.annual[comp][staffing], nc)
-    contrib_staff = np.zeros(nc, dtype=np.int64)
+        sf_person += r.annual[comp]
+    co_person = np.zeros(inp.n, dtype=np.int64)
     for comp in CONTRIBUTIONS:
-        contrib_staff += _group_sum(ci, r.annual[comp][staffing], nc)
+        co_person += r.annual[comp]
+    salary_fund = _group_sum(ci, sf_person[staffing], nc)
+    contrib_staff = _group_sum(ci, co_person[staffing], nc)
     grade = _group_sum(ci, r.annual["salary_fund_grade"][staffing], nc)
     approved = _int_col(c, "approved_posts")
     mdays = np.diff(r.rates.bounds)
@@ -547,9 +555,7 @@ def _from_run(model, r) -> BudgetResult:
     table["total"] = total
     is_nh = inp.catcode == CATEGORIES.index("nhdkct")
     is_hd = inp.catcode == CATEGORIES.index("hop_dong")
-    person_total = np.zeros(inp.n, dtype=np.int64)
-    for comp in PAYROLL_COMPONENTS:
-        person_total += r.annual[comp]
+    person_total = sf_person + co_person + r.annual["nhdkct_allowance"]
     ydays = int(mdays.sum())
     details = pd.DataFrame(
         {

@@ -72,6 +72,7 @@ import pandas as pd
 from .errors import ParameterError, Problem, ValidationError
 
 __all__ = [
+    "CATEGORIES",
     "COMPONENTS",
     "CONTRIBUTIONS",
     "PAY_COMPONENTS",
@@ -345,7 +346,7 @@ def _codes(col: pd.Series, allowed: tuple[str, ...] | list[str]) -> tuple[np.nda
     codes, uniques = pd.factorize(col, use_na_sentinel=True)
     uniq = [str(u) for u in uniques]
     pos = pd.Index(list(allowed), dtype=object).get_indexer(pd.Index(uniq, dtype=object))
-    out = np.where(codes < 0, -2, pos[np.clip(codes, 0, None)] if len(pos) else -1)
+    out = np.where(codes < 0, -2, pos[np.maximum(codes, 0)] if len(pos) else -1)
     return out.astype(np.int64), np.asarray(uniq, dtype=object)
 
 
@@ -540,7 +541,7 @@ def _days_of(d: _dt.date) -> int:
     return int(np.datetime64(d, "D").astype(np.int64))
 
 
-def _msum(a: np.ndarray) -> np.ndarray:
+def msum(a: np.ndarray) -> np.ndarray:
     """Sum a (12, k) array over months in calendar order (deterministic order of additions)."""
     acc = a[0].copy()
     for m in range(1, a.shape[0]):
@@ -566,11 +567,14 @@ def _chunk(inp: Inputs, rates: Rates, sl: slice, keep: bool) -> dict[str, np.nda
     """Monthly amounts (12, k) of people ``sl``; returns their annual float sums."""
     b = rates.bounds
     start, end = inp.start[sl], inp.end[sl]
-    lo = np.maximum(start[None, :], b[:12, None])
-    hi = np.minimum(end[None, :], b[1:, None])
-    days = np.maximum(hi - lo, 0)
     mdays = (b[1:] - b[:12])[:, None]
-    pres = days / mdays
+    # people present all year (most) have presence 1; only the others need day counts
+    part = np.flatnonzero((start > b[0]) | (end < b[12]))
+    pres = np.ones((12, len(start)))
+    lo = np.maximum(start[part][None, :], b[:12, None])
+    hi = np.minimum(end[part][None, :], b[1:, None])
+    days = np.maximum(hi - lo, 0)
+    pres[:, part] = days / mdays
     bp = rates.base[:, None] * pres
     after = np.arange(12)[:, None] >= inp.rise_month[sl][None, :]
     coef = np.where(after, inp.coef1[sl][None, :], inp.coef0[sl][None, :])
@@ -615,7 +619,8 @@ def _chunk(inp: Inputs, rates: Rates, sl: slice, keep: bool) -> dict[str, np.nda
     for c in CONTRIBUTIONS:
         out[c] = rates.contrib_eff[c][:, cc] * cbase
     out["bhtn"] = np.where(inp.bhtn_flag[sl][None, :], out["bhtn"], 0.0)
-    res = {k: _msum(v) for k, v in out.items()}
+    res = {k: msum(v) for k, v in out.items()}
+    res["_part"] = part
     res["_days"] = days
     res["_terms"] = terms
     if keep:
@@ -664,6 +669,7 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
     if keep_monthly:
         monthly = {c: np.zeros((12, n)) for c in (*COMPONENTS, "_pres", "_coef", "_tnvk", "_base")}
     staffing = staffing_mask(inp)
+    mdays = np.diff(rates.bounds)
     for a in range(0, n, _CHUNK):
         sl = slice(a, min(a + _CHUNK, n))
         r = _chunk(inp, rates, sl, keep_monthly)
@@ -671,26 +677,44 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
             annual_f[c][sl] = r[c]
         st = staffing[sl]
         if st.any():
-            ci = inp.cidx[sl][st]
-            d = r["_days"][:, st]
-            g = r["_terms"][gterms[0]][:, st] if gterms else np.zeros_like(d, dtype=float)
+            cis = inp.cidx[sl]
+            ci = cis[st]
+            # person-days: full months for people present all year, day counts for the others
+            part = r["_part"]
+            full = st.copy()
+            full[part] = False
+            sdays += np.bincount(cis[full], minlength=ncomm)[:, None] * mdays[None, :]
+            pst = st[part]
+            if pst.any():
+                pflat = (cis[part][pst][None, :] + ncomm * np.arange(12)[:, None]).ravel()
+                sdays += np.rint(np.bincount(pflat, weights=r["_days"][:, pst].ravel(),
+                                             minlength=12 * ncomm)).astype(np.int64).reshape(
+                    12, ncomm).T
+            g = r["_terms"][gterms[0]][:, st] if gterms else np.zeros((12, len(ci)))
             for term in gterms[1:]:
                 g = g + r["_terms"][term][:, st]
             flat = (ci[None, :] + ncomm * np.arange(12)[:, None]).ravel()
-            sdays += np.bincount(flat, weights=d.ravel(), minlength=12 * ncomm).reshape(
-                12, ncomm).T.astype(np.int64)
             gfund += np.bincount(flat, weights=g.ravel(), minlength=12 * ncomm).reshape(12, ncomm).T
         if monthly is not None:
             for c in COMPONENTS:
                 monthly[c][:, sl] = r["_monthly"][c]
             for c in ("_pres", "_coef", "_tnvk", "_base"):
                 monthly[c][:, sl] = r[c]
-    annual = {c: round_vnd(annual_f[c]) for c in COMPONENTS}
-    gf = np.zeros(n, dtype=np.int64)
+    # one (components + 2, n) int64 block: the annual table is built on it without copying
+    block = np.empty((len(COMPONENTS) + 2, n), dtype=np.int64)
+    annual = {}
+    for i, c in enumerate(COMPONENTS):
+        block[i] = round_vnd(annual_f[c])
+        annual[c] = block[i]
+    gf = block[len(COMPONENTS)]
+    gf[:] = 0
     for term in gterms:
         for c in TERM_COMPONENTS[term]:
             gf += annual[c]
     annual["salary_fund_grade"] = gf
+    total = block[len(COMPONENTS) + 1]
+    np.sum(block[: len(COMPONENTS)], axis=0, out=total)
+    annual["total"] = total
     return Run(year, inp, rates, annual, sdays, gfund, [*keys, *rates.keys, "tntt.base"],
                monthly)
 
@@ -772,15 +796,18 @@ def payroll(
         df = pd.DataFrame(data)
         df.attrs.update({"year": r.year, "unit": "VND/month (float, unrounded)"})
         return df
-    df = pd.DataFrame(
-        {"commune": inp.commune.array, "category": category_column(inp)},
-        index=pd.Index(inp.ids, name="id"),
-    )
-    total = np.zeros(inp.n, dtype=np.int64)
-    for c in COMPONENTS:
-        df[c] = r.annual[c]
-        total += r.annual[c]
-    df["salary_fund_grade"] = r.annual["salary_fund_grade"]
-    df["total"] = total
+    return annual_frame(r)
+
+
+def annual_frame(r: Run) -> pd.DataFrame:
+    """The annual per-person table of :func:`payroll` from an engine run."""
+    inp = r.inputs
+    names = [*COMPONENTS, "salary_fund_grade", "total"]
+    block = r.annual["salary"].base
+    if block is None or block.shape != (len(names), inp.n):  # pragma: no cover - defensive
+        block = np.vstack([r.annual[c] for c in names])
+    df = pd.DataFrame(block.T, columns=names, index=pd.Index(inp.ids, name="id"), copy=False)
+    df.insert(0, "category", category_column(inp))
+    df.insert(0, "commune", inp.commune.array)
     df.attrs.update({"year": r.year, "unit": "VND/year"})
     return df

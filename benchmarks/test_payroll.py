@@ -1,0 +1,96 @@
+"""Payroll and budget on the national synthetic roster (pytest-benchmark).
+
+Run with timings::
+
+    pytest benchmarks/test_payroll.py --benchmark-enable -s
+
+The model is ``khoan.data.synth.national("2016", seed=0)``: every commune-level unit of the
+2016 registry (10,051) and a synthetic roster of ≈420,000 people, with the illustrative
+provincial operating norm of the test fixture laid over the national law. The vectorised engine
+(``khoan.budget``, which runs ``khoan.payroll``) is compared with the per-person Python loop of
+``benchmarks/baseline_payroll.py``: both results must agree to the đồng. Figures are printed
+and recorded in ``benchmarks/README.md`` ("Payroll and budget").
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from khoan.budget import COMPONENTS as BUDGET_COMPONENTS
+from khoan.budget import budget
+from khoan.payroll import COMPONENTS
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+from baseline_payroll import baseline  # noqa: E402
+
+NORMS = HERE.parent / "tests" / "fixtures" / "two_communes" / "params"
+YEAR = 2016
+
+
+@pytest.fixture(scope="module")
+def national():
+    from khoan.data.synth import national
+
+    m = national(structure="2016", seed=0)
+    m = m.replace(params=m.params.overlay(NORMS, name="illustrative-norms"))
+    assert len(m.staff) >= 250_000 and len(m.communes) >= 10_000
+    return m
+
+
+def payroll_and_budget(model, year=YEAR):
+    """One year's payroll (per person) and lump sum (per commune) — one engine run."""
+    b = budget(model, year)
+    return b.payroll, b
+
+
+def test_payroll_budget_speed(benchmark, national):
+    p, b = benchmark.pedantic(payroll_and_budget, args=(national,), rounds=5, iterations=1,
+                              warmup_rounds=1)
+    assert len(p) == len(national.staff)
+    assert len(b.table) == len(national.communes)
+    t = b.table
+    assert (t[list(BUDGET_COMPONENTS)].sum(axis=1) == t["total"]).all()
+
+
+def test_peak_memory(national):
+    gc.collect()
+    tracemalloc.start()
+    p, b = payroll_and_budget(national)
+    _cur, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"\npeak traced memory of payroll + budget: {peak / 2**20:.0f} MiB")
+    assert peak < 2**30  # goal ≤ 1 GB
+    del p, b
+
+
+def test_baseline_agrees_and_ratio(national):
+    """The loop and the engine agree to the đồng; report the speed ratio (goal ≥ 50×)."""
+    t0 = time.perf_counter()
+    pay_loop, bud_loop = baseline(national, YEAR)
+    t_loop = time.perf_counter() - t0
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        pay, b = payroll_and_budget(national)
+        times.append(time.perf_counter() - t0)
+    t_vec = min(times)
+    cols = [*COMPONENTS, "total"]
+    assert (pay.index == pay_loop.index).all()
+    diff = pay[cols].to_numpy() != pay_loop[cols].to_numpy()
+    assert not diff.any(), f"{int(diff.sum())} person amounts differ"
+    bcols = ["code", *BUDGET_COMPONENTS, "total"]
+    assert (b.table[bcols].to_numpy() == bud_loop[bcols].to_numpy()).all()
+    ratio = t_loop / t_vec
+    print(
+        f"\npeople {len(pay):,}, communes {len(b.table):,}; loop {t_loop:.1f} s, "
+        f"vectorised {t_vec:.3f} s (best of 3), ratio {ratio:.0f}×; "
+        f"province total {int(np.asarray(b.table['total']).sum()):,} VND"
+    )
