@@ -14,8 +14,8 @@ millions of VND (``MONEY_SCALE``): x̃ = x / 10⁶. For commune i ∈ I (indexed
 * ``staffing[i]``:       x_i − c_i p_i ≥ floor_i ;  ``posts_total``: Σ_i p_i ≤ P
 * ``dev_max[i]``:        u_i + v_i − t_i s ≤ 0   (minimax)
 * objectives (one active at a time): ``obj_quadratic`` Σ w_i x_i² − 2 Σ x_i + Σ t_i (= Σ (x_i
-  − t_i)² / t_i, w_i = 1 / t_i); ``obj_absolute`` Σ w_i (u_i + v_i); ``obj_minimax`` s;
-  ``obj_tiebreak`` Σ (1 + r_i / n) w_i (u_i + v_i) (r_i: commune-code rank); ``obj_posts`` maximise
+  − t_i)² / t_i, w_i = 1 / t_i); ``obj_absolute`` k Σ w_i (u_i + v_i); ``obj_minimax`` k s;
+  ``obj_tiebreak`` k Σ (1 + r_i / n) w_i (u_i + v_i), with k the mean target (model units) (r_i: commune-code rank); ``obj_posts`` maximise
   Σ (K + ρ_i) p_i (staffing stage).
 
 Nothing here reads pandas; every rule looks values up in dicts keyed by commune code.
@@ -43,6 +43,9 @@ __all__ = [
 
 #: VND per model money unit (the model counts in millions of VND).
 MONEY_SCALE = 1e6
+
+#: Lower bounds of x below this (model units: 1,000 VND) are passed to the QP as 0.
+TINY_BOUND = 1e-3
 
 #: Objectives solved in turn (lexicographically) for each objective option.
 STAGES: dict[str, tuple[str, ...]] = {
@@ -156,6 +159,7 @@ def build_model(
     m.money_scale = s
     m.objective_name = objective
     m.objective_stages = STAGES[objective]
+    m.objective_scale = 1.0 / s  # model objective = objective_scale × reported objective
     m.I = pyo.Set(initialize=ids, ordered=True)
 
     t = p.target / s
@@ -168,7 +172,10 @@ def build_model(
         tt, ww, env = _dict(ids, t), _dict(ids, 1.0 / t), p.envelope / s
 
     if objective == "quadratic":
-        lo = (p.lo / s).tolist()
+        # HiGHS's QP solver ignores non-zero bounds below ~1e-4 and then reports a "solve
+        # error"; a lower bound under 1,000 VND is passed as 0 (rounding restores it exactly)
+        lo_m = p.lo / s
+        lo = np.where(lo_m < TINY_BOUND, 0.0, lo_m).tolist()
         hi = [None if not np.isfinite(h) else h / s for h in p.hi.tolist()]
         bounds = dict(zip(ids, zip(lo, hi, strict=True), strict=True))
         start = dict(zip(ids, np.clip(t, p.lo / s, p.hi / s).tolist(), strict=True))
@@ -238,14 +245,18 @@ def build_model(
             + const
         )
     else:
+        # LP objectives are multiplied by k = mean target (model units) so that their cost
+        # coefficients k / t_i are ~1: HiGHS's optimality tolerance (1e-7 on reduced costs)
+        # would otherwise be loose against costs of ~1e-4 (allocations off by ~0.01 %)
+        k = m.objective_scale = float(np.mean(t)) if n else 1.0
         u, v = m.u, m.v
         if objective == "minimax":
             m.s = pyo.Var(within=pyo.NonNegativeReals)
             m.dev_max = pyo.Constraint(m.I, rule=lambda m, i: u[i] + v[i] - tt[i] * m.s <= 0)
-            m.obj_minimax = pyo.Objective(expr=m.s)
-        m.obj_absolute = pyo.Objective(expr=pyo.quicksum(ww[i] * (u[i] + v[i]) for i in ids))
+            m.obj_minimax = pyo.Objective(expr=k * m.s)
+        m.obj_absolute = pyo.Objective(expr=pyo.quicksum(k * ww[i] * (u[i] + v[i]) for i in ids))
         rank = p.rank
-        tie = dict(zip(ids, (1.0 + rank / n).tolist(), strict=True))
+        tie = dict(zip(ids, (k * (1.0 + rank / n)).tolist(), strict=True))
         m.obj_tiebreak = pyo.Objective(
             expr=pyo.quicksum(tie[i] * ww[i] * (u[i] + v[i]) for i in ids)
         )

@@ -6,7 +6,8 @@ has the mathematics). Stages, each a solve of the same Pyomo model:
 1. the chosen objective (``quadratic``: Σ (x − t)² / t, a convex QP; ``absolute``:
    Σ |x − t| / t, an LP; ``minimax``: max |x − t| / t, an LP);
 2. LP objectives only, lexicographic tie-breaks — each stage's optimum z* is kept as a
-   constraint (objective ≤ z* + 1e-9 + 1e-7·|z*|) and the next objective minimised:
+   constraint (objective ≤ z* + 1e-8 + 1e-12·|z*|; LP objectives are multiplied by the mean
+   target in millions of VND, so the slack is worth about 0.01 VND) and the next minimised:
    ``absolute`` → rank-weighted Σ (1 + r_i/n) |x_i − t_i| / t_i; ``minimax`` → Σ |x − t| / t
    → the same rank-weighted sum. The weights r_i (commune-code rank) are distinct, so the
    final LP has one optimum: among equally good allocations the deviation falls first on the
@@ -39,7 +40,7 @@ from .build import MONEY_SCALE, allocation_values, build_model, fix_allocation
 from .diagnose import diagnose
 from .kkt import commune_binding, solve_kkt
 from .problem import OBJECTIVES, AllocationProblem, CoreResult
-from .rounding import BIND_ATOL, BIND_RTOL, binding_tolerance, repair_groups, round_to_envelope
+from .rounding import BIND_ATOL, BIND_RTOL, repair_groups, round_to_envelope, snap_masks
 
 __all__ = ["objective_value", "solve_allocation", "solve_many"]
 
@@ -144,8 +145,11 @@ class Engine:
                 break
             done.append(name)
             if k < len(names) - 1:
+                # keep this stage's optimum; LP objectives are scaled by the mean target, so
+                # the row reads in millions of VND of deviation: the slack 1e-8 (0.01 VND) and
+                # HiGHS's feasibility tolerance (1e-7, 0.1 VND) let the next stage move ~0.1 VND
                 val = float(pyo.value(obj.expr))
-                con = m.lex.add(obj.expr <= val + 1e-9 + 1e-7 * abs(val))
+                con = m.lex.add(obj.expr <= val + 1e-8 + 1e-12 * abs(val))
                 self.runner.add_constraints([con])
                 saved = self._save()
         # leave the model ready for the next solve
@@ -266,9 +270,7 @@ class Engine:
         x = allocation_values(m, p.target)
 
         t0 = time.perf_counter()
-        tol = binding_tolerance(p.target)
-        snap_lo = np.abs(x - p.lo) <= tol
-        snap_hi = np.isfinite(p.hi) & (np.abs(x - p.hi) <= tol)
+        snap_lo, snap_hi = snap_masks(x, p.lo, p.hi, p.target)
         y = round_to_envelope(x, p.envelope, p.lo_int, p.hi_int, p.rank, snap_lo, snap_hi)
         binding = [list(b) for b in commune_binding(p, x)]
         group_specs = []
@@ -299,7 +301,8 @@ class Engine:
 
         duals: dict[Any, float] = {}
         if raw_duals is not None:
-            factor = (s if self.objective == "quadratic" else 1.0) / s
+            # model objective = c × reported objective, model money = VND / s
+            factor = 1.0 / (m.objective_scale * s)
             for key, v in raw_duals:
                 if key == "envelope" or key in binding_groups:
                     duals[key] = v * factor

@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 from .problem import AllocationProblem, CoreResult
-from .rounding import binding_tolerance, round_to_envelope
+from .rounding import binding_tolerance, round_to_envelope, snap_masks
 
 __all__ = ["kkt_quadratic", "solve_kkt"]
 
@@ -143,9 +143,7 @@ def solve_kkt(problem: AllocationProblem) -> CoreResult:
     diagnose(problem)
     x, mu = kkt_quadratic(problem.target, problem.lo, problem.hi, problem.envelope)
     t1 = time.perf_counter()
-    tol = binding_tolerance(problem.target)
-    snap_lo = np.abs(x - problem.lo) <= tol
-    snap_hi = np.isfinite(problem.hi) & (np.abs(x - problem.hi) <= tol)
+    snap_lo, snap_hi = snap_masks(x, problem.lo, problem.hi, problem.target)
     y = round_to_envelope(
         x, problem.envelope, problem.lo_int, problem.hi_int, problem.rank, snap_lo, snap_hi
     )

@@ -5,8 +5,8 @@ up to ~1,000 VND off). `round_to_envelope` turns it into int64 VND such that
 
 * Σ allocation == envelope exactly;
 * every allocation lies within its integer bounds ``ceil(lo) .. floor(hi)``;
-* an allocation within the binding tolerance of a bound is set exactly on that bound
-  ("snapped"), so a binding floor reads as the floor to the đồng;
+* an allocation on a bound (to floating-point noise, `snap_masks`) is set exactly on that
+  bound ("snapped"), so a binding floor reads as the floor to the đồng;
 * the others are rounded by the *Webster / Sainte-Laguë divisor method*:
   ``y_i = clip(round(λ x_i), ceil(lo_i), floor(hi_i))`` with one common λ ≈ 1 chosen so that
   the total is the envelope; ties at the same λ go to the lower commune rank first.
@@ -29,15 +29,43 @@ import numpy as np
 __all__ = [
     "BIND_ATOL",
     "BIND_RTOL",
+    "SNAP_ATOL",
+    "SNAP_RTOL",
     "binding_tolerance",
     "repair_groups",
     "round_to_envelope",
+    "snap_masks",
 ]
 
 #: Absolute tolerance (VND) under which an allocation is taken to sit on a bound.
 BIND_ATOL = 1.0
 #: Relative tolerance (of the commune's target) under which an allocation sits on a bound.
 BIND_RTOL = 1e-7
+
+
+#: Relative tolerance under which a continuous allocation is *on* its bound for rounding.
+SNAP_RTOL = 1e-12
+#: Absolute tolerance (VND) of the same.
+SNAP_ATOL = 1e-6
+
+
+def snap_masks(
+    x: np.ndarray, lo: np.ndarray, hi: np.ndarray, target: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Communes whose continuous allocation sits on its lower / upper bound (to float noise).
+
+    The tolerance, ``SNAP_ATOL + SNAP_RTOL × max(|target|, |bound|)`` VND, only absorbs
+    floating-point noise (the QP solver and the KKT formula put clamped allocations exactly on
+    their bounds); a commune a fraction of a đồng above its floor is free and is rounded with
+    the others, which keeps rounding monotone in the envelope.
+    """
+    x = np.asarray(x, dtype=float)
+    scale = np.maximum(np.abs(target), np.abs(lo))
+    on_lo = np.abs(x - lo) <= SNAP_ATOL + SNAP_RTOL * scale
+    fin = np.isfinite(hi)
+    hi_f = np.where(fin, hi, 0.0)
+    on_hi = fin & (np.abs(x - hi_f) <= SNAP_ATOL + SNAP_RTOL * np.maximum(scale, np.abs(hi_f)))
+    return on_lo, on_hi
 
 
 def binding_tolerance(target: np.ndarray) -> np.ndarray:
@@ -106,6 +134,13 @@ def round_to_envelope(
     return y
 
 
+def _q(value: float) -> float:
+    """A divisor threshold to 12 significant digits, so that thresholds equal in exact
+    arithmetic (equal targets, proportional quotas) tie and the commune rank decides them the
+    same way at every envelope, instead of floating-point noise."""
+    return float(f"{value:.12g}")
+
+
 def _divisor_steps(
     x: np.ndarray,
     y: np.ndarray,
@@ -120,24 +155,24 @@ def _divisor_steps(
     idx = np.flatnonzero(allowed)
     if residual > 0:
         ok = idx[y[idx] < hi_int[idx]]
-        heap = [((y[i] + 0.5) / base[i], int(rank[i]), int(i)) for i in ok]
+        heap = [(_q((y[i] + 0.5) / base[i]), int(rank[i]), int(i)) for i in ok]
         heapq.heapify(heap)
         while residual > 0 and heap:
             _, r, i = heapq.heappop(heap)
             y[i] += 1
             residual -= 1
             if y[i] < hi_int[i]:
-                heapq.heappush(heap, ((y[i] + 0.5) / base[i], r, i))
+                heapq.heappush(heap, (_q((y[i] + 0.5) / base[i]), r, i))
     else:
         ok = idx[y[idx] > lo_int[idx]]
-        heap = [(-(y[i] - 0.5) / base[i], -int(rank[i]), int(i)) for i in ok]
+        heap = [(-_q((y[i] - 0.5) / base[i]), -int(rank[i]), int(i)) for i in ok]
         heapq.heapify(heap)
         while residual < 0 and heap:
             _, r, i = heapq.heappop(heap)
             y[i] -= 1
             residual += 1
             if y[i] > lo_int[i]:
-                heapq.heappush(heap, (-(y[i] - 0.5) / base[i], r, i))
+                heapq.heappush(heap, (-_q((y[i] - 0.5) / base[i]), r, i))
     return residual
 
 
