@@ -41,12 +41,10 @@ _LAZY = {
     "run_batch": ("khoan.batch", "run_batch"),
     "BudgetResult": ("khoan.budget", "BudgetResult"),
     "SettlementResult": ("khoan.budget", "SettlementResult"),
-    "budget": ("khoan.budget", "budget"),
     "settle": ("khoan.budget", "settle"),
     "Model": ("khoan.model", "Model"),
     "load": ("khoan.model", "load"),
     "Override": ("khoan.params", "Override"),
-    "payroll": ("khoan.payroll", "payroll"),
     "Scenario": ("khoan.scenarios", "Scenario"),
     "ScenarioResult": ("khoan.scenarios", "ScenarioResult"),
     "Target": ("khoan.scenarios", "Target"),
@@ -73,20 +71,22 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 
-# ``khoan.allocate`` is both a subpackage and the public function: bind the function after the
-# subpackage is imported, so that the name refers to the function (submodules stay importable
-# as ``khoan.allocate.core`` etc.).
+# ``khoan.allocate``, ``khoan.budget`` and ``khoan.payroll`` are both modules and the public
+# functions: bind the functions after their modules are imported, so that the names refer to
+# the functions. Code inside khoan imports the modules with ``from khoan.budget import ...``
+# (or importlib), never ``from khoan import budget``.
 from .allocate.api import allocate  # noqa: E402
+from .budget import budget  # noqa: E402
+from .payroll import payroll  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from . import benefits, examples, params
     from .allocate import AllocationModel
     from .allocate.api import AllocationResult
     from .batch import BatchResult, grid, run_batch
-    from .budget import BudgetResult, SettlementResult, budget, settle
+    from .budget import BudgetResult, SettlementResult, settle
     from .model import Model, load
     from .params import Override
-    from .payroll import payroll
     from .scenarios import Scenario, ScenarioResult, Target, load_scenarios, simulate
 
 __all__ = [

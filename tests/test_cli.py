@@ -63,15 +63,8 @@ def test_budget_writes_csv_and_xlsx(tmp_path):
     r = run("budget", "khanh_hoa_2016", "--year", "2016", "--out", str(tmp_path / "b.csv"))
     assert r.returncode == 0, r.stderr
     df = pd.read_csv(tmp_path / "b.csv", dtype={"code": str})
-    parts = [
-        "salary_fund",
-        "vacancy_fund",
-        "contributions",
-        "nhdkct_fund",
-        "village_fund",
-        "operating",
-        "special_tasks",
-    ]
+    from khoan.budget import COMPONENTS as parts
+
     assert (df[parts].sum(axis=1) == df["total"]).all()
     assert len(df) == 132
     assert f"{int(df['total'].sum()):,}" in r.stdout

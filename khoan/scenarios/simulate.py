@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import collections
 import datetime as _dt
+import importlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,13 +61,15 @@ import numpy as np
 import pandas as pd
 
 from .. import benefits as _benefits
-from .. import payroll as _payroll
 from ..errors import KhoanError, ParameterError, ScenarioError, SolverError, ValidationError
 from ..params import ParameterTree
 from .policies import greedy_select, optimal_select, priority, staffing_floor, target_path
 from .result import ScenarioResult
 from .roster import advance_roster, first_of_next_month, make_hires
 from .scenario import Scenario, resolve_param, scenario_error
+
+# the module, not the function khoan.payroll that the package exposes under the same name
+_payroll = importlib.import_module("khoan.payroll")
 
 __all__ = ["advance_roster", "check", "clear_cache", "run_scenario_cli", "simulate"]
 
