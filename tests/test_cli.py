@@ -65,7 +65,7 @@ def test_budget_writes_csv_and_xlsx(tmp_path):
     df = pd.read_csv(tmp_path / "b.csv", dtype={"code": str})
     from khoan.budget import COMPONENTS as parts
 
-    assert (df[parts].sum(axis=1) == df["total"]).all()
+    assert (df[list(parts)].sum(axis=1) == df["total"]).all()
     assert len(df) == 132
     assert f"{int(df['total'].sum()):,}" in r.stdout
     r = run("budget", "khanh_hoa_2016", "--year", "2016", "--out", str(tmp_path / "b.xlsx"))
