@@ -1,10 +1,13 @@
 """Salary, allowances and employer contributions per person, month by month (vectorised).
 
 ``payroll(model, year)`` returns one row per person with the annual amount of each pay
-component in VND (int64). The engine works on a *months × people* matrix (12 × n float64
-arrays, processed in chunks of people): every legal value is the one in force in each month,
-read from the dated parameters (never written here), and an annual amount is the sum of its
-twelve monthly amounts (DOMAIN §3).
+component in VND (int64). Every legal value is the one in force in each month, read from the
+dated parameters (never written here), and an annual amount is the sum of its twelve monthly
+amounts (DOMAIN §3). The engine is vectorised over people: joiners and leavers go through a
+*months × people* matrix (12 × k float64 arrays, in chunks of people); people present the whole
+year — most of a roster — need no matrix, since each of their monthly amounts is a per-person
+coefficient (one before the step-rise month, one from it) times a monthly rate common to their
+category and commune, and their annual sums are read from prefix sums of those rates.
 
 Rules (per person ``p`` and month ``m``; ``L_m`` is the base salary of month ``m``)
 -----------------------------------------------------------------------------------
@@ -51,9 +54,9 @@ Employer contributions ``rate_m × base_c × covered[p, m]``
 
 Rounding
 --------
-Each component is summed over the twelve months in float64 (months added in calendar order)
-and rounded **once per person and year** to the đồng, half up (``floor(x + 0.5)``, with a
-tolerance of 10⁻⁶ đồng for binary floating-point noise). ``total`` is the exact integer sum
+Each component is summed over the twelve months in float64 and rounded **once per person and
+year** to the đồng, half up (``floor(x + 0.5)``, with a tolerance of 10⁻⁶ đồng so that binary
+floating-point noise cannot turn an exact half down). ``total`` is the exact integer sum
 of the rounded components, so totals reconcile to the đồng at every level of aggregation.
 ``salary_fund_grade`` (salary + position allowance, the base of the TNTT cap — TTLT
 71/2014 Điều 3) is the sum of the two rounded components and is not part of ``total``.
@@ -654,8 +657,93 @@ def grade_terms(params, year: int) -> tuple[str, ...]:
         return ("coefficient", "position_coef")
 
 
+def _prefix(u: np.ndarray) -> np.ndarray:
+    """Prefix sums over the month axis: ``out[r] = Σ_{m<r} u[m]``, shape (13, ...)."""
+    out = np.zeros((13, *u.shape[1:]))
+    np.cumsum(u, axis=0, out=out[1:])
+    return out
+
+
+def _coef_sum(terms: dict[str, np.ndarray], names: tuple[str, ...], n: int) -> np.ndarray:
+    """Sum of the named coefficient terms, in order (0 when none)."""
+    if not names:
+        return np.zeros(n)
+    acc = terms[names[0]]
+    for t in names[1:]:
+        acc = acc + terms[t]
+    return acc
+
+
+def _fullyear(inp: Inputs, rates: Rates, idx: np.ndarray) -> dict[str, np.ndarray]:
+    """Annual amounts of people present the whole year (no month-by-month matrix).
+
+    For them every monthly amount is a per-person coefficient ``K`` (``K0`` before the step
+    rise, ``K1`` from its month on) times a monthly rate that depends only on the month, the
+    category and the commune (``u[m]``, base salary included), so the annual amount is
+    ``K0 × Σ_{m<r} u[m] + K1 × Σ_{m≥r} u[m]`` — the same sum as month by month, read from
+    prefix sums of ``u``.
+    """
+    n = len(idx)
+    base = rates.base
+    r = inp.rise_month[idx]
+    k = inp.catcode[idx]
+    ci = inp.cidx[idx]
+    c0, c1 = inp.coef0[idx], inp.coef1[idx]
+    pos, bl = inp.pos[idx], inp.bao_luu[idx]
+    terms0 = {"coefficient": c0, "position_coef": pos, "bao_luu": bl}
+    terms1 = {"coefficient": c1, "position_coef": pos, "bao_luu": bl}
+    tb = rates.bases["tnvk"]
+    terms0["tnvk"] = (inp.tnvk0[idx] / 100.0) * _coef_sum(terms0, tb, n)
+    terms1["tnvk"] = (inp.tnvk1[idx] / 100.0) * _coef_sum(terms1, tb, n)
+
+    def seg(names: tuple[str, ...] | str, pb: np.ndarray, pt: np.ndarray | float) -> np.ndarray:
+        if isinstance(names, str):
+            k0, k1 = terms0[names], terms1[names]
+        else:
+            k0, k1 = _coef_sum(terms0, names, n), _coef_sum(terms1, names, n)
+        return k0 * pb + k1 * (pt - pb)
+
+    pb_base = _prefix(base)
+    before, total = pb_base[r], pb_base[12]
+    cb = seg("coefficient", before, total)
+    is_nh = k == _NHDKCT
+    out = {
+        "salary": np.where(is_nh, 0.0, cb),
+        "nhdkct_allowance": np.where(is_nh, cb, 0.0),
+        "position_allowance": pos * total,
+        "tnvk": seg("tnvk", before, total),
+        "bao_luu": bl * total,
+        "regional_allowance": inp.region[idx] * total,
+    }
+    if rates.class_any:
+        pc = _prefix(rates.class_eff * base[:, None, None])
+        out["commune_class_allowance"] = seg(
+            rates.bases["commune_class_allowance"], pc[r, ci, k], pc[12, ci, k])
+    else:
+        out["commune_class_allowance"] = np.zeros(n)
+    pp = _prefix(rates.ps_eff * base[:, None])
+    out["public_service_allowance"] = seg(
+        rates.bases["public_service_allowance"], pp[r, k], pp[12, k])
+    cnames = rates.bases["contributions"]
+    kc0, kc1 = _coef_sum(terms0, cnames, n), _coef_sum(terms1, cnames, n)
+    for c in CONTRIBUTIONS:
+        pcon = _prefix(rates.contrib_eff[c] * base[:, None])
+        pb, pt = pcon[r, k], pcon[12, k]
+        out[c] = kc0 * pb + kc1 * (pt - pb)
+    out["bhtn"] = np.where(inp.bhtn_flag[idx], out["bhtn"], 0.0)
+    out["_terms0"] = terms0  # type: ignore[assignment]
+    out["_terms1"] = terms1  # type: ignore[assignment]
+    return out
+
+
 def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bool = False) -> Run:
-    """Compute the payroll of ``year`` (the engine behind :func:`payroll` and the budget)."""
+    """Compute the payroll of ``year`` (the engine behind :func:`payroll` and the budget).
+
+    People present the whole year are paid through :func:`_fullyear` (prefix sums over the
+    months); the others — joiners, leavers — through the month-by-month matrix of
+    :func:`_chunk`, in chunks of people. With ``keep_monthly`` everyone goes through the
+    matrix and the monthly amounts are kept.
+    """
     year = _check_year(year)
     inp, keys = prepare(model, year, staff)
     rates = monthly_rates(model, year)
@@ -670,8 +758,33 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
         monthly = {c: np.zeros((12, n)) for c in (*COMPONENTS, "_pres", "_coef", "_tnvk", "_base")}
     staffing = staffing_mask(inp)
     mdays = np.diff(rates.bounds)
-    for a in range(0, n, _CHUNK):
-        sl = slice(a, min(a + _CHUNK, n))
+    b = rates.bounds
+    if keep_monthly:
+        matrix_groups = [np.arange(a, min(a + _CHUNK, n)) for a in range(0, n, _CHUNK)]
+    else:
+        whole = (inp.start <= b[0]) & (inp.end >= b[12])
+        fidx = np.flatnonzero(whole)
+        pidx = np.flatnonzero(~whole)
+        matrix_groups = [pidx[a:a + _CHUNK] for a in range(0, len(pidx), _CHUNK)]
+        if len(fidx):
+            f = _fullyear(inp, rates, fidx)
+            for c in COMPONENTS:
+                annual_f[c][fidx] = f[c]
+            st = staffing[fidx]
+            if st.any():
+                ci = inp.cidx[fidx][st]
+                sdays += np.bincount(ci, minlength=ncomm)[:, None] * mdays[None, :]
+                nst = int(st.sum())
+                g0 = _coef_sum({k: v[st] for k, v in f["_terms0"].items()}, gterms, nst)
+                g1 = _coef_sum({k: v[st] for k, v in f["_terms1"].items()}, gterms, nst)
+                r = inp.rise_month[fidx][st]
+                first = np.bincount(ci, weights=g0, minlength=ncomm)
+                step = np.bincount(ci * 13 + r, weights=g1 - g0, minlength=ncomm * 13)
+                cum = np.cumsum(step.reshape(ncomm, 13), axis=1)[:, :12]
+                gfund += rates.base[None, :] * (first[:, None] + cum)
+    for sl in matrix_groups:
+        if not len(sl):
+            continue
         r = _chunk(inp, rates, sl, keep_monthly)
         for c in COMPONENTS:
             annual_f[c][sl] = r[c]
