@@ -22,6 +22,7 @@ import tracemalloc
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from khoan.budget import COMPONENTS as BUDGET_COMPONENTS
@@ -46,6 +47,24 @@ def national():
     return m
 
 
+@pytest.fixture(scope="module")
+def national_churn(national):
+    """The same roster with 10 % joiners and 5 % leavers inside the year (seeded), so that
+    the month-by-month matrix path of the engine is exercised too."""
+    rng = np.random.default_rng(1)
+    staff = national.staff.copy()
+    n = len(staff)
+    days = pd.to_timedelta(rng.integers(0, 366, n), unit="D")
+    jan1 = pd.Timestamp(f"{YEAR}-01-01")
+    join = rng.random(n) < 0.10
+    leave = ~join & (rng.random(n) < 0.05 / 0.9)
+    staff["start_date"] = pd.Series(pd.NaT, index=staff.index, dtype="datetime64[ns]")
+    staff["end_date"] = pd.Series(pd.NaT, index=staff.index, dtype="datetime64[ns]")
+    staff.loc[join, "start_date"] = jan1 + days[join]
+    staff.loc[leave, "end_date"] = jan1 + days[leave]
+    return national.replace(staff=staff)
+
+
 def payroll_and_budget(model, year=YEAR):
     """One year's payroll (per person) and lump sum (per commune) — one engine run."""
     b = budget(model, year)
@@ -61,6 +80,12 @@ def test_payroll_budget_speed(benchmark, national):
     assert (t[list(BUDGET_COMPONENTS)].sum(axis=1) == t["total"]).all()
 
 
+def test_payroll_budget_speed_with_joiners_and_leavers(benchmark, national_churn):
+    p, _b = benchmark.pedantic(payroll_and_budget, args=(national_churn,), rounds=5,
+                              iterations=1, warmup_rounds=1)
+    assert len(p) == len(national_churn.staff)
+
+
 def test_peak_memory(national):
     gc.collect()
     tracemalloc.start()
@@ -74,8 +99,10 @@ def test_peak_memory(national):
     del p, b
 
 
-def test_baseline_agrees_and_ratio(national):
+@pytest.mark.parametrize("which", ["national", "national_churn"])
+def test_baseline_agrees_and_ratio(which, request):
     """The loop and the engine agree to the đồng; report the speed ratio (goal ≥ 50×)."""
+    national = request.getfixturevalue(which)
     times, cpus = [], []
     for _ in range(3):
         t0, c0 = time.perf_counter(), time.process_time()
@@ -93,7 +120,7 @@ def test_baseline_agrees_and_ratio(national):
     bcols = ["code", *BUDGET_COMPONENTS, "total"]
     assert (b.table[bcols].to_numpy() == bud_loop[bcols].to_numpy()).all()
     print(
-        f"\npeople {len(pay):,}, communes {len(b.table):,}; loop {t_loop:.1f} s "
+        f"\n{which}: people {len(pay):,}, communes {len(b.table):,}; loop {t_loop:.1f} s "
         f"(CPU {c_loop:.1f} s), vectorised {t_vec:.3f} s (CPU {c_vec:.3f} s, best of 3); "
         f"ratio {t_loop / t_vec:.0f}× wall, {c_loop / c_vec:.0f}× CPU; "
         f"province total {int(np.asarray(b.table['total']).sum()):,} VND"

@@ -479,8 +479,8 @@ def budget(model, year: int, *, staff: pd.DataFrame | None = None) -> BudgetResu
 
     Notes
     -----
-    The components, their legal references and the rounding are described in the module
-    docstring (``help(khoan.budget)``).
+    The components, their legal references and the rounding follow (the module's
+    documentation).
     """
     r = run(model, year, staff)
     return _from_run(model, r)
@@ -954,3 +954,7 @@ def _person_weights(model, inp, weights: Any) -> np.ndarray:
     out = np.zeros(inp.n)
     out[pos] = v
     return out
+
+
+# ``khoan.budget`` is the function at the package level: carry the rules in its help.
+budget.__doc__ = (budget.__doc__ or "") + "\n" + (__doc__ or "")

@@ -34,11 +34,18 @@ Rules (per person ``p`` and month ``m``; ``L_m`` is the base salary of month ``m
 ``salary = coefficient × bp`` (not for NHĐKCT, whose coefficient is an allowance)
 ``position_allowance = position_coef × bp`` (NĐ 92/2009 → NĐ 33/2023)
 ``tnvk = tnvk_pct / 100 × (coefficient + position_coef) × bp`` (TT 04/2005/TT-BNV)
+
+The salary base of each allowance and of the contributions is itself a dated parameter listing
+its terms (``allowances.tnvk_base``, ``allowances.commune_class.base``,
+``allowances.public_service.base``, ``contributions.base``, ``tntt.base``); the bases in force
+today are the ones written below.
+
 ``bao_luu = bao_luu × bp`` (kept difference, NĐ 204/2004)
 ``commune_class_allowance = rate(class) × (salary + position + tnvk + bao_luu)``
-    cadres (``can_bo``) only; ``allowances.commune_class.rate`` by commune class — 10 % / 5 %
-    under NĐ 92/2009, abolished from 2019-06-25 by NĐ 34/2019 (June 2019 is day-weighted:
-    24/30 of the monthly allowance).
+    categories ``allowances.commune_class.categories`` (cadres, ``can_bo``);
+    ``allowances.commune_class.rate`` by commune class — 10 % / 5 % under NĐ 92/2009,
+    abolished from 2019-06-25 by NĐ 34/2019 (June 2019 is day-weighted: 24/30 of the monthly
+    allowance). Rate and categories are combined over the days each pair is in force.
 ``public_service_allowance = rate × (salary + position + tnvk)``
     cadres and civil servants (NĐ 34/2012/NĐ-CP; ``allowances.public_service.rate``).
 ``regional_allowance = region_coef × bp``
@@ -58,8 +65,9 @@ Each component is summed over the twelve months in float64 and rounded **once pe
 year** to the đồng, half up (``floor(x + 0.5)``, with a tolerance of 10⁻⁶ đồng so that binary
 floating-point noise cannot turn an exact half down). ``total`` is the exact integer sum
 of the rounded components, so totals reconcile to the đồng at every level of aggregation.
-``salary_fund_grade`` (salary + position allowance, the base of the TNTT cap — TTLT
-71/2014 Điều 3) is the sum of the two rounded components and is not part of ``total``.
+``salary_fund_grade`` (the salary fund by grade, step and position: the ``tntt.base`` terms,
+salary + position allowance — the base of the TNTT cap, TTLT 71/2014) is the sum of those
+rounded components and is not part of ``total``.
 """
 
 from __future__ import annotations
@@ -407,11 +415,12 @@ def _problems_staff(
         add(nograde, "grade", [None] * int(nograde.sum()),
             "cadres and civil servants need a grade on the salary scales")
     positions = list(untrained)
-    if "position" in s.columns:
-        pos, _u = _codes(s["position"], positions)
-    else:
-        pos = np.full(len(s), -2, dtype=np.int64)
-    bad = (grade == len(scales)) & (pos < 0)
+    # positions matter only for untrained cadres (their fixed coefficients)
+    ut = grade == len(scales)
+    pos = np.full(len(s), -2, dtype=np.int64)
+    if "position" in s.columns and ut.any():
+        pos[ut], _u = _codes(s["position"][ut], positions)
+    bad = ut & (pos < 0)
     if bad.any():
         vals = (s["position"].to_numpy(dtype=object)[bad].tolist() if "position" in s.columns
                 else [None] * int(bad.sum()))
@@ -881,8 +890,7 @@ def payroll(
 
     Notes
     -----
-    The rules, legal references and rounding are in the module docstring
-    (``help(khoan.payroll)``).
+    The rules, their legal references and the rounding follow (the module's documentation).
     """
     r = run(model, year, staff, keep_monthly=monthly)
     inp = r.inputs
@@ -924,3 +932,7 @@ def annual_frame(r: Run) -> pd.DataFrame:
     df.insert(0, "commune", inp.commune.array)
     df.attrs.update({"year": r.year, "unit": "VND/year"})
     return df
+
+
+# ``khoan.payroll`` is this function at the package level: carry the rules in its help.
+payroll.__doc__ = (payroll.__doc__ or "") + "\n" + (__doc__ or "")
