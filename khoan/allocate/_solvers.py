@@ -10,6 +10,7 @@ Both give the same small surface: ``set_instance``, ``solve`` -> `Outcome`, ``du
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,8 +105,8 @@ class _ContribRunner:
         for key, val in self.options.items():
             cfg.solver_options[key] = val
         if self.manual:
-            # the engine reports every change itself (add/remove constraints, objective,
-            # variable bounds); only mutable parameters are re-read on each solve
+            # the engine changes only mutable parameters (re-read on each solve) and, through
+            # update_variables, variable bounds; nothing is added or removed
             au = cfg.auto_updates
             au.check_for_new_or_removed_constraints = False
             au.check_for_new_or_removed_vars = False
@@ -126,18 +127,6 @@ class _ContribRunner:
         if self.persistent:
             self.opt.set_instance(model)
 
-    def add_constraints(self, cons: list) -> None:
-        if self.manual:
-            self.opt.add_constraints(cons)
-
-    def remove_constraints(self, cons: list) -> None:
-        if self.manual:
-            self.opt.remove_constraints(cons)
-
-    def set_objective(self, obj: Any) -> None:
-        if self.manual:
-            self.opt.set_objective(obj)
-
     def update_variables(self, variables: list) -> None:
         if self.manual:
             self.opt.update_variables(variables)
@@ -149,7 +138,11 @@ class _ContribRunner:
             kwargs["abs_gap"] = 0.5
             if self.name == "highs":
                 kwargs["solver_options"] = {"presolve": "on"}
-        res = self.opt.solve(model, **kwargs)
+        res = None
+        if self.name == "highs":
+            res = _highs_solve_uncaptured(self.opt, model, kwargs)
+        if res is None:
+            res = self.opt.solve(model, **kwargs)
         self._last = res
         status = _CONTRIB_STATUS.get(res.termination_condition, "unknown")
         has = res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
@@ -163,6 +156,52 @@ class _ContribRunner:
         except Exception:  # no duals for a MIP or after a failed solve
             return None
         return [float(d[c]) for c in cons]
+
+
+def _highs_solve_uncaptured(opt: Any, model: pyo.ConcreteModel, kwargs: dict[str, Any]):
+    """``Highs.solve`` of pyomo.contrib.solver (6.10) without its output capture.
+
+    Pyomo runs every HiGHS call inside ``capture_output(..., capture_fd=True)``, which starts
+    and joins reader threads: ~10 ms per call, more than HiGHS needs for a 132-commune QP.
+    HiGHS is told not to print instead (``output_flag=False``) and the rest of Pyomo's
+    ``solve`` is repeated as is. Returns None (caller falls back to ``opt.solve``) when the
+    installed Pyomo does not have the internals this relies on.
+    """
+    needed = ("_active_config", "_model", "_solver_model", "_postsolve", "_last_results_object")
+    if not all(hasattr(opt, a) for a in needed) or opt._model is None:
+        return None
+    from pyomo.common.timing import HierarchicalTimer
+    from pyomo.core.staleflag import StaleFlagManager
+
+    config = opt.config(value=kwargs, preserve_implicit=True)
+    opt._active_config = config
+    StaleFlagManager.mark_all_as_stale()
+    if opt._last_results_object is not None:
+        opt._last_results_object.solution_loader.invalidate()
+    config.timer = HierarchicalTimer()
+    try:
+        if model is not opt._model:
+            opt.set_instance(model)
+        else:
+            opt.update(timer=config.timer)
+        h = opt._solver_model
+        h.setOptionValue("output_flag", False)
+        if config.threads is not None:
+            h.setOptionValue("threads", config.threads)
+        if config.time_limit is not None:
+            h.setOptionValue("time_limit", config.time_limit)
+        if config.rel_gap is not None:
+            h.setOptionValue("mip_rel_gap", config.rel_gap)
+        if config.abs_gap is not None:
+            h.setOptionValue("mip_abs_gap", config.abs_gap)
+        for key, option in config.solver_options.items():
+            h.setOptionValue(key, option)
+        h.run()
+        res = opt._postsolve(io.StringIO())
+    finally:
+        opt._active_config = opt.config
+    opt._last_results_object = res
+    return res
 
 
 class _LegacyRunner:
@@ -181,15 +220,6 @@ class _LegacyRunner:
 
     def set_instance(self, model: pyo.ConcreteModel) -> None:
         self._model = model
-
-    def add_constraints(self, cons: list) -> None:
-        pass
-
-    def remove_constraints(self, cons: list) -> None:
-        pass
-
-    def set_objective(self, obj: Any) -> None:
-        pass
 
     def update_variables(self, variables: list) -> None:
         pass
@@ -230,9 +260,10 @@ def make_runner(name: str, options: dict[str, Any] | None = None, *, manual: boo
     options : dict, optional
         Solver options passed through.
     manual : bool
-        Persistent solvers only: the caller reports changes (``add_constraints``,
-        ``remove_constraints``, ``set_objective``, ``update_variables``) instead of the solver
-        scanning the model before each solve; mutable parameters are always re-read.
+        Persistent solvers only: the solver re-reads mutable parameters before each solve but
+        does not scan the model for other changes; the caller reports changed variable bounds
+        with ``update_variables``. The staffing stage (which fixes variables and switches
+        objectives) uses a non-manual solver.
 
     Raises
     ------

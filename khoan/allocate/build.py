@@ -13,10 +13,13 @@ millions of VND (``MONEY_SCALE``): x̃ = x / 10⁶. For commune i ∈ I (indexed
 * ``group_floor[g]``:    Σ_{i∈g} x_i ≥ F_g ;  ``group_cap[g]``: Σ_{i∈g} x_i ≤ C_g
 * ``staffing[i]``:       x_i − c_i p_i ≥ floor_i ;  ``posts_total``: Σ_i p_i ≤ P
 * ``dev_max[i]``:        u_i + v_i − t_i s ≤ 0   (minimax)
-* objectives (one active at a time): ``obj_quadratic`` Σ w_i x_i² − 2 Σ x_i + Σ t_i (= Σ (x_i
-  − t_i)² / t_i, w_i = 1 / t_i); ``obj_absolute`` k Σ w_i (u_i + v_i); ``obj_minimax`` k s;
-  ``obj_tiebreak`` k Σ (1 + r_i / n) w_i (u_i + v_i), with k the mean target (model units) (r_i: commune-code rank); ``obj_posts`` maximise
-  Σ (K + ρ_i) p_i (staffing stage).
+* objectives: ``obj_quadratic`` Σ w_i x_i² − 2 Σ x_i + Σ t_i (= Σ (x_i − t_i)² / t_i,
+  w_i = 1 / t_i); ``obj_lp`` Σ cost_i (u_i + v_i) + cost_s s, whose weights each
+  lexicographic stage sets (`lp_stage_costs`): minimax k s, absolute k Σ w_i (u_i + v_i),
+  tiebreak k Σ (1 + r_i / n) w_i (u_i + v_i), with k the mean target (model units) and r_i
+  the commune-code rank; ``lex_max``: k s ≤ R_max and ``lex_sum``: k Σ w_i (u_i + v_i) ≤
+  R_sum keep an earlier stage's optimum (R = 1e15, i.e. off, until then); ``obj_posts``
+  maximise Σ (K + ρ_i) p_i (staffing stage).
 
 Nothing here reads pandas; every rule looks values up in dicts keyed by commune code.
 """
@@ -32,6 +35,7 @@ import pyomo.environ as pyo
 from .problem import OBJECTIVES, AllocationProblem
 
 __all__ = [
+    "LEX_OFF",
     "MONEY_SCALE",
     "STAGES",
     "allocation_values",
@@ -39,6 +43,7 @@ __all__ = [
     "deviation_bounds",
     "fix_allocation",
     "group_label",
+    "lp_stage_costs",
 ]
 
 #: VND per model money unit (the model counts in millions of VND).
@@ -49,10 +54,36 @@ TINY_BOUND = 1e-3
 
 #: Objectives solved in turn (lexicographically) for each objective option.
 STAGES: dict[str, tuple[str, ...]] = {
-    "quadratic": ("obj_quadratic",),
-    "absolute": ("obj_absolute", "obj_tiebreak"),
-    "minimax": ("obj_minimax", "obj_absolute", "obj_tiebreak"),
+    "quadratic": ("quadratic",),
+    "absolute": ("absolute", "tiebreak"),
+    "minimax": ("minimax", "absolute", "tiebreak"),
 }
+
+#: Right-hand side of an unused "keep the previous optimum" row (model units; far above any
+#: objective value, and below HiGHS's infinity 1e20, which it reports when it meets it).
+LEX_OFF = 1e15
+
+
+def lp_stage_costs(model: pyo.ConcreteModel, problem: AllocationProblem, stage: str) -> None:
+    """Set the LP objective's weights for one stage (model units, multiplied by k).
+
+    ``minimax``: k s. ``absolute``: k Σ (u_i + v_i) / t_i. ``tiebreak``: k Σ (1 + r_i / n)
+    (u_i + v_i) / t_i with r_i the commune-code rank (0 .. n − 1).
+    """
+    k = model.objective_scale
+    t = problem.target / MONEY_SCALE
+    if stage == "minimax":
+        cost = np.zeros(problem.n)
+    elif stage == "absolute":
+        cost = k / t
+    elif stage == "tiebreak":
+        cost = k * (1.0 + problem.rank / problem.n) / t
+    else:  # pragma: no cover
+        raise ValueError(stage)
+    for param, c in zip(model.cost.values(), cost.tolist(), strict=True):
+        param.set_value(c)
+    if hasattr(model, "cost_s"):
+        model.cost_s.set_value(k if stage == "minimax" else 0.0)
 
 
 def group_label(name: str, group: Any) -> str:
@@ -135,9 +166,10 @@ def build_model(
     problem : AllocationProblem
     objective : {"quadratic", "absolute", "minimax"}
     mutable : bool
-        Hold the envelope E and the targets t_i (and weights w_i = 1/t_i) in mutable Params
-        so that a persistent solver can update them (:class:`AllocationModel`); otherwise
-        they are plain numbers (faster to build).
+        Hold the envelope E in a mutable Param so that a persistent solver can update it
+        (:class:`AllocationModel`); otherwise it is a plain number. Targets are always plain
+        numbers: as mutable Params every re-solve re-evaluated 2n coefficient expressions,
+        which cost more than HiGHS's own solve.
     extra_constraints : callable(model, problem), optional
         Called last, to add an analyst's rule; money in the model is in millions of VND
         (``model.money_scale``).
@@ -163,13 +195,12 @@ def build_model(
     m.I = pyo.Set(initialize=ids, ordered=True)
 
     t = p.target / s
+    tt, ww = _dict(ids, t), _dict(ids, 1.0 / t)
     if mutable:
-        m.t = pyo.Param(m.I, initialize=_dict(ids, t), mutable=True, within=pyo.Reals)
-        m.w = pyo.Param(m.I, initialize=_dict(ids, 1.0 / t), mutable=True, within=pyo.Reals)
         m.E = pyo.Param(initialize=p.envelope / s, mutable=True, within=pyo.Reals)
-        tt, ww, env = m.t, m.w, m.E
+        env = m.E
     else:
-        tt, ww, env = _dict(ids, t), _dict(ids, 1.0 / t), p.envelope / s
+        env = p.envelope / s
 
     if objective == "quadratic":
         # HiGHS's QP solver ignores non-zero bounds below ~1e-4 and then reports a "solve
@@ -238,31 +269,37 @@ def build_model(
 
     # objectives
     if objective == "quadratic":
-        const = pyo.quicksum(tt[i] for i in ids) if mutable else float(t.sum())
+        const = float(t.sum())
         m.obj_quadratic = pyo.Objective(
             expr=pyo.quicksum(ww[i] * x[i] ** 2 for i in ids)
             - 2 * pyo.quicksum(x[i] for i in ids)
             + const
         )
     else:
-        # LP objectives are multiplied by k = mean target (model units) so that their cost
-        # coefficients k / t_i are ~1: HiGHS's optimality tolerance (1e-7 on reduced costs)
-        # would otherwise be loose against costs of ~1e-4 (allocations off by ~0.01 %)
+        # One objective whose cost weights are mutable Params, set per lexicographic stage
+        # (`lp_stage_costs`), and two "keep the previous optimum" rows whose right-hand sides
+        # are mutable (LEX_OFF while unused): switching stage then only updates numbers in
+        # the persistent solver instead of regenerating the objective and adding rows.
+        # Costs are multiplied by k = mean target (model units) so that they are ~1: HiGHS's
+        # optimality tolerance (1e-7 on reduced costs) would be loose against costs ~1e-4.
         k = m.objective_scale = float(np.mean(t)) if n else 1.0
         u, v = m.u, m.v
+        m.cost = pyo.Param(m.I, initialize=_dict(ids, k / t), mutable=True, within=pyo.Reals)
+        lp = pyo.quicksum(m.cost[i] * (u[i] + v[i]) for i in ids)
+        m.lex_sum_rhs = pyo.Param(initialize=LEX_OFF, mutable=True, within=pyo.Reals)
+        m.lex_sum = pyo.Constraint(
+            expr=pyo.quicksum(k * ww[i] * (u[i] + v[i]) for i in ids) <= m.lex_sum_rhs
+        )
         if objective == "minimax":
             m.s = pyo.Var(within=pyo.NonNegativeReals)
             m.dev_max = pyo.Constraint(m.I, rule=lambda m, i: u[i] + v[i] - tt[i] * m.s <= 0)
-            m.obj_minimax = pyo.Objective(expr=k * m.s)
-        m.obj_absolute = pyo.Objective(expr=pyo.quicksum(k * ww[i] * (u[i] + v[i]) for i in ids))
-        rank = p.rank
-        tie = dict(zip(ids, (k * (1.0 + rank / n)).tolist(), strict=True))
-        m.obj_tiebreak = pyo.Objective(
-            expr=pyo.quicksum(tie[i] * ww[i] * (u[i] + v[i]) for i in ids)
-        )
-        for name in m.objective_stages[1:]:
-            getattr(m, name).deactivate()
-    m.lex = pyo.ConstraintList()
+            m.cost_s = pyo.Param(initialize=k, mutable=True, within=pyo.Reals)
+            m.lex_max_rhs = pyo.Param(initialize=LEX_OFF, mutable=True, within=pyo.Reals)
+            m.lex_max = pyo.Constraint(expr=k * m.s <= m.lex_max_rhs)
+            lp = lp + m.cost_s * m.s
+            for i in ids:
+                m.cost[i] = 0.0
+        m.obj_lp = pyo.Objective(expr=lp)
     if extra_constraints is not None:
         m.extra = pyo.Block()
         extra_constraints(m, problem)

@@ -7,7 +7,8 @@ has the mathematics). Stages, each a solve of the same Pyomo model:
    Σ |x − t| / t, an LP; ``minimax``: max |x − t| / t, an LP);
 2. LP objectives only, lexicographic tie-breaks — each stage's optimum z* is kept as a
    constraint (objective ≤ z* + 1e-8 + 1e-12·|z*|; LP objectives are multiplied by the mean
-   target in millions of VND, so the slack is worth about 0.01 VND) and the next minimised:
+   target in millions of VND, so the slack is worth about 0.01 VND) and the next minimised
+   (the stages only change mutable weights and right-hand sides, see build.py):
    ``absolute`` → rank-weighted Σ (1 + r_i/n) |x_i − t_i| / t_i; ``minimax`` → Σ |x − t| / t
    → the same rank-weighted sum. The weights r_i (commune-code rank) are distinct, so the
    final LP has one optimum: among equally good allocations the deviation falls first on the
@@ -36,7 +37,14 @@ from pyomo.core.expr.visitor import identify_variables
 
 from khoan.errors import SolverError
 
-from .build import MONEY_SCALE, allocation_values, build_model, fix_allocation
+from .build import (
+    LEX_OFF,
+    MONEY_SCALE,
+    allocation_values,
+    build_model,
+    fix_allocation,
+    lp_stage_costs,
+)
 from .diagnose import diagnose
 from .kkt import commune_binding, solve_kkt
 from .problem import OBJECTIVES, AllocationProblem, CoreResult
@@ -102,66 +110,64 @@ class Engine:
     # ------------------------------------------------------------------ stages
     def _objective_stages(self, allow_nonoptimal: bool) -> tuple[str, list, list[str], float]:
         m = self.model
+        p = self.problem
         names = list(m.objective_stages)
         status = "unknown"
         raw_duals: list | None = None
         done: list[str] = []
         solve_seconds = 0.0
         saved = None
-        for k, name in enumerate(names):
-            for other in names:
-                getattr(m, other).deactivate()
-            obj = getattr(m, name)
-            obj.activate()
-            if k > 0:
-                self.runner.set_objective(obj)
-            t0 = time.perf_counter()
-            out = self.runner.solve(m)
-            solve_seconds += time.perf_counter() - t0
-            if k == 0:
-                status = out.status
-                if not out.optimal and not (allow_nonoptimal and out.has_solution):
-                    hint = (
-                        " The pre-solve checks found no simple conflict; the constraints "
-                        "(groups, extra rules) conflict in combination."
-                        if "infeasible" in out.status
-                        else ""
-                    )
-                    raise SolverError(
-                        f"Bộ giải không tìm được nghiệm tối ưu ({out.status}) / the solver "
-                        f"{self.solver_name!r} ended with status {out.status!r} on the "
-                        f"{name[4:]} objective.{hint}",
-                        status=out.status,
-                    )
-                raw_duals = self._raw_duals() if out.optimal else None
-            elif not out.optimal:
-                if not allow_nonoptimal:
-                    raise SolverError(
-                        f"the tie-break stage {name!r} ended with status {out.status!r}",
-                        status=out.status,
-                    )
-                self._restore(saved)
-                done.append(f"{name}:{out.status}")
-                break
-            done.append(name)
-            if k < len(names) - 1:
-                # keep this stage's optimum; LP objectives are scaled by the mean target, so
-                # the row reads in millions of VND of deviation: the slack 1e-8 (0.01 VND) and
-                # HiGHS's feasibility tolerance (1e-7, 0.1 VND) let the next stage move ~0.1 VND
-                val = float(pyo.value(obj.expr))
-                con = m.lex.add(obj.expr <= val + 1e-8 + 1e-12 * abs(val))
-                self.runner.add_constraints([con])
-                saved = self._save()
-        # leave the model ready for the next solve
-        if len(m.lex):
-            self.runner.remove_constraints(list(m.lex.values()))
-            m.del_component(m.lex)
-            m.lex = pyo.ConstraintList()
-        for other in names:
-            getattr(m, other).deactivate()
-        getattr(m, names[0]).activate()
-        if len(names) > 1:
-            self.runner.set_objective(getattr(m, names[0]))
+        lp = hasattr(m, "obj_lp")
+        lex_rows = [("minimax", "lex_max_rhs"), ("absolute", "lex_sum_rhs")]
+        try:
+            for k, name in enumerate(names):
+                if lp:
+                    lp_stage_costs(m, p, name)
+                t0 = time.perf_counter()
+                out = self.runner.solve(m)
+                solve_seconds += time.perf_counter() - t0
+                if k == 0:
+                    status = out.status
+                    if not out.optimal and not (allow_nonoptimal and out.has_solution):
+                        hint = (
+                            " The pre-solve checks found no simple conflict; the constraints "
+                            "(groups, extra rules) conflict in combination."
+                            if "infeasible" in out.status
+                            else ""
+                        )
+                        raise SolverError(
+                            f"Bộ giải không tìm được nghiệm tối ưu ({out.status}) / the solver "
+                            f"{self.solver_name!r} ended with status {out.status!r} on the "
+                            f"{name} objective.{hint}",
+                            status=out.status,
+                        )
+                    raw_duals = self._raw_duals() if out.optimal else None
+                elif not out.optimal:
+                    if not allow_nonoptimal:
+                        raise SolverError(
+                            f"the tie-break stage {name!r} ended with status {out.status!r}",
+                            status=out.status,
+                        )
+                    self._restore(saved)
+                    done.append(f"{name}:{out.status}")
+                    break
+                done.append(name)
+                if k < len(names) - 1:
+                    # keep this stage's optimum (the rows are scaled by k, so they read in
+                    # millions of VND of deviation: the slack 1e-8 (0.01 VND) and HiGHS's
+                    # feasibility tolerance (1e-7, 0.1 VND) let the next stage move ~0.1 VND)
+                    for stage, rhs in lex_rows:
+                        if stage == name:
+                            row = m.lex_max if stage == "minimax" else m.lex_sum
+                            val = float(pyo.value(row.body))
+                            getattr(m, rhs).set_value(val + 1e-8 + 1e-12 * abs(val))
+                    saved = self._save()
+        finally:
+            if lp:  # leave the model ready for the next solve
+                for _, rhs in lex_rows:
+                    if hasattr(m, rhs):
+                        getattr(m, rhs).set_value(LEX_OFF)
+                lp_stage_costs(m, p, names[0])
         return status, raw_duals, done, solve_seconds
 
     def _save(self) -> list[float]:
@@ -207,7 +213,7 @@ class Engine:
             m.posts_weight[i] = big + r
         fixed = fix_allocation(m, y, p.target)
         off = [m.envelope]
-        for attr in ("group_floor", "group_cap", "dev_max"):
+        for attr in ("group_floor", "group_cap", "dev_max", "lex_max", "lex_sum"):
             comp = getattr(m, attr, None)
             if comp is not None:
                 off.append(comp)
@@ -218,8 +224,8 @@ class Engine:
                     off.append(con)
         for c in off:
             c.deactivate()
-        for name in m.objective_stages:
-            getattr(m, name).deactivate()
+        main_obj = m.obj_quadratic if hasattr(m, "obj_quadratic") else m.obj_lp
+        main_obj.deactivate()
         m.obj_posts.activate()
         for v in m.p.values():
             v.domain = pyo.Integers
@@ -245,7 +251,7 @@ class Engine:
             for v in m.p.values():
                 v.domain = pyo.Reals
             m.obj_posts.deactivate()
-            getattr(m, m.objective_stages[0]).activate()
+            main_obj.activate()
             for c in off:
                 c.activate()
             for var in fixed:
@@ -297,7 +303,7 @@ class Engine:
         t_posts = 0.0
         if p.has_staffing:
             posts, st, t_posts = self._staffing_stage(y)
-            stages.append("obj_posts" if st == "optimal" else f"obj_posts:{st}")
+            stages.append("posts" if st == "optimal" else f"posts:{st}")
 
         duals: dict[Any, float] = {}
         if raw_duals is not None:

