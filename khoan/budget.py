@@ -824,9 +824,9 @@ def settle(
       eligible person pays no TNTT and its pool goes to the reserve.
     - Quarterly advance caps: ``tntt.quarterly_advance_cap`` × the quarter's salary fund by
       grade (the value in force at the quarter's end).
-    - Rounding: each amount is rounded half up to the đồng; rewards and welfare are rounded,
-      the reserve takes the remainder, so ``savings_counted = tntt + rewards + welfare +
-      reserve`` exactly.
+    - Rounding: each amount is rounded half up to the đồng; rewards and rewards + welfare are
+      rounded (cumulatively, so they never exceed what is left), the reserve takes the
+      remainder, so ``savings_counted = tntt + rewards + welfare + reserve`` exactly.
 
     Raises
     ------
@@ -889,8 +889,10 @@ def settle(
     tntt_person = _largest_remainder(inp.cidx, w, pool, nc)
     paid = _group_sum(inp.cidx, tntt_person, nc)
     rest = counted - paid
-    rewards = round_vnd(rest * shares.get("rewards", 0.0))
-    welfare = round_vnd(rest * shares.get("welfare", 0.0))
+    # cumulative rounding: rewards + welfare never exceed what is left (shares sum ≤ 1)
+    s_r, s_w = shares.get("rewards", 0.0), shares.get("welfare", 0.0)
+    rewards = round_vnd(rest * s_r)
+    welfare = round_vnd(rest * min(s_r + s_w, 1.0)) - rewards
     reserve = rest - rewards - welfare
     if (reserve < 0).any():  # pragma: no cover - only with shares summing above 1
         raise ParameterError("savings shares exceed the savings after rounding")

@@ -25,7 +25,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from khoan.budget import COMPONENTS, BudgetResult, budget, settle
@@ -257,9 +257,10 @@ def test_settle_given_actual_shares_and_overspend(model):
     cap = t.loc[A, "tntt_cap"]
     assert cap == 141_567_300 and t.loc[A, "tntt"] == cap
     rest = 200_000_001 - cap  # 58,432,701
-    assert t.loc[A, "rewards"] == r(F("0.3") * rest) == 17_529_810
-    assert t.loc[A, "welfare"] == 17_529_810
-    assert t.loc[A, "reserve"] == rest - 2 * 17_529_810
+    assert t.loc[A, "rewards"] == r(F("0.3") * rest) == 17_529_810  # 17,529,810.3
+    # welfare rounded cumulatively: round(0.6 × rest) − rewards = 35,059,621 − 17,529,810
+    assert t.loc[A, "welfare"] == r(F("0.6") * rest) - 17_529_810 == 17_529_811
+    assert t.loc[A, "reserve"] == rest - 17_529_810 - 17_529_811
     # overspend in B: shown, nothing counted
     assert t.loc[B, "savings"] == -5_000_000 and t.loc[B, "overspend"] == 5_000_000
     assert t.loc[B, ["savings_counted", "tntt", "rewards", "welfare", "reserve"]].sum() == 0
@@ -320,6 +321,7 @@ def test_property_budget_reconciles(model, year, approved, nh):
     spent=st.tuples(st.floats(0, 1.2), st.floats(0, 1.2)),
     shares=st.tuples(st.floats(0, 0.5), st.floats(0, 0.5)),
 )
+@example(year=2016, spent=(0.5, 0.0), shares=(0.5, 0.5))  # shares summing to 1, odd remainder
 def test_property_tntt_never_exceeds_cap(model, year, spent, shares):
     lump = budget(model, year).table["total"].to_numpy()
     actual = pd.Series((lump * np.array(spent)).round(), index=[A, B])
