@@ -531,6 +531,7 @@ def _default_fn() -> Callable:
 def _execute(fn: Callable, model: Any, index: int, scenario: Any) -> dict[str, Any]:
     """Run one scenario and encode its tables; never raises for an error of the scenario."""
     t0 = time.perf_counter()
+    c0 = time.process_time()
     name = _scenario_name(scenario)
     payload: dict[str, Any] = {
         "index": index,
@@ -560,7 +561,11 @@ def _execute(fn: Callable, model: Any, index: int, scenario: Any) -> dict[str, A
         payload["error"] = f"{type(exc).__name__}: {exc}"
         payload["traceback"] = traceback.format_exc()
     t2 = time.perf_counter()
-    payload["timings"] = {"run_s": round(t1 - t0, 6), "encode_s": round(t2 - t1, 6)}
+    payload["timings"] = {
+        "run_s": round(t1 - t0, 6),
+        "encode_s": round(t2 - t1, 6),
+        "cpu_s": round(time.process_time() - c0, 6),
+    }
     return payload
 
 
