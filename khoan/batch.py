@@ -1654,6 +1654,12 @@ def _resolve_model(model: Any) -> Any:
     )
 
 
+#: Headline columns of the summary table printed by ``khoan run`` (when present).
+_CLI_COLUMNS = ("leavers", "one_off_cost", "cumulative_net_savings", "payback_year")
+#: Rows of that table at most (failed scenarios first).
+_CLI_ROWS = 40
+
+
 def _fmt_cell(v: Any, column: str = "") -> str:
     if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
         return ""
@@ -1661,6 +1667,8 @@ def _fmt_cell(v: Any, column: str = "") -> str:
         return str(bool(v))
     if isinstance(v, int | np.integer):
         return str(int(v)) if "year" in column else f"{int(v):,}"
+    if isinstance(v, float | np.floating) and "share" in column:
+        return f"{float(v):.2%}"
     if isinstance(v, float | np.floating):
         return f"{float(v):,.4g}" if abs(v) < 1000 else f"{float(v):,.0f}"
     return str(v)
@@ -1753,9 +1761,22 @@ def run_cli(
         bar.update(task, completed=len(scenarios))
 
     t = res.table
-    show = [c for c in t.columns if c != "error"][:8]
-    table = Table(*show, title=f"khoan run — {len(t)} scenarios → {out}")
-    for _, row in t.iterrows():
+    headline = [c for c in _CLI_COLUMNS if c in t.columns]
+    if not headline:
+        headline = [c for c in t.columns if c not in ("name", "status", "error")][:6]
+    show = ["name", "status", *headline]
+    table = Table(title=f"khoan run — {len(t)} scenarios → {out}")
+    for c in show:
+        if c == "name":
+            longest = max((len(str(n)) for n in t["name"]), default=4)
+            table.add_column(c, overflow="fold", min_width=min(longest, 40))
+        else:
+            table.add_column(c, no_wrap=True, justify="left" if c == "status" else "right")
+    shown = t
+    if len(t) > _CLI_ROWS:  # the failed ones, then the first ok ones
+        shown = pd.concat([t[t["status"] != "ok"], t[t["status"] == "ok"]]).head(_CLI_ROWS)
+        table.caption = f"{_CLI_ROWS} of {len(t)} rows; all in {Path(out) / 'summary.csv'}"
+    for _, row in shown.iterrows():
         cells = [_fmt_cell(row[c], c) for c in show]
         if row["status"] != "ok":
             cells[1] = f"[red]{cells[1]}[/red]"
