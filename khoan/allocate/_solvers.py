@@ -105,8 +105,8 @@ class _ContribRunner:
         for key, val in self.options.items():
             cfg.solver_options[key] = val
         if self.manual:
-            # the engine changes only mutable parameters (re-read on each solve) and, through
-            # update_variables, variable bounds; nothing is added or removed
+            # the engine changes mutable parameters (re-read on each solve) and reports
+            # changed variable bounds (update_variables) and objectives (set_objective)
             au = cfg.auto_updates
             au.check_for_new_or_removed_constraints = False
             au.check_for_new_or_removed_vars = False
@@ -130,6 +130,10 @@ class _ContribRunner:
     def update_variables(self, variables: list) -> None:
         if self.manual:
             self.opt.update_variables(variables)
+
+    def set_objective(self, obj: Any) -> None:
+        if self.manual:
+            self.opt.set_objective(obj)
 
     def solve(self, model: pyo.ConcreteModel, mip_exact: bool = False) -> Outcome:
         kwargs: dict[str, Any] = {}
@@ -224,6 +228,9 @@ class _LegacyRunner:
     def update_variables(self, variables: list) -> None:
         pass
 
+    def set_objective(self, obj: Any) -> None:
+        pass
+
     def solve(self, model: pyo.ConcreteModel, mip_exact: bool = False) -> Outcome:
         has_int = any(not v.is_continuous() for v in model.component_data_objects(pyo.Var))
         if not has_int and not hasattr(model, "dual"):
@@ -262,7 +269,7 @@ def make_runner(name: str, options: dict[str, Any] | None = None, *, manual: boo
     manual : bool
         Persistent solvers only: the solver re-reads mutable parameters before each solve but
         does not scan the model for other changes; the caller reports changed variable bounds
-        with ``update_variables``. The staffing stage (which fixes variables and switches
+        (``update_variables``) and a newly active objective (``set_objective``). The staffing stage (which fixes variables and switches
         objectives) uses a non-manual solver.
 
     Raises

@@ -5,7 +5,8 @@ millions of VND (``MONEY_SCALE``): x̃ = x / 10⁶. For commune i ∈ I (indexed
 
 * variables: quadratic objective — x_i (allocation), bounds lo_i ≤ x_i ≤ hi_i with lo_i =
   max(floor_i [+ c_i · posts_min_i], lower_i), hi_i = upper_i; LP objectives — u_i, v_i ≥ 0
-  (allocation above / below target) with x_i = t_i + u_i − v_i an ``Expression`` and the
+  (allocation above / below target) with x_i = t_i + u_i − v_i (an ``Expression`` when
+  staffing or an ``extra_constraints`` hook uses it) and the
   bounds of x carried by u and v (`deviation_bounds`), |x_i − t_i| = u_i + v_i at the
   optimum; s ≥ 0 (largest relative deviation; minimax); p_i ∈ [posts_min_i, posts_max_i]
   (posts, staffing only; continuous in the allocation stage, integer in the staffing stage);
@@ -14,10 +15,10 @@ millions of VND (``MONEY_SCALE``): x̃ = x / 10⁶. For commune i ∈ I (indexed
 * ``staffing[i]``:       x_i − c_i p_i ≥ floor_i ;  ``posts_total``: Σ_i p_i ≤ P
 * ``dev_max[i]``:        u_i + v_i − t_i s ≤ 0   (minimax)
 * objectives: ``obj_quadratic`` Σ w_i x_i² − 2 Σ x_i + Σ t_i (= Σ (x_i − t_i)² / t_i,
-  w_i = 1 / t_i); ``obj_lp`` Σ cost_i (u_i + v_i) + cost_s s, whose weights each
-  lexicographic stage sets (`lp_stage_costs`): minimax k s, absolute k Σ w_i (u_i + v_i),
-  tiebreak k Σ (1 + r_i / n) w_i (u_i + v_i), with k the mean target (model units) and r_i
-  the commune-code rank; ``lex_max``: k s ≤ R_max and ``lex_sum``: k Σ w_i (u_i + v_i) ≤
+  w_i = 1 / t_i); LP stages (`lp_stage_costs`): ``obj_minimax`` k s, ``obj_absolute``
+  k Σ w_i (u_i + v_i), ``obj_tiebreak`` k Σ (1 + r_i / n) w_i (u_i + v_i), with k the mean
+  target (model units) and r_i the commune-code rank — in a persistent model one objective
+  ``obj_lp`` Σ cost_i (u_i + v_i) + cost_s s whose mutable weights each stage sets; ``lex_max``: k s ≤ R_max and ``lex_sum``: k Σ w_i (u_i + v_i) ≤
   R_sum keep an earlier stage's optimum (R = 1e15, i.e. off, until then); ``obj_posts``
   maximise Σ (K + ρ_i) p_i (staffing stage).
 
@@ -64,26 +65,43 @@ STAGES: dict[str, tuple[str, ...]] = {
 LEX_OFF = 1e15
 
 
-def lp_stage_costs(model: pyo.ConcreteModel, problem: AllocationProblem, stage: str) -> None:
-    """Set the LP objective's weights for one stage (model units, multiplied by k).
+def lp_stage_costs(model: pyo.ConcreteModel, problem: AllocationProblem, stage: str) -> Any:
+    """Make one LP stage's objective the active one (model units, multiplied by k).
 
     ``minimax``: k s. ``absolute``: k Σ (u_i + v_i) / t_i. ``tiebreak``: k Σ (1 + r_i / n)
-    (u_i + v_i) / t_i with r_i the commune-code rank (0 .. n − 1).
+    (u_i + v_i) / t_i with r_i the commune-code rank (0 .. n − 1). A persistent model
+    (``mutable=True``) has one objective ``obj_lp`` whose weights are set here (returns None);
+    a one-shot model has ``obj_<stage>`` components, and the newly active one is returned for
+    the solver to load.
     """
+    if not hasattr(model, "cost"):  # one objective component per stage
+        active = None
+        for name in STAGES[model.objective_name]:
+            obj = getattr(model, f"obj_{name}")
+            if name == stage:
+                obj.activate()
+                active = obj
+            else:
+                obj.deactivate()
+        return active
     k = model.objective_scale
-    t = problem.target / MONEY_SCALE
-    if stage == "minimax":
-        cost = np.zeros(problem.n)
-    elif stage == "absolute":
-        cost = k / t
-    elif stage == "tiebreak":
-        cost = k * (1.0 + problem.rank / problem.n) / t
-    else:  # pragma: no cover
-        raise ValueError(stage)
+    cost = _stage_weights(k, problem.target / MONEY_SCALE, problem, stage)
     for param, c in zip(model.cost.values(), cost.tolist(), strict=True):
         param.set_value(c)
     if hasattr(model, "cost_s"):
         model.cost_s.set_value(k if stage == "minimax" else 0.0)
+    return None
+
+
+def _stage_weights(k: float, t: np.ndarray, problem: AllocationProblem, stage: str) -> np.ndarray:
+    """Weights of u_i + v_i in one LP stage (model units)."""
+    if stage == "minimax":
+        return np.zeros(problem.n)
+    if stage == "absolute":
+        return k / t
+    if stage == "tiebreak":
+        return k * (1.0 + problem.rank / problem.n) / t
+    raise ValueError(stage)  # pragma: no cover
 
 
 def group_label(name: str, group: Any) -> str:
@@ -115,16 +133,26 @@ def deviation_bounds(
     )
 
 
-def _bounds(ids: list[str], lo: np.ndarray, hi: np.ndarray) -> dict[str, tuple]:
-    his = [None if not np.isfinite(h) else h for h in hi.tolist()]
-    return dict(zip(ids, zip(lo.tolist(), his, strict=True), strict=True))
+def _set_bounds(variables: list, lo: np.ndarray, hi: np.ndarray, start: np.ndarray) -> None:
+    """Bounds (``inf`` -> none) and starting values of a list of VarData."""
+    his = [None if not np.isfinite(h) else h for h in np.asarray(hi, dtype=float).tolist()]
+    for var, a, b, x0 in zip(
+        variables,
+        np.asarray(lo, float).tolist(),
+        his,
+        np.asarray(start, float).tolist(),
+        strict=True,
+    ):
+        var.setlb(a)
+        var.setub(b)
+        var.set_value(x0, skip_validation=True)
 
 
 def allocation_values(model: pyo.ConcreteModel, target: np.ndarray) -> np.ndarray:
     """The allocation x_i of the solved model, in commune order (VND)."""
     s = MONEY_SCALE
     n = len(target)
-    if isinstance(model.x, pyo.Var):
+    if not hasattr(model, "u"):  # quadratic: x is a variable
         return np.fromiter((v.value for v in model.x.values()), dtype=float, count=n) * s
     u = np.fromiter((v.value for v in model.u.values()), dtype=float, count=n)
     v = np.fromiter((v.value for v in model.v.values()), dtype=float, count=n)
@@ -136,7 +164,7 @@ def fix_allocation(model: pyo.ConcreteModel, y: np.ndarray, target: np.ndarray) 
     s = MONEY_SCALE
     ids = list(model.I)
     fixed = []
-    if isinstance(model.x, pyo.Var):
+    if not hasattr(model, "u"):  # quadratic: x is a variable
         for i, val in zip(ids, (np.asarray(y) / s).tolist(), strict=True):
             model.x[i].fix(val)
             fixed.append(model.x[i])
@@ -195,32 +223,49 @@ def build_model(
     m.I = pyo.Set(initialize=ids, ordered=True)
 
     t = p.target / s
-    tt, ww = _dict(ids, t), _dict(ids, 1.0 / t)
+    tt = _dict(ids, t)
     if mutable:
         m.E = pyo.Param(initialize=p.envelope / s, mutable=True, within=pyo.Reals)
         env = m.E
     else:
         env = p.envelope / s
 
+    # Variables are created dense and their bounds set from lists; expressions are built from
+    # lists of variables (indexing a Var 10,000 times per expression dominated the build).
     if objective == "quadratic":
         # HiGHS's QP solver ignores non-zero bounds below ~1e-4 and then reports a "solve
         # error"; a lower bound under 1,000 VND is passed as 0 (rounding restores it exactly)
         lo_m = p.lo / s
-        lo = np.where(lo_m < TINY_BOUND, 0.0, lo_m).tolist()
-        hi = [None if not np.isfinite(h) else h / s for h in p.hi.tolist()]
-        bounds = dict(zip(ids, zip(lo, hi, strict=True), strict=True))
-        start = dict(zip(ids, np.clip(t, p.lo / s, p.hi / s).tolist(), strict=True))
-        m.x = pyo.Var(m.I, bounds=bounds, initialize=start)
+        lo = np.where(lo_m < TINY_BOUND, 0.0, lo_m)
+        m.x = pyo.Var(m.I, dense=True)
+        xl = list(m.x.values())
+        _set_bounds(xl, lo, p.hi / s, np.clip(t, lo, p.hi / s))
+        m.envelope = pyo.Constraint(expr=pyo.quicksum(xl) == env)
+        terms = xl
     else:
         # x_i = t_i + u_i − v_i: the bounds of x become bounds of u and v, and the LP keeps
         # one row per envelope/group/staffing constraint (simplex then needs few iterations)
         u_lo, u_hi, v_lo, v_hi = deviation_bounds(p.target, p.lo, p.hi)
-        m.u = pyo.Var(m.I, bounds=_bounds(ids, u_lo, u_hi), initialize=_dict(ids, u_lo))
-        m.v = pyo.Var(m.I, bounds=_bounds(ids, v_lo, v_hi), initialize=_dict(ids, v_lo))
-        m.x = pyo.Expression(m.I, rule=lambda m, i: tt[i] + m.u[i] - m.v[i])
-    x = m.x
+        m.u = pyo.Var(m.I, dense=True)
+        m.v = pyo.Var(m.I, dense=True)
+        ul, vl = list(m.u.values()), list(m.v.values())
+        _set_bounds(ul, u_lo, u_hi, u_lo)
+        _set_bounds(vl, v_lo, v_hi, v_lo)
+        if p.has_staffing or extra_constraints is not None:
+            # x as a named expression for the staffing rows and analysts' rules (10,000 of them
+            # cost ~0.3 s, so only when used)
+            m.x = pyo.Expression(m.I, rule=lambda m, i: tt[i] + m.u[i] - m.v[i])
+        m.envelope = pyo.Constraint(
+            expr=pyo.quicksum(ul) - pyo.quicksum(vl) == env - float(t.sum())
+        )
+        terms = None
+    x = getattr(m, "x", None)
 
-    m.envelope = pyo.Constraint(expr=pyo.quicksum(x[i] for i in ids) == env)
+    def group_sum(members: np.ndarray):
+        if terms is not None:
+            return pyo.quicksum(terms[k] for k in members)
+        const = float(t[members].sum())
+        return pyo.quicksum(ul[k] for k in members) - pyo.quicksum(vl[k] for k in members) + const
 
     # groups
     m.group_index = {}
@@ -236,29 +281,25 @@ def build_model(
     if floors:
         m.group_floor = pyo.Constraint(
             list(floors),
-            rule=lambda m, lab: (
-                pyo.quicksum(x[ids[k]] for k in m.group_index[lab][2]) >= floors[lab]
-            ),
+            rule=lambda m, lab: group_sum(m.group_index[lab][2]) >= floors[lab],
         )
     if caps:
         m.group_cap = pyo.Constraint(
             list(caps),
-            rule=lambda m, lab: pyo.quicksum(x[ids[k]] for k in m.group_index[lab][2]) <= caps[lab],
+            rule=lambda m, lab: group_sum(m.group_index[lab][2]) <= caps[lab],
         )
 
     # staffing (posts relaxed to reals here; the staffing stage makes them integer)
     if p.has_staffing:
-        pb = dict(
-            zip(ids, zip(p.posts_min.tolist(), p.posts_max.tolist(), strict=True), strict=True)
-        )
-        m.p = pyo.Var(m.I, bounds=pb, initialize=dict(zip(ids, p.posts_min.tolist(), strict=True)))
+        m.p = pyo.Var(m.I, dense=True)
+        pl = list(m.p.values())
+        pmin = p.posts_min.astype(float)
+        _set_bounds(pl, pmin, p.posts_max.astype(float), pmin)
         cost = _dict(ids, p.post_cost / s)
         base = _dict(ids, p.floor / s)
         m.staffing = pyo.Constraint(m.I, rule=lambda m, i: x[i] - cost[i] * m.p[i] >= base[i])
         if p.posts_total_max is not None:
-            m.posts_total = pyo.Constraint(
-                expr=pyo.quicksum(m.p[i] for i in ids) <= p.posts_total_max
-            )
+            m.posts_total = pyo.Constraint(expr=pyo.quicksum(pl) <= p.posts_total_max)
         # staffing stage: keep as many posts as funded, ties to the communes funding the most
         rho = _dict(ids, np.ones(n))  # set by the staffing stage before use
         m.posts_weight = pyo.Param(m.I, initialize=rho, mutable=True, within=pyo.Reals)
@@ -269,37 +310,48 @@ def build_model(
 
     # objectives
     if objective == "quadratic":
-        const = float(t.sum())
         m.obj_quadratic = pyo.Objective(
-            expr=pyo.quicksum(ww[i] * x[i] ** 2 for i in ids)
-            - 2 * pyo.quicksum(x[i] for i in ids)
-            + const
+            expr=pyo.quicksum(w * xi**2 for w, xi in zip((1.0 / t).tolist(), xl, strict=True))
+            - 2 * pyo.quicksum(xl)
+            + float(t.sum())
         )
     else:
-        # One objective whose cost weights are mutable Params, set per lexicographic stage
-        # (`lp_stage_costs`), and two "keep the previous optimum" rows whose right-hand sides
-        # are mutable (LEX_OFF while unused): switching stage then only updates numbers in
-        # the persistent solver instead of regenerating the objective and adding rows.
+        # Two "keep the previous optimum" rows whose right-hand sides are mutable (LEX_OFF
+        # while unused), so that a stage only changes numbers in the persistent solver.
         # Costs are multiplied by k = mean target (model units) so that they are ~1: HiGHS's
         # optimality tolerance (1e-7 on reduced costs) would be loose against costs ~1e-4.
         k = m.objective_scale = float(np.mean(t)) if n else 1.0
-        u, v = m.u, m.v
-        m.cost = pyo.Param(m.I, initialize=_dict(ids, k / t), mutable=True, within=pyo.Reals)
-        lp = pyo.quicksum(m.cost[i] * (u[i] + v[i]) for i in ids)
+
+        def weighted(c: np.ndarray):
+            return pyo.quicksum(ci * (a + b) for ci, a, b in zip(c.tolist(), ul, vl, strict=True))
+
         m.lex_sum_rhs = pyo.Param(initialize=LEX_OFF, mutable=True, within=pyo.Reals)
-        m.lex_sum = pyo.Constraint(
-            expr=pyo.quicksum(k * ww[i] * (u[i] + v[i]) for i in ids) <= m.lex_sum_rhs
-        )
+        m.lex_sum = pyo.Constraint(expr=weighted(k / t) <= m.lex_sum_rhs)
         if objective == "minimax":
             m.s = pyo.Var(within=pyo.NonNegativeReals)
-            m.dev_max = pyo.Constraint(m.I, rule=lambda m, i: u[i] + v[i] - tt[i] * m.s <= 0)
-            m.cost_s = pyo.Param(initialize=k, mutable=True, within=pyo.Reals)
+            m.dev_max = pyo.Constraint(m.I, rule=lambda m, i: m.u[i] + m.v[i] - tt[i] * m.s <= 0)
             m.lex_max_rhs = pyo.Param(initialize=LEX_OFF, mutable=True, within=pyo.Reals)
             m.lex_max = pyo.Constraint(expr=k * m.s <= m.lex_max_rhs)
-            lp = lp + m.cost_s * m.s
-            for i in ids:
-                m.cost[i] = 0.0
-        m.obj_lp = pyo.Objective(expr=lp)
+        if mutable:
+            # persistent model: one objective whose mutable weights each stage sets
+            m.cost = pyo.Param(m.I, initialize=_dict(ids, k / t), mutable=True, within=pyo.Reals)
+            lp = pyo.quicksum(c * (a + b) for c, a, b in zip(m.cost.values(), ul, vl, strict=True))
+            if objective == "minimax":
+                m.cost_s = pyo.Param(initialize=k, mutable=True, within=pyo.Reals)
+                lp = lp + m.cost_s * m.s
+            m.obj_lp = pyo.Objective(expr=lp)
+        else:
+            # one-shot model: one objective per stage with plain coefficients (n mutable
+            # weights tripled the build and hand-off time of a 10,000-commune LP)
+            for stage in STAGES[objective]:
+                if stage == "minimax":
+                    expr = k * m.s
+                else:
+                    expr = weighted(_stage_weights(k, t, p, stage))
+                setattr(m, f"obj_{stage}", pyo.Objective(expr=expr))
+            for stage in STAGES[objective][1:]:
+                getattr(m, f"obj_{stage}").deactivate()
+        lp_stage_costs(m, p, STAGES[objective][0])
     if extra_constraints is not None:
         m.extra = pyo.Block()
         extra_constraints(m, problem)

@@ -117,12 +117,14 @@ class Engine:
         done: list[str] = []
         solve_seconds = 0.0
         saved = None
-        lp = hasattr(m, "obj_lp")
+        lp = self.objective != "quadratic"
         lex_rows = [("minimax", "lex_max_rhs"), ("absolute", "lex_sum_rhs")]
         try:
             for k, name in enumerate(names):
                 if lp:
-                    lp_stage_costs(m, p, name)
+                    obj = lp_stage_costs(m, p, name)
+                    if obj is not None and k > 0:
+                        self.runner.set_objective(obj)
                 t0 = time.perf_counter()
                 out = self.runner.solve(m)
                 solve_seconds += time.perf_counter() - t0
@@ -167,7 +169,9 @@ class Engine:
                 for _, rhs in lex_rows:
                     if hasattr(m, rhs):
                         getattr(m, rhs).set_value(LEX_OFF)
-                lp_stage_costs(m, p, names[0])
+                obj = lp_stage_costs(m, p, names[0])
+                if obj is not None and len(names) > 1:
+                    self.runner.set_objective(obj)
         return status, raw_duals, done, solve_seconds
 
     def _save(self) -> list[float]:
@@ -224,7 +228,7 @@ class Engine:
                     off.append(con)
         for c in off:
             c.deactivate()
-        main_obj = m.obj_quadratic if hasattr(m, "obj_quadratic") else m.obj_lp
+        main_obj = next(iter(m.component_data_objects(pyo.Objective, active=True)))
         main_obj.deactivate()
         m.obj_posts.activate()
         for v in m.p.values():

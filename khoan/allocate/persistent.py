@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyomo.environ as pyo
 
 from .build import MONEY_SCALE, deviation_bounds
 from .core import Engine, ExtraConstraints, _check
@@ -128,14 +127,14 @@ class AllocationModel:
         if envelope is not None:
             m.E.set_value(new.envelope / s)
         bounds_changed = floor is not None or lower is not None or upper is not None
-        if isinstance(m.x, pyo.Var) and bounds_changed:
+        if not hasattr(m, "u") and bounds_changed:
             lo = (new.lo / s).tolist()
             hi = [None if not np.isfinite(h) else h / s for h in new.hi.tolist()]
             for i, a, b in zip(ids, lo, hi, strict=True):
                 m.x[i].setlb(a)
                 m.x[i].setub(b)
             self.engine.runner.update_variables(list(m.x.values()))
-        elif not isinstance(m.x, pyo.Var) and bounds_changed:
+        elif hasattr(m, "u") and bounds_changed:
             # x = t + u − v: the bounds of u and v follow the targets and the bounds of x
             u_lo, u_hi, v_lo, v_hi = deviation_bounds(new.target, new.lo, new.hi)
             for k, i in enumerate(ids):
