@@ -16,7 +16,6 @@ def test_wheel_contains_data(tmp_path):
             "wheel",
             ".",
             "--no-deps",
-            "--no-build-isolation",
             "-w",
             str(tmp_path),
             "-q",
