@@ -878,9 +878,9 @@ class _PlotAccessor:
     def __init__(self, result: BatchResult):
         self._r = result
 
-    def compare(self, metric: str | None = None, ax=None, **kwargs):
+    def compare(self, metric: str | None = None, ax=None, *, lang: str = "vi"):
         """Same as :meth:`BatchResult.compare`."""
-        return self._r.compare(metric=metric, ax=ax, **kwargs)
+        return self._r.compare(metric=metric, ax=ax, lang=lang)
 
     __call__ = compare
 

@@ -373,6 +373,8 @@ def test_compare_plots(model):
     assert ax.get_xlabel() and ax.get_ylabel() and len(ax.patches) == 4
     ax = res.compare("cum", lang="en")
     assert len(ax.get_lines()) == 4 and ax.get_xlabel() == "Year"
+    ax = res.plot.compare("one_off_cost", lang="en")
+    assert "One-off cost" in ax.get_title()
     with pytest.raises(KhoanError):
         res.compare("nope")
     plt.close("all")
