@@ -181,8 +181,7 @@ def _used(params, keys: list[str], year: int) -> pd.DataFrame:
                     "key": key,
                     "from": e.start,
                     "to": e.end,
-                    "value": json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list)
-                    else v,
+                    "value": json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v,
                     "unit": e.unit,
                     "reference": e.reference,
                     "confidence": e.confidence,
@@ -228,8 +227,9 @@ def vacancy_rates(params, year: int) -> tuple[np.ndarray, np.ndarray]:
         cost += w * (float(coef) * float(base))
     rates = contribution_rates(params, year)
     cc = CATEGORIES.index("cong_chuc")
-    bhtn_cc = bool(params.value("contributions.bhtn_default", _dt.date(year, 1, 1)).get(
-        "cong_chuc", False))
+    bhtn_cc = bool(
+        params.value("contributions.bhtn_default", _dt.date(year, 1, 1)).get("cong_chuc", False)
+    )
     rate = np.zeros(12)
     for c in CONTRIBUTIONS:
         if c == "bhtn" and not bhtn_cc:
@@ -272,8 +272,9 @@ def village_monthly(params, year: int, large: np.ndarray, other: np.ndarray) -> 
     return out
 
 
-def operating_norm(params, year: int, key: str = "norms.provincial.per_post",
-                   required: bool = True) -> float:
+def operating_norm(
+    params, year: int, key: str = "norms.provincial.per_post", required: bool = True
+) -> float:
     """Provincial norm for ``year`` (VND per post or per commune per year, day-weighted).
 
     A norm that is not in the parameters is 0 unless ``required``.
@@ -371,6 +372,12 @@ class BudgetResult:
     model_name: str = ""
     notes: list[str] = field(default_factory=list)
     _run: Any = field(default=None, repr=False)
+    _model: Any = field(default=None, repr=False)
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """khoan version, model and parameter digests, overrides applied, notes."""
+        return _provenance(self._model, self.year, self.notes)
 
     @property
     def province(self) -> pd.DataFrame:
@@ -381,7 +388,9 @@ class BudgetResult:
     def by_component(self) -> pd.DataFrame:
         """Long table: ``code``, ``name``, ``component``, ``label`` (Vietnamese), ``amount``."""
         long = self.table.melt(
-            id_vars=["code", "name"], value_vars=list(COMPONENTS), var_name="component",
+            id_vars=["code", "name"],
+            value_vars=list(COMPONENTS),
+            var_name="component",
             value_name="amount",
         )
         long["label"] = long["component"].map(lambda c: _label(c, "vi"))
@@ -397,39 +406,32 @@ class BudgetResult:
     def plot(self) -> BudgetPlot:
         return BudgetPlot(self)
 
-    def to_excel(self, path: str | Path) -> Path:
-        """Write a workbook: summary, one row per commune, parameters used (Vietnamese headers).
+    def to_excel(self, path: str | Path, lang: str = "vi") -> Path:
+        """Write a workbook: summary, one row per commune with a totals row, the parameters used
+        with their legal references, and provenance (:func:`khoan.report.excel.write_workbook`).
 
         Returns the path written. Text that a spreadsheet would read as a formula is escaped.
         """
-        path = Path(path)
+        from .report.excel import write_workbook
+        from .report.labels import text
+
         prov = self.province.iloc[0]
-        summary = pd.DataFrame(
-            {
-                "Thành phần": [_label(c) for c in (*COMPONENTS, "total")],
-                "Component": [_label(c, "en") for c in (*COMPONENTS, "total")],
-                "Số tiền (đồng)": [int(prov[c]) for c in (*COMPONENTS, "total")],
-            }
+        summary = {c: int(prov[c]) for c in (*COMPONENTS, "total")}
+        params = self.params_used.drop(columns=["source"], errors="ignore")
+        return write_workbook(
+            path,
+            title=text(
+                f"Dự toán kinh phí khoán năm {self.year} — {self.model_name}",
+                f"Lump sums {self.year} — {self.model_name}",
+                lang,
+            ),
+            summary=summary,
+            sheets={"by_commune": self.table, "details": self.details},
+            params=params,
+            provenance=self.provenance,
+            lang=lang,
+            totals={"by_commune": True, "details": False},
         )
-        table = self.table.copy()
-        table["name"] = table["name"].map(_escape)
-        table.columns = [_label(c) for c in table.columns]
-        params = self.params_used.copy()
-        for c in ("value", "reference", "source"):
-            params[c] = params[c].map(_escape)
-        params.columns = [_label(c) for c in params.columns]
-        with pd.ExcelWriter(path, engine="openpyxl") as xw:
-            summary.to_excel(xw, sheet_name="Tổng hợp", index=False)
-            table.to_excel(xw, sheet_name="Theo xã", index=False)
-            params.to_excel(xw, sheet_name="Tham số", index=False)
-            for ws in xw.book.worksheets:
-                for col in ws.columns:
-                    width = max(len(str(c.value or "")) for c in col[:200])
-                    ws.column_dimensions[col[0].column_letter].width = min(max(width + 2, 10), 50)
-                    for c in col[1:]:
-                        if isinstance(c.value, int | np.integer):
-                            c.number_format = "#,##0"
-        return path
 
     def _repr_html_(self) -> str:
         prov = self.province.iloc[0]
@@ -447,6 +449,22 @@ class BudgetResult:
             f"<BudgetResult {self.year}: {len(self.table)} communes, "
             f"total {int(self.table['total'].sum()):,} VND>"
         )
+
+
+def _provenance(model, year: int, notes) -> dict[str, Any]:
+    from . import __version__
+
+    out: dict[str, Any] = {"khoan": __version__, "year": year, "notes": list(notes)}
+    if model is not None:
+        out.update(
+            {
+                "model": model.name,
+                "model_digest": model.digest(),
+                "parameters_digest": model.params.digest(),
+                "overrides": [dict(x) for x in model.params.log],
+            }
+        )
+    return out
 
 
 def _cover_year(year: int, what: str, exc: ParameterError) -> ParameterError:
@@ -516,11 +534,18 @@ def _from_run(model, r) -> BudgetResult:
         vac_contrib = round_vnd(msum(rate[:, None] * vac_amount))
         cls = c["class"].to_numpy()
         nh = nhdkct_monthly(p, year, cls, _int_col(c, "approved_nhdkct").astype(float))
-        keys += ["staffing.nhdkct_fund", "staffing.quota.nhdkct",
-                 "staffing.nhdkct_fund_extra_per_worker"]
+        keys += [
+            "staffing.nhdkct_fund",
+            "staffing.quota.nhdkct",
+            "staffing.nhdkct_fund_extra_per_worker",
+        ]
         nhdkct = round_vnd(msum(nh))
-        vil = village_monthly(p, year, _int_col(c, "villages_large").astype(float),
-                              _int_col(c, "villages_other").astype(float))
+        vil = village_monthly(
+            p,
+            year,
+            _int_col(c, "villages_large").astype(float),
+            _int_col(c, "villages_other").astype(float),
+        )
         keys.append("staffing.village_fund")
         village = round_vnd(msum(vil))
         norm = operating_norm(p, year)
@@ -529,15 +554,19 @@ def _from_run(model, r) -> BudgetResult:
         keys += list(NORM_KEYS.values())
         operating = round_vnd(approved * norm) + round_vnd(per_commune)
         purchases_repairs = np.full(nc, round_vnd(purchases), dtype=np.int64)
-        notes = [f"{k} is not set in the parameters: counted as 0"
-                 for k in list(NORM_KEYS.values())[1:] if k not in p]
+        notes = [
+            f"{k} is not set in the parameters: counted as 0"
+            for k in list(NORM_KEYS.values())[1:]
+            if k not in p
+        ]
         quota = _quota(p, year, c)
         keys.append("staffing.quota.cadres_civil_servants")
     except ParameterError as exc:
         raise _cover_year(year, "budget", exc) from None
     special = _int_col(c, "special_tasks")
-    table = pd.DataFrame({"code": c["code"].astype(str).to_numpy(),
-                          "name": c["name"].astype(str).to_numpy()})
+    table = pd.DataFrame(
+        {"code": c["code"].astype(str).to_numpy(), "name": c["name"].astype(str).to_numpy()}
+    )
     parts = {
         "salary_fund": salary_fund,
         "vacancy_fund": vacancy,
@@ -576,6 +605,7 @@ def _from_run(model, r) -> BudgetResult:
         details=details,
         params_used=_used(p, keys, year),
         model_name=getattr(model, "name", ""),
+        _model=model,
         notes=notes,
         _run=r,
     )
@@ -589,8 +619,9 @@ def _quota(p, year: int, c: pd.DataFrame) -> np.ndarray:
     v = p.value(key, dec31)
     if v is None:
         return np.full(len(c), np.nan)
-    return np.asarray(p.lookup(key, dec31, c["type"].to_numpy(), c["class"].to_numpy()),
-                      dtype=float)
+    return np.asarray(
+        p.lookup(key, dec31, c["type"].to_numpy(), c["class"].to_numpy()), dtype=float
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -635,55 +666,59 @@ class SettlementResult:
     def province(self) -> pd.DataFrame:
         """One-row table of the province totals (VND/year)."""
         cols = [c for c in self.table.columns if c not in ("code", "name")]
-        return pd.DataFrame([{c: int(self.table[c].sum()) for c in cols}],
-                            index=pd.Index([self.budget.model_name or "province"], name="model"))
+        return pd.DataFrame(
+            [{c: int(self.table[c].sum()) for c in cols}],
+            index=pd.Index([self.budget.model_name or "province"], name="model"),
+        )
 
-    def to_excel(self, path: str | Path) -> Path:
-        """Workbook: summary, savings by commune, TNTT per person (Vietnamese headers)."""
-        path = Path(path)
-        labels = {
-            "lump_sum": "Kinh phí khoán", "actual": "Chi thực tế", "savings": "Tiết kiệm",
-            "overspend": "Vượt chi", "savings_counted": "Tiết kiệm được xác định",
-            "tntt_cap": "Trần thu nhập tăng thêm", "tntt": "Thu nhập tăng thêm",
-            "rewards": "Khen thưởng", "welfare": "Phúc lợi",
-            "reserve": "Dự phòng ổn định thu nhập",
-            "advance_cap_q1": "Tạm chi tối đa quý I", "advance_cap_q2": "Tạm chi tối đa quý II",
-            "advance_cap_q3": "Tạm chi tối đa quý III", "advance_cap_q4": "Tạm chi tối đa quý IV",
-            "vacancy_saving": "Kinh phí biên chế chưa tuyển",
-            "commune_kept": "Phần xã được giữ lại", "state_saving": "Ngân sách nhà nước tiết kiệm",
-            "weight": "Hệ số phân phối",
-        }
-
-        def lab(c: str) -> str:
-            return labels.get(c, _label(c))
+    def to_excel(self, path: str | Path, lang: str = "vi") -> Path:
+        """Workbook: summary, savings by commune, TNTT per person, parameters, provenance."""
+        from .report.excel import write_workbook
+        from .report.labels import text
 
         prov = self.province.iloc[0]
-        summary = pd.DataFrame({"Chỉ tiêu": [lab(c) for c in prov.index],
-                                "Số tiền (đồng)": [int(v) for v in prov.to_numpy()]})
-        table = self.table.copy()
-        table["name"] = table["name"].map(_escape)
-        table.columns = [lab(c) for c in table.columns]
-        pp = self.per_person.reset_index()
-        pp["id"] = pp["id"].map(_escape)
-        pp.columns = [lab(c) for c in pp.columns]
-        with pd.ExcelWriter(path, engine="openpyxl") as xw:
-            summary.to_excel(xw, sheet_name="Tổng hợp", index=False)
-            table.to_excel(xw, sheet_name="Theo xã", index=False)
-            pp.to_excel(xw, sheet_name="TNTT theo người", index=False)
-        return path
+        return write_workbook(
+            path,
+            title=text(
+                f"Quyết toán kinh phí khoán năm {self.year}: tiết kiệm và thu nhập tăng thêm",
+                f"Lump-sum settlement {self.year}: savings and income increase",
+                lang,
+            ),
+            summary={
+                k: (int(v) if isinstance(v, int | np.integer) else v) for k, v in prov.items()
+            },
+            sheets={"by_commune": self.table, "per_person": self.per_person.reset_index()},
+            params=self.budget.params_used.drop(columns=["source"], errors="ignore"),
+            provenance={**self.budget.provenance, "shares": dict(self.shares)},
+            lang=lang,
+            totals={"by_commune": True, "per_person": True},
+        )
 
     def _repr_html_(self) -> str:
         prov = self.province.iloc[0]
-        show = ("lump_sum", "actual", "savings_counted", "overspend", "tntt", "rewards",
-                "welfare", "reserve", "commune_kept", "state_saving")
-        rows = "".join(f"<tr><td>{c}</td><td style='text-align:right'>{int(prov[c]):,}</td></tr>"
-                       for c in show)
+        show = (
+            "lump_sum",
+            "actual",
+            "savings_counted",
+            "overspend",
+            "tntt",
+            "rewards",
+            "welfare",
+            "reserve",
+            "commune_kept",
+            "state_saving",
+        )
+        rows = "".join(
+            f"<tr><td>{c}</td><td style='text-align:right'>{int(prov[c]):,}</td></tr>" for c in show
+        )
         return f"<b>Quyết toán tiết kiệm {self.year}</b> (đồng)<table>{rows}</table>"
 
     def __repr__(self) -> str:
-        return (f"<SettlementResult {self.year}: savings "
-                f"{int(self.table['savings_counted'].sum()):,} VND, TNTT "
-                f"{int(self.table['tntt'].sum()):,} VND>")
+        return (
+            f"<SettlementResult {self.year}: savings "
+            f"{int(self.table['savings_counted'].sum()):,} VND, TNTT "
+            f"{int(self.table['tntt'].sum()):,} VND>"
+        )
 
 
 def _commune_values(
@@ -706,15 +741,26 @@ def _commune_values(
         elif df.shape[1] - ("commune" in df.columns) == 1:
             vals = df[next(c for c in df.columns if c != "commune")]
         else:
-            raise ValidationError([Problem(name, None, 1, column, None,
-                                           f"a column {column!r} is required")])
+            raise ValidationError(
+                [Problem(name, None, 1, column, None, f"a column {column!r} is required")]
+            )
     elif isinstance(values, pd.Series):
         keys, vals = pd.Series(values.index, index=values.index), values
     elif isinstance(values, Mapping):
         keys, vals = pd.Series(list(values.keys())), pd.Series(list(values.values()))
     else:
-        raise ValidationError([Problem(name, None, None, None, type(values).__name__,
-                                       "give a DataFrame (commune, value), a Series or a dict")])
+        raise ValidationError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    type(values).__name__,
+                    "give a DataFrame (commune, value), a Series or a dict",
+                )
+            ]
+        )
     keys = keys.astype(str).str.strip().to_numpy()
     raw = vals.to_numpy(dtype=object)
     num = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=float)
@@ -722,24 +768,36 @@ def _commune_values(
     problems: list[Problem] = []
     pos = pd.Index(codes).get_indexer(keys)
     for i in np.flatnonzero(pos < 0):
-        problems.append(Problem(name, None, int(rows[i]), "commune", keys[i],
-                                "unknown commune (not in the model's communes table)"))
+        problems.append(
+            Problem(
+                name,
+                None,
+                int(rows[i]),
+                "commune",
+                keys[i],
+                "unknown commune (not in the model's communes table)",
+            )
+        )
     dup = pd.Series(keys).duplicated().to_numpy()
     for i in np.flatnonzero(dup):
-        problems.append(Problem(name, None, int(rows[i]), "commune", keys[i],
-                                "commune appears more than once"))
+        problems.append(
+            Problem(name, None, int(rows[i]), "commune", keys[i], "commune appears more than once")
+        )
     for i in np.flatnonzero(~np.isfinite(num)):
-        problems.append(Problem(name, None, int(rows[i]), column, raw[i],
-                                "missing or not a number (VND)"))
+        problems.append(
+            Problem(name, None, int(rows[i]), column, raw[i], "missing or not a number (VND)")
+        )
     for i in np.flatnonzero(num < 0):
-        problems.append(Problem(name, None, int(rows[i]), column, raw[i],
-                                "must not be negative (VND)"))
+        problems.append(
+            Problem(name, None, int(rows[i]), column, raw[i], "must not be negative (VND)")
+        )
     if not allow_missing:
         given = set(keys)
         for code in codes:
             if code not in given:
-                problems.append(Problem(name, None, None, "commune", code,
-                                        "no value given for this commune"))
+                problems.append(
+                    Problem(name, None, None, "commune", code, "no value given for this commune")
+                )
     if problems:
         raise ValidationError(problems, title=f"{name} cannot be used")
     out = np.full(len(codes), np.nan)
@@ -755,8 +813,9 @@ def _largest_remainder(
     Groups whose weights sum to 0 get nothing. Ties go to the earlier row. Vectorised.
     """
     wsum = np.bincount(group, weights=weight, minlength=n_groups)
-    share = np.divide(pool[group] * weight, wsum[group], out=np.zeros(len(group)),
-                      where=wsum[group] > 0)
+    share = np.divide(
+        pool[group] * weight, wsum[group], out=np.zeros(len(group)), where=wsum[group] > 0
+    )
     base = np.floor(share).astype(np.int64)
     frac = share - base
     paid = np.zeros(n_groups, dtype=np.int64)
@@ -844,8 +903,9 @@ def settle(
     nc = len(c)
     t = b.table
     lump = t["total"].to_numpy(dtype=np.int64)
-    vac_saving = (t["vacancy_fund"].to_numpy(dtype=np.int64)
-                  + b.details["vacancy_contributions"].to_numpy(dtype=np.int64))
+    vac_saving = t["vacancy_fund"].to_numpy(dtype=np.int64) + b.details[
+        "vacancy_contributions"
+    ].to_numpy(dtype=np.int64)
     notes: list[str] = []
     if actual is None:
         act = lump - vac_saving
@@ -910,12 +970,17 @@ def settle(
     table["welfare"] = welfare
     table["reserve"] = reserve
     for q in range(4):
-        table[f"advance_cap_q{q + 1}"] = round_vnd(adv[q] * gm[:, 3 * q:3 * q + 3].sum(axis=1))
+        table[f"advance_cap_q{q + 1}"] = round_vnd(adv[q] * gm[:, 3 * q : 3 * q + 3].sum(axis=1))
     table["vacancy_saving"] = vac_saving
     table["commune_kept"] = np.minimum(vac_saving, counted)
     if previous_approved_posts is not None:
-        prev = _commune_values(model, previous_approved_posts, name="previous_approved_posts",
-                               column="approved_posts", allow_missing=True)
+        prev = _commune_values(
+            model,
+            previous_approved_posts,
+            name="previous_approved_posts",
+            column="approved_posts",
+            allow_missing=True,
+        )
         comm = c.copy()
         now = _int_col(c, "approved_posts")
         comm["approved_posts"] = np.where(np.isnan(prev), now, prev).astype(np.int64)
@@ -925,19 +990,34 @@ def settle(
         table["state_saving"] = np.zeros(nc, dtype=np.int64)
         notes.append("state_saving is 0: previous_approved_posts not given")
     per_person = pd.DataFrame(
-        {"commune": inp.commune.array, "category": category_column(inp), "weight": w,
-         "tntt": tntt_person},
+        {
+            "commune": inp.commune.array,
+            "category": category_column(inp),
+            "weight": w,
+            "tntt": tntt_person,
+        },
         index=pd.Index(inp.ids, name="id"),
     )
-    return SettlementResult(year=year, table=table, per_person=per_person, budget=b,
-                            shares=shares, notes=notes)
+    return SettlementResult(
+        year=year, table=table, per_person=per_person, budget=b, shares=shares, notes=notes
+    )
 
 
 def _person_weights(model, inp, weights: Any) -> np.ndarray:
     if isinstance(weights, str):
         if weights not in model.staff.columns:
-            raise ValidationError([Problem("staff", None, 1, weights, None,
-                                           "weight column not found in the staff table")])
+            raise ValidationError(
+                [
+                    Problem(
+                        "staff",
+                        None,
+                        1,
+                        weights,
+                        None,
+                        "weight column not found in the staff table",
+                    )
+                ]
+            )
         vals = pd.to_numeric(model.staff[weights], errors="coerce").to_numpy(dtype=float)
         src = pd.Series(vals, index=pd.Index(inp.ids))
     else:
@@ -949,8 +1029,9 @@ def _person_weights(model, inp, weights: Any) -> np.ndarray:
     for i in np.flatnonzero(pos < 0):
         problems.append(Problem("weights", None, i + 2, "id", src.index[i], "unknown staff id"))
     for i in np.flatnonzero(~np.isfinite(v) | (v < 0)):
-        problems.append(Problem("weights", None, i + 2, "weight", src.iloc[i],
-                                "weight must be a number ≥ 0"))
+        problems.append(
+            Problem("weights", None, i + 2, "weight", src.iloc[i], "weight must be a number ≥ 0")
+        )
     if problems:
         raise ValidationError(problems, title="TNTT weights cannot be used")
     out = np.zeros(inp.n)

@@ -102,12 +102,17 @@ class Model:
 
     def summary(self) -> dict[str, Any]:
         """Counts an analyst checks first: communes by type and class, staff by category."""
+
+        def counts(s: pd.Series) -> dict:
+            vc = s.value_counts().sort_index()
+            return {(k.item() if hasattr(k, "item") else k): int(v) for k, v in vc.items()}
+
         return {
             "communes": len(self.communes),
-            "by_type": self.communes["type"].value_counts().sort_index().to_dict(),
-            "by_class": self.communes["class"].value_counts().sort_index().to_dict(),
+            "by_type": counts(self.communes["type"]),
+            "by_class": counts(self.communes["class"]),
             "staff": len(self.staff),
-            "by_category": self.staff["category"].value_counts().sort_index().to_dict(),
+            "by_category": counts(self.staff["category"]),
         }
 
     def _repr_html_(self) -> str:

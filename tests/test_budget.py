@@ -79,8 +79,15 @@ def test_table_shape_and_exact_totals(b2016):
 
 def test_2016_salary_fund_is_roster_pay_of_cadres_and_civil_servants(model, b2016):
     p = payroll(model, 2016)
-    pay = ["salary", "position_allowance", "tnvk", "commune_class_allowance",
-           "public_service_allowance", "regional_allowance", "bao_luu"]
+    pay = [
+        "salary",
+        "position_allowance",
+        "tnvk",
+        "commune_class_allowance",
+        "public_service_allowance",
+        "regional_allowance",
+        "bao_luu",
+    ]
     # A01 + A02 + A03 (the NHĐKCT A04 is costed by the NHĐKCT fund)
     a01 = 45_635_100 + 3_570_000 + 0 + 4_920_510 + 12_301_275 + 2_856_000 + 0
     a02 = 71_114_400 + 0 + 4_978_008 + 0 + 19_023_102 + 2_856_000 + 2_856_000
@@ -133,9 +140,11 @@ def test_2017_contribution_change_on_vacant_posts(model):
     # B: two vacant posts all year (B02 left in 2016)
     assert row(res, B)["vacancy_fund"] == r(2 * F("2.34") * Y2017) == 70_480_800
     post = 2 * F("2.34")
-    contrib = (5 * post * 1_210_000 * F("0.23")       # January–May: 18 + 3 + 2 %
-               + post * 1_210_000 * F("0.225")         # June: BHXH 17.5 % from 2017-06-01
-               + 6 * post * 1_300_000 * F("0.225"))    # July–December at 1,300,000
+    contrib = (
+        5 * post * 1_210_000 * F("0.23")  # January–May: 18 + 3 + 2 %
+        + post * 1_210_000 * F("0.225")  # June: BHXH 17.5 % from 2017-06-01
+        + 6 * post * 1_300_000 * F("0.225")
+    )  # July–December at 1,300,000
     assert res.details.set_index("code").loc[B, "vacancy_contributions"] == r(contrib)
     assert r(contrib) == 15_999_750
     assert row(res, A)["operating"] == 3 * 20_000_000 + 50_000_000
@@ -144,13 +153,17 @@ def test_2017_contribution_change_on_vacant_posts(model):
 def test_2019_nhdkct_regime_change_on_25_june(model):
     res = budget(model, 2019)
     # class 1: 20.3 January–May; June 24/30 at 20.3 and 6/30 at 16.0; 16.0 July–December
-    nh_a = (5 * F("20.3") * 1_390_000
-            + (F(24, 30) * F("20.3") + F(6, 30) * F("16.0")) * 1_390_000
-            + 6 * F("16.0") * 1_490_000)
+    nh_a = (
+        5 * F("20.3") * 1_390_000
+        + (F(24, 30) * F("20.3") + F(6, 30) * F("16.0")) * 1_390_000
+        + 6 * F("16.0") * 1_490_000
+    )
     assert row(res, A)["nhdkct_fund"] == r(nh_a) == 311_146_600
-    nh_b = (5 * F("18.6") * 1_390_000
-            + (F(24, 30) * F("18.6") + F(6, 30) * F("13.7")) * 1_390_000
-            + 6 * F("13.7") * 1_490_000)
+    nh_b = (
+        5 * F("18.6") * 1_390_000
+        + (F(24, 30) * F("18.6") + F(6, 30) * F("13.7")) * 1_390_000
+        + 6 * F("13.7") * 1_490_000
+    )
     assert row(res, B)["nhdkct_fund"] == r(nh_b) == 276_239_800
     d = res.details.set_index("code")
     assert (d.loc[A, "quota_posts"], d.loc[B, "quota_posts"]) == (23, 21)  # NĐ 34/2019
@@ -172,8 +185,13 @@ def test_2023_nhdkct_regime_change_on_1_august_with_extra_worker(model):
 
 def test_params_used_have_references(b2016):
     pu = b2016.params_used
-    assert {"salary.base", "staffing.nhdkct_fund", "norms.provincial.per_post",
-            "salary.vacancy_coefficient", "contributions.employer.bhxh"} <= set(pu["key"])
+    assert {
+        "salary.base",
+        "staffing.nhdkct_fund",
+        "norms.provincial.per_post",
+        "salary.vacancy_coefficient",
+        "contributions.employer.bhxh",
+    } <= set(pu["key"])
     base = pu[pu["key"] == "salary.base"]
     assert list(base["value"]) == [1_150_000, 1_210_000]
     assert base["reference"].str.contains("NĐ 47/2016").any()
@@ -185,7 +203,13 @@ def test_params_used_have_references(b2016):
 def test_excel_plot_html(b2016, tmp_path):
     out = b2016.to_excel(tmp_path / "budget.xlsx")
     sheets = pd.read_excel(out, sheet_name=None)
-    assert set(sheets) == {"Tổng hợp", "Theo xã", "Tham số"}
+    assert set(sheets) == {
+        "Tổng hợp",
+        "Theo xã",
+        "Chi tiết theo xã",
+        "Tham số",
+        "Nguồn gốc số liệu",
+    }
     per = sheets["Theo xã"]
     assert "Quỹ lương, phụ cấp" in per.columns and len(per) == 2
     assert int(sheets["Tổng hợp"].iloc[-1, -1]) == int(b2016.table["total"].sum())
@@ -204,15 +228,27 @@ def test_budget_year_outside_coverage(model):
 
 
 def test_budget_without_provincial_norm(model):
-    bare = model.replace(params=model.params.__class__(
-        {k: model.params.parameter(k) for k in model.params.keys()
-         if k != "norms.provincial.per_post"}))
+    bare = model.replace(
+        params=model.params.__class__(
+            {
+                k: model.params.parameter(k)
+                for k in model.params.keys()
+                if k != "norms.provincial.per_post"
+            }
+        )
+    )
     with pytest.raises(ParameterError, match="norms.provincial.per_post"):
         budget(bare, 2016)
     keep = {"norms.provincial.per_post"}
-    only_post = model.replace(params=model.params.__class__(
-        {k: model.params.parameter(k) for k in model.params.keys()
-         if not k.startswith("norms.provincial.") or k in keep}))
+    only_post = model.replace(
+        params=model.params.__class__(
+            {
+                k: model.params.parameter(k)
+                for k in model.params.keys()
+                if not k.startswith("norms.provincial.") or k in keep
+            }
+        )
+    )
     res = budget(only_post, 2016)
     assert (res.table["purchases_repairs"] == 0).all()
     assert row(res, A)["operating"] == 3 * 18_000_000
@@ -236,21 +272,25 @@ def test_settle_derived_actual_keeps_vacancy_savings(model):
     assert (t[["rewards", "welfare", "reserve"]] == 0).all().all()
     # per person: by days present (A03 present 291/366 of the year), exact sum
     pp = s.per_person
-    assert pp.groupby("commune")["tntt"].sum().to_dict() == {A: t.loc[A, "tntt"],
-                                                            B: t.loc[B, "tntt"]}
+    assert pp.groupby("commune")["tntt"].sum().to_dict() == {
+        A: t.loc[A, "tntt"],
+        B: t.loc[B, "tntt"],
+    }
     assert pp.loc["A04", "tntt"] == 0 and pp.loc["B03", "tntt"] == 0  # not on the staffing
     assert pp.loc["A03", "weight"] == pytest.approx(291 / 366)
     # quarterly advance cap: 60 % of the quarter's salary fund by grade (January–March, A)
-    q1 = F("0.6") * (3 * F("3.25") * 1_150_000 + 3 * F("4.98") * 1_150_000
-                     + F("1.86") * 1_150_000 * F(16, 31))
+    q1 = F("0.6") * (
+        3 * F("3.25") * 1_150_000 + 3 * F("4.98") * 1_150_000 + F("1.86") * 1_150_000 * F(16, 31)
+    )
     assert t.loc[A, "advance_cap_q1"] == r(q1) == 17_698_500
     assert (t["state_saving"] == 0).all()
 
 
 def test_settle_given_actual_shares_and_overspend(model):
     lump = budget(model, 2016).table.set_index("code")["total"]
-    actual = pd.DataFrame({"commune": [A, B],
-                           "actual": [int(lump[A]) - 200_000_001, int(lump[B]) + 5_000_000]})
+    actual = pd.DataFrame(
+        {"commune": [A, B], "actual": [int(lump[A]) - 200_000_001, int(lump[B]) + 5_000_000]}
+    )
     s = settle(model, 2016, actual, shares={"rewards": 0.3, "welfare": 0.3, "reserve": 0.4})
     t = s.table.set_index("code")
     assert t.loc[A, "savings_counted"] == 200_000_001
@@ -298,7 +338,9 @@ def test_settle_bad_actual_spending(model):
 # --- properties ----------------------------------------------------------------------------
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     year=st.sampled_from([2016, 2017, 2019, 2023]),
     approved=st.tuples(st.integers(0, 30), st.integers(0, 30)),
@@ -315,7 +357,9 @@ def test_property_budget_reconciles(model, year, approved, nh):
     assert int(res.province["total"].iloc[0]) == int(t["total"].sum())
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     year=st.sampled_from([2016, 2019]),
     spent=st.tuples(st.floats(0, 1.2), st.floats(0, 1.2)),

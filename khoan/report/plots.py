@@ -90,7 +90,13 @@ STYLE: dict[str, Any] = {
 
 @contextmanager
 def khoan_style() -> Iterator[None]:
-    """Temporarily apply :data:`STYLE` (``with khoan_style(): ...``)."""
+    """Temporarily apply :data:`STYLE` (``with khoan_style(): ...``).
+
+    The backend is resolved before the style context is entered: resolving it inside the
+    context (the first figure of a Jupyter session) would switch interactive mode off again
+    when the context is left, and later figures would not be shown.
+    """
+    mpl.get_backend()
     with mpl.rc_context(STYLE):
         yield
 

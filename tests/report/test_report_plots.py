@@ -41,7 +41,7 @@ def test_bar_stacked(budget_table, lang):
     ax = plots.bar_stacked(budget_table.set_index("name"), parts, lang=lang)
     _check(ax)
     assert ax.get_ylabel() == ("Số tiền (triệu đồng)" if lang == "vi" else "Amount (million VND)")
-    assert ax.get_xlabel() == ("Tên đơn vị" if lang == "vi" else "Name")
+    assert ax.get_xlabel() == ("Tên" if lang == "vi" else "Name")
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend[0] == ("Quỹ lương, phụ cấp" if lang == "vi" else "Salary and allowance fund")
     # the stack of each bar reaches the row's total of the plotted parts
