@@ -5,7 +5,7 @@ formula would be translated: one row at a time, one month at a time, with Python
 parameters are read once with the engine's own helpers (they are not per-person work), so the
 two implementations see the same monthly rates; every per-person and per-commune step is plain
 Python here. The floating-point operations are done in the same order as in the vectorised
-engine, so both agree to the đồng (``benchmarks/test_payroll.py`` asserts it).
+engine, so both agree to the đồng (``benchmarks/bench_payroll.py`` asserts it).
 """
 
 from __future__ import annotations

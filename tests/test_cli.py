@@ -153,3 +153,18 @@ def test_run_batch_from_cli(tmp_path):
         ).returncode
         == 2
     )
+
+
+def test_run_exits_nonzero_and_names_failed_scenario(tmp_path):
+    toml = tmp_path / "b.toml"
+    toml.write_text(
+        '[defaults]\nyears = [2016, 2017]\nregime = "nd108"\ndecision_date = 2016-01-01\n'
+        '[scenarios.fine]\npolicy = "attrition"\ntarget = { share = 0.01, by = 2017 }\n'
+        # more than everyone: cannot be met within the people available
+        '[scenarios.impossible]\npolicy = "resignation"\ntarget = { share = 0.99, by = 2017 }\n',
+        encoding="utf-8",
+    )
+    r = run("run", str(toml), "--model", "khanh_hoa_2016", "--out", str(tmp_path / "out"))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "impossible" in r.stderr
+    assert "Traceback" not in r.stderr

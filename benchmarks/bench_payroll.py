@@ -2,7 +2,7 @@
 
 Run with timings::
 
-    pytest benchmarks/test_payroll.py --benchmark-enable -s
+    pytest benchmarks/bench_payroll.py --benchmark-enable -s
 
 The model is ``khoan.data.synth.national("2016", seed=0)``: every commune-level unit of the
 2016 registry (10,051) and a synthetic roster of ≈420,000 people, with the illustrative

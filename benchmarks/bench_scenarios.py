@@ -2,7 +2,7 @@
 
 Run with timings::
 
-    pytest benchmarks/test_scenarios.py --benchmark-enable -s
+    pytest benchmarks/bench_scenarios.py --benchmark-enable -s
 
 Goals (issue 5): simulate 2016–2020 in ≤ 0.1 s per scenario (the batch goal of 1,000
 scenarios in 60 s on 2 cores rests on it) and the ``optimal`` policy's MILP in ≤ 10 s.

@@ -7,7 +7,7 @@ extrapolated to 1,000.
 
 Run with::
 
-    pytest benchmarks/test_batch.py --benchmark-enable -s
+    pytest benchmarks/bench_batch.py --benchmark-enable -s
 
 ``KHOAN_BENCH_BATCH_N`` (default 1000) and ``KHOAN_BENCH_BATCH_SERIAL_N`` (default 100) change
 the sizes for a quick look.
