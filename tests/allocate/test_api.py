@@ -120,7 +120,9 @@ def test_workbook_reads_back(model, norm_total, tmp_path):
     assert len(wb.sheetnames) >= 3
     ws = wb[wb.sheetnames[1]]
     header = [c.value for c in ws[1]]
-    col = next(i for i, h in enumerate(header) if h and "phân bổ" in str(h).lower())
+    from khoan.report.labels import label
+
+    col = header.index(label("allocation"))
     values = [row[col].value for row in ws.iter_rows(min_row=2, max_row=len(r.table) + 1)]
     assert values == r.table["allocation"].tolist()
 
