@@ -114,8 +114,11 @@ def baseline(model, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
                         tn1 = float(tnvk_p["start_pct"])
                 elif grade == "cadre_untrained":
                     s1, s2 = untrained[row.position]
-                    at1 = (abs(coef0 - float(s1)) <= 5e-4 + 1e-8 * abs(float(s1))
-                           if math.isnan(step) else step == 1)
+                    at1 = (
+                        abs(coef0 - float(s1)) <= 5e-4 + 1e-8 * abs(float(s1))
+                        if math.isnan(step)
+                        else step == 1
+                    )
                     if at1:
                         coef1 = float(s2)
         start = _day(getattr(row, "start_date", None))
@@ -149,16 +152,22 @@ def baseline(model, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 
             tnv = (tn / 100.0) * add(terms_of["tnvk"])
             terms["tnvk"] = tnv
-            cls = class_eff[m][ci][k] * add(terms_of["commune_class_allowance"]) \
-                if class_any else 0.0
+            cls = (
+                class_eff[m][ci][k] * add(terms_of["commune_class_allowance"]) if class_any else 0.0
+            )
             # ps_eff is 0 for categories without the allowance (as in the engine)
             ps = ps_eff[m][k] * add(terms_of["public_service_allowance"])
             reg = region_c[ci] * bp
             cb = add(terms_of["contributions"])
             month = {
-                "salary": sal, "position_allowance": posa, "tnvk": tnv,
-                "commune_class_allowance": cls, "public_service_allowance": ps,
-                "regional_allowance": reg, "bao_luu": bla, "nhdkct_allowance": nh,
+                "salary": sal,
+                "position_allowance": posa,
+                "tnvk": tnv,
+                "commune_class_allowance": cls,
+                "public_service_allowance": ps,
+                "regional_allowance": reg,
+                "bao_luu": bla,
+                "nhdkct_allowance": nh,
             }
             for c in CONTRIBUTIONS:
                 month[c] = con_eff[c][m][k] * cb
@@ -173,8 +182,9 @@ def baseline(model, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         out_rows.append(rounded)
         ids.append(row.id)
         if cat in staffing:
-            sf[ci] += sum(rounded[c] for c in COMPONENTS
-                          if c not in CONTRIBUTIONS and c != "nhdkct_allowance")
+            sf[ci] += sum(
+                rounded[c] for c in COMPONENTS if c not in CONTRIBUTIONS and c != "nhdkct_allowance"
+            )
             contrib[ci] += sum(rounded[c] for c in CONTRIBUTIONS)
     pay = pd.DataFrame(out_rows, index=pd.Index(ids, name="id"))
 
@@ -184,8 +194,16 @@ def baseline(model, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     norm = operating_norm(p, year)
     per_commune = operating_norm(p, year, "norms.provincial.per_commune", required=False)
     purchases = operating_norm(p, year, "norms.provincial.purchases_repairs", required=False)
-    seg_nh = segments(p, ["staffing.nhdkct_fund", "staffing.quota.nhdkct",
-                          "staffing.nhdkct_fund_extra_per_worker", "salary.base"], year)
+    seg_nh = segments(
+        p,
+        [
+            "staffing.nhdkct_fund",
+            "staffing.quota.nhdkct",
+            "staffing.nhdkct_fund_extra_per_worker",
+            "salary.base",
+        ],
+        year,
+    )
     seg_v = segments(p, ["staffing.village_fund", "salary.base"], year)
 
     def ent(key, i):
@@ -221,8 +239,10 @@ def baseline(model, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
             if not v:
                 continue
             b = float(ent("salary.base", ib) or 0.0)
-            amount = (float(v.get("large", 0.0)) * float(_num(c.villages_large))
-                      + float(v.get("other", 0.0)) * float(_num(c.villages_other))) * b
+            amount = (
+                float(v.get("large", 0.0)) * float(_num(c.villages_large))
+                + float(v.get("other", 0.0)) * float(_num(c.villages_other))
+            ) * b
             for m in range(12):
                 vil_m[m] += float(w[m]) * amount
         nh_sum = nh_m[0]

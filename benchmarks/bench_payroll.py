@@ -72,8 +72,9 @@ def payroll_and_budget(model, year=YEAR):
 
 
 def test_payroll_budget_speed(benchmark, national):
-    p, b = benchmark.pedantic(payroll_and_budget, args=(national,), rounds=5, iterations=1,
-                              warmup_rounds=1)
+    p, b = benchmark.pedantic(
+        payroll_and_budget, args=(national,), rounds=5, iterations=1, warmup_rounds=1
+    )
     assert len(p) == len(national.staff)
     assert len(b.table) == len(national.communes)
     t = b.table
@@ -81,8 +82,9 @@ def test_payroll_budget_speed(benchmark, national):
 
 
 def test_payroll_budget_speed_with_joiners_and_leavers(benchmark, national_churn):
-    p, _b = benchmark.pedantic(payroll_and_budget, args=(national_churn,), rounds=5,
-                              iterations=1, warmup_rounds=1)
+    p, _b = benchmark.pedantic(
+        payroll_and_budget, args=(national_churn,), rounds=5, iterations=1, warmup_rounds=1
+    )
     assert len(p) == len(national_churn.staff)
 
 
@@ -93,8 +95,10 @@ def test_peak_memory(national):
     _cur, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(f"\npeak traced memory of payroll + budget: {peak / 2**20:.0f} MiB "
-          f"(process peak RSS so far, model and test run included: {rss:.0f} MiB)")
+    print(
+        f"\npeak traced memory of payroll + budget: {peak / 2**20:.0f} MiB "
+        f"(process peak RSS so far, model and test run included: {rss:.0f} MiB)"
+    )
     assert peak < 2**30  # goal ≤ 1 GB
     del p, b
 

@@ -317,20 +317,26 @@ def monthly_rates(model, year: int) -> Rates:
             if v is None:
                 continue
             rate = np.asarray(p.lookup(k_rate, p.parameter(k_rate).dates[ir], cls), dtype=float)
-            class_eff += w[:, None, None] * rate[None, :, None] * _catmask(
-                _entry(p, k_cat, ic))[None, None, :]
+            class_eff += (
+                w[:, None, None]
+                * rate[None, :, None]
+                * _catmask(_entry(p, k_cat, ic))[None, None, :]
+            )
         k_ps = "allowances.public_service.rate"
         keys.append(k_ps)
-        ps_eff = np.outer(np.asarray(p.monthly(k_ps, year), dtype=float),
-                          _catmask(PUBLIC_SERVICE_CATEGORIES))
+        ps_eff = np.outer(
+            np.asarray(p.monthly(k_ps, year), dtype=float), _catmask(PUBLIC_SERVICE_CATEGORIES)
+        )
         keys.append("contributions.covered_categories")
         keys += [f"contributions.employer.{c}" for c in CONTRIBUTIONS]
         contrib_eff = contribution_rates(p, year)
         bases = {}
-        for name, k in (("tnvk", "allowances.tnvk_base"),
-                        ("commune_class_allowance", "allowances.commune_class.base"),
-                        ("public_service_allowance", "allowances.public_service.base"),
-                        ("contributions", "contributions.base")):
+        for name, k in (
+            ("tnvk", "allowances.tnvk_base"),
+            ("commune_class_allowance", "allowances.commune_class.base"),
+            ("public_service_allowance", "allowances.public_service.base"),
+            ("contributions", "contributions.base"),
+        ):
             keys.append(k)
             bases[name] = _base_terms(p, k, year)
         if "tnvk" in bases["tnvk"]:
@@ -385,18 +391,30 @@ def _problems_staff(
     cidx, _u = _codes(s["commune"], codes)
     bad = cidx < 0
     if bad.any():
-        add(bad, "commune", s["commune"].to_numpy(dtype=object)[bad].tolist(),
-            "commune is not in the communes table")
+        add(
+            bad,
+            "commune",
+            s["commune"].to_numpy(dtype=object)[bad].tolist(),
+            "commune is not in the communes table",
+        )
     cat, _u = _codes(s["category"], CATEGORIES)
     bad = cat < 0
     if bad.any():
-        add(bad, "category", s["category"].to_numpy(dtype=object)[bad].tolist(),
-            f"unknown category (allowed: {', '.join(CATEGORIES)})")
+        add(
+            bad,
+            "category",
+            s["category"].to_numpy(dtype=object)[bad].tolist(),
+            f"unknown category (allowed: {', '.join(CATEGORIES)})",
+        )
     coef = pd.to_numeric(s["coefficient"], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(coef) | (coef < 0)
     if bad.any():
-        add(bad, "coefficient", s["coefficient"].to_numpy(dtype=object)[bad].tolist(),
-            "salary coefficient is missing or negative")
+        add(
+            bad,
+            "coefficient",
+            s["coefficient"].to_numpy(dtype=object)[bad].tolist(),
+            "salary coefficient is missing or negative",
+        )
     dup = s["id"].duplicated(keep="first").to_numpy()
     if dup.any():
         add(dup, "id", s["id"].to_numpy(dtype=object)[dup].tolist(), "duplicate staff id")
@@ -407,13 +425,21 @@ def _problems_staff(
         grade = np.full(len(s), -2, dtype=np.int64)
     unknown = grade == -1
     if unknown.any():
-        add(unknown, "grade", s["grade"].to_numpy(dtype=object)[unknown].tolist(),
-            f"grade missing from the salary scales (salary.scales: {', '.join(known)})")
+        add(
+            unknown,
+            "grade",
+            s["grade"].to_numpy(dtype=object)[unknown].tolist(),
+            f"grade missing from the salary scales (salary.scales: {', '.join(known)})",
+        )
     staffing = np.isin(cat, [CATEGORIES.index(c) for c in STAFFING_CATEGORIES])
     nograde = staffing & (grade == -2)
     if nograde.any():
-        add(nograde, "grade", [None] * int(nograde.sum()),
-            "cadres and civil servants need a grade on the salary scales")
+        add(
+            nograde,
+            "grade",
+            [None] * int(nograde.sum()),
+            "cadres and civil servants need a grade on the salary scales",
+        )
     positions = list(untrained)
     # positions matter only for untrained cadres (their fixed coefficients)
     ut = grade == len(scales)
@@ -422,11 +448,18 @@ def _problems_staff(
         pos[ut], _u = _codes(s["position"][ut], positions)
     bad = ut & (pos < 0)
     if bad.any():
-        vals = (s["position"].to_numpy(dtype=object)[bad].tolist() if "position" in s.columns
-                else [None] * int(bad.sum()))
-        add(bad, "position", vals,
+        vals = (
+            s["position"].to_numpy(dtype=object)[bad].tolist()
+            if "position" in s.columns
+            else [None] * int(bad.sum())
+        )
+        add(
+            bad,
+            "position",
+            vals,
             "untrained cadre coefficients exist only for elected cadre positions "
-            "(salary.cadre_untrained)")
+            "(salary.cadre_untrained)",
+        )
     for col in ("position_coef", "tnvk_pct", "bao_luu"):
         if col in s.columns:
             v = pd.to_numeric(s[col], errors="coerce").to_numpy(dtype=float)
@@ -527,10 +560,23 @@ def prepare(model, year: int, staff: pd.DataFrame | None = None) -> tuple[Inputs
         bhtn_flag = np.where(given, flag.fillna(False).to_numpy(dtype=bool), bhtn_flag)
     return (
         Inputs(
-            n=n, ids=s["id"], commune=s["commune"], cidx=cidx, category=category,
-            catcode=catcode, coef0=coef0, coef1=coef1, tnvk0=tnvk0, tnvk1=tnvk1,
-            rise_month=rise_month.astype(np.int64), pos=pos, bao_luu=bl, region=region,
-            start=start, end=end, bhtn_flag=bhtn_flag,
+            n=n,
+            ids=s["id"],
+            commune=s["commune"],
+            cidx=cidx,
+            category=category,
+            catcode=catcode,
+            coef0=coef0,
+            coef1=coef1,
+            tnvk0=tnvk0,
+            tnvk1=tnvk1,
+            rise_month=rise_month.astype(np.int64),
+            pos=pos,
+            bao_luu=bl,
+            region=region,
+            start=start,
+            end=end,
+            bhtn_flag=bhtn_flag,
         ),
         keys,
     )
@@ -616,16 +662,20 @@ def _chunk(inp: Inputs, rates: Rates, sl: slice, keep: bool) -> dict[str, np.nda
     terms["tnvk"] = tnv
     cache.clear()
     if rates.class_any:
-        cls = rates.class_eff[:, inp.cidx[sl], cc] * base_of(
-            rates.bases["commune_class_allowance"])
+        cls = rates.class_eff[:, inp.cidx[sl], cc] * base_of(rates.bases["commune_class_allowance"])
     else:
         cls = np.zeros_like(bp)
     ps = rates.ps_eff[:, cc] * base_of(rates.bases["public_service_allowance"])
     reg = inp.region[sl][None, :] * bp
     cbase = base_of(rates.bases["contributions"])
     out = {
-        "salary": sal, "position_allowance": posa, "tnvk": tnv, "commune_class_allowance": cls,
-        "public_service_allowance": ps, "regional_allowance": reg, "bao_luu": bla,
+        "salary": sal,
+        "position_allowance": posa,
+        "tnvk": tnv,
+        "commune_class_allowance": cls,
+        "public_service_allowance": ps,
+        "regional_allowance": reg,
+        "bao_luu": bla,
         "nhdkct_allowance": nh,
     }
     for c in CONTRIBUTIONS:
@@ -727,12 +777,14 @@ def _fullyear(inp: Inputs, rates: Rates, idx: np.ndarray) -> dict[str, np.ndarra
     if rates.class_any:
         pc = _prefix(rates.class_eff * base[:, None, None])
         out["commune_class_allowance"] = seg(
-            rates.bases["commune_class_allowance"], pc[r, ci, k], pc[12, ci, k])
+            rates.bases["commune_class_allowance"], pc[r, ci, k], pc[12, ci, k]
+        )
     else:
         out["commune_class_allowance"] = np.zeros(n)
     pp = _prefix(rates.ps_eff * base[:, None])
     out["public_service_allowance"] = seg(
-        rates.bases["public_service_allowance"], pp[r, k], pp[12, k])
+        rates.bases["public_service_allowance"], pp[r, k], pp[12, k]
+    )
     cnames = rates.bases["contributions"]
     kc0, kc1 = _coef_sum(terms0, cnames, n), _coef_sum(terms1, cnames, n)
     for c in CONTRIBUTIONS:
@@ -774,7 +826,7 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
         whole = (inp.start <= b[0]) & (inp.end >= b[12])
         fidx = np.flatnonzero(whole)
         pidx = np.flatnonzero(~whole)
-        matrix_groups = [pidx[a:a + _CHUNK] for a in range(0, len(pidx), _CHUNK)]
+        matrix_groups = [pidx[a : a + _CHUNK] for a in range(0, len(pidx), _CHUNK)]
         if len(fidx):
             f = _fullyear(inp, rates, fidx)
             for c in COMPONENTS:
@@ -809,9 +861,14 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
             pst = st[part]
             if pst.any():
                 pflat = (cis[part][pst][None, :] + ncomm * np.arange(12)[:, None]).ravel()
-                sdays += np.rint(np.bincount(pflat, weights=r["_days"][:, pst].ravel(),
-                                             minlength=12 * ncomm)).astype(np.int64).reshape(
-                    12, ncomm).T
+                sdays += (
+                    np.rint(
+                        np.bincount(pflat, weights=r["_days"][:, pst].ravel(), minlength=12 * ncomm)
+                    )
+                    .astype(np.int64)
+                    .reshape(12, ncomm)
+                    .T
+                )
             g = r["_terms"][gterms[0]][:, st] if gterms else np.zeros((12, len(ci)))
             for term in gterms[1:]:
                 g = g + r["_terms"][term][:, st]
@@ -837,8 +894,7 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
     total = block[len(COMPONENTS) + 1]
     np.sum(block[: len(COMPONENTS)], axis=0, out=total)
     annual["total"] = total
-    return Run(year, inp, rates, annual, sdays, gfund, [*keys, *rates.keys, "tntt.base"],
-               monthly)
+    return Run(year, inp, rates, annual, sdays, gfund, [*keys, *rates.keys, "tntt.base"], monthly)
 
 
 def _check_year(year: Any) -> int:

@@ -16,10 +16,24 @@ ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "khoan" / "models"
 NAMES = ["khanh_hoa_2016", "khanh_hoa_2026"]
 EXPECT = {
-    "khanh_hoa_2016": dict(units=132, structure="2016", years=list(range(2016, 2021)),
-                           roster="2016-01-01", seed=2016, prefix="KH16", out=range(2015, 2021)),
-    "khanh_hoa_2026": dict(units=65, structure="2025", years=list(range(2026, 2031)),
-                           roster="2026-01-01", seed=2026, prefix="KH26", out=range(2025, 2031)),
+    "khanh_hoa_2016": dict(
+        units=132,
+        structure="2016",
+        years=list(range(2016, 2021)),
+        roster="2016-01-01",
+        seed=2016,
+        prefix="KH16",
+        out=range(2015, 2021),
+    ),
+    "khanh_hoa_2026": dict(
+        units=65,
+        structure="2025",
+        years=list(range(2026, 2031)),
+        roster="2026-01-01",
+        seed=2026,
+        prefix="KH26",
+        out=range(2025, 2031),
+    ),
 }
 
 
@@ -47,8 +61,9 @@ def test_strict_load(model):
 def test_tables_are_what_the_generator_writes(model):
     """staff.csv and outputs.csv are current: run `python tools/make_example_models.py` if not."""
     e = EXPECT[model.name]
-    staff = synth.staff_roster(model.communes, model.params, e["roster"], e["seed"],
-                               id_prefix=e["prefix"])
+    staff = synth.staff_roster(
+        model.communes, model.params, e["roster"], e["seed"], id_prefix=e["prefix"]
+    )
     pd.testing.assert_frame_equal(model.staff, staff, obj=f"{model.name}/staff.csv")
     outs = synth.outputs(model.communes, e["out"], e["seed"] + 1)
     pd.testing.assert_frame_equal(model.outputs, outs, obj=f"{model.name}/outputs.csv")
@@ -56,17 +71,26 @@ def test_tables_are_what_the_generator_writes(model):
 
 def test_within_quota_of_roster_date(model):
     on = dt.date.fromisoformat(EXPECT[model.name]["roster"])
-    q = model.params.lookup("staffing.quota.cadres_civil_servants", on, model.communes["type"],
-                            model.communes["class"])
-    n = (model.staff[model.staff["category"].isin(["can_bo", "cong_chuc"])]
-         .groupby("commune").size().reindex(model.communes["code"], fill_value=0).to_numpy())
+    q = model.params.lookup(
+        "staffing.quota.cadres_civil_servants", on, model.communes["type"], model.communes["class"]
+    )
+    n = (
+        model.staff[model.staff["category"].isin(["can_bo", "cong_chuc"])]
+        .groupby("commune")
+        .size()
+        .reindex(model.communes["code"], fill_value=0)
+        .to_numpy()
+    )
     assert (n <= np.minimum(q, model.communes["approved_posts"].to_numpy(dtype=float))).all()
 
 
 def test_provincial_norms_flagged_illustrative(model):
     on = dt.date(model.base_year, 1, 1)
-    for key in ("norms.provincial.per_post", "norms.provincial.per_commune",
-                "norms.provincial.purchases_repairs"):
+    for key in (
+        "norms.provincial.per_post",
+        "norms.provincial.per_commune",
+        "norms.provincial.purchases_repairs",
+    ):
         e = model.params.entry(key, on)
         assert e.confidence == "illustrative"
         assert e.unit in ("VND/person/year", "VND/year")
@@ -79,7 +103,8 @@ def test_2026_framework_overrides_quota():
     assert m.params.value("staffing.framework_average", "2026-01-01") == 32
     assert m.params.value("staffing.quota.cadres_civil_servants", "2025-07-01") is not None
     assert m.params.entry("staffing.quota.cadres_civil_servants", "2026-01-01").confidence == (
-        "illustrative")
+        "illustrative"
+    )
     assert m.communes["approved_posts"].mean() == 32
     assert (m.staff["category"] != "nhdkct").all()
     # before the reform the national quota still applies

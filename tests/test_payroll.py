@@ -99,8 +99,16 @@ def test_2016_base_change_and_june_step_rise(p2016):
     assert a["kpcd"] == r(F("0.02") * (salary + pos)) == 984_102
     assert a["bhtn"] == 0
     assert a["salary_fund_grade"] == 45_635_100 + 3_570_000
-    assert a["total"] == (45_635_100 + 3_570_000 + 4_920_510 + 12_301_275 + 2_856_000
-                          + 8_856_918 + 1_476_153 + 984_102)
+    assert a["total"] == (
+        45_635_100
+        + 3_570_000
+        + 4_920_510
+        + 12_301_275
+        + 2_856_000
+        + 8_856_918
+        + 1_476_153
+        + 984_102
+    )
 
 
 def test_2016_tnvk_and_bao_luu(p2016):
@@ -160,9 +168,11 @@ def test_2017_contribution_change_and_tnvk_rise(model):
     a = p.loc["A01"]
     # roster coefficient 3.00 (rises dated before the year are taken as in the roster)
     m = F("3.25")  # salary + position coefficients
-    bhxh = (5 * m * 1_210_000 * F("0.18")          # January–May, 18 %
-            + m * 1_210_000 * F("0.175")           # June, 17.5 % from 2017-06-01
-            + 6 * m * 1_300_000 * F("0.175"))      # July–December at 1,300,000
+    bhxh = (
+        5 * m * 1_210_000 * F("0.18")  # January–May, 18 %
+        + m * 1_210_000 * F("0.175")  # June, 17.5 % from 2017-06-01
+        + 6 * m * 1_300_000 * F("0.175")
+    )  # July–December at 1,300,000
     assert bhxh == F("8663687.5")
     assert a["bhxh"] == 8_663_688
     assert a["salary"] == r(F("3.00") * Y2017) == 45_180_000
@@ -255,8 +265,12 @@ def test_bad_rows_all_reported(model):
 
 # --- properties ----------------------------------------------------------------------------
 
-_dates = st.one_of(st.none(), st.dates(min_value=pd.Timestamp("2015-06-01").date(),
-                                       max_value=pd.Timestamp("2018-06-30").date()))
+_dates = st.one_of(
+    st.none(),
+    st.dates(
+        min_value=pd.Timestamp("2015-06-01").date(), max_value=pd.Timestamp("2018-06-30").date()
+    ),
+)
 
 
 @st.composite
@@ -272,17 +286,24 @@ def rosters(draw):
         grade = "A1" if cat in ("can_bo", "cong_chuc") else None
         step = draw(st.integers(1, 9)) if grade else None
         coef = 2.34 + 0.33 * (step - 1) if grade else draw(st.floats(0, 3, allow_nan=False))
-        rows.append({
-            "id": f"P{i}", "commune": draw(st.sampled_from(["22717", "22327"])),
-            "category": cat, "position": "cong_chuc", "grade": grade, "step": step,
-            "coefficient": coef,
-            "position_coef": draw(st.sampled_from([0.0, 0.15, 0.2, 0.25, 0.3])),
-            "tnvk_pct": float(draw(st.integers(0, 12))) if step == 9 else 0.0,
-            "bao_luu": draw(st.sampled_from([0.0, 0.1, 0.35])),
-            "next_step_date": draw(_dates),
-            "bhtn_covered": draw(st.sampled_from([None, True, False])),
-            "start_date": start, "end_date": end,
-        })
+        rows.append(
+            {
+                "id": f"P{i}",
+                "commune": draw(st.sampled_from(["22717", "22327"])),
+                "category": cat,
+                "position": "cong_chuc",
+                "grade": grade,
+                "step": step,
+                "coefficient": coef,
+                "position_coef": draw(st.sampled_from([0.0, 0.15, 0.2, 0.25, 0.3])),
+                "tnvk_pct": float(draw(st.integers(0, 12))) if step == 9 else 0.0,
+                "bao_luu": draw(st.sampled_from([0.0, 0.1, 0.35])),
+                "next_step_date": draw(_dates),
+                "bhtn_covered": draw(st.sampled_from([None, True, False])),
+                "start_date": start,
+                "end_date": end,
+            }
+        )
     df = pd.DataFrame(rows)
     for c in ("next_step_date", "start_date", "end_date"):
         df[c] = pd.to_datetime(df[c])
@@ -290,7 +311,9 @@ def rosters(draw):
     return df
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(staff=rosters(), year=st.sampled_from([2016, 2017, 2019]))
 def test_property_totals_reconcile(model, staff, year):
     p = payroll(model, year, staff=staff)
@@ -300,7 +323,9 @@ def test_property_totals_reconcile(model, staff, year):
     assert (p["salary_fund_grade"] == p["salary"] + p["position_allowance"]).all()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(staff=rosters(), year=st.sampled_from([2016, 2019]), bump=st.floats(0.0, 2.0))
 def test_property_monotone_in_coefficient(model, staff, year, bump):
     lo = payroll(model, year, staff=staff)

@@ -20,13 +20,21 @@ from khoan.data.schema import get_schema
 from khoan.params import load_law
 
 MODELS = Path(__file__).resolve().parent.parent / "khoan" / "models"
-HYP = settings(max_examples=12, deadline=None,
-               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+HYP = settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 # dates on both sides of each change of the quota regime
 DATES_2016 = [
-    dt.date(2016, 1, 1), dt.date(2019, 6, 24), dt.date(2019, 6, 25), dt.date(2021, 3, 1),
-    dt.date(2023, 7, 31), dt.date(2023, 8, 1), dt.date(2025, 6, 30),
+    dt.date(2016, 1, 1),
+    dt.date(2019, 6, 24),
+    dt.date(2019, 6, 25),
+    dt.date(2021, 3, 1),
+    dt.date(2023, 7, 31),
+    dt.date(2023, 8, 1),
+    dt.date(2025, 6, 30),
 ]
 DATES_2025 = [dt.date(2025, 7, 1), dt.date(2025, 12, 31), dt.date(2026, 1, 1), dt.date(2028, 6, 1)]
 
@@ -46,20 +54,29 @@ def communes_2016(raise_posts: bool) -> pd.DataFrame:
 
 
 def as_model(communes, staff, params, on, structure, outputs=None) -> km.Model:
-    outputs = outputs if outputs is not None else synth.to_schema(
-        pd.DataFrame(columns=get_schema("outputs").names), "outputs")
-    meta = {"structure": structure, "province_code": "56", "base_year": on.year,
-            "years": [on.year, on.year]}
-    return km.Model(name="t", communes=communes, staff=staff, outputs=outputs, params=params,
-                    meta=meta)
+    outputs = (
+        outputs
+        if outputs is not None
+        else synth.to_schema(pd.DataFrame(columns=get_schema("outputs").names), "outputs")
+    )
+    meta = {
+        "structure": structure,
+        "province_code": "56",
+        "base_year": on.year,
+        "years": [on.year, on.year],
+    }
+    return km.Model(
+        name="t", communes=communes, staff=staff, outputs=outputs, params=params, meta=meta
+    )
 
 
 def quota(params, on, communes) -> np.ndarray:
     v = params.value("staffing.quota.cadres_civil_servants", on)
     if v is None:
         return np.full(len(communes), np.inf)
-    return params.lookup("staffing.quota.cadres_civil_servants", on, communes["type"],
-                         communes["class"])
+    return params.lookup(
+        "staffing.quota.cadres_civil_servants", on, communes["type"], communes["class"]
+    )
 
 
 def counts(staff, communes, categories) -> np.ndarray:
@@ -129,8 +146,12 @@ def assert_legal(staff, communes, params, on, structure):
     assert cadres["position"].isin(params.value("salary.cadre_untrained", on)).all()
 
 
-@given(seed=st.integers(0, 2**31 - 1), on=st.sampled_from(DATES_2016),
-       raise_posts=st.booleans(), fill=st.floats(0.5, 1.0))
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    on=st.sampled_from(DATES_2016),
+    raise_posts=st.booleans(),
+    fill=st.floats(0.5, 1.0),
+)
 @HYP
 def test_roster_2016_structure_is_legal(seed, on, raise_posts, fill):
     params = load_law()
@@ -139,8 +160,7 @@ def test_roster_2016_structure_is_legal(seed, on, raise_posts, fill):
     assert_legal(staff, c, params, on, "2016")
 
 
-@given(seed=st.integers(0, 2**31 - 1), on=st.sampled_from(DATES_2025),
-       overlay=st.booleans())
+@given(seed=st.integers(0, 2**31 - 1), on=st.sampled_from(DATES_2025), overlay=st.booleans())
 @HYP
 def test_roster_2025_structure_is_legal(seed, on, overlay):
     m = example("khanh_hoa_2026")
@@ -154,8 +174,11 @@ def test_quota_caps_posts_after_each_regime_change():
     """Approved posts above the quota are cut to the quota of the day (NĐ 92 → 34 → 33)."""
     params = load_law()
     c = communes_2016(raise_posts=True)
-    for on, cls1 in [(dt.date(2019, 6, 24), 25), (dt.date(2019, 6, 25), 23),
-                     (dt.date(2023, 8, 1), 22)]:
+    for on, cls1 in [
+        (dt.date(2019, 6, 24), 25),
+        (dt.date(2019, 6, 25), 23),
+        (dt.date(2023, 8, 1), 22),
+    ]:
         staff = synth.staff_roster(c, params, on, 1, fill_rate=1.0)
         n = counts(staff, c, ["can_bo", "cong_chuc"])
         xa1 = ((c["type"] == "xa") & (c["class"] == 1)).to_numpy()
@@ -196,10 +219,20 @@ def test_realistic_mix():
     c = communes_2016(False)
     s = synth.staff_roster(c, params, "2016-01-01", 11)
     assert 0.40 <= (s["sex"] == "F").mean() <= 0.50
-    per = s[s["category"] == "can_bo"].groupby("commune")["position"].value_counts().unstack(
-        fill_value=0)
-    for p in ["bi_thu", "chu_tich_ubnd", "chu_tich_hdnd", "pho_bi_thu", "chu_tich_mttq",
-              "pho_chu_tich_hdnd"]:
+    per = (
+        s[s["category"] == "can_bo"]
+        .groupby("commune")["position"]
+        .value_counts()
+        .unstack(fill_value=0)
+    )
+    for p in [
+        "bi_thu",
+        "chu_tich_ubnd",
+        "chu_tich_hdnd",
+        "pho_bi_thu",
+        "chu_tich_mttq",
+        "pho_chu_tich_hdnd",
+    ]:
         assert (per[p] == 1).all(), p
     assert per["pho_chu_tich_ubnd"].between(1, 2).all()
     assert (per["truong_doan_the"] == 4).all()

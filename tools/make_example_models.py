@@ -104,8 +104,9 @@ def make(name: str) -> str:
     params = load_law()
     if (folder / "params").is_dir():
         params = params.overlay(folder / "params", name=f"{name}/params")
-    staff = staff_roster(communes, params, spec["roster_date"], spec["seed"],
-                         id_prefix=spec["id_prefix"])
+    staff = staff_roster(
+        communes, params, spec["roster_date"], spec["seed"], id_prefix=spec["id_prefix"]
+    )
     outs = outputs(communes, spec["output_years"], spec["seed"] + 1)
     (folder / "model.toml").write_text(model_toml(name, spec), encoding="utf-8")
     write_csv(staff, folder / "staff.csv")

@@ -325,7 +325,9 @@ def retirement_age(params: ParameterTree, on: Any, sex: Any) -> np.ndarray:
     for s, age in table.items():
         out[sex == s] = age
     if np.isnan(out).any():
-        raise ParameterError(f"retirement.age has no value for sex {sorted(set(sex[np.isnan(out)]))}")
+        raise ParameterError(
+            f"retirement.age has no value for sex {sorted(set(sex[np.isnan(out)]))}"
+        )
     return out
 
 
@@ -454,12 +456,27 @@ def staff_roster(
 
     c_idx = np.concatenate([s_c, nh_c, hd_c])
     seq = np.concatenate([s_seq, np.arange(len(nh_c)), np.arange(len(hd_c))])
-    position = np.concatenate([s_pos, np.full(len(nh_c), "nhdkct", dtype=object),
-                               np.full(len(hd_c), "hop_dong", dtype=object)])
-    category = np.concatenate([s_cat, np.full(len(nh_c), "nhdkct", dtype=object),
-                               np.full(len(hd_c), "hop_dong", dtype=object)])
-    role = np.concatenate([s_role, np.full(len(nh_c), "nhdkct", dtype=object),
-                           np.full(len(hd_c), "hop_dong", dtype=object)])
+    position = np.concatenate(
+        [
+            s_pos,
+            np.full(len(nh_c), "nhdkct", dtype=object),
+            np.full(len(hd_c), "hop_dong", dtype=object),
+        ]
+    )
+    category = np.concatenate(
+        [
+            s_cat,
+            np.full(len(nh_c), "nhdkct", dtype=object),
+            np.full(len(hd_c), "hop_dong", dtype=object),
+        ]
+    )
+    role = np.concatenate(
+        [
+            s_role,
+            np.full(len(nh_c), "nhdkct", dtype=object),
+            np.full(len(hd_c), "hop_dong", dtype=object),
+        ]
+    )
     cat_order = pd.Series(category, dtype=object).map(_CATEGORY_ORDER).to_numpy(dtype=np.int64)
     order = np.lexsort((seq, cat_order, c_idx))
     c_idx, position, category, role = (a[order] for a in (c_idx, position, category, role))
@@ -467,8 +484,12 @@ def staff_roster(
 
     # --- sex and age -------------------------------------------------------------------------
     role_code = pd.Index(_ROLE_NAMES).get_indexer(role)
-    lo_t, cap_t, a_t, b_t, pf_t = (np.array([_ROLES[r][k] if _ROLES[r][k] is not None else np.inf
-                                            for r in _ROLE_NAMES], dtype=float) for k in range(5))
+    lo_t, cap_t, a_t, b_t, pf_t = (
+        np.array(
+            [_ROLES[r][k] if _ROLES[r][k] is not None else np.inf for r in _ROLE_NAMES], dtype=float
+        )
+        for k in range(5)
+    )
     sex = np.where(rng.random(n) < pf_t[role_code], "F", "M").astype(object)
     ret = retirement_age(params, d, sex)
     lo = lo_t[role_code]
@@ -487,8 +508,11 @@ def staff_roster(
     is_hd = category == "hop_dong"
     p_untr = np.where(is_cb, 0.02 if new else np.where(rem, 0.15, 0.06), 0.0)
     p_a0 = np.where(is_cb | is_cc, 0.05, 0.0)
-    p_b = np.where(is_cb, 0.05 if new else np.where(rem, 0.25, 0.14),
-                   np.where(is_cc, 0.10 if new else np.where(rem, 0.35, 0.25), 0.0))
+    p_b = np.where(
+        is_cb,
+        0.05 if new else np.where(rem, 0.25, 0.14),
+        np.where(is_cc, 0.10 if new else np.where(rem, 0.35, 0.25), 0.0),
+    )
     untrained_tab = params.value("salary.cadre_untrained", d) or {}
     can_untrain = np.isin(position, list(untrained_tab))
     grade = np.full(n, None, dtype=object)
@@ -555,10 +579,13 @@ def staff_roster(
 
     # --- position allowance, bảo lưu, BHTN -----------------------------------------------------
     pc = np.zeros(n)
-    special = (np.zeros(nc, dtype=bool) if special_city is None
-               else np.asarray(special_city, dtype=bool))
-    for key_, mask in (("allowances.position.commune", ~special[c_idx]),
-                       ("allowances.position.commune_special_city", special[c_idx])):
+    special = (
+        np.zeros(nc, dtype=bool) if special_city is None else np.asarray(special_city, dtype=bool)
+    )
+    for key_, mask in (
+        ("allowances.position.commune", ~special[c_idx]),
+        ("allowances.position.commune_special_city", special[c_idx]),
+    ):
         if not mask.any():
             continue
         table = params.value(key_, d) or {}
@@ -570,11 +597,15 @@ def staff_roster(
                 else:
                     raise ParameterError(f"{key_} on {d} has no value for position {p!r}")
             pc[mask & (position == p)] = float(v)
-    bl = np.where((is_cb | is_cc) & (rng.random(n) < 0.02),
-                  np.round(rng.uniform(0.10, 0.60, n), 2), 0.0)
+    bl = np.where(
+        (is_cb | is_cc) & (rng.random(n) < 0.02), np.round(rng.uniform(0.10, 0.60, n), 2), 0.0
+    )
     bhtn_tab = params.value("contributions.bhtn_default", d) or {}
-    bhtn = pd.Series(category, dtype=object).map(
-        lambda c: bool(bhtn_tab.get(c, False))).to_numpy(dtype=bool)
+    bhtn = (
+        pd.Series(category, dtype=object)
+        .map(lambda c: bool(bhtn_tab.get(c, False)))
+        .to_numpy(dtype=bool)
+    )
 
     # --- dates -------------------------------------------------------------------------------
     on64 = np.datetime64(d, "D")
@@ -742,11 +773,27 @@ def synthetic_communes(
     ).astype(object)
     scale = 3.0 if merged else 1.0
     med_pop = np.select(
-        [kind == "phuong", kind == "thi_tran", dac_khu, zone == "highland_island",
-         zone == "mountain"], [12000, 10000, 10000, 3500, 5000], 8000).astype(float)
+        [
+            kind == "phuong",
+            kind == "thi_tran",
+            dac_khu,
+            zone == "highland_island",
+            zone == "mountain",
+        ],
+        [12000, 10000, 10000, 3500, 5000],
+        8000,
+    ).astype(float)
     med_area = np.select(
-        [kind == "phuong", kind == "thi_tran", dac_khu, zone == "highland_island",
-         zone == "mountain"], [3.0, 12.0, 150.0, 120.0, 80.0], 20.0)
+        [
+            kind == "phuong",
+            kind == "thi_tran",
+            dac_khu,
+            zone == "highland_island",
+            zone == "mountain",
+        ],
+        [3.0, 12.0, 150.0, 120.0, 80.0],
+        20.0,
+    )
     population = np.round(med_pop * scale * rng.lognormal(0.0, 0.5, n)).astype(np.int64)
     area = np.round(med_area * scale * rng.lognormal(0.0, 0.5, n), 2)
     area = np.maximum(area, 0.05)
@@ -780,8 +827,7 @@ def synthetic_communes(
 
     region = np.zeros(n)
     region = np.where(zone == "mountain", pick([0.0, 0.1, 0.2, 0.3, 0.4, 0.5], n), region)
-    region = np.where((zone == "highland_island") & ~dac_khu, pick([0.3, 0.4, 0.5, 0.7], n),
-                      region)
+    region = np.where((zone == "highland_island") & ~dac_khu, pick([0.3, 0.4, 0.5, 0.7], n), region)
     region = np.where(dac_khu, pick([0.7, 1.0], n), region)
 
     quota = _quota_posts(params, d, kind, cls)
@@ -804,9 +850,11 @@ def synthetic_communes(
             "code": units["code"].astype(str).to_numpy(dtype=object),
             "name": units["name"].astype(str).to_numpy(dtype=object),
             "type": kind,
-            "district_code": units["district_code"].to_numpy(dtype=object) if has_districts
+            "district_code": units["district_code"].to_numpy(dtype=object)
+            if has_districts
             else None,
-            "district_name": units["district_name"].to_numpy(dtype=object) if has_districts
+            "district_name": units["district_name"].to_numpy(dtype=object)
+            if has_districts
             else None,
             "class": cls,
             "population": population,
@@ -860,8 +908,9 @@ def national(
     seed_of = [int(s.generate_state(1)[0]) for s in (s_comm, s_staff, s_out)]
     communes = synthetic_communes(units, params, d, seed_of[0])
     special = units["province_code"].isin(_SPECIAL_CITY_PROVINCES).to_numpy()
-    staff = staff_roster(communes, params, d, seed_of[1], id_prefix=f"VN{structure[2:]}",
-                         special_city=special)
+    staff = staff_roster(
+        communes, params, d, seed_of[1], id_prefix=f"VN{structure[2:]}", special_city=special
+    )
     years = list(range(d.year, d.year + 5))
     outs = outputs(communes, years, seed_of[2])
     meta = {
@@ -874,5 +923,6 @@ def national(
         "synthetic": True,
         "seed": seed,
     }
-    return Model(name=meta["name"], communes=communes, staff=staff, outputs=outs, params=params,
-                 meta=meta)
+    return Model(
+        name=meta["name"], communes=communes, staff=staff, outputs=outs, params=params, meta=meta
+    )
