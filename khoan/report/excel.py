@@ -78,6 +78,37 @@ _FMT_DATE = {"vi": "dd/mm/yyyy", "en": "yyyy-mm-dd"}
 #: integer columns shown without thousands separators
 _PLAIN_INT = frozenset({"year", "class", "step", "payback_year", "month", "base_year"})
 _FINE_FLOAT = frozenset({"score", "dual", "share", "coefficient", "position_coef", "region_coef"})
+_FMT_PERCENT = "0.0%"
+#: headcounts: integers that are not money
+_COUNT_KEYS = (
+    "headcount",
+    "leavers",
+    "retirements",
+    "hires",
+    "exits",
+    "posts",
+    "communes",
+    "staff",
+    "persons",
+    "reduction",
+    "scenarios",
+)
+
+
+def _plain_int(key: str) -> bool:
+    """Years, classes, steps: integers shown without thousands separators."""
+    return key in _PLAIN_INT or key.endswith("_year")
+
+
+def _percent(key: str) -> bool:
+    """Shares (0.1 = 10 %)."""
+    return key.startswith("share") or key.endswith(("_share", "_rate", "_pct_share"))
+
+
+def _count(key: str) -> bool:
+    return any(k in key for k in _COUNT_KEYS)
+
+
 #: leading columns that stay visible when scrolling right
 _KEY_COLUMNS = ("code", "name", "id", "commune", "commune_name", "scenario", "year", "key")
 
@@ -185,8 +216,10 @@ def _column_format(df: pd.DataFrame, col: Any, money: set, lang: str) -> str | N
     if pd.api.types.is_bool_dtype(dtype):
         return None
     if pd.api.types.is_integer_dtype(dtype):
-        return _FMT_PLAIN_INT if col in _PLAIN_INT else _FMT_COUNT
+        return _FMT_PLAIN_INT if _plain_int(str(col)) else _FMT_COUNT
     if pd.api.types.is_float_dtype(dtype):
+        if _percent(str(col)):
+            return _FMT_PERCENT
         return _FMT_FINE if col in _FINE_FLOAT else _FMT_FLOAT
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return _FMT_DATE[lang]
@@ -350,9 +383,9 @@ def _write_summary(ws: Worksheet, title: str, summary: Any, lang: str) -> None:
         key = str(k)
         v = _py(v)
         if isinstance(v, int) and not isinstance(v, bool):
-            fmt = _FMT_PLAIN_INT if key in _PLAIN_INT else _FMT_MONEY
+            fmt = _FMT_PLAIN_INT if _plain_int(key) else _FMT_COUNT if _count(key) else _FMT_MONEY
         elif isinstance(v, float):
-            fmt = _FMT_FINE if key in _FINE_FLOAT else _FMT_FLOAT
+            fmt = _FMT_PERCENT if _percent(key) else _FMT_FINE if key in _FINE_FLOAT else _FMT_FLOAT
         else:
             fmt = None
         _put(ws, hr + i, 1, label(key, lang))
@@ -522,4 +555,12 @@ def write_workbook(
         _write_provenance(ws, provenance, lang)
     wb.properties.title = _clean_text(str(title))
     wb.properties.language = lang
+    for ws in wb.worksheets:  # print narrow sheets one page wide (budget forms are printed)
+        if ws.max_column > 16:
+            continue
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        if ws.max_column > 6:
+            ws.page_setup.orientation = "landscape"
     return atomic_save(wb, path, timestamp=timestamp)

@@ -62,13 +62,28 @@ def _summary_rows(summary: Mapping[str, Any], lang: str) -> str:
     for k, v in summary.items():
         key = str(k)
         money = (
-            isinstance(v, int | np.integer) and not isinstance(v, bool) and key not in _PLAIN_INT
+            isinstance(v, int | np.integer)
+            and not isinstance(v, bool)
+            and key not in _PLAIN_INT
+            and not key.endswith("_year")
+            and not any(
+                c in key
+                for c in (
+                    "headcount",
+                    "leavers",
+                    "retirements",
+                    "hires",
+                    "posts",
+                    "communes",
+                    "reduction",
+                )
+            )
         )
         if isinstance(v, Mapping):
             shown = ", ".join(f"{a}: {b}" for a, b in v.items())
             num = False
         else:
-            shown, num = _cell(v, money, key in _PLAIN_INT, lang)
+            shown, num = _cell(v, money, key in _PLAIN_INT or key.endswith("_year"), lang)
         cls = ' class="num"' if num else ""
         rows.append(f"<tr><th>{_esc(label(key, lang))}</th><td{cls}>{_esc(shown)}</td></tr>")
     return "".join(rows)
