@@ -212,19 +212,16 @@ def test_lp_highspy_10051(benchmark):
 
 
 # ---------------------------------------------------------------- 100-envelope sweep
-SWEEP_N = 132
-
-
 def _envelopes(p: AllocationProblem) -> list[int]:
     return [int(e) for e in np.linspace(0.92, 1.0, 100) * p.target.sum()]
 
 
-SWEEP_OBJECTIVES = ["quadratic", "absolute"]
+SWEEPS = [("quadratic", 132), ("absolute", 132), ("absolute", 580)]
 
 
-@pytest.mark.parametrize("objective", SWEEP_OBJECTIVES)
-def test_sweep_persistent(benchmark, objective):
-    p = synthetic(SWEEP_N)
+@pytest.mark.parametrize("objective,n", SWEEPS)
+def test_sweep_persistent(benchmark, objective, n):
+    p = synthetic(n)
     envs = _envelopes(p)
 
     def run():
@@ -234,25 +231,25 @@ def test_sweep_persistent(benchmark, objective):
     res = benchmark.pedantic(run, rounds=3, warmup_rounds=1)
     ref = solve_allocation(p.replace(envelope=envs[-1]), objective=objective)
     assert np.abs(res[-1].allocation - ref.allocation).max() <= 1
-    benchmark.group = f"sweep-100-{objective}"
+    benchmark.group = f"sweep-100-{objective}-{n}"
 
 
-@pytest.mark.parametrize("objective", SWEEP_OBJECTIVES)
-def test_sweep_rebuild(benchmark, objective):
-    p = synthetic(SWEEP_N)
+@pytest.mark.parametrize("objective,n", SWEEPS)
+def test_sweep_rebuild(benchmark, objective, n):
+    p = synthetic(n)
     envs = _envelopes(p)
 
     def run():
         return [solve_allocation(p.replace(envelope=e), objective=objective) for e in envs]
 
     benchmark.pedantic(run, rounds=3, warmup_rounds=1)
-    benchmark.group = f"sweep-100-{objective}"
+    benchmark.group = f"sweep-100-{objective}-{n}"
 
 
-@pytest.mark.parametrize("objective", SWEEP_OBJECTIVES)
-def test_sweep_speedup(objective):
+@pytest.mark.parametrize("objective,n", SWEEPS)
+def test_sweep_speedup(objective, n):
     """Persistent against rebuilding, best of three runs each (printed with ``-s``)."""
-    p = synthetic(SWEEP_N)
+    p = synthetic(n)
     envs = _envelopes(p)
 
     def persistent():
@@ -274,7 +271,7 @@ def test_sweep_speedup(objective):
 
     a, b = best(persistent), best(rebuild)
     print(
-        f"\nsweep of 100 envelopes, {SWEEP_N} communes, {objective}: persistent {a:.3f} s, "
+        f"\nsweep of 100 envelopes, {n} communes, {objective}: persistent {a:.3f} s, "
         f"rebuild {b:.3f} s, speed-up {b / a:.2f}x"
     )
 

@@ -125,7 +125,8 @@ class _ContribRunner:
 
     def set_instance(self, model: pyo.ConcreteModel) -> None:
         if self.persistent:
-            self.opt.set_instance(model)
+            if not (self.name == "highs" and _highs_set_instance_uncaptured(self.opt, model)):
+                self.opt.set_instance(model)
 
     def update_variables(self, variables: list) -> None:
         if self.manual:
@@ -160,6 +161,40 @@ class _ContribRunner:
         except Exception:  # no duals for a MIP or after a failed solve
             return None
         return [float(d[c]) for c in cons]
+
+
+_BANNER_SHOWN = False
+
+
+def _highs_set_instance_uncaptured(opt: Any, model: pyo.ConcreteModel) -> bool:
+    """``Highs.set_instance`` of pyomo.contrib.solver (6.10) without its output capture.
+
+    The capture only hides HiGHS's banner, which highspy prints once per process (on the first
+    ``Highs()``); that one is created under capture here, every later one is silent, and
+    ``output_flag`` is switched off before the model is passed. Returns False (caller falls
+    back to ``opt.set_instance``) when Pyomo's internals differ.
+    """
+    global _BANNER_SHOWN
+    needed = ("_reinit", "_model", "_solver_model", "add_block", "_objective", "available")
+    if not all(hasattr(opt, a) for a in needed) or not opt.available():
+        return False
+    import highspy
+    from pyomo.common.tee import capture_output
+
+    if not _BANNER_SHOWN:
+        with capture_output(capture_fd=True):
+            highspy.Highs()
+        _BANNER_SHOWN = True
+    if getattr(opt, "_last_results_object", None) is not None:
+        opt._last_results_object.solution_loader.invalidate()
+    opt._reinit()
+    opt._model = model
+    opt._solver_model = highspy.Highs()
+    opt._solver_model.setOptionValue("output_flag", False)
+    opt.add_block(model)
+    if opt._objective is None:
+        opt.set_objective(None)
+    return True
 
 
 def _highs_solve_uncaptured(opt: Any, model: pyo.ConcreteModel, kwargs: dict[str, Any]):

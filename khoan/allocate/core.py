@@ -6,9 +6,10 @@ has the mathematics). Stages, each a solve of the same Pyomo model:
 1. the chosen objective (``quadratic``: Σ (x − t)² / t, a convex QP; ``absolute``:
    Σ |x − t| / t, an LP; ``minimax``: max |x − t| / t, an LP);
 2. LP objectives only, lexicographic tie-breaks — each stage's optimum z* is kept as a
-   constraint (objective ≤ z* + 1e-8 + 1e-12·|z*|; LP objectives are multiplied by the mean
-   target in millions of VND, so the slack is worth about 0.01 VND) and the next minimised
-   (the stages only change mutable weights and right-hand sides, see build.py):
+   constraint (objective ≤ z* + 1e-6 + 1e-9·|z*|; LP objectives are multiplied by the mean
+   target in millions of VND, so the slack is worth about 1 VND) and the next minimised
+   (the stages only change mutable weights and right-hand sides, see build.py); if a
+   tie-break stage fails, the previous stage's optimum is kept (``stages`` records it):
    ``absolute`` → rank-weighted Σ (1 + r_i/n) |x_i − t_i| / t_i; ``minimax`` → Σ |x − t| / t
    → the same rank-weighted sum. The weights r_i (commune-code rank) are distinct, so the
    final LP has one optimum: among equally good allocations the deviation falls first on the
@@ -51,6 +52,9 @@ from .problem import OBJECTIVES, AllocationProblem, CoreResult
 from .rounding import BIND_ATOL, BIND_RTOL, repair_groups, round_to_envelope, snap_masks
 
 __all__ = ["objective_value", "solve_allocation", "solve_many"]
+
+#: Absolute slack (model units) of a "keep the previous optimum" row.
+LEX_SLACK = 1e-6
 
 ExtraConstraints = Callable[[pyo.ConcreteModel, AllocationProblem], Any]
 
@@ -145,24 +149,21 @@ class Engine:
                         )
                     raw_duals = self._raw_duals() if out.optimal else None
                 elif not out.optimal:
-                    if not allow_nonoptimal:
-                        raise SolverError(
-                            f"the tie-break stage {name!r} ended with status {out.status!r}",
-                            status=out.status,
-                        )
+                    # a tie-break stage failing (e.g. "infeasible" by a hair at a warm start)
+                    # leaves the previous stage's optimum, which is kept and reported
                     self._restore(saved)
                     done.append(f"{name}:{out.status}")
                     break
                 done.append(name)
                 if k < len(names) - 1:
                     # keep this stage's optimum (the rows are scaled by k, so they read in
-                    # millions of VND of deviation: the slack 1e-8 (0.01 VND) and HiGHS's
-                    # feasibility tolerance (1e-7, 0.1 VND) let the next stage move ~0.1 VND)
+                    # millions of VND of weighted deviation: the slack 1e-6 + 1e-9·|z*| is
+                    # about 1 VND for a province, and leaves room for HiGHS's tolerances)
                     for stage, rhs in lex_rows:
                         if stage == name:
                             row = m.lex_max if stage == "minimax" else m.lex_sum
                             val = float(pyo.value(row.body))
-                            getattr(m, rhs).set_value(val + 1e-8 + 1e-12 * abs(val))
+                            getattr(m, rhs).set_value(val + LEX_SLACK + 1e-9 * abs(val))
                     saved = self._save()
         finally:
             if lp:  # leave the model ready for the next solve

@@ -89,9 +89,11 @@ def test_absolute_tie_break_by_commune_code():
 def test_minimax_then_sum():
     # max |x − t| / t: everyone −10 % is the only way to keep the largest cut at 0.1 with
     # Σ cuts = 60 = 10 + 20 + 30 -> (90, 180, 270).
+    # (to within the few đồng of slack the lexicographic stages allow, see docs/allocation.md)
     r = solve_allocation(three(540), objective="minimax")
-    assert r.allocation.tolist() == [90 * M, 180 * M, 270 * M]
-    assert r.objective == pytest.approx(0.1, rel=1e-9)
+    assert np.abs(r.allocation - np.array([90, 180, 270]) * M).max() <= 5
+    assert r.total == 540 * M
+    assert r.objective == pytest.approx(0.1, rel=1e-7)
     assert r.stages == ["minimax", "absolute", "tiebreak"]
 
 
