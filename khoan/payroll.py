@@ -706,14 +706,33 @@ TERM_COMPONENTS = {
 def grade_terms(params, year: int) -> tuple[str, ...]:
     """Terms of the salary fund by grade, step and position (``tntt.base``, TTLT 71/2014).
 
-    Falls back to (coefficient, position_coef) for years before the parameter's first date.
+    Falls back to (coefficient, position_coef) for the months before the parameter's first
+    date. In the year of that date (TTLT 71/2014 took effect on 2014-07-18, inside the first
+    year of commune lump sums under NĐ 117/2013) the fallback covers the months before it and
+    the parameter the months from it; both must name the same terms.
     """
-    try:
-        return _base_terms(params, "tntt.base", year)
-    except ParameterError:
-        if "tntt.base" in params and year >= params.parameter("tntt.base").dates[0].year:
-            raise
-        return ("coefficient", "position_coef")
+    key = "tntt.base"
+    fallback = ("coefficient", "position_coef")
+    if key not in params:
+        return fallback
+    p = params.parameter(key)
+    first = p.dates[0]
+    if first.year > year:
+        return fallback
+    if first.year < year or first == _dt.date(year, 1, 1):
+        return _base_terms(params, key, year)
+    # first value starts inside the year: fallback before it, dated values after it
+    within = {
+        tuple(e["value"] or ()) for d, e in zip(p.dates, p.entries, strict=True) if d.year == year
+    }
+    if within != {fallback}:
+        raise ParameterError(
+            f"parameter {key!r} changes inside {year}: its first value "
+            f"{', '.join(map(str, sorted(within)))} differs from the terms used before "
+            f"{first} ({', '.join(fallback)}) — a salary base that changes within a year is not "
+            "supported"
+        )
+    return fallback
 
 
 def _prefix(u: np.ndarray) -> np.ndarray:

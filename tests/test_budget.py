@@ -232,6 +232,29 @@ def test_budget_year_outside_coverage(model):
         budget(model, 2000)
 
 
+def test_2014_first_year_of_commune_lump_sums(model):
+    """NĐ 117/2013 brings UBND cấp xã into the lump sum from 2014-01-01; the salary base of
+    the TNTT cap (``tntt.base``, TTLT 71/2014) is dated 2014-07-18. 2014 must be computed,
+    with the same (coefficient + position) base all year (it raised ParameterError before).
+
+    Base salary 1,150,000 all year (NĐ 66/2013) -> 13,800,000 a year.
+    Grade fund 22717: A01 (3.00 + 0.25) + A02 (4.98) = 8.23 × 13,800,000 = 113,574,000
+    (A03 joins in 2016). 22327: B01 (2.35 + 0.30) + B02 (2.41) = 5.06 × 13,800,000
+    = 69,828,000. One vacant post each: 2.34 × 13,800,000 = 32,292,000, contributions
+    (18 + 3 + 2) % = 7,427,160.
+    """
+    y2014 = 12 * 1_150_000
+    res = budget(model, 2014)
+    d = res.details.set_index("code")
+    assert d.loc[A, "salary_fund_grade"] == r(F("8.23") * y2014) == 113_574_000
+    assert d.loc[B, "salary_fund_grade"] == r(F("5.06") * y2014) == 69_828_000
+    for code in (A, B):
+        assert row(res, code)["vacancy_fund"] == r(F("2.34") * y2014) == 32_292_000
+        assert d.loc[code, "vacancy_contributions"] == r(F("0.23") * 32_292_000) == 7_427_160
+    pay = payroll(model, 2014)
+    assert pay.loc["A01", "salary_fund_grade"] == r(F("3.25") * y2014)
+
+
 def test_budget_without_provincial_norm(model):
     bare = model.replace(
         params=model.params.__class__(
