@@ -921,7 +921,10 @@ def settle(
         if shares is None:
             shares = dict(p.value("savings.shares", dec31))
         adv_key = "tntt.quarterly_advance_cap"
-        adv = [float(p.number(adv_key, _dt.date(year, 3 * q + 3, 1))) for q in range(4)]
+        # the value in force on the last day of each quarter
+        q_end = [_dt.date(year, 3 * q + 4, 1) - _dt.timedelta(days=1) for q in range(3)]
+        q_end.append(dec31)
+        adv = [float(p.number(adv_key, d)) for d in q_end]
     except ParameterError as exc:
         raise _cover_year(year, "settlement", exc) from None
     shares = {k: float(v) for k, v in dict(shares).items()}

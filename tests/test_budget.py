@@ -350,6 +350,25 @@ def test_settle_weights_and_previous_staffing(model):
     assert t.loc[A, "state_saving"] == 0
 
 
+def test_settle_quarterly_advance_cap_read_at_quarter_end(model):
+    """The quarterly TNTT advance cap is the value in force at the quarter's end (settle's
+    documentation). With a cap of 0.5 from 2016-03-15, Q1 2016 uses 0.5 (the code read the
+    value of 1 March, 0.6, before).
+
+    Q1 2016 grade fund of 22717 (base 1,150,000): A01 (3.00 + 0.25) + A02 4.98 for 3 months
+    = 8.23 × 3 × 1,150,000 = 28,393,500; A03 1.86 from 16 March: 1.86 × 1,150,000 × 16/31
+    = 1,104,000; total 29,497,500; × 0.5 = 14,748,750.
+    """
+    from khoan.params.engine import Override
+
+    over = Override("cap", {"tntt.quarterly_advance_cap": {"2016-03-15": 0.5}})
+    m = model.replace(params=model.params.with_overrides([over]))
+    t = settle(m, 2016).table.set_index("code")
+    fund_q1 = r(F("8.23") * 3 * 1_150_000 + F("1.86") * 1_150_000 * F(16, 31))
+    assert fund_q1 == 29_497_500
+    assert t.loc[A, "advance_cap_q1"] == r(F(1, 2) * fund_q1) == 14_748_750
+
+
 def test_settle_bad_actual_spending(model):
     bad = pd.DataFrame({"commune": [A, B, "99999"], "actual": [1, -5, 3]})
     with pytest.raises(ValidationError) as e:
