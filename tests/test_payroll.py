@@ -334,3 +334,21 @@ def test_property_monotone_in_coefficient(model, staff, year, bump):
     hi = payroll(model, year, staff=higher)
     for c in (*COMPONENTS, "total"):
         assert (hi[c] >= lo[c]).all(), c
+
+
+def test_2010_2011_public_service_allowance_before_and_from_nd57(model):
+    """Payroll 2010 and 2011 can be computed (they raised ParameterError: the allowance's
+    salary base was dated 2011-05-01 while its rate starts in 2010 at 0).
+
+    2010: no public-service allowance (rate 0 before NĐ 57/2011).
+    2011: 10 % from May (NĐ 57/2011) × (salary + position + TNVK). A01: (3.00 + 0.25) ×
+    base salary 830,000 (NĐ 22/2011, from 2011-05-01) × 8 months × 0.10 = 2,158,000.
+    """
+    p2010 = payroll(model, 2010)
+    assert (p2010["public_service_allowance"] == 0).all()
+    p2011 = payroll(model, 2011)
+    assert (
+        p2011.loc["A01", "public_service_allowance"]
+        == r(F("0.10") * F("3.25") * 830_000 * 8)
+        == 2_158_000
+    )
