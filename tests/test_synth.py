@@ -124,7 +124,8 @@ def assert_legal(staff, communes, params, on, structure):
     # ages: 23 .. retirement age − 1, insured after 18
     age = age_years(staff, on)
     ret = synth.retirement_age(params, on, staff["sex"])
-    assert age.min() >= 23 - 1e-9
+    # birth dates are whole days (floor of age × 365.25 days): at most one day short of 23
+    assert age.min() >= 23 - 1 / 365.25 - 1e-9
     assert (age < ret - 1).all()
     insured_age = ((staff["insured_since"] - staff["birth_date"]).dt.days / 365.25).to_numpy()
     assert insured_age.min() >= 18
