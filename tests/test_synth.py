@@ -128,7 +128,7 @@ def assert_legal(staff, communes, params, on, structure):
     assert age.min() >= 23 - 1 / 365.25 - 1e-9
     assert (age < ret - 1).all()
     insured_age = ((staff["insured_since"] - staff["birth_date"]).dt.days / 365.25).to_numpy()
-    assert insured_age.min() >= 18
+    assert insured_age.min() >= 18 - 1 / 365.25 - 1e-9  # whole days
     assert (staff["insured_since"] <= pd.Timestamp(on)).all()
     # NHĐKCT and contract staff
     nh = staff[staff["category"] == "nhdkct"]
