@@ -285,26 +285,17 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
                 f"not a commune code{where} in the official registry ({model.structure} structure)",
             )
     codes = set(c["code"].astype(str))
-    if len(s):
-        bad = ~s["commune"].astype(str).isin(codes)
-        if bad.any():
-            add(
-                fs,
-                s.index[bad],
-                "commune",
-                s.loc[bad, "commune"].tolist(),
-                "commune is not in the communes table",
-            )
-    if len(o):
-        bad = ~o["commune"].astype(str).isin(codes)
-        if bad.any():
-            add(
-                fo,
-                o.index[bad],
-                "commune",
-                o.loc[bad, "commune"].tolist(),
-                "commune is not in the communes table",
-            )
+    for file, table in ((fs, s), (fo, o)):
+        if len(table):
+            bad = ~table["commune"].astype(str).isin(codes)
+            if bad.any():
+                add(
+                    file,
+                    table.index[bad],
+                    "commune",
+                    table.loc[bad, "commune"].tolist(),
+                    "commune is not in the communes table",
+                )
 
     # regional allowance levels
     try:
@@ -414,32 +405,34 @@ def _check_scales(model: Model, s: pd.DataFrame, file: str, date: _dt.date) -> l
     if m.any():
         pos = s["position"].to_numpy()[m]
         idx = s.index[m]
-        for i in range(int(m.sum())):
-            allowed = untrained.get(pos[i])
-            c = coef[m][i]
-            if allowed is None:
-                problems.append(
-                    Problem(
-                        file,
-                        None,
-                        int(idx[i]) + 2,
-                        "position",
-                        pos[i],
-                        "untrained cadre coefficients exist only for elected cadre positions",
-                    )
+        c = coef[m]
+        step1 = pd.Series(pos).map({k: v[0] for k, v in untrained.items()}).to_numpy(float)
+        step2 = pd.Series(pos).map({k: v[1] for k, v in untrained.items()}).to_numpy(float)
+        no_scale = np.isnan(step1)
+        off = ~no_scale & ~np.isclose(c, step1, atol=5e-4) & ~np.isclose(c, step2, atol=5e-4)
+        for i in np.flatnonzero(no_scale):
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    int(idx[i]) + 2,
+                    "position",
+                    pos[i],
+                    "untrained cadre coefficients exist only for elected cadre positions",
                 )
-            elif not np.isclose(c, allowed, atol=5e-4).any():
-                problems.append(
-                    Problem(
-                        file,
-                        None,
-                        int(idx[i]) + 2,
-                        "coefficient",
-                        float(c),
-                        f"untrained {pos[i]} is paid {allowed[0]} or {allowed[1]} "
-                        "(salary.cadre_untrained, NĐ 92/2009)",
-                    )
+            )
+        for i in np.flatnonzero(off):
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    int(idx[i]) + 2,
+                    "coefficient",
+                    float(c[i]),
+                    f"untrained {pos[i]} is paid {step1[i]} or {step2[i]} "
+                    "(salary.cadre_untrained, NĐ 92/2009)",
                 )
+            )
     unknown = grade.notna() & ~grade.isin([*list(scales), "cadre_untrained"])
     for i in np.flatnonzero(unknown.to_numpy()):
         problems.append(
