@@ -50,7 +50,8 @@ __all__ = [
 #: VND per model money unit (the model counts in millions of VND).
 MONEY_SCALE = 1e6
 
-#: Lower bounds of x below this (model units: 1,000 VND) are passed to the QP as 0.
+#: Lower bounds of x below this (model units at the default scale: 1,000 VND) are passed to
+#: the QP as 0.
 TINY_BOUND = 1e-3
 
 #: Objectives solved in turn (lexicographically) for each objective option.
@@ -85,7 +86,7 @@ def lp_stage_costs(model: pyo.ConcreteModel, problem: AllocationProblem, stage: 
                 obj.deactivate()
         return active
     k = model.objective_scale
-    cost = _stage_weights(k, problem.target / MONEY_SCALE, problem, stage)
+    cost = _stage_weights(k, problem.target / model.money_scale, problem, stage)
     for param, c in zip(model.cost.values(), cost.tolist(), strict=True):
         param.set_value(c)
     if hasattr(model, "cost_s"):
@@ -114,14 +115,14 @@ def _dict(keys: list[str], values: np.ndarray) -> dict[str, float]:
 
 
 def deviation_bounds(
-    target: np.ndarray, lo: np.ndarray, hi: np.ndarray
+    target: np.ndarray, lo: np.ndarray, hi: np.ndarray, scale: float = MONEY_SCALE
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Bounds of u_i, v_i (model units) so that x = t + u − v spans exactly [lo_i, hi_i].
 
     u_i ∈ [max(0, lo_i − t_i), max(0, hi_i − t_i)], v_i ∈ [max(0, t_i − hi_i), max(0, t_i −
-    lo_i)]; ``inf`` for an absent upper bound. Arguments in VND.
+    lo_i)]; ``inf`` for an absent upper bound. Arguments in VND, ``scale`` VND per model unit.
     """
-    s = MONEY_SCALE
+    s = scale
     t = np.asarray(target, dtype=float) / s
     lo = np.asarray(lo, dtype=float) / s
     hi = np.asarray(hi, dtype=float) / s
@@ -150,7 +151,7 @@ def _set_bounds(variables: list, lo: np.ndarray, hi: np.ndarray, start: np.ndarr
 
 def allocation_values(model: pyo.ConcreteModel, target: np.ndarray) -> np.ndarray:
     """The allocation x_i of the solved model, in commune order (VND)."""
-    s = MONEY_SCALE
+    s = model.money_scale
     n = len(target)
     if not hasattr(model, "u"):  # quadratic: x is a variable
         return np.fromiter((v.value for v in model.x.values()), dtype=float, count=n) * s
@@ -161,7 +162,7 @@ def allocation_values(model: pyo.ConcreteModel, target: np.ndarray) -> np.ndarra
 
 def fix_allocation(model: pyo.ConcreteModel, y: np.ndarray, target: np.ndarray) -> list:
     """Fix the allocation at ``y`` (VND); returns the variables fixed (to unfix later)."""
-    s = MONEY_SCALE
+    s = model.money_scale
     ids = list(model.I)
     fixed = []
     if not hasattr(model, "u"):  # quadratic: x is a variable
@@ -186,6 +187,7 @@ def build_model(
     *,
     mutable: bool = False,
     extra_constraints: Callable[[pyo.ConcreteModel, AllocationProblem], Any] | None = None,
+    money_scale: float = MONEY_SCALE,
 ) -> pyo.ConcreteModel:
     """Build the allocation model (stage-1 objective active, the others deactivated).
 
@@ -201,6 +203,9 @@ def build_model(
     extra_constraints : callable(model, problem), optional
         Called last, to add an analyst's rule; money in the model is in millions of VND
         (``model.money_scale``).
+    money_scale : float
+        VND per model money unit (default 10⁶). The solver retries a failed QP at another
+        scale (see core.py).
 
     Returns
     -------
@@ -211,7 +216,7 @@ def build_model(
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}, not {objective!r}")
-    s = MONEY_SCALE
+    s = float(money_scale)
     p = problem
     ids = p.ids.tolist()
     n = len(ids)
@@ -236,7 +241,7 @@ def build_model(
         # HiGHS's QP solver ignores non-zero bounds below ~1e-4 and then reports a "solve
         # error"; a lower bound under 1,000 VND is passed as 0 (rounding restores it exactly)
         lo_m = p.lo / s
-        lo = np.where(lo_m < TINY_BOUND, 0.0, lo_m)
+        lo = np.where(lo_m < TINY_BOUND * MONEY_SCALE / s, 0.0, lo_m)
         m.x = pyo.Var(m.I, dense=True)
         xl = list(m.x.values())
         _set_bounds(xl, lo, p.hi / s, np.clip(t, lo, p.hi / s))
@@ -245,7 +250,7 @@ def build_model(
     else:
         # x_i = t_i + u_i − v_i: the bounds of x become bounds of u and v, and the LP keeps
         # one row per envelope/group/staffing constraint (simplex then needs few iterations)
-        u_lo, u_hi, v_lo, v_hi = deviation_bounds(p.target, p.lo, p.hi)
+        u_lo, u_hi, v_lo, v_hi = deviation_bounds(p.target, p.lo, p.hi, s)
         m.u = pyo.Var(m.I, dense=True)
         m.v = pyo.Var(m.I, dense=True)
         ul, vl = list(m.u.values()), list(m.v.values())

@@ -49,7 +49,14 @@ from .build import (
 from .diagnose import diagnose
 from .kkt import commune_binding, solve_kkt
 from .problem import OBJECTIVES, AllocationProblem, CoreResult
-from .rounding import BIND_ATOL, BIND_RTOL, repair_groups, round_to_envelope, snap_masks
+from .rounding import (
+    BIND_ATOL,
+    BIND_RTOL,
+    binding_tolerance,
+    repair_groups,
+    round_to_envelope,
+    snap_masks,
+)
 
 __all__ = ["objective_value", "solve_allocation", "solve_many"]
 
@@ -93,23 +100,66 @@ class Engine:
         mutable: bool = False,
         extra_constraints: ExtraConstraints | None = None,
         solver_options: dict[str, Any] | None = None,
+        money_scale: float = MONEY_SCALE,
     ):
-        from ._solvers import make_runner
-
         self.problem = problem
         self.objective = objective
+        self.solver_name = solver
+        self.solver_options = solver_options
+        self.mutable = mutable
+        self.extra_constraints = extra_constraints
+        self._build(money_scale)
+
+    def _build(self, money_scale: float) -> None:
+        from ._solvers import make_runner
+
         t0 = time.perf_counter()
         self.model = build_model(
-            problem, objective, mutable=mutable, extra_constraints=extra_constraints
+            self.problem,
+            self.objective,
+            mutable=self.mutable,
+            extra_constraints=self.extra_constraints,
+            money_scale=money_scale,
         )
         t1 = time.perf_counter()
-        self.runner = make_runner(solver, solver_options)
+        options = self.solver_options
+        if self.solver_name == "highs":
+            # HiGHS's QP solver can cycle on near-degenerate problems: bound it, and retry
+            options = {"qp_iteration_limit": 1000 + 100 * self.problem.n, **(options or {})}
+        self.runner = make_runner(self.solver_name, options)
         self.runner.set_instance(self.model)
-        self.solver_options = solver_options
         t2 = time.perf_counter()
-        self.solver_name = solver
         self.build_seconds = t1 - t0
         self.translate_seconds = t2 - t1
+
+    def _kkt_violation(self, raw_duals: list | None) -> float:
+        """Largest violation of the quadratic objective's optimality conditions.
+
+        With y the solver's duals (∂objective/∂right-hand side, VND per VND) and g_i =
+        2 (x_i − t_i) / t_i the gradient, r_i = g_i − y_envelope − Σ_{g ∋ i} y_g must be 0 for
+        an allocation strictly inside its bounds, ≥ 0 on its lower and ≤ 0 on its upper bound.
+        Returns 0 when it cannot be checked (staffing rows, extra rules, no duals).
+        """
+        p = self.problem
+        m = self.model
+        if raw_duals is None or p.has_staffing or hasattr(m, "extra"):
+            return 0.0
+        x = allocation_values(m, p.target)
+        factor = 1.0 / (m.objective_scale * m.money_scale)
+        r = 2.0 * (x - p.target) / p.target
+        for key, v in raw_duals:
+            if key == "envelope":
+                r -= v * factor
+            else:
+                name, grp = key[1], key[2]
+                r[p.group_labels[name] == grp] -= v * factor
+        tol = binding_tolerance(p.target)
+        at_lo = x <= p.lo + tol
+        at_hi = np.isfinite(p.hi) & (x >= p.hi - tol)
+        viol = np.where(at_lo & at_hi, 0.0, np.abs(r))
+        viol = np.where(at_lo & ~at_hi, np.maximum(-r, 0.0), viol)
+        viol = np.where(at_hi & ~at_lo, np.maximum(r, 0.0), viol)
+        return float(viol.max()) if viol.size else 0.0
 
     # ------------------------------------------------------------------ stages
     def _objective_stages(self, allow_nonoptimal: bool) -> tuple[str, list, list[str], float]:
@@ -276,8 +326,29 @@ class Engine:
         t_start = time.perf_counter()
         diagnose(p)
         t_diag = time.perf_counter() - t_start
-        status, raw_duals, stages, solve_seconds = self._objective_stages(allow_nonoptimal)
-        s = MONEY_SCALE
+        retries: list[str] = []
+        solve_seconds = 0.0
+        scales = [m.money_scale]
+        if self.objective == "quadratic" and self.solver_name == "highs":
+            scales += [m.money_scale * 100.0, m.money_scale / 100.0]
+        for attempt, scale in enumerate(scales):
+            if attempt > 0:  # rebuild at another money scale (HiGHS's QP is scale-sensitive)
+                self._build(scale)
+                m = self.model
+            last = attempt == len(scales) - 1
+            try:
+                status, raw_duals, stages, secs = self._objective_stages(allow_nonoptimal)
+            except SolverError as err:
+                if last:
+                    raise
+                retries.append(f"quadratic@{scale:g}:{err.status}")
+                continue
+            solve_seconds += secs
+            if self.objective != "quadratic" or last or self._kkt_violation(raw_duals) <= 1e-6:
+                break
+            retries.append(f"quadratic@{scale:g}:kkt-check-failed")
+        stages = retries + stages
+        s = m.money_scale
         x = allocation_values(m, p.target)
 
         t0 = time.perf_counter()

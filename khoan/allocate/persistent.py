@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .build import MONEY_SCALE, deviation_bounds
+from .build import deviation_bounds
 from .core import Engine, ExtraConstraints, _check
 from .diagnose import diagnose
 from .problem import AllocationProblem, CoreResult
@@ -118,7 +118,7 @@ class AllocationModel:
             return self
         new = self.problem.replace(**changes)
         m = self.engine.model
-        s = MONEY_SCALE
+        s = m.money_scale
         ids = new.ids.tolist()
         if target is not None:
             # targets are coefficients of the objective: rebuild (see build_model, mutable)
@@ -136,7 +136,7 @@ class AllocationModel:
             self.engine.runner.update_variables(list(m.x.values()))
         elif hasattr(m, "u") and bounds_changed:
             # x = t + u − v: the bounds of u and v follow the targets and the bounds of x
-            u_lo, u_hi, v_lo, v_hi = deviation_bounds(new.target, new.lo, new.hi)
+            u_lo, u_hi, v_lo, v_hi = deviation_bounds(new.target, new.lo, new.hi, s)
             for k, i in enumerate(ids):
                 m.u[i].setlb(float(u_lo[k]))
                 m.u[i].setub(float(u_hi[k]) if np.isfinite(u_hi[k]) else None)

@@ -71,3 +71,22 @@ def test_highs_matches_kkt_hypothesis(p):
     scale = np.maximum(np.abs(k.allocation_exact), p.target)
     assert np.all(np.abs(r.allocation_exact - k.allocation_exact) <= 1e-6 * scale + 1e-3)
     assert r.total == k.total == p.envelope
+
+
+def test_highs_qp_cycling_is_retried_at_another_scale():
+    # Found by hypothesis: targets 417 / 563 million, floors half of them, envelope 490.49
+    # million. The proportional answer (x = 0.5005 t) lies 0.1 % above both floors; at the
+    # default money scale HiGHS's QP active-set solver cycles on it. The core bounds its
+    # iterations, rebuilds at 10⁸ VND per unit and gets the KKT answer.
+    p = AllocationProblem(
+        ids=["c000", "c001"],
+        target=[4.17e8, 5.63e8],
+        floor=[2.085e8, 2.815e8],
+        envelope=490_490_000,
+    )
+    r = solve_allocation(p)
+    k = solve_allocation(p, solver="kkt")
+    assert r.allocation.tolist() == k.allocation.tolist() == [208_708_500, 281_781_500]
+    assert r.status == "optimal"
+    assert r.stages[-1] == "quadratic"
+    assert r.duals["envelope"] == pytest.approx(k.duals["envelope"], rel=1e-9)
