@@ -54,6 +54,7 @@ from .rounding import (
     BIND_RTOL,
     binding_tolerance,
     repair_groups,
+    round_proportional,
     round_to_envelope,
     snap_masks,
 )
@@ -131,6 +132,16 @@ class Engine:
         t2 = time.perf_counter()
         self.build_seconds = t1 - t0
         self.translate_seconds = t2 - t1
+
+    def _separable(self) -> bool:
+        """Quadratic objective without groups, staffing or extra rules (the KKT formula)."""
+        p = self.problem
+        return (
+            self.objective == "quadratic"
+            and not p.has_groups
+            and not p.has_staffing
+            and self.extra_constraints is None
+        )
 
     def _kkt_violation(self, raw_duals: list | None) -> float:
         """Largest violation of the quadratic objective's optimality conditions.
@@ -339,10 +350,15 @@ class Engine:
             try:
                 status, raw_duals, stages, secs = self._objective_stages(allow_nonoptimal)
             except SolverError as err:
-                if last:
-                    raise
                 retries.append(f"quadratic@{scale:g}:{err.status}")
-                continue
+                if not last:
+                    continue
+                if self._separable():  # the exact formula answers what HiGHS could not
+                    res = solve_kkt(p)
+                    res.stages = [*retries, "kkt"]
+                    res.solver = f"{self.solver_name}, then kkt"
+                    return res
+                raise
             solve_seconds += secs
             if self.objective != "quadratic" or last or self._kkt_violation(raw_duals) <= 1e-6:
                 break
@@ -352,8 +368,14 @@ class Engine:
         x = allocation_values(m, p.target)
 
         t0 = time.perf_counter()
-        snap_lo, snap_hi = snap_masks(x, p.lo, p.hi, p.target)
-        y = round_to_envelope(x, p.envelope, p.lo_int, p.hi_int, p.rank, snap_lo, snap_hi)
+        if self._separable() and raw_duals is not None:
+            # x_i = clip(t_i (1 + μ), lo_i, hi_i) with 2μ the envelope dual: round on the
+            # targets, which keeps every allocation non-decreasing in the envelope
+            mu = 0.5 * dict(raw_duals)["envelope"] / (m.objective_scale * s)
+            y = round_proportional(p.target, 1.0 + mu, p.envelope, p.lo_int, p.hi_int, p.rank)
+        else:
+            snap_lo, snap_hi = snap_masks(x, p.lo, p.hi, p.target)
+            y = round_to_envelope(x, p.envelope, p.lo_int, p.hi_int, p.rank, snap_lo, snap_hi)
         binding = [list(b) for b in commune_binding(p, x)]
         group_specs = []
         binding_groups: set[tuple[str, str, Any]] = set()

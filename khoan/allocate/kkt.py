@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 from .problem import AllocationProblem, CoreResult
-from .rounding import binding_tolerance, round_to_envelope, snap_masks
+from .rounding import binding_tolerance, round_proportional
 
 __all__ = ["kkt_quadratic", "solve_kkt"]
 
@@ -143,9 +143,8 @@ def solve_kkt(problem: AllocationProblem) -> CoreResult:
     diagnose(problem)
     x, mu = kkt_quadratic(problem.target, problem.lo, problem.hi, problem.envelope)
     t1 = time.perf_counter()
-    snap_lo, snap_hi = snap_masks(x, problem.lo, problem.hi, problem.target)
-    y = round_to_envelope(
-        x, problem.envelope, problem.lo_int, problem.hi_int, problem.rank, snap_lo, snap_hi
+    y = round_proportional(
+        problem.target, 1.0 + mu, problem.envelope, problem.lo_int, problem.hi_int, problem.rank
     )
     t2 = time.perf_counter()
     t = problem.target

@@ -33,6 +33,7 @@ __all__ = [
     "SNAP_RTOL",
     "binding_tolerance",
     "repair_groups",
+    "round_proportional",
     "round_to_envelope",
     "snap_masks",
 ]
@@ -129,6 +130,49 @@ def round_to_envelope(
         residual = _divisor_steps(x, y, lo_int, hi_int, rank, ~snapped, residual)
     if residual != 0:  # the free communes could not absorb it: release the snapped ones
         residual = _divisor_steps(x, y, lo_int, hi_int, rank, snapped, residual)
+    if residual != 0:  # pragma: no cover - excluded by the bound check above
+        raise ValueError("rounding could not reach the envelope")
+    return y
+
+
+def round_proportional(
+    target: np.ndarray,
+    theta: float,
+    envelope: int,
+    lo_int: np.ndarray,
+    hi_int: np.ndarray,
+    rank: np.ndarray,
+) -> np.ndarray:
+    """Whole-đồng allocation ``clip(round(θ t_i), ceil(lo_i), floor(hi_i))`` summing to E.
+
+    For the quadratic objective without groups, staffing or extra rules the optimum is
+    x_i = clip(t_i (1 + μ), lo_i, hi_i); rounding it as a divisor method on the *targets*
+    (one θ for all communes, found from ``theta`` ≈ 1 + μ by stepping through the thresholds
+    (y_i ± 0.5) / t_i, ties to the lower commune rank) makes every whole-đồng allocation a
+    non-decreasing function of the envelope — also when a commune leaves its floor or reaches
+    its cap as the envelope grows, where rounding the continuous values can take a đồng back
+    from another commune. Allocations on a bound are exactly on it; the others are within
+    about one đồng of t_i (1 + μ).
+
+    Parameters
+    ----------
+    target : array of float
+        t_i > 0 (VND).
+    theta : float
+        Starting θ, e.g. 1 + μ from the KKT solution or the envelope dual.
+    envelope, lo_int, hi_int, rank
+        As for `round_to_envelope`.
+    """
+    t = np.asarray(target, dtype=float)
+    lo_int = np.asarray(lo_int, dtype=np.int64)
+    hi_int = np.asarray(hi_int, dtype=np.int64)
+    envelope = int(envelope)
+    if int(lo_int.sum()) > envelope or int(hi_int.sum()) < envelope or np.any(lo_int > hi_int):
+        raise ValueError("integer bounds cannot sum to the envelope")
+    y = np.clip(np.floor(t * theta + 0.5), lo_int, hi_int).astype(np.int64)
+    residual = envelope - int(y.sum())
+    if residual != 0:
+        residual = _divisor_steps(t, y, lo_int, hi_int, rank, np.ones(t.size, bool), residual)
     if residual != 0:  # pragma: no cover - excluded by the bound check above
         raise ValueError("rounding could not reach the envelope")
     return y
