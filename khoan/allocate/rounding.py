@@ -1,5 +1,9 @@
 """Rounding a continuous allocation to whole đồng with the total kept exact.
 
+Two roundings: `round_proportional` for the quadratic objective without groups, staffing or
+extra rules (a divisor method on the targets, monotone in the envelope), and
+`round_to_envelope` for everything else, described here.
+
 The solver's allocation is continuous and carries its tolerances (HiGHS leaves allocations
 up to ~1,000 VND off). `round_to_envelope` turns it into int64 VND such that
 

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from test_alloc_oracle import problems
 
-from khoan.allocate import solve_allocation
+from khoan.allocate import AllocationProblem, solve_allocation
 from khoan.errors import InfeasibleError
 
 SETTINGS = settings(
@@ -88,3 +88,29 @@ def test_reruns_identical(p, objective):
     assert a.allocation.tolist() == b.allocation.tolist()
     assert a.objective == b.objective
     assert a.binding == b.binding
+
+
+def test_monotone_when_a_commune_leaves_its_floor():
+    # Found by hypothesis: at E + 1 four communes leave their lower bounds (332,031.25 each)
+    # and one of them gets the extra đồng; at E + 2 the large commune leaves its bound too.
+    # Rounding the continuous values gave that đồng to the large commune and took it back
+    # from the small one; rounding on the targets does not.
+    t = np.array([1e6] * 9 + [35e6])
+    lo = np.array([664062.0] * 5 + [332031.0] * 4 + [11621094.0])
+    hi = np.array([1335938.0] * 5 + [667969.0] * 4 + [23378906.0])
+    p = AllocationProblem(
+        ids=[f"c{k:03d}" for k in range(10)],
+        target=t,
+        floor=np.zeros(10),
+        envelope=16_269_528,
+        lower=lo,
+        upper=hi,
+    )
+    for solver in ("kkt", "highs"):
+        prev = None
+        for e in range(16_269_528, 16_269_540):
+            r = solve_allocation(p.replace(envelope=e), solver=solver)
+            assert r.total == e
+            if prev is not None:
+                assert np.all(r.allocation >= prev.allocation)
+            prev = r
