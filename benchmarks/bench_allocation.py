@@ -1,6 +1,6 @@
 """Allocation-core benchmarks (pytest-benchmark).
 
-Run:  ``PYTHONPATH=. pytest benchmarks/test_allocation.py --benchmark-enable``
+Run:  ``PYTHONPATH=. pytest benchmarks/bench_allocation.py --benchmark-enable``
 (the project's pytest configuration disables benchmarks by default; then each runs once).
 
 Every problem is synthetic, generated here with a fixed seed: targets 2–8 billion VND per
