@@ -331,118 +331,94 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
 
 
 def _check_scales(model: Model, s: pd.DataFrame, file: str, date: _dt.date) -> list[Problem]:
+    """Salary coefficients on the legal scales (vectorised; one Problem per failing row)."""
     problems: list[Problem] = []
+
+    def flag(mask, index, column: str, values, rule) -> None:
+        """A Problem for each row of ``mask``; ``rule`` is a text or a function of the row."""
+        for i in np.flatnonzero(mask):
+            v = values[i] if values is not None else None
+            text = rule(i) if callable(rule) else rule
+            problems.append(Problem(file, None, int(index[i]) + 2, column, v, text))
+
     scales = model.params.value("salary.scales", date)
     untrained = model.params.value("salary.cadre_untrained", date)
     grade = s["grade"].astype(object)
     step = s["step"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     coef = s["coefficient"].astype(float).to_numpy()
+    tnvk = s["tnvk_pct"].astype(float).fillna(0).to_numpy()
     needs_grade = s["category"].isin(["can_bo", "cong_chuc"]).to_numpy()
-    missing = needs_grade & grade.isna().to_numpy()
-    for i in np.flatnonzero(missing):
-        problems.append(
-            Problem(
-                file,
-                None,
-                int(s.index[i]) + 2,
-                "grade",
-                None,
-                "cadres and civil servants need a grade (A0, A1, B or cadre_untrained)",
-            )
-        )
+    flag(
+        needs_grade & grade.isna().to_numpy(),
+        s.index,
+        "grade",
+        None,
+        "cadres and civil servants need a grade (A0, A1, B or cadre_untrained)",
+    )
     for g, sc in scales.items():
         m = (grade == g).to_numpy()
         if not m.any():
             continue
-        st = step[m]
-        idx = s.index[m]
+        st, idx, c = step[m], s.index[m], coef[m]
         nostep = np.isnan(st)
         over = ~nostep & ((st < 1) | (st > sc["steps"]))
         expect = sc["first"] + sc["increment"] * (np.nan_to_num(st) - 1)
-        off = ~nostep & ~over & ~np.isclose(coef[m], expect, atol=5e-4)
-        for i in np.flatnonzero(nostep):
-            problems.append(
-                Problem(file, None, int(idx[i]) + 2, "step", None, f"grade {g} needs a step")
-            )
-        for i in np.flatnonzero(over):
-            problems.append(
-                Problem(
-                    file,
-                    None,
-                    int(idx[i]) + 2,
-                    "step",
-                    int(st[i]),
-                    f"grade {g} has steps 1 to {sc['steps']} (salary.scales)",
-                )
-            )
-        for i in np.flatnonzero(off):
-            problems.append(
-                Problem(
-                    file,
-                    None,
-                    int(idx[i]) + 2,
-                    "coefficient",
-                    float(coef[m][i]),
-                    f"not on the legal scale: grade {g} step {int(st[i])} is "
-                    f"{expect[i]:.2f} (salary.scales, NĐ 204/2004)",
-                )
-            )
-        top = ~nostep & (st == sc["steps"])
-        tn = s["tnvk_pct"].astype(float).fillna(0).to_numpy()[m]
-        bad_tn = (tn > 0) & ~top
-        for i in np.flatnonzero(bad_tn):
-            problems.append(
-                Problem(
-                    file,
-                    None,
-                    int(idx[i]) + 2,
-                    "tnvk_pct",
-                    float(tn[i]),
-                    "seniority beyond the top step (TNVK) only applies at the last step",
-                )
-            )
+        off = ~nostep & ~over & ~np.isclose(c, expect, atol=5e-4)
+        flag(nostep, idx, "step", None, f"grade {g} needs a step")
+        flag(
+            over,
+            idx,
+            "step",
+            st,
+            f"grade {g} has steps 1 to {sc['steps']} (salary.scales)",
+        )
+        flag(
+            off,
+            idx,
+            "coefficient",
+            c,
+            lambda i, g=g, st=st, expect=expect: (
+                f"not on the legal scale: grade {g} step {int(st[i])} is "
+                f"{expect[i]:.2f} (salary.scales, NĐ 204/2004)"
+            ),
+        )
+        flag(
+            (tnvk[m] > 0) & ~(~nostep & (st == sc["steps"])),
+            idx,
+            "tnvk_pct",
+            tnvk[m],
+            "seniority beyond the top step (TNVK) only applies at the last step",
+        )
     m = (grade == "cadre_untrained").to_numpy()
     if m.any():
-        pos = s["position"].to_numpy()[m]
-        idx = s.index[m]
-        c = coef[m]
+        pos, idx, c = s["position"].to_numpy()[m], s.index[m], coef[m]
         step1 = pd.Series(pos).map({k: v[0] for k, v in untrained.items()}).to_numpy(float)
         step2 = pd.Series(pos).map({k: v[1] for k, v in untrained.items()}).to_numpy(float)
         no_scale = np.isnan(step1)
         off = ~no_scale & ~np.isclose(c, step1, atol=5e-4) & ~np.isclose(c, step2, atol=5e-4)
-        for i in np.flatnonzero(no_scale):
-            problems.append(
-                Problem(
-                    file,
-                    None,
-                    int(idx[i]) + 2,
-                    "position",
-                    pos[i],
-                    "untrained cadre coefficients exist only for elected cadre positions",
-                )
-            )
-        for i in np.flatnonzero(off):
-            problems.append(
-                Problem(
-                    file,
-                    None,
-                    int(idx[i]) + 2,
-                    "coefficient",
-                    float(c[i]),
-                    f"untrained {pos[i]} is paid {step1[i]} or {step2[i]} "
-                    "(salary.cadre_untrained, NĐ 92/2009)",
-                )
-            )
-    unknown = grade.notna() & ~grade.isin([*list(scales), "cadre_untrained"])
-    for i in np.flatnonzero(unknown.to_numpy()):
-        problems.append(
-            Problem(
-                file,
-                None,
-                int(s.index[i]) + 2,
-                "grade",
-                grade.iloc[i],
-                f"grade not in the scales ({', '.join(scales)}, cadre_untrained)",
-            )
+        flag(
+            no_scale,
+            idx,
+            "position",
+            pos,
+            "untrained cadre coefficients exist only for elected cadre positions",
         )
+        flag(
+            off,
+            idx,
+            "coefficient",
+            c,
+            lambda i: (
+                f"untrained {pos[i]} is paid {step1[i]} or {step2[i]} "
+                "(salary.cadre_untrained, NĐ 92/2009)"
+            ),
+        )
+    unknown = (grade.notna() & ~grade.isin([*list(scales), "cadre_untrained"])).to_numpy()
+    flag(
+        unknown,
+        s.index,
+        "grade",
+        grade.to_numpy(),
+        f"grade not in the scales ({', '.join(scales)}, cadre_untrained)",
+    )
     return problems

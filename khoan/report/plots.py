@@ -256,22 +256,43 @@ def bar_stacked(
             pos_base += np.where(v >= 0, v, 0)
             neg_base += np.where(v < 0, v, 0)
         stacked = np.concatenate([pos_base, neg_base])
-        unit = _value_axis(ax, stacked, money, lang, axis="x" if horizontal else "y")
-        _tick_labels(ax, pos, cats, horizontal)
-        cat_text = xlabel or _cat_label(name, lang)
-        val_text = _value_label(ylabel, unit, cols, lang)
-        if horizontal:
-            ax.set_ylabel(cat_text)
-            ax.set_xlabel(val_text)
-            ax.grid(axis="x", visible=True)
-            ax.grid(axis="y", visible=False)
-        else:
-            ax.set_xlabel(cat_text)
-            ax.set_ylabel(val_text)
-        ax.set_title(title or text("Cơ cấu theo thành phần", "Breakdown by component", lang))
-        if len(cols) > 1:
-            ax.legend(loc="best")
+        default = text("Cơ cấu theo thành phần", "Breakdown by component", lang)
+        _finish_bars(
+            ax,
+            stacked,
+            pos,
+            cats,
+            name,
+            cols,
+            money,
+            lang,
+            horizontal,
+            xlabel,
+            ylabel,
+            title or default,
+        )
     return ax
+
+
+def _finish_bars(
+    ax, values, pos, cats, name, cols, money, lang, horizontal, xlabel, ylabel, title
+) -> None:
+    """Value axis, category ticks, axis labels, title and legend of a bar chart."""
+    unit = _value_axis(ax, values, money, lang, axis="x" if horizontal else "y")
+    _tick_labels(ax, pos, cats, horizontal)
+    cat_text = xlabel or _cat_label(name, lang)
+    val_text = _value_label(ylabel, unit, cols, lang)
+    if horizontal:
+        ax.set_ylabel(cat_text)
+        ax.set_xlabel(val_text)
+        ax.grid(axis="x", visible=True)
+        ax.grid(axis="y", visible=False)
+    else:
+        ax.set_xlabel(cat_text)
+        ax.set_ylabel(val_text)
+    ax.set_title(title)
+    if len(cols) > 1:
+        ax.legend(loc="best")
 
 
 def bar_compare(
@@ -317,22 +338,21 @@ def bar_compare(
                     label=label(c, lang),
                     color=color,
                 )
-        unit = _value_axis(ax, vals.ravel(), money, lang, axis="x" if horizontal else "y")
-        _tick_labels(ax, pos, cats, horizontal)
-        cat_text = xlabel or _cat_label(name, lang)
-        val_text = _value_label(ylabel, unit, cols, lang)
-        if horizontal:
-            ax.set_ylabel(cat_text)
-            ax.set_xlabel(val_text)
-            ax.grid(axis="x", visible=True)
-            ax.grid(axis="y", visible=False)
-        else:
-            ax.set_xlabel(cat_text)
-            ax.set_ylabel(val_text)
         joiner = text(" so với ", " vs ", lang)
-        ax.set_title(title or joiner.join(label(c, lang) for c in cols))
-        if len(cols) > 1:
-            ax.legend(loc="best")
+        _finish_bars(
+            ax,
+            vals.ravel(),
+            pos,
+            cats,
+            name,
+            cols,
+            money,
+            lang,
+            horizontal,
+            xlabel,
+            ylabel,
+            title or joiner.join(label(c, lang) for c in cols),
+        )
     return ax
 
 
