@@ -364,7 +364,12 @@ def simulate(
     sm = r.summary()
     console.print(
         f"{scenario}: {sm['headcount_start']:,} → {sm['headcount_end']:,} "
-        f"({sm['share_reduced']:.1%}); năm hoàn vốn / payback year: {sm['payback_year']}"
+        f"({sm['share_reduced']:.1%}); "
+        + (
+            f"năm hoàn vốn / payback year: {sm['payback_year']}"
+            if sm["payback_year"] is not None
+            else "chưa hoàn vốn trong kỳ / no payback within the period"
+        )
     )
     if out:
         console.print(f"Đã ghi / wrote {r.to_excel(out)}")

@@ -35,6 +35,13 @@ def _d(v: float) -> str:
     return f"{int(v):,}".replace(",", ".")
 
 
+def _payback(year) -> str:
+    """Payback year, or a plain statement that the period does not pay back."""
+    if year is None or (isinstance(year, float) and year != year):
+        return "chưa hoàn vốn trong kỳ / no payback within the period"
+    return f"hoàn vốn năm {int(year)} / payback {int(year)}"
+
+
 def _component_rows(b, label) -> list[tuple[str, str, str]]:
     """(label, millions, đồng) per component and total; the millions add up to the total
     (largest-remainder rounding, :func:`khoan.report.fmt.largest_remainder`)."""
@@ -132,10 +139,10 @@ def run_demo(model_name: str, out: Path, console: Console | None = None) -> Path
     if s is not None:
         sm = s.summary()
         console.print(
-            f"Kịch bản {name}: biên chế {sm['headcount_start']:,} → {sm['headcount_end']:,} "
+            f"Kịch bản {name}: biên chế {_d(sm['headcount_start'])} → {_d(sm['headcount_end'])} "
             f"({sm['share_reduced']:.1%}); chi trả một lần {_d(sm['one_off_cost'])} đồng; "
             f"tiết kiệm ròng lũy kế {_d(sm['cumulative_net_savings'])} đồng; "
-            f"hoàn vốn năm {sm['payback_year']}"
+            f"{_payback(sm['payback_year'])}"
         )
     console.print(f"[bold]Báo cáo / report:[/bold] {folder.resolve()}  ({len(files)} tệp / files)")
     return folder
@@ -191,7 +198,7 @@ def _summary_md(model, b, a, s, name, envelope, files, label) -> str:
             f"| Tiết kiệm quỹ lương / recurring savings (đồng) | {_d(sm['recurring_savings'])} |",
             f"| Tiết kiệm ròng lũy kế / cumulative net savings (đồng) | "
             f"{_d(sm['cumulative_net_savings'])} |",
-            f"| Năm hoàn vốn / payback year | {sm['payback_year']} |",
+            f"| Năm hoàn vốn / payback year | {_payback(sm['payback_year'])} |",
             "",
             f"![Biên chế](tinh-gian-{name}-bien-che.png)",
             f"![Lũy kế](tinh-gian-{name}-luy-ke.png)",

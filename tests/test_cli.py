@@ -107,11 +107,20 @@ def test_template(tmp_path):
     assert len(wb.sheetnames) >= 4
 
 
-@pytest.mark.parametrize("model", ["khanh_hoa_2016"])
+@pytest.mark.parametrize("model", ["khanh_hoa_2016", "khanh_hoa_2026"])
 def test_demo_writes_report(tmp_path, model):
     r = run("demo", "--model", model, "--out", str(tmp_path / "rep"))
     assert r.returncode == 0, r.stderr
-    assert (tmp_path / "rep").is_dir()
+    folder = tmp_path / "rep" / model
+    files = {p.name for p in folder.iterdir()}
+    assert "tom-tat.md" in files
+    assert sum(f.endswith(".xlsx") for f in files) == 3
+    assert sum(f.endswith(".png") for f in files) == 6
+    md = (folder / "tom-tat.md").read_text(encoding="utf-8")
+    assert "synthetic" in md and "None" not in md
+    for f in files:
+        if f.endswith(".xlsx"):
+            assert openpyxl.load_workbook(folder / f).sheetnames
 
 
 def test_simulate_prints_years_and_writes_workbook(tmp_path):
