@@ -86,6 +86,27 @@ def params_list(
     console.print(t)
 
 
+def _lookup_table(value: dict) -> Table:
+    """A lookup parameter as a table: one row per key; nested mappings spread into columns."""
+    inner = [v for v in value.values() if isinstance(v, dict)]
+    if inner and len(inner) == len(value):
+        cols = list(dict.fromkeys(k for v in inner for k in v))
+        t = Table("", *[str(c) for c in cols])
+        for k, v in value.items():
+            t.add_row(
+                str(k),
+                *[
+                    _fmt(v.get(c, "")) if not isinstance(v.get(c), dict) else str(v.get(c))
+                    for c in cols
+                ],
+            )
+        return t
+    t = Table("khóa / key", "giá trị / value")
+    for k, v in value.items():
+        t.add_row(str(k), _fmt(v) if not isinstance(v, dict | list) else str(v))
+    return t
+
+
 @params_app.command("show")
 def params_show(
     key: Annotated[str, typer.Argument(help="Parameter key, e.g. salary.base")],
@@ -109,7 +130,11 @@ def params_show(
     entries = tree.history(key) if history else [tree.entry(key, on or dt.date.today())]
     for e in entries:
         end = e.end.isoformat() if e.end else "…"
-        console.print(f"  {e.start} → {end}: [bold]{_fmt(e.value)}[/bold]")
+        if isinstance(e.value, dict):
+            console.print(f"  {e.start} → {end}:")
+            console.print(_lookup_table(e.value))
+        else:
+            console.print(f"  {e.start} → {end}: [bold]{_fmt(e.value)}[/bold]")
         console.print(f"      reference: {e.reference}   confidence: {e.confidence}")
         if e.note:
             console.print(f"      note: {e.note}")

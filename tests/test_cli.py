@@ -177,3 +177,11 @@ def test_run_exits_nonzero_and_names_failed_scenario(tmp_path):
     assert r.returncode == 1, r.stdout + r.stderr
     assert "impossible" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_params_show_lookup_as_table():
+    r = run("params", "show", "staffing.quota.cadres_civil_servants", "--on", "2024-01-01")
+    assert r.returncode == 0, r.stderr
+    row = next(line for line in r.stdout.splitlines() if "phuong" in line)
+    assert [c.strip() for c in row.strip("│ ").split("│")] == ["phuong", "23", "21", "19"]
+    assert "NĐ 33/2023" in r.stdout
