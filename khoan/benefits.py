@@ -320,18 +320,24 @@ def retirement_age(
     Bộ luật Lao động 1994 Điều 145, Luật BHXH 2014 Điều 54 (60 / 55 before 2021). The age of
     the calendar year in which the person reaches it applies.
     """
-    scalar, index = _shape_info(sex, birth_date)
-    birth = _as_dates(birth_date, "birth_date")
-    sx = _as_sex(sex, len(birth))
-    if len(birth) == 1 and len(sx) > 1:
-        birth = pd.DatetimeIndex(np.repeat(birth.to_numpy(), len(sx)))
-    age = _age_months(sx, birth, _tree(params), on)
+    scalar, index, _birth, age = _retirement_inputs(sex, birth_date, params, on)
     years, months = age // 12, age % 12
     if scalar:
         return int(years[0]), int(months[0])
     if index is not None:
         return pd.Series(years, index=index), pd.Series(months, index=index)
     return years, months
+
+
+def _retirement_inputs(sex: Any, birth_date: Any, params, on) -> tuple:
+    """Shape of the input, birth dates and the retirement age in months, for both
+    :func:`retirement_age` and :func:`retirement_date`."""
+    scalar, index = _shape_info(sex, birth_date)
+    birth = _as_dates(birth_date, "birth_date")
+    sx = _as_sex(sex, len(birth))
+    if len(birth) == 1 and len(sx) > 1:
+        birth = pd.DatetimeIndex(np.repeat(birth.to_numpy(), len(sx)))
+    return scalar, index, birth, _age_months(sx, birth, _tree(params), on)
 
 
 def retirement_date(
@@ -354,12 +360,7 @@ def retirement_date(
     datetime.date for scalar input; ``numpy.ndarray`` of ``datetime64[D]`` for arrays;
     ``pandas.Series`` (datetime64, same index) for Series input.
     """
-    scalar, index = _shape_info(sex, birth_date)
-    birth = _as_dates(birth_date, "birth_date")
-    sx = _as_sex(sex, len(birth))
-    if len(birth) == 1 and len(sx) > 1:
-        birth = pd.DatetimeIndex(np.repeat(birth.to_numpy(), len(sx)))
-    age = _age_months(sx, birth, _tree(params), on)
+    scalar, index, birth, age = _retirement_inputs(sex, birth_date, params, on)
     start = _first_of_month(_month_index(birth) + age + 1)
     if scalar:
         return pd.Timestamp(start[0]).date()

@@ -378,7 +378,16 @@ def _problems_staff(
     problems: list[Problem] = []
     rows = np.arange(len(s)) + 2
 
-    def add(mask, column, values, rule):
+    def add(mask, column, rule, values=None):
+        """A Problem per row of ``mask``; values default to the column's own cells."""
+        if not mask.any():
+            return
+        if values is None:
+            values = (
+                s[column].to_numpy(dtype=object)[mask].tolist()
+                if column in s.columns
+                else [None] * int(mask.sum())
+            )
         for r, v in zip(rows[mask], values, strict=True):
             problems.append(Problem("staff", None, int(r), column, v, rule))
 
@@ -389,89 +398,51 @@ def _problems_staff(
         return problems, {}
     codes = model.communes["code"].astype(str).tolist()
     cidx, _u = _codes(s["commune"], codes)
-    bad = cidx < 0
-    if bad.any():
-        add(
-            bad,
-            "commune",
-            s["commune"].to_numpy(dtype=object)[bad].tolist(),
-            "commune is not in the communes table",
-        )
+    add(cidx < 0, "commune", "commune is not in the communes table")
     cat, _u = _codes(s["category"], CATEGORIES)
-    bad = cat < 0
-    if bad.any():
-        add(
-            bad,
-            "category",
-            s["category"].to_numpy(dtype=object)[bad].tolist(),
-            f"unknown category (allowed: {', '.join(CATEGORIES)})",
-        )
+    add(cat < 0, "category", f"unknown category (allowed: {', '.join(CATEGORIES)})")
     coef = pd.to_numeric(s["coefficient"], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(coef) | (coef < 0)
-    if bad.any():
-        add(
-            bad,
-            "coefficient",
-            s["coefficient"].to_numpy(dtype=object)[bad].tolist(),
-            "salary coefficient is missing or negative",
-        )
-    dup = s["id"].duplicated(keep="first").to_numpy()
-    if dup.any():
-        add(dup, "id", s["id"].to_numpy(dtype=object)[dup].tolist(), "duplicate staff id")
+    add(~np.isfinite(coef) | (coef < 0), "coefficient", "salary coefficient is missing or negative")
+    add(s["id"].duplicated(keep="first").to_numpy(), "id", "duplicate staff id")
     known = [*scales, "cadre_untrained"]
     if "grade" in s.columns:
         grade, _u = _codes(s["grade"], known)
     else:
         grade = np.full(len(s), -2, dtype=np.int64)
-    unknown = grade == -1
-    if unknown.any():
-        add(
-            unknown,
-            "grade",
-            s["grade"].to_numpy(dtype=object)[unknown].tolist(),
-            f"grade missing from the salary scales (salary.scales: {', '.join(known)})",
-        )
+    add(
+        grade == -1,
+        "grade",
+        f"grade missing from the salary scales (salary.scales: {', '.join(known)})",
+    )
     staffing = np.isin(cat, [CATEGORIES.index(c) for c in STAFFING_CATEGORIES])
     nograde = staffing & (grade == -2)
-    if nograde.any():
-        add(
-            nograde,
-            "grade",
-            [None] * int(nograde.sum()),
-            "cadres and civil servants need a grade on the salary scales",
-        )
+    add(
+        nograde,
+        "grade",
+        "cadres and civil servants need a grade on the salary scales",
+        [None] * int(nograde.sum()),
+    )
     positions = list(untrained)
     # positions matter only for untrained cadres (their fixed coefficients)
     ut = grade == len(scales)
     pos = np.full(len(s), -2, dtype=np.int64)
     if "position" in s.columns and ut.any():
         pos[ut], _u = _codes(s["position"][ut], positions)
-    bad = ut & (pos < 0)
-    if bad.any():
-        vals = (
-            s["position"].to_numpy(dtype=object)[bad].tolist()
-            if "position" in s.columns
-            else [None] * int(bad.sum())
-        )
-        add(
-            bad,
-            "position",
-            vals,
-            "untrained cadre coefficients exist only for elected cadre positions "
-            "(salary.cadre_untrained)",
-        )
+    add(
+        ut & (pos < 0),
+        "position",
+        "untrained cadre coefficients exist only for elected cadre positions "
+        "(salary.cadre_untrained)",
+    )
     for col in ("position_coef", "tnvk_pct", "bao_luu"):
         if col in s.columns:
             v = pd.to_numeric(s[col], errors="coerce").to_numpy(dtype=float)
-            bad = v < 0
-            if bad.any():
-                add(bad, col, v[bad].tolist(), "must not be negative")
+            add(v < 0, col, "must not be negative", v[v < 0].tolist())
     if "start_date" in s.columns and "end_date" in s.columns:
         st = pd.to_datetime(s["start_date"], errors="coerce")
         en = pd.to_datetime(s["end_date"], errors="coerce")
         bad = (st.notna() & en.notna() & (en < st)).to_numpy()
-        if bad.any():
-            add(bad, "end_date", en[bad].astype(str).tolist(), "end date is before start date")
+        add(bad, "end_date", "end date is before start date", en[bad].astype(str).tolist())
     return problems, {"cidx": cidx, "cat": cat, "grade": grade, "position": pos}
 
 
