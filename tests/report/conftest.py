@@ -9,52 +9,28 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from tiny_model import TOML  # tests/ is on sys.path (tests/conftest.py)
 
 matplotlib.use("Agg")
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "khoan" / "models" / "khanh_hoa_2016"
-
-STAFF = """id,commune,category,position,grade,step,coefficient,position_coef,tnvk_pct,bao_luu,birth_date,sex,insured_since,next_step_date,bhtn_covered,start_date,end_date
-P1,22327,can_bo,chu_tich_ubnd,A1,3,3.00,0.25,0,0,1975-03-10,M,2000-01-01,2017-06-01,0,,
-P2,22327,cong_chuc,cong_chuc,A1,1,2.34,0,0,0,1990-07-01,F,2014-01-01,2017-01-01,0,,
-P3,22330,cong_chuc,cong_chuc,A1,9,4.98,0,7,0,1962-01-15,M,1985-01-01,2017-01-01,0,,
-P4,22330,can_bo,bi_thu,cadre_untrained,1,2.35,0.30,0,0,1970-05-05,M,1995-01-01,,0,,
-P5,22330,nhdkct,nhdkct,,,1.0,0,0,0,1985-05-05,F,2010-01-01,,0,,
-"""
-
-TOML = """name = "tiny"
-title = "Tiny test model"
-province_code = "56"
-structure = "2016"
-base_year = 2016
-years = [2016, 2017]
-"""
 
 
 @pytest.fixture
 def tiny_folder(tmp_path) -> Path:
     """A model folder with a few real Khánh Hòa communes, their staff and outputs.
 
-    Rows come from the bundled khanh_hoa_2016 example when it has staff (first three
-    communes); otherwise the staff rows are the validation tests' fixture.
+    Rows are the first three communes of the bundled khanh_hoa_2016 example, their staff,
+    outputs and provincial parameters.
     """
     d = tmp_path / "tiny"
     d.mkdir()
-    communes = pd.read_csv(EXAMPLE / "communes.csv", dtype=str, keep_default_na=False)
-    if (EXAMPLE / "staff.csv").is_file():
-        communes = communes.head(3)
-        codes = set(communes["code"])
-        staff = pd.read_csv(EXAMPLE / "staff.csv", dtype=str, keep_default_na=False)
-        staff = staff[staff["commune"].isin(codes)]
-        staff.to_csv(d / "staff.csv", index=False)
-        if (EXAMPLE / "outputs.csv").is_file():
-            out = pd.read_csv(EXAMPLE / "outputs.csv", dtype=str, keep_default_na=False)
-            out[out["commune"].isin(codes)].to_csv(d / "outputs.csv", index=False)
-        if (EXAMPLE / "params").is_dir():
-            shutil.copytree(EXAMPLE / "params", d / "params")
-    else:
-        communes = communes[communes["code"].isin(["22327", "22330"])]
-        (d / "staff.csv").write_text(STAFF, encoding="utf-8")
+    communes = pd.read_csv(EXAMPLE / "communes.csv", dtype=str, keep_default_na=False).head(3)
+    codes = set(communes["code"])
+    for name in ("staff.csv", "outputs.csv"):
+        table = pd.read_csv(EXAMPLE / name, dtype=str, keep_default_na=False)
+        table[table["commune"].isin(codes)].to_csv(d / name, index=False)
+    shutil.copytree(EXAMPLE / "params", d / "params")
     communes.to_csv(d / "communes.csv", index=False)
     (d / "model.toml").write_text(TOML, encoding="utf-8")
     return d
