@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..budget import COMPONENTS as _BUDGET_COMPONENTS
 from ..data.labels import CATEGORY_LABELS
 from ..data.labels import label as _category_label
+from ..payroll import COMPONENTS as _PAYROLL_COMPONENTS
 
 __all__ = [
     "ADDITIVE_COLUMNS",
@@ -209,8 +211,11 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
 #: columns holding VND amounts (int64)
 MONEY_COLUMNS: frozenset[str] = frozenset(
     {
-        "special_tasks",
-        "purchases_repairs",
+        # every payroll component (khoan.payroll.COMPONENTS) and lump-sum component
+        # (khoan.budget.COMPONENTS) is money, so a new component is formatted as money too
+        # (bao_luu is a coefficient in the staff table: money only when integer, see below)
+        *(c for c in _PAYROLL_COMPONENTS if c != "bao_luu"),
+        *_BUDGET_COMPONENTS,
         "state_savings",
         "state_net_savings",
         "cumulative_state_net_savings",
@@ -224,25 +229,8 @@ MONEY_COLUMNS: frozenset[str] = frozenset(
         "norm",
         "performance",
         "last_allocation",
-        "salary",
-        "position_allowance",
-        "tnvk",
-        "commune_class_allowance",
-        "public_service_allowance",
-        "regional_allowance",
-        "nhdkct_allowance",
-        "bhxh",
-        "bhyt",
-        "kpcd",
-        "bhtn",
         "salary_fund_grade",
         "total",
-        "salary_fund",
-        "vacancy_fund",
-        "contributions",
-        "nhdkct_fund",
-        "village_fund",
-        "operating",
         "lump_sum",
         "savings",
         "tntt",
