@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.factory import SolverFactory as ContribFactory
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
@@ -118,6 +119,7 @@ class _ContribRunner:
             au.update_objective = False
             au.update_parameters = True
         self._last = None
+        self._direct: dict[str, Any] | None = None
 
     @property
     def persistent(self) -> bool:
@@ -127,6 +129,47 @@ class _ContribRunner:
         if self.persistent:
             if not (self.name == "highs" and _highs_set_instance_uncaptured(self.opt, model)):
                 self.opt.set_instance(model)
+            self._direct = None
+            if self.manual and self.name == "highs" and not hasattr(model, "extra"):
+                self._direct = _highs_direct_maps(self.opt, model)
+            # with the direct hand-off the engine pushes every change of a mutable parameter
+            # itself (``refresh_rows``, ``set_costs``); an analyst's rules (``extra``) may hold
+            # parameters of their own, so Pyomo keeps re-reading them there
+            self.opt.config.auto_updates.update_parameters = self._direct is None
+
+    @property
+    def direct(self) -> bool:
+        """Data changes go to HiGHS as arrays (``refresh_rows``, ``set_costs``).
+
+        True for the persistent HiGHS model in manual mode without an analyst's rules; the
+        engine then reports every change of a mutable parameter. Otherwise Pyomo re-reads the
+        parameters before each solve and these two methods do nothing.
+        """
+        return self._direct is not None
+
+    def refresh_rows(self, cons: list) -> None:
+        """Pass the current (mutable) bounds of these constraints to HiGHS in one call."""
+        if self._direct is None:
+            return
+        d = self._direct
+        rows = np.fromiter((d["row"][c] for c in cons), dtype=np.int32, count=len(cons))
+        lo = np.array([_bound(c.lower, -np.inf) for c in cons]) - d["row_offset"][rows]
+        hi = np.array([_bound(c.upper, np.inf) for c in cons]) - d["row_offset"][rows]
+        d["highs"].changeRowsBounds(len(cons), rows, lo, hi)
+
+    def columns(self, variables: list) -> np.ndarray | None:
+        """HiGHS column indices of these variables (None without the direct hand-off)."""
+        if self._direct is None:
+            return None
+        col = self._direct["col"]
+        return np.fromiter((col[id(v)] for v in variables), dtype=np.int32, count=len(variables))
+
+    def set_costs(self, cols: np.ndarray, costs: np.ndarray) -> None:
+        """Objective coefficients of columns ``cols`` (from :meth:`columns`), in one call."""
+        if self._direct is None:
+            return
+        c = np.ascontiguousarray(costs, dtype=float)
+        self._direct["highs"].changeColsCost(len(cols), cols, c)
 
     def update_variables(self, variables: list) -> None:
         if self.manual:
@@ -197,6 +240,39 @@ def _highs_set_instance_uncaptured(opt: Any, model: pyo.ConcreteModel) -> bool:
     return True
 
 
+def _bound(expr: Any, missing: float) -> float:
+    return missing if expr is None else float(pyo.value(expr))
+
+
+def _highs_direct_maps(opt: Any, model: pyo.ConcreteModel) -> dict[str, Any] | None:
+    """Pyomo-to-HiGHS column and row maps of a persistent ``Highs`` (pyomo.contrib.solver 6.10).
+
+    ``row_offset`` is what Pyomo subtracted from each row's bounds when it passed the model
+    (the constant of the row's body): a refreshed bound is ``value(bound) − offset``. Returns
+    None (the caller keeps Pyomo's own parameter updates) when the internals differ.
+    """
+    needed = ("_solver_model", "_pyomo_var_to_solver_var_map", "_pyomo_con_to_solver_con_map")
+    if not all(hasattr(opt, a) for a in needed):
+        return None
+    h = opt._solver_model
+    rows = opt._pyomo_con_to_solver_con_map
+    lp = h.getLp()
+    row_lo = np.asarray(lp.row_lower_, dtype=float)
+    row_hi = np.asarray(lp.row_upper_, dtype=float)
+    offset = np.zeros(len(row_lo))
+    for con, r in rows.items():
+        if con.upper is not None and np.isfinite(row_hi[r]):
+            offset[r] = float(pyo.value(con.upper)) - row_hi[r]
+        elif con.lower is not None and np.isfinite(row_lo[r]):
+            offset[r] = float(pyo.value(con.lower)) - row_lo[r]
+    return {
+        "highs": h,
+        "col": opt._pyomo_var_to_solver_var_map,
+        "row": rows,
+        "row_offset": offset,
+    }
+
+
 def _highs_solve_uncaptured(opt: Any, model: pyo.ConcreteModel, kwargs: dict[str, Any]):
     """``Highs.solve`` of pyomo.contrib.solver (6.10) without its output capture.
 
@@ -256,9 +332,19 @@ class _LegacyRunner:
 
     persistent = False
     manual = False
+    direct = False
 
     def set_instance(self, model: pyo.ConcreteModel) -> None:
         self._model = model
+
+    def refresh_rows(self, cons: list) -> None:
+        pass
+
+    def columns(self, variables: list) -> None:
+        return None
+
+    def set_costs(self, cols: Any, costs: Any) -> None:
+        pass
 
     def update_variables(self, variables: list) -> None:
         pass

@@ -45,6 +45,7 @@ __all__ = [
     "fix_allocation",
     "group_label",
     "lp_stage_costs",
+    "stage_weights",
 ]
 
 #: VND per model money unit (the model counts in millions of VND).
@@ -85,13 +86,21 @@ def lp_stage_costs(model: pyo.ConcreteModel, problem: AllocationProblem, stage: 
             else:
                 obj.deactivate()
         return active
+    cost, cost_s = stage_weights(model, problem, stage)
+    # plain floats into a Param declared within Reals: Pyomo's per-value check is skipped
+    model.cost.store_values(dict(zip(model.cost.keys(), cost.tolist(), strict=True)), check=False)
+    if hasattr(model, "cost_s"):
+        model.cost_s.set_value(cost_s)
+    return None
+
+
+def stage_weights(
+    model: pyo.ConcreteModel, problem: AllocationProblem, stage: str
+) -> tuple[np.ndarray, float]:
+    """Weights of u_i + v_i (in commune order) and of s in one LP stage (model units)."""
     k = model.objective_scale
     cost = _stage_weights(k, problem.target / model.money_scale, problem, stage)
-    for param, c in zip(model.cost.values(), cost.tolist(), strict=True):
-        param.set_value(c)
-    if hasattr(model, "cost_s"):
-        model.cost_s.set_value(k if stage == "minimax" else 0.0)
-    return None
+    return cost, (k if stage == "minimax" else 0.0)
 
 
 def _stage_weights(k: float, t: np.ndarray, problem: AllocationProblem, stage: str) -> np.ndarray:

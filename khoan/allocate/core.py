@@ -45,6 +45,7 @@ from .build import (
     build_model,
     fix_allocation,
     lp_stage_costs,
+    stage_weights,
 )
 from .diagnose import diagnose
 from .kkt import commune_binding, solve_kkt
@@ -83,6 +84,12 @@ def objective_value(name: str, x: np.ndarray, target: np.ndarray) -> float:
     if name == "minimax":
         return float(rel.max()) if rel.size else 0.0
     raise ValueError(f"objective must be one of {OBJECTIVES}, not {name!r}")
+
+
+#: Largest gap between the solver's allocations and the envelope accepted before rounding:
+#: relative to the envelope, and in VND per commune (solver tolerances leave ~1,000 VND).
+ENVELOPE_GAP_RTOL = 1e-6
+ENVELOPE_GAP_ATOL = 1e5
 
 
 class Engine:
@@ -129,6 +136,11 @@ class Engine:
             options = {"qp_iteration_limit": 1000 + 100 * self.problem.n, **(options or {})}
         self.runner = make_runner(self.solver_name, options)
         self.runner.set_instance(self.model)
+        m = self.model
+        self._cost_cols = None
+        if self.runner.direct and hasattr(m, "cost"):
+            cols = [*m.u.values(), *m.v.values(), *([m.s] if hasattr(m, "cost_s") else [])]
+            self._cost_cols = self.runner.columns(cols)
         t2 = time.perf_counter()
         self.build_seconds = t1 - t0
         self.translate_seconds = t2 - t1
@@ -173,9 +185,19 @@ class Engine:
         return float(viol.max()) if viol.size else 0.0
 
     # ------------------------------------------------------------------ stages
+    def _set_stage(self, name: str, k: int) -> None:
+        """Make LP stage ``name`` the objective (in the solver too)."""
+        m = self.model
+        obj = lp_stage_costs(m, self.problem, name)
+        if obj is not None and k > 0:
+            self.runner.set_objective(obj)
+        elif obj is None and self._cost_cols is not None:
+            w, ws = stage_weights(m, self.problem, name)
+            costs = np.concatenate([w, w, [ws]] if hasattr(m, "cost_s") else [w, w])
+            self.runner.set_costs(self._cost_cols, costs)
+
     def _objective_stages(self, allow_nonoptimal: bool) -> tuple[str, list, list[str], float]:
         m = self.model
-        p = self.problem
         names = list(m.objective_stages)
         status = "unknown"
         raw_duals: list | None = None
@@ -187,9 +209,7 @@ class Engine:
         try:
             for k, name in enumerate(names):
                 if lp:
-                    obj = lp_stage_costs(m, p, name)
-                    if obj is not None and k > 0:
-                        self.runner.set_objective(obj)
+                    self._set_stage(name, k)
                 t0 = time.perf_counter()
                 out = self.runner.solve(m)
                 solve_seconds += time.perf_counter() - t0
@@ -225,15 +245,18 @@ class Engine:
                             row = m.lex_max if stage == "minimax" else m.lex_sum
                             val = float(pyo.value(row.body))
                             getattr(m, rhs).set_value(val + LEX_SLACK + 1e-9 * abs(val))
+                            self.runner.refresh_rows([row])
                     saved = self._save()
         finally:
             if lp:  # leave the model ready for the next solve
-                for _, rhs in lex_rows:
+                rows = []
+                for stage, rhs in lex_rows:
                     if hasattr(m, rhs):
                         getattr(m, rhs).set_value(LEX_OFF)
-                obj = lp_stage_costs(m, p, names[0])
-                if obj is not None and len(names) > 1:
-                    self.runner.set_objective(obj)
+                        rows.append(m.lex_max if stage == "minimax" else m.lex_sum)
+                self.runner.refresh_rows(rows)
+                if len(names) > 1:
+                    self._set_stage(names[0], len(names))
         return status, raw_duals, done, solve_seconds
 
     def _save(self) -> list[float]:
@@ -366,6 +389,16 @@ class Engine:
         stages = retries + stages
         s = m.money_scale
         x = allocation_values(m, p.target)
+        gap = float(x.sum()) - float(p.envelope)
+        if abs(gap) > max(ENVELOPE_GAP_RTOL * abs(float(p.envelope)), ENVELOPE_GAP_ATOL * p.n):
+            # far beyond solver tolerances (~1,000 VND a commune): the solver's answer does not
+            # meet the envelope; rounding it (one đồng a step) would not end in useful time
+            raise SolverError(
+                f"Nghiệm của bộ giải lệch tổng kinh phí {gap:,.0f} đồng / the solver "
+                f"{self.solver_name!r} returned allocations summing to {x.sum():,.0f} VND, not "
+                f"the envelope {p.envelope:,} VND (status {status!r}).",
+                status="envelope_not_met",
+            )
 
         t0 = time.perf_counter()
         if self._separable() and raw_duals is not None:

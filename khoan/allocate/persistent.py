@@ -3,7 +3,8 @@
 `AllocationModel` keeps one Pyomo model whose envelope E is a mutable ``Param`` and one
 persistent solver (HiGHS through ``pyomo.contrib.solver``): ``update(envelope=...)`` and the
 bounds (floor, corridor) change the data in place and ``solve`` hands only the changes to the
-solver, which restarts from its previous basis. New targets change every objective
+solver, which restarts from its previous basis. With HiGHS the changes go to the solver as
+arrays (row bounds, column costs and bounds) rather than through Pyomo's parameter scan. New targets change every objective
 coefficient, so ``update(target=...)`` rebuilds the model (still one call). Timings against
 rebuilding: benchmarks/README.md, "Allocation".
 """
@@ -126,6 +127,7 @@ class AllocationModel:
             return self
         if envelope is not None:
             m.E.set_value(new.envelope / s)
+            self.engine.runner.refresh_rows([m.envelope])
         bounds_changed = floor is not None or lower is not None or upper is not None
         if not hasattr(m, "u") and bounds_changed:
             lo = (new.lo / s).tolist()

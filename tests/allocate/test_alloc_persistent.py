@@ -64,3 +64,68 @@ def test_staffing_in_a_sweep():
 def test_kkt_is_not_persistent():
     with pytest.raises(ValueError):
         AllocationModel(three(600), solver="kkt")
+
+
+@pytest.mark.parametrize("objective", ["absolute", "minimax"])
+def test_persistent_lp_hands_changes_to_highs_directly(objective):
+    # the persistent HiGHS model takes envelope, stage weights and "keep the optimum" rows as
+    # arrays; Pyomo's own parameter scan is off, so a change not pushed would be missed and
+    # the second solve would differ from rebuilding
+    p = random_problem(40, 3, groups=True)
+    am = AllocationModel(p, objective)
+    assert am.engine.runner.direct
+    assert not am.engine.runner.opt.config.auto_updates.update_parameters
+    for e in (int(p.target.sum() * 0.95), int(p.target.sum() * 0.97), int(p.target.sum() * 0.95)):
+        _same(
+            am.update(envelope=e).solve(),
+            solve_allocation(p.replace(envelope=e), objective=objective),
+        )
+
+
+def test_persistent_model_with_an_analysts_parameter_rereads_it():
+    # an analyst's rule may hold a mutable Param of its own: Pyomo keeps re-reading parameters
+    import pyomo.environ as pyo
+
+    def cap_first(model, problem):
+        model.extra.cap = pyo.Param(initialize=95.0, mutable=True)
+        first = next(iter(model.I))
+        model.extra.c = pyo.Constraint(expr=model.x[first] <= model.extra.cap)
+
+    am = AllocationModel(three(600, floor=(0, 0, 0)), extra_constraints=cap_first)
+    assert not am.engine.runner.direct
+    assert am.solve().allocation[0] == 95 * M
+    am.model.extra.cap.set_value(90.0)
+    assert am.solve().allocation[0] == 90 * M
+
+
+def test_refresh_rows_keeps_the_constant_of_the_body():
+    # a row x + 5 <= b: Pyomo passes 'x <= b − 5' to HiGHS; a refreshed bound must too
+    import pyomo.environ as pyo
+
+    from khoan.allocate._solvers import make_runner
+
+    m = pyo.ConcreteModel()
+    m.b = pyo.Param(initialize=20.0, mutable=True)
+    m.x = pyo.Var(bounds=(0, 100))
+    m.c = pyo.Constraint(expr=m.x + 5 <= m.b)
+    m.o = pyo.Objective(expr=-m.x)
+    r = make_runner("highs")
+    r.set_instance(m)
+    assert r.direct
+    assert r.solve(m).optimal and m.x.value == pytest.approx(15.0)
+    m.b.set_value(30.0)
+    r.refresh_rows([m.c])
+    assert r.solve(m).optimal and m.x.value == pytest.approx(25.0)
+
+
+def test_an_answer_far_from_the_envelope_is_an_error_not_a_long_rounding(monkeypatch):
+    # rounding moves one đồng a step: a solver answer billions of đồng off the envelope (a
+    # change not handed to the solver, a broken solver) must be refused, not rounded for hours
+    from khoan.allocate import core
+    from khoan.errors import SolverError
+
+    real = core.allocation_values
+    monkeypatch.setattr(core, "allocation_values", lambda m, t: real(m, t) + 1e9)
+    with pytest.raises(SolverError, match="not the envelope") as err:
+        solve_allocation(three(600, floor=(0, 0, 0)))
+    assert err.value.status == "envelope_not_met"
