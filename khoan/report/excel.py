@@ -52,6 +52,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .labels import ADDITIVE_COLUMNS, check_lang, is_money, label, relabel_values, text
@@ -555,12 +556,30 @@ def write_workbook(
         _write_provenance(ws, provenance, lang)
     wb.properties.title = _clean_text(str(title))
     wb.properties.language = lang
-    for ws in wb.worksheets:  # print narrow sheets one page wide (budget forms are printed)
-        if ws.max_column > 16:
-            continue
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        if ws.max_column > 6:
-            ws.page_setup.orientation = "landscape"
+    for ws in wb.worksheets:
+        _print_setup(ws)
     return atomic_save(wb, path, timestamp=timestamp)
+
+
+#: Columns printed on one landscape A4 page of a wide sheet.
+PRINT_COLUMNS_PER_PAGE = 14
+
+
+def _print_setup(ws: Any) -> None:
+    """A4 printing: narrow sheets one page wide; wide ones (scenario years, many allowances)
+    landscape over ⌈columns / 14⌉ pages across, every page repeating the header rows and the
+    key columns (those left of and above the frozen panes)."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToHeight = 0
+    ncol = ws.max_column
+    ws.page_setup.fitToWidth = max(1, -(-ncol // PRINT_COLUMNS_PER_PAGE)) if ncol > 16 else 1
+    if ncol > 6:
+        ws.page_setup.orientation = "landscape"
+    if ws.freeze_panes:
+        col, row = coordinate_from_string(ws.freeze_panes)
+        c = column_index_from_string(col)
+        if row > 1:
+            ws.print_title_rows = f"1:{row - 1}"
+        if c > 1:
+            ws.print_title_cols = f"A:{get_column_letter(c - 1)}"

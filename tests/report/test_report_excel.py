@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import openpyxl
@@ -198,3 +199,26 @@ def test_bad_input(tmp_path):
         write_workbook(tmp_path / "x.xlsx", title="t", sheets={"a": [1, 2]})
     with pytest.raises(ValueError):
         write_workbook(tmp_path / "x.xlsx", title="t", lang="fr")
+
+
+def test_print_setup_narrow_and_wide_sheets(tmp_path):
+    # a budget form prints one A4 page wide; a 30-column sheet (scenario years) prints
+    # landscape over ⌈30 / 14⌉ = 3 pages across, each repeating the header row and key column
+    narrow = pd.DataFrame({"commune": ["a", "b"], "total": np.array([1, 2], dtype=np.int64)})
+    wide = pd.DataFrame(
+        {"commune": ["a", "b"], **{f"y{k}": np.array([k, k], dtype=np.int64) for k in range(29)}}
+    )
+    path = tmp_path / "p.xlsx"
+    write_workbook(path, title="t", sheets={"by_commune": narrow, "wide": wide}, lang="en")
+    wb = openpyxl.load_workbook(path)
+    ws_n = wb.worksheets[1]
+    assert ws_n.page_setup.fitToWidth == 1 and int(ws_n.page_setup.paperSize) == 9  # A4
+    ws_w = wb.worksheets[2]
+    assert ws_w.max_column == 30
+    assert ws_w.page_setup.orientation == "landscape"
+    assert ws_w.page_setup.fitToWidth == 3 and ws_w.page_setup.fitToHeight == 0
+    assert ws_w.sheet_properties.pageSetUpPr.fitToPage
+    assert ws_w.freeze_panes is not None
+    row = int(re.match(r"[A-Z]+(\d+)", ws_w.freeze_panes).group(1))
+    assert ws_w.print_title_rows == f"$1:${row - 1}"
+    assert ws_w.print_title_cols == "$A:$A"  # the commune column
