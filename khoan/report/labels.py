@@ -25,6 +25,7 @@ __all__ = [
     "COLUMN_LABELS",
     "LANGS",
     "MONEY_COLUMNS",
+    "STOCK_COLUMNS",
     "category_label",
     "check_lang",
     "label",
@@ -275,7 +276,24 @@ _COUNT_COLUMNS = frozenset(
     }
 )
 #: money per person is an average, not a sum
-ADDITIVE_COLUMNS: frozenset[str] = (MONEY_COLUMNS | _COUNT_COLUMNS) - {"tntt_per_person"}
+ADDITIVE_COLUMNS: frozenset[str] = frozenset(
+    c for c in MONEY_COLUMNS | _COUNT_COLUMNS if not c.endswith("per_person")
+)
+
+#: columns that add up over communes but not over years: stocks at a date (people, posts) and
+#: running totals; a by-year table's totals row leaves them empty
+STOCK_COLUMNS: frozenset[str] = frozenset(
+    {
+        "headcount_start",
+        "headcount_end",
+        "base_headcount",
+        "baseline_headcount_end",
+        "approved_posts",
+        "baseline_approved_posts",
+        "cumulative_net_savings",
+        "cumulative_state_net_savings",
+    }
+)
 
 #: ``bao_luu`` is a coefficient in the staff table and an amount in the payroll table: the
 #: payroll component is money when its dtype is integer (see ``is_money``).

@@ -328,12 +328,17 @@ class ScenarioResult:
                 sorted({p["key"] for p in self.provenance.get("parameters", [])}),
             )
         if write_workbook is not None:
+            from ..report.labels import ADDITIVE_COLUMNS, STOCK_COLUMNS
+
             money = [c for c in MONEY_COLUMNS]
+            # over years, flows add up (savings, costs, leavers); stocks and running totals not
+            year_totals = [c for c in by.columns if c in ADDITIVE_COLUMNS - STOCK_COLUMNS]
             return write_workbook(
                 path,
                 title=self._title(lang),
                 summary=self.summary(),
                 sheets=sheets,
+                totals={"by_year": year_totals},
                 params=params,
                 provenance=self.provenance,
                 lang=lang,

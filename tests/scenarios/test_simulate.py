@@ -18,6 +18,7 @@ from khoan.errors import ScenarioError
 from khoan.examples import path as example_path
 from khoan.params import Override
 from khoan.payroll import payroll
+from khoan.report.labels import label
 from khoan.scenarios import (
     Scenario,
     Target,
@@ -391,6 +392,18 @@ def test_result_outputs(tmp_path, nq39):
     out = nq39.to_excel(tmp_path / "nq39.xlsx")
     wb = openpyxl.load_workbook(out)
     assert len(wb.sheetnames) >= 4
+    # by-year totals row: flows add up over the years; stocks, running totals and averages
+    # per person are left empty
+    ws = wb.worksheets[1]
+    head = [c.value for c in ws[1]]
+    tot = dict(zip(head, [c.value for c in ws[ws.max_row]], strict=True))
+    by = nq39.by_year
+    assert tot[label("payroll_total")] == int(by["payroll_total"].sum())
+    assert tot[label("retirements")] == int(by["retirements"].sum())
+    assert tot[label("net_savings")] == int(by["net_savings"].sum())
+    stocks = ("headcount_start", "headcount_end", "cumulative_net_savings", "approved_posts")
+    for col in (*stocks, "tntt_per_person", "baseline_tntt_per_person"):
+        assert tot[label(col)] is None, col
     html = nq39._repr_html_()
     assert "nq39_10pct" in html
     s = nq39.summary()
