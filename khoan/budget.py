@@ -459,6 +459,7 @@ def _provenance(model, year: int, notes) -> dict[str, Any]:
         out.update(
             {
                 "model": model.name,
+                "synthetic": model.synthetic,
                 "model_digest": model.digest(),
                 "parameters_digest": model.params.digest(),
                 "overrides": [dict(x) for x in model.params.log],
@@ -561,6 +562,17 @@ def _from_run(model, r) -> BudgetResult:
         ]
         quota = _quota(p, year, c)
         keys.append("staffing.quota.cadres_civil_servants")
+        over = np.isfinite(quota) & (approved > quota)
+        if over.any():
+            # not capped here: a commune may be in a transition to a lower quota (e.g. after
+            # NĐ 34/2019), which is the staffing decision's business, not the costing's
+            excess = int((approved - np.where(over, quota, approved)).sum())
+            notes.append(
+                f"{int(over.sum())} of {nc} communes have more approved posts than the legal "
+                f"quota on {year}-12-31 (staffing.quota.cadres_civil_servants; {excess:,} posts "
+                "above in all): their vacant posts and operating spending are costed on the "
+                "approved number; see details['quota_posts']"
+            )
     except ParameterError as exc:
         raise _cover_year(year, "budget", exc) from None
     special = _int_col(c, "special_tasks")

@@ -46,10 +46,16 @@ def resolve_model(model: str):
     from .model import load
 
     p = Path(model)
-    if p.exists():
-        return load(p)
-    if model in examples.names():
-        return examples.load(model)
+    if p.exists() or model in examples.names():
+        m = load(p) if p.exists() else examples.load(model)
+        if m.synthetic:
+            from .report.excel import SYNTHETIC_NOTICE_EN, SYNTHETIC_NOTICE_VI
+
+            err_console.print(
+                f"[yellow]note[/yellow]: {SYNTHETIC_NOTICE_VI} / {SYNTHETIC_NOTICE_EN}",
+                highlight=False,
+            )
+        return m
     raise KhoanError(
         f"model {model!r} not found: give a model folder or one of {', '.join(examples.names())}"
     )
@@ -271,6 +277,8 @@ def budget(
         f"{len(b.table)} communes; total = sum of components: "
         f"{int(b.table['total'].sum()) == int(prov['total'])}"
     )
+    for n in b.notes:
+        err_console.print(f"[yellow]note[/yellow]: {n}", highlight=False)
     if out:
         _write_table(b.table, out, lambda p: b.to_excel(p))
 

@@ -71,6 +71,12 @@ class Model:
         return str(self.meta.get("title", self.name))
 
     @property
+    def synthetic(self) -> bool:
+        """``model.toml`` says ``synthetic = true``: the roster and outputs are made up (the
+        example models); reports say so on their summary sheet and the command line."""
+        return self.meta.get("synthetic") is True
+
+    @property
     def structure(self) -> str:
         return str(self.meta.get("structure", "2025"))
 

@@ -438,6 +438,17 @@ def _problems_staff(
         if col in s.columns:
             v = pd.to_numeric(s[col], errors="coerce").to_numpy(dtype=float)
             add(v < 0, col, "must not be negative", v[v < 0].tolist())
+    if "position_coef" in s.columns and ut.any():
+        v = pd.to_numeric(s["position_coef"], errors="coerce").to_numpy(dtype=float)
+        bad = ut & (v > 0)
+        add(
+            bad,
+            "position_coef",
+            "an untrained commune cadre is paid the fixed position salary of salary."
+            "cadre_untrained, which includes the position: no position allowance (NĐ 92/2009 "
+            "Điều 5 khoản 1); set position_coef to 0",
+            v[bad].tolist(),
+        )
     if "start_date" in s.columns and "end_date" in s.columns:
         st = pd.to_datetime(s["start_date"], errors="coerce")
         en = pd.to_datetime(s["end_date"], errors="coerce")

@@ -239,15 +239,15 @@ def test_2014_first_year_of_commune_lump_sums(model):
 
     Base salary 1,150,000 all year (NĐ 66/2013) -> 13,800,000 a year.
     Grade fund 22717: A01 (3.00 + 0.25) + A02 (4.98) = 8.23 × 13,800,000 = 113,574,000
-    (A03 joins in 2016). 22327: B01 (2.35 + 0.30) + B02 (2.41) = 5.06 × 13,800,000
-    = 69,828,000. One vacant post each: 2.34 × 13,800,000 = 32,292,000, contributions
+    (A03 joins in 2016). 22327: B01 (2.35, no position allowance) + B02 (2.41) = 4.76 ×
+    13,800,000 = 65,688,000. One vacant post each: 2.34 × 13,800,000 = 32,292,000, contributions
     (18 + 3 + 2) % = 7,427,160.
     """
     y2014 = 12 * 1_150_000
     res = budget(model, 2014)
     d = res.details.set_index("code")
     assert d.loc[A, "salary_fund_grade"] == r(F("8.23") * y2014) == 113_574_000
-    assert d.loc[B, "salary_fund_grade"] == r(F("5.06") * y2014) == 69_828_000
+    assert d.loc[B, "salary_fund_grade"] == r(F("4.76") * y2014) == 65_688_000
     for code in (A, B):
         assert row(res, code)["vacancy_fund"] == r(F("2.34") * y2014) == 32_292_000
         assert d.loc[code, "vacancy_contributions"] == r(F("0.23") * 32_292_000) == 7_427_160
@@ -425,3 +425,16 @@ def test_property_tntt_never_exceeds_cap(model, year, spent, shares):
     assert (t[["tntt", "rewards", "welfare", "reserve"]] >= 0).all().all()
     per = s.per_person.groupby("commune")["tntt"].sum()
     assert per.reindex(t["code"]).fillna(0).astype(int).tolist() == t["tntt"].tolist()
+
+
+def test_approved_posts_above_the_quota_are_noted(model):
+    # NĐ 34/2019 lowered the quotas from 2019-06-25 (class 2 ward: 21): 30 approved posts in
+    # 22327 are above it; the costing keeps the approved number and says so
+    c = model.communes.copy()
+    c.loc[c["code"] == B, "approved_posts"] = 30
+    res = budget(model.replace(communes=c), 2020)
+    (note,) = [n for n in res.notes if "quota" in n]
+    assert note.startswith("1 of 2 communes") and "2020-12-31" in note
+    d = res.details.set_index("code")
+    assert d.loc[B, "approved_posts"] == 30 and d.loc[B, "quota_posts"] < 30
+    assert not [n for n in budget(model, 2020).notes if "quota" in n]

@@ -185,3 +185,30 @@ def test_params_show_lookup_as_table():
     row = next(line for line in r.stdout.splitlines() if "phuong" in line)
     assert [c.strip() for c in row.strip("│ ").split("│")] == ["phuong", "23", "21", "19"]
     assert "NĐ 33/2023" in r.stdout
+
+
+def test_synthetic_example_data_says_so(tmp_path):
+    # DOMAIN §7: synthetic example data says so wherever it is shown: on the command line and
+    # on the summary sheet of every workbook (and in the provenance)
+    out = tmp_path / "b.xlsx"
+    r = run("budget", "khanh_hoa_2016", "--year", "2016", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "DỮ LIỆU TỔNG HỢP" in r.stderr and "SYNTHETIC DATA" in r.stderr
+    wb = openpyxl.load_workbook(out)
+    assert wb.worksheets[0]["A3"].value.startswith("DỮ LIỆU TỔNG HỢP")
+    prov = {row[0].value: row[1].value for row in wb.worksheets[-1].iter_rows(min_row=2)}
+    assert any(str(k).lower().startswith("synthetic") for k in prov) or "synthetic" in str(prov)
+    # a model of real data (no ``synthetic = true``) shows no such line
+    import shutil
+
+    from khoan.examples import path as example_path
+
+    real = tmp_path / "real"
+    shutil.copytree(example_path("khanh_hoa_2016"), real)
+    toml = real / "model.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("synthetic = true", ""), "utf-8")
+    out2 = tmp_path / "r.xlsx"
+    r = run("budget", str(real), "--year", "2016", "--out", str(out2))
+    assert r.returncode == 0, r.stderr
+    assert "SYNTHETIC" not in r.stderr
+    assert openpyxl.load_workbook(out2).worksheets[0]["A3"].value is None

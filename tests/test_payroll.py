@@ -7,7 +7,8 @@ Fixture (tests/fixtures/two_communes/, synthetic people, real Khánh Hòa codes)
   3.33); A02 civil servant A1 top step 4.98, TNVK 7 % (→ 8 % on 2017-09-01), bảo lưu 0.2;
   A03 civil servant B step 1 (1.86) joining 2016-03-16; A04 NHĐKCT, allowance coefficient 1.0.
 - 22327 Phường Vĩnh Hòa: class 2 (5 %), no regional allowance; B01 untrained party secretary
-  (2.35, position 0.30, step 2 = 2.85 from 2019-06-15); B02 civil servant A0 step 2 (2.41)
+  (2.35, step 2 = 2.85 from 2019-06-15; the fixed coefficient is a position salary, so no
+  position allowance, NĐ 92/2009 Điều 5 khoản 1); B02 civil servant A0 step 2 (2.41)
   leaving 2016-09-15; B03 contract worker (1.86, BHTN covered by default).
 
 Base salary (NĐ 66/2013, 47/2016, 47/2017, 72/2018, 38/2019, 24/2023): 1,150,000 to April 2016,
@@ -148,8 +149,8 @@ def test_2016_leaver_and_half_up_rounding(p2016):
 def test_2016_untrained_cadre_class2_nhdkct_contract(p2016):
     b = p2016.loc["B01"]
     assert b["salary"] == r(F("2.35") * Y2016) == 33_558_000
-    assert b["position_allowance"] == r(F("0.30") * Y2016) == 4_284_000
-    assert b["commune_class_allowance"] == r(F("0.05") * (33_558_000 + 4_284_000)) == 1_892_100
+    assert b["position_allowance"] == 0  # fixed position salary (NĐ 92/2009 Điều 5 khoản 1)
+    assert b["commune_class_allowance"] == r(F("0.05") * 33_558_000) == 1_677_900
     nh = p2016.loc["A04"]
     assert nh["salary"] == 0 and nh["nhdkct_allowance"] == Y2016
     assert nh["public_service_allowance"] == 0
@@ -194,8 +195,8 @@ def test_2019_commune_class_allowance_abolished_on_25_june(model):
     # untrained secretary: 2.35 → 2.85 from June 2019 (step 2 after 5 years)
     salary = 5 * F("2.35") * 1_390_000 + F("2.85") * 1_390_000 + 6 * F("2.85") * 1_490_000
     assert b["salary"] == r(salary) == 45_773_000
-    cls = F("0.05") * (5 * F("2.65") * 1_390_000 + F(24, 30) * F("3.15") * 1_390_000)
-    assert b["commune_class_allowance"] == r(cls) == 1_096_015
+    cls = F("0.05") * (5 * F("2.35") * 1_390_000 + F(24, 30) * F("2.85") * 1_390_000)
+    assert b["commune_class_allowance"] == r(cls) == 975_085
 
 
 def test_2023_no_class_allowance(model):
@@ -352,3 +353,15 @@ def test_2010_2011_public_service_allowance_before_and_from_nd57(model):
         == r(F("0.10") * F("3.25") * 830_000 * 8)
         == 2_158_000
     )
+
+
+def test_untrained_cadre_with_a_position_allowance_is_refused(model):
+    # NĐ 92/2009 Điều 5 khoản 1: the fixed coefficient of an untrained cadre is a position
+    # salary; a roster adding a position allowance on top is an input error, named by row
+    staff = model.staff.copy()
+    k = int(np.flatnonzero(staff["id"] == "B01")[0])
+    staff.loc[k, "position_coef"] = 0.30
+    with pytest.raises(ValidationError) as e:
+        payroll(model, 2016, staff=staff)
+    (prob,) = [p for p in e.value.problems if p.column == "position_coef"]
+    assert prob.row == k + 2 and "NĐ 92/2009" in prob.rule

@@ -120,6 +120,8 @@ def assert_legal(staff, communes, params, on, structure):
     # position allowances of the date
     table = params.value("allowances.position.commune", on)
     expect = staff["position"].map(table).astype(float)
+    # untrained cadres: fixed position salary, no allowance (NĐ 92/2009 Điều 5 khoản 1)
+    expect[staff["grade"] == "cadre_untrained"] = 0.0
     assert np.allclose(staff["position_coef"], expect)
     # ages: 23 .. retirement age − 1, insured after 18
     age = age_years(staff, on)
@@ -302,9 +304,11 @@ def test_national_2025():
     units = load_units("2025")
     special = units.loc[units["province_code"].isin(["01", "79"]), "code"]
     hn = m.staff["commune"].isin(special)
-    chair = m.staff["position"] == "chu_tich_ubnd"
+    chair = (m.staff["position"] == "chu_tich_ubnd") & (m.staff["grade"] != "cadre_untrained")
     assert m.staff.loc[hn & chair, "position_coef"].eq(0.70).all()
     assert m.staff.loc[~hn & chair, "position_coef"].eq(0.60).all()
+    untrained = m.staff["grade"] == "cadre_untrained"
+    assert untrained.any() and m.staff.loc[untrained, "position_coef"].eq(0.0).all()
 
 
 def test_national_deterministic():

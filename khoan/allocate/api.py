@@ -425,6 +425,7 @@ class AllocationResult:
         prov = {
             "khoan": __version__,
             "model": model.name,
+            "synthetic": model.synthetic,
             "model_digest": model.digest(),
             "parameters_digest": model.params.digest(),
             "overrides": [dict(x) for x in model.params.log],

@@ -597,6 +597,9 @@ def staff_roster(
                 else:
                     raise ParameterError(f"{key_} on {d} has no value for position {p!r}")
             pc[mask & (position == p)] = float(v)
+    # an untrained cadre's fixed coefficient is a position salary: no position allowance on top
+    # (NĐ 92/2009 Điều 5 khoản 1; the allowance is for cadres on the civil-service scale)
+    pc[grade == "cadre_untrained"] = 0.0
     bl = np.where(
         (is_cb | is_cc) & (rng.random(n) < 0.02), np.round(rng.uniform(0.10, 0.60, n), 2), 0.0
     )

@@ -119,6 +119,18 @@ _HEADER_ALIGN = Alignment(wrap_text=True, vertical="center")
 _TOTAL_FONT = Font(bold=True)
 _TOTAL_BORDER = Border(top=Side(style="thin"))
 _TITLE_FONT = Font(bold=True, size=14)
+_WARN_FONT = Font(bold=True, color="C00000")
+
+#: Shown on the summary sheet of every workbook made from a model whose ``model.toml`` says
+#: ``synthetic = true`` (the example models: DOMAIN §7, synthetic data says so where shown).
+SYNTHETIC_NOTICE_VI = (
+    "DỮ LIỆU TỔNG HỢP (synthetic): danh sách cán bộ, chỉ số đầu ra và mức khoán của tỉnh là số "
+    "liệu minh họa, không phải số liệu thực tế."
+)
+SYNTHETIC_NOTICE_EN = (
+    "SYNTHETIC DATA: the staff roster, output indicators and provincial norms are illustrative, "
+    "not real figures."
+)
 
 
 # -- cell values ---------------------------------------------------------------------------------
@@ -537,6 +549,8 @@ def write_workbook(
     ws = wb.active
     ws.title = _sheet_name(label("summary", lang), used)
     _write_summary(ws, _clean_text(str(title)), summary, lang)
+    if provenance is not None and provenance.get("synthetic"):
+        _put(ws, 3, 1, text(SYNTHETIC_NOTICE_VI, SYNTHETIC_NOTICE_EN, lang)).font = _WARN_FONT
     for key, df in (sheets or {}).items():
         if not isinstance(df, pd.DataFrame):
             raise TypeError(f"sheet {key!r}: expected a DataFrame, got {type(df).__name__}")

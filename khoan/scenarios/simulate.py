@@ -1475,6 +1475,7 @@ def _provenance(u: _Universe, scenario: Scenario, plan: _Plan | None) -> dict[st
     prov: dict[str, Any] = {
         "khoan_version": __version__,
         "model": getattr(u.model, "name", ""),
+        "synthetic": bool(getattr(u.model, "synthetic", False)),
         "model_digest": _digest(u, "model"),
         "parameter_digest": _digest(u, "params"),
         "scenario": scenario.to_dict(),
