@@ -467,6 +467,15 @@ def _deterministic(data: bytes, timestamp: _dt.datetime) -> bytes:
     return out.getvalue()
 
 
+def publish_mode(path: str | Path) -> None:
+    """Give a temporary file (``mkstemp`` makes it owner-only, 0600) the permissions of a file
+    created normally (0666 minus the umask), so that a report on a shared drive can be read by
+    colleagues."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+
 def atomic_save(
     wb: Workbook, path: str | Path, *, timestamp: _dt.datetime = FIXED_TIMESTAMP
 ) -> Path:
@@ -486,6 +495,7 @@ def atomic_save(
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        publish_mode(tmp)
         os.replace(tmp, p)
     except BaseException:
         try:

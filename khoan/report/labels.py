@@ -178,6 +178,29 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "regime": ("Chế độ chính sách", "Benefit regime"),
     "policy": ("Phương án tinh giản", "Reduction policy"),
     "kind": ("Hình thức", "Kind"),
+    "leave_date": ("Ngày nghỉ", "Leave date"),
+    "band": ("Nhóm tuổi so với tuổi nghỉ hưu", "Age band before retirement"),
+    "years_early": ("Số năm nghỉ trước tuổi", "Years early"),
+    "months_early": ("Số tháng nghỉ trước tuổi", "Months early"),
+    "insured_years": ("Số năm đóng BHXH", "Insured years"),
+    "months_after_decision": ("Số tháng sau quyết định sắp xếp", "Months after the decision"),
+    "monthly_salary": ("Tiền lương tháng hiện hưởng", "Current monthly salary"),
+    # --- allocation summary and budget details ----------------------------------------------
+    "sum_targets": ("Tổng mức phân bổ mục tiêu", "Sum of targets"),
+    "sum_floors": ("Tổng mức sàn bắt buộc", "Sum of floors"),
+    "objective": ("Giá trị hàm mục tiêu", "Objective value"),
+    "envelope_dual": ("Giá trị biên của tổng kinh phí", "Marginal value of the envelope"),
+    "communes_at_floor": ("Số xã ở mức sàn", "Communes at their floor"),
+    "communes_at_corridor": ("Số xã ở biên độ ổn định", "Communes at the stability corridor"),
+    "filled_posts": ("Số người làm việc bình quân năm", "Filled posts (annual average)"),
+    "vacant_posts": ("Số biên chế còn trống bình quân năm", "Vacant posts (annual average)"),
+    "quota_posts": ("Số lượng CBCC theo quy định (31/12)", "Legal quota (31 December)"),
+    "vacancy_contributions": (
+        "Các khoản đóng góp của biên chế trống",
+        "Contributions of vacant posts",
+    ),
+    "roster_nhdkct": ("Phụ cấp NHĐKCT theo danh sách", "NHĐKCT allowances on the roster"),
+    "roster_hop_dong": ("Chi hợp đồng lao động theo danh sách", "Contract staff on the roster"),
     # --- batch -----------------------------------------------------------------------------
     "scenario": ("Kịch bản", "Scenario"),
     "status": ("Trạng thái", "Status"),
@@ -344,10 +367,35 @@ def is_money(df: pd.DataFrame, col: object) -> bool:
     )
 
 
+#: codes of result columns (not input categories) -> (Vietnamese, English)
+_RESULT_VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "kind": {
+        "early_retirement": ("Nghỉ hưu trước tuổi", "Early retirement"),
+        "resignation": ("Thôi việc", "Resignation"),
+    },
+    "policy": {
+        "attrition": ("Nghỉ hưu tự nhiên", "Attrition"),
+        "early_retirement": ("Nghỉ hưu trước tuổi", "Early retirement"),
+        "resignation": ("Thôi việc", "Resignation"),
+        "optimal": ("Tối ưu", "Optimal"),
+    },
+    "regime": {
+        "nd108": ("NĐ 108/2014 và sửa đổi", "NĐ 108/2014 and amendments"),
+        "nd178": ("NĐ 178/2024, NĐ 67/2025", "NĐ 178/2024, NĐ 67/2025"),
+        "nd154": ("NĐ 154/2025", "NĐ 154/2025"),
+    },
+}
+
+
 def relabel_values(df: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     """A copy of ``df`` whose category columns show labels instead of codes."""
     check_lang(lang)
     out = df.copy()
+    k = 0 if lang == "vi" else 1
+    for col, table in _RESULT_VALUE_LABELS.items():
+        if col in out.columns and not isinstance(out[col], pd.DataFrame):
+            m = {code: pair[k] for code, pair in table.items()}
+            out[col] = out[col].map(lambda v, m=m: m.get(v, v) if isinstance(v, str) else v)
     for col in CATEGORY_LABELS:
         if col in out.columns:
             s = out[col]

@@ -28,6 +28,7 @@ from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
+from .excel import publish_mode
 from .fmt import money_unit, number
 from .labels import category_label, check_lang, label, text
 
@@ -488,6 +489,7 @@ def save(ax: Axes, path: str | Path, *, dpi: int = 150, close: bool = True) -> P
             fmt = p.suffix.lstrip(".").lower() or "png"
             meta = {"Software": None} if fmt == "png" else None
             fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta)
+        publish_mode(tmp)
         os.replace(tmp, p)
     except BaseException:
         try:

@@ -222,3 +222,24 @@ def test_print_setup_narrow_and_wide_sheets(tmp_path):
     row = int(re.match(r"[A-Z]+(\d+)", ws_w.freeze_panes).group(1))
     assert ws_w.print_title_rows == f"$1:${row - 1}"
     assert ws_w.print_title_cols == "$A:$A"  # the commune column
+
+
+def test_reports_get_the_permissions_of_a_normal_file(tmp_path):
+    # mkstemp makes owner-only (0600) files: a report on a shared drive must be readable by
+    # colleagues like any file the user creates (0666 minus the umask)
+    import os
+    import stat
+
+    import matplotlib.pyplot as plt
+
+    from khoan.report.plots import save
+
+    old = os.umask(0o022)
+    try:
+        xl = write_workbook(tmp_path / "a.xlsx", title="t", sheets={"s": pd.DataFrame({"a": [1]})})
+        _fig, ax = plt.subplots()
+        png = save(ax, tmp_path / "a.png")
+    finally:
+        os.umask(old)
+    for p in (xl, png):
+        assert stat.S_IMODE(p.stat().st_mode) == 0o644, p

@@ -57,3 +57,17 @@ def test_money_detection():
     assert not is_money(df, "year")
     assert is_money(pd.DataFrame({"bao_luu": [100]}), "bao_luu")  # an amount in the payroll
     assert "tntt_per_person" in MONEY_COLUMNS
+
+
+def test_result_codes_and_summary_keys_are_labelled():
+    # a Vietnamese report shows no English codes: leavers' kind and regime, allocation summary
+    # keys and budget details columns all have labels
+    from khoan.report.labels import relabel_values
+
+    df = pd.DataFrame({"kind": ["early_retirement", "resignation"], "regime": ["nd108", "x"]})
+    vi = relabel_values(df, "vi")
+    assert vi["kind"].tolist() == ["Nghỉ hưu trước tuổi", "Thôi việc"]
+    assert vi["regime"].tolist() == ["NĐ 108/2014 và sửa đổi", "x"]
+    assert relabel_values(df, "en")["kind"].tolist() == ["Early retirement", "Resignation"]
+    for key in ("sum_targets", "envelope_dual", "communes_at_floor", "filled_posts", "band"):
+        assert label(key, "vi") != key and label(key, "en") != key
