@@ -560,6 +560,14 @@ def _from_run(model, r) -> BudgetResult:
             for k in list(NORM_KEYS.values())[1:]
             if k not in p
         ]
+        years = getattr(model, "years", None) or []
+        if getattr(model, "meta", {}).get("years") and year not in years:
+            notes.insert(
+                0,
+                f"{year} is outside the model's years {years[0]}–{years[-1]} (model.toml): "
+                "the communes, approved posts and roster are those of the model, only the law "
+                "is that of the year",
+            )
         quota = _quota(p, year, c)
         keys.append("staffing.quota.cadres_civil_servants")
         over = np.isfinite(quota) & (approved > quota)

@@ -61,6 +61,12 @@ def resolve_model(model: str):
     )
 
 
+def _lang_ok(value: str) -> str:
+    if value not in ("vi", "en"):
+        raise typer.BadParameter(f"{value!r}: vi (tiếng Việt) or en (English)")
+    return value
+
+
 def _fmt(v) -> str:
     if isinstance(v, bool):
         return str(v)
@@ -223,7 +229,7 @@ def demo(
 @app.command()
 def template(
     out: Annotated[Path, typer.Argument(help="Workbook to write, e.g. nhap-lieu.xlsx")],
-    lang: Annotated[str, typer.Option(help="Header language: vi or en.")] = "vi",
+    lang: Annotated[str, typer.Option(help="Header language: vi or en.", callback=_lang_ok)] = "vi",
     model: Annotated[
         str | None, typer.Option(help="Fill the template with this model's tables.")
     ] = None,
@@ -235,11 +241,16 @@ def template(
     console.print(f"Đã ghi / wrote {path}")
 
 
-def _money_table(title: str, rows: list[tuple[str, int]], unit: int = 1_000_000) -> Table:
-    """A two-column table in millions of đồng (rounded half up; the total row is exact)."""
+def _money_table(
+    title: str, rows: list[tuple[str, int]], unit: int = 1_000_000, lang: str = "vi"
+) -> Table:
+    """A two-column table in millions of đồng (rounded half up; the total row is exact), with
+    the thousands separator of ``lang`` (1.234.567 in Vietnamese, 1,234,567 in English)."""
+    from .report.fmt import vnd
+
     t = Table(title, "Triệu đồng / million VND", "Đồng / VND")
     for name, v in rows:
-        t.add_row(name, f"{(int(v) + unit // 2) // unit:,}", f"{int(v):,}")
+        t.add_row(name, vnd((int(v) + unit // 2) // unit, lang), vnd(int(v), lang))
     return t
 
 
@@ -261,7 +272,7 @@ def budget(
     model: Annotated[str, typer.Argument(help="Model folder or example name.")],
     year: Annotated[int, typer.Option(help="Budget year.")],
     out: Annotated[Path | None, typer.Option(help="Write .xlsx or .csv.")] = None,
-    lang: Annotated[str, typer.Option(help="vi or en.")] = "vi",
+    lang: Annotated[str, typer.Option(help="vi or en.", callback=_lang_ok)] = "vi",
 ) -> None:
     """Lump sum of every commune for a year (dự toán khoán), by component."""
     from .budget import budget as _budget
@@ -272,7 +283,7 @@ def budget(
     prov = b.province.iloc[0]
     rows = [(label(k, lang), int(prov[k])) for k in b.province.columns if k != "total"]
     rows.append((label("total", lang), int(prov["total"])))
-    console.print(_money_table(f"{m.title} — {year}", rows))
+    console.print(_money_table(f"{m.title} — {year}", rows, lang=lang))
     console.print(
         f"{len(b.table)} communes; total = sum of components: "
         f"{int(b.table['total'].sum()) == int(prov['total'])}"
@@ -281,27 +292,6 @@ def budget(
         err_console.print(f"[yellow]note[/yellow]: {n}", highlight=False)
     if out:
         _write_table(b.table, out, lambda p: b.to_excel(p))
-
-
-def _parse_envelope(text: str, norm_total: int) -> int:
-    import re
-
-    t = text.strip().lower().replace(" ", "")
-    m = re.fullmatch(r"norm(?:([+-])(\d+(?:\.\d+)?)%)?", t)
-    if m:
-        pct = float(m.group(2) or 0) * (1 if m.group(1) != "-" else -1)
-        return round(norm_total * (1 + pct / 100))
-    cleaned = t.replace(",", "").replace("_", "")
-    try:
-        v = float(cleaned)
-    except ValueError:
-        raise KhoanError(
-            f"--envelope {text!r}: give an amount in VND (e.g. 471159882961 or 4.7e11) "
-            "or 'norm', 'norm+2%', 'norm-1.5%'"
-        ) from None
-    if v <= 0:
-        raise KhoanError(f"--envelope {text!r}: must be positive")
-    return round(v)
 
 
 @app.command()
@@ -318,17 +308,23 @@ def allocate(
     ] = None,
     no_corridor: Annotated[bool, typer.Option(help="No stability corridor.")] = False,
     out: Annotated[Path | None, typer.Option(help="Write .xlsx or .csv.")] = None,
-    lang: Annotated[str, typer.Option(help="vi or en.")] = "vi",
+    lang: Annotated[str, typer.Option(help="vi or en.", callback=_lang_ok)] = "vi",
 ) -> None:
     """Output-based allocation of an envelope among communes (Pyomo + HiGHS)."""
     from .allocate.api import allocate as _allocate
+    from .allocate.api import parse_envelope
     from .budget import budget as _budget
 
     if objective not in ("quadratic", "absolute", "minimax"):
         raise typer.BadParameter("objective must be quadratic, absolute or minimax")
+    if corridor is not None and not 0 <= corridor < 1:
+        raise typer.BadParameter(
+            f"--corridor {corridor}: a share of last year's allocation between 0 and 1 "
+            "(e.g. 0.1 for ± 10 %)"
+        )
     m = resolve_model(model)
     norm_total = int(_budget(m, year).table["total"].sum())
-    env = _parse_envelope(envelope, norm_total)
+    env = parse_envelope(envelope, norm_total, what="--envelope")
     r = _allocate(
         m,
         year,
@@ -348,6 +344,7 @@ def allocate(
                 ("Tổng mức sàn / floors", s["sum_floors"]),
                 ("Tổng phân bổ / allocated", int(r.table["allocation"].sum())),
             ],
+            lang=lang,
         )
     )
     console.print(
@@ -404,6 +401,15 @@ def simulate(
             else "chưa hoàn vốn trong kỳ / no payback within the period"
         )
     )
+    if sm.get("target_met") is False:
+        gap = int(r.by_year["target_gap"].iloc[-1]) if "target_gap" in r.by_year else None
+        err_console.print(
+            "[yellow]note[/yellow]: chưa đạt chỉ tiêu tinh giản / the reduction target is not "
+            "met"
+            + (f" ({gap:,} persons short in {r.by_year.index[-1]})" if gap else "")
+            + ": see the target_gap column",
+            highlight=False,
+        )
     if out:
         console.print(f"Đã ghi / wrote {r.to_excel(out)}")
 

@@ -67,7 +67,10 @@ def test_budget_writes_csv_and_xlsx(tmp_path):
 
     assert (df[list(parts)].sum(axis=1) == df["total"]).all()
     assert len(df) == 132
-    assert f"{int(df['total'].sum()):,}" in r.stdout
+    # Vietnamese thousands separator by default (1.234.567), English with --lang en
+    assert f"{int(df['total'].sum()):,}".replace(",", ".") in r.stdout
+    r_en = run("budget", "khanh_hoa_2016", "--year", "2016", "--lang", "en")
+    assert f"{int(df['total'].sum()):,}" in r_en.stdout
     r = run("budget", "khanh_hoa_2016", "--year", "2016", "--out", str(tmp_path / "b.xlsx"))
     assert r.returncode == 0, r.stderr
     assert openpyxl.load_workbook(tmp_path / "b.xlsx").sheetnames
@@ -212,3 +215,42 @@ def test_synthetic_example_data_says_so(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "SYNTHETIC" not in r.stderr
     assert openpyxl.load_workbook(out2).worksheets[0]["A3"].value is None
+
+
+@pytest.mark.parametrize(
+    "args,code,expect",
+    [
+        (["budget", "khanh_hoa_2016", "--year", "2016", "--lang", "fr"], 2, "vi (tiếng Việt)"),
+        (
+            ["allocate", "khanh_hoa_2016", "--year", "2017", "--corridor", "-1"],
+            2,
+            "between 0 and 1",
+        ),
+        (
+            ["allocate", "khanh_hoa_2016", "--year", "2017", "--solver", "nosuch"],
+            1,
+            "not available",
+        ),
+        (
+            ["allocate", "khanh_hoa_2016", "--year", "2017", "--solver", "glpk"],
+            1,
+            "linear models only",
+        ),
+    ],
+)
+def test_bad_options_are_one_line_without_traceback(args, code, expect):
+    r = run(*args)
+    assert r.returncode == code, r.stderr
+    assert expect in " ".join(r.stderr.split())
+    assert "Traceback" not in r.stderr and "WARNING" not in r.stderr
+
+
+def test_year_outside_the_model_and_missed_target_are_noted():
+    r = run("budget", "khanh_hoa_2016", "--year", "2030")
+    assert r.returncode == 0, r.stderr
+    assert "2030 is outside the model's years 2016–2020" in " ".join(r.stderr.split())
+    r = run("simulate", "khanh_hoa_2016", "--scenario", "attrition_only")
+    assert r.returncode == 0, r.stderr
+    assert "the reduction target is not met" in " ".join(r.stderr.split())
+    # nothing spent or saved in the first years is not a payback: cumulative > 0 first in 2018
+    assert "payback year: 2018" in r.stdout

@@ -11,6 +11,7 @@ Both give the same small surface: ``set_instance``, ``solve`` -> `Outcome`, ``du
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -324,7 +325,15 @@ class _LegacyRunner:
 
     def __init__(self, name: str, options: dict[str, Any] | None):
         self.name = name
-        self.opt = pyo.SolverFactory(name)
+        # Pyomo logs a warning with a traceback for an unknown name; the SolverError below
+        # says it in one line
+        log = logging.getLogger("pyomo.opt")
+        level = log.level
+        log.setLevel(logging.ERROR + 1)
+        try:
+            self.opt = pyo.SolverFactory(name)
+        finally:
+            log.setLevel(level)
         if self.opt is None or not self.opt.available(exception_flag=False):
             raise SolverError(f"solver {name!r} is not available", status="unavailable")
         self.options = dict(options or {})
@@ -358,7 +367,13 @@ class _LegacyRunner:
             model.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
         if has_int and hasattr(model, "dual"):
             model.del_component("dual")
-        res = self.opt.solve(model, load_solutions=False, options=dict(self.options))
+        try:
+            res = self.opt.solve(model, load_solutions=False, options=dict(self.options))
+        except Exception as exc:  # a solver that cannot take the model, a crashed executable
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise SolverError(
+                f"solver {self.name!r} could not solve the model: {first}", status="error"
+            ) from exc
         tc = res.solver.termination_condition
         status = _LEGACY_STATUS.get(tc, str(tc))
         has = len(res.solution) > 0 and status in ("optimal", "time_limit", "iteration_limit")

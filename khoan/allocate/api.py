@@ -92,7 +92,7 @@ def build_problem(
 
     if score_year is None:
         years = set(model.outputs["year"].astype(int)) if len(model.outputs) else set()
-        score_year = year - 1 if (year - 1) in years else year
+        score_year = year if (year - 1) not in years and year in years else year - 1
     audit, score = composite_score(model, score_year)
     score = score.reindex(codes)
 
@@ -198,10 +198,34 @@ def build_problem(
     return AllocationInputs(frame, audit, problem, options, float(tg["point_value"].iloc[0]))
 
 
+def parse_envelope(text: str, norm_total: int, *, what: str = "envelope") -> int:
+    """An envelope given as text: an amount in VND (``"471159882961"``, ``"4.7e11"``,
+    ``"471,159,882,961"``) or relative to the norm-based total (``"norm"``, ``"norm+2%"``,
+    ``"norm-1.5%"``); returns VND."""
+    import re
+
+    t = str(text).strip().lower().replace(" ", "")
+    m = re.fullmatch(r"norm(?:([+-])(\d+(?:\.\d+)?)%)?", t)
+    if m:
+        pct = float(m.group(2) or 0) * (1 if m.group(1) != "-" else -1)
+        return round(norm_total * (1 + pct / 100))
+    cleaned = t.replace(",", "").replace("_", "")
+    try:
+        v = float(cleaned)
+    except ValueError:
+        raise KhoanError(
+            f"{what} {text!r}: give an amount in VND (e.g. 471159882961 or 4.7e11) "
+            "or 'norm', 'norm+2%', 'norm-1.5%'"
+        ) from None
+    if not v > 0:
+        raise KhoanError(f"{what} {text!r}: must be positive")
+    return round(v)
+
+
 def allocate(
     model,
     year: int,
-    envelope: int,
+    envelope: int | str,
     *,
     objective: str = "quadratic",
     solver: str = "highs",
@@ -223,8 +247,10 @@ def allocate(
     model : khoan.Model
     year : int
         Budget year.
-    envelope : int
-        Amount to allocate (VND/year); the allocations add up to it to the đồng.
+    envelope : int or str
+        Amount to allocate (VND/year); the allocations add up to it to the đồng. As text,
+        ``"norm"``, ``"norm+2%"``, ``"norm-1.5%"``: the norm-based total of ``khoan.budget``
+        for ``year`` plus or minus a share (see :func:`parse_envelope`).
     objective : {"quadratic", "absolute", "minimax"}
         Deviation from the targets, relative to each target (docs/allocation.md).
     solver : str
@@ -266,6 +292,16 @@ def allocate(
         in VND (or posts) and the communes most responsible.
     """
     t0 = time.perf_counter()
+    if isinstance(envelope, str):
+        from ..budget import budget as _budget
+
+        envelope = parse_envelope(envelope, int(_budget(model, year).table["total"].sum()))
+    numeric = isinstance(corridor, int | float) and not isinstance(corridor, bool)
+    if numeric and not 0 <= float(corridor) < 1:
+        raise KhoanError(
+            f"corridor {corridor}: a share of last year's allocation between 0 and 1 "
+            "(e.g. 0.1 for ± 10 %), or False for none"
+        )
     inp = build_problem(
         model,
         year,

@@ -478,6 +478,17 @@ def _check(objective: str, solver: str, problem: AllocationProblem, extra: Any) 
             "solver='kkt' solves only the quadratic objective without groups, staffing or "
             "extra constraints"
         )
+    if objective == "quadratic" and solver in LINEAR_ONLY_SOLVERS:
+        raise SolverError(
+            f"solver {solver!r} solves linear models only: use objective 'absolute' or "
+            "'minimax' with it (--objective absolute), or the default solver 'highs' for the "
+            "quadratic objective",
+            status="unsupported",
+        )
+
+
+#: Pyomo solver names that take linear (and mixed-integer linear) models only.
+LINEAR_ONLY_SOLVERS = frozenset({"glpk", "cbc", "appsi_cbc", "clp"})
 
 
 def solve_allocation(

@@ -46,6 +46,25 @@ def indicator_table(model, year: int) -> pd.DataFrame:
         wide = pd.DataFrame(index=pd.Index([], name="commune"))
     wide = wide.reindex(codes.to_numpy())
     attrs = model.communes.set_index(codes)
+    service = [n for n in spec if n not in attrs.columns]
+    if service and len(out) and not (out["year"] == year).any():
+        ys = out["year"].astype(int)
+        raise ValidationError(
+            [
+                Problem(
+                    "outputs",
+                    None,
+                    None,
+                    "year",
+                    year,
+                    f"no output indicators for {year}: the outputs table covers "
+                    f"{ys.min()}–{ys.max()}. Add {year}'s indicators (an allocation for Y "
+                    "scores the indicators of Y − 1) or choose another score year "
+                    "(score_year=...)",
+                )
+            ],
+            title=f"Indicators for {year} are missing",
+        )
     problems = []
     for name in spec:
         if name not in wide.columns and name in attrs.columns:

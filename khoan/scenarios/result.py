@@ -68,7 +68,9 @@ def _t(key: str, lang: str) -> str:
 
 
 def _payback(cum: pd.Series) -> int | None:
-    ok = cum[cum >= 0]
+    """First year whose cumulative net savings are positive (a year where nothing has been
+    spent or saved yet, cumulative 0, has not paid anything back)."""
+    ok = cum[cum > 0]
     return int(ok.index[0]) if len(ok) else None
 
 
@@ -231,7 +233,7 @@ class ScenarioResult:
         headcount_end, headcount_change, share_reduced (cut / base headcount), target_met,
         leavers, retirements, hires, one_off_cost, recurring_savings, state_savings,
         cumulative_net_savings, cumulative_state_net_savings, payback_year (first year with
-        cumulative net savings ≥ 0; None if none within the period), state_payback_year,
+        positive cumulative net savings; None if none within the period), state_payback_year,
         tntt_per_person (last year), baseline_tntt_per_person.
         """
         by = self.by_year

@@ -135,3 +135,31 @@ def test_plots_return_labelled_axes(model, norm_total):
     for ax in (r.plot.allocation_vs_target(), r.plot.change()):
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
     assert "<table" in r._repr_html_()
+
+
+def test_envelope_as_text_and_corridor_checked():
+    import khoan
+    from khoan.budget import budget
+    from khoan.errors import KhoanError
+
+    m = khoan.examples.load("khanh_hoa_2016")
+    norm = int(budget(m, 2017).table["total"].sum())
+    r = khoan.allocate(m, 2017, "norm+2%")
+    assert int(r.table["allocation"].sum()) == round(norm * 1.02)
+    with pytest.raises(KhoanError, match="give an amount in VND"):
+        khoan.allocate(m, 2017, "lots")
+    with pytest.raises(KhoanError, match="between 0 and 1"):
+        khoan.allocate(m, 2017, "norm", corridor=-1)
+
+
+def test_a_year_without_indicators_is_one_clear_problem():
+    # outputs.csv covers 2015–2020: allocating 2022 scores 2021, which is absent. One problem
+    # naming the years covered, not one per commune and indicator
+    from khoan.errors import ValidationError
+
+    m = khoan.examples.load("khanh_hoa_2016")
+    with pytest.raises(ValidationError) as e:
+        allocate(m, 2022, "norm")
+    (prob,) = e.value.problems
+    assert prob.column == "year" and prob.value == 2021
+    assert "covers 2015–2020" in prob.rule
