@@ -611,3 +611,21 @@ def test_run_cli_ok(model, tmp_path, monkeypatch):
     out, err = Console(record=True, width=200), Console(record=True, width=200)
     assert run_cli("x.toml", model, tmp_path, console=out, err_console=err, fn=fake_simulate) == 0
     assert "4 ok, 0 failed" in out.export_text()
+
+
+def test_the_user_guides_grid_runs_on_the_bundled_model(tmp_path):
+    # docs/user-guide.md §8: the grid shown to analysts must run as printed
+    import re
+    from pathlib import Path
+
+    import khoan
+    from khoan.batch import load_batch_scenarios, run_batch
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "user-guide.md").read_text("utf-8")
+    block = re.search(r"```toml\n(\[base\].*?\[grid\].*?)```", guide, re.S).group(1)
+    f = tmp_path / "luoi.toml"
+    f.write_text(block, encoding="utf-8")
+    scenarios = load_batch_scenarios(f)
+    assert len(scenarios) == 4
+    b = run_batch(khoan.examples.load("khanh_hoa_2016"), scenarios, out=tmp_path / "out")
+    assert (b.table["status"] == "ok").all(), b.table[["status"]]
