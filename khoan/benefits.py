@@ -422,6 +422,7 @@ class _Block:
         self.df, self.leave, self.tree, self.regime = df, leave, tree, regime
         self.n = len(df)
         self.salary = df["monthly_salary"].to_numpy(dtype=float)
+        self.unemployment_insured = df["unemployment_insured"].to_numpy(dtype=bool)
         birth = pd.DatetimeIndex(df["birth_date"])
         leave_dates = pd.DatetimeIndex(df["leave_date"])
         self.retire = retirement_date(df["sex"].to_numpy(), birth, tree, on=leave)
@@ -613,8 +614,9 @@ def _nd178_resignation(b: _Block) -> dict[str, np.ndarray]:
       salary × months of severance; months of severance = whole months to the statutory
       pension start, at most ``severance_months_cap`` (60, unconfirmed);
     - ``per_insured_year`` = 1.5 months' salary × insured years (rounded);
-    - ``job_search`` = 3 months' salary (civil servants; override to 0 for public employees,
-      who get unemployment insurance).
+    - ``job_search`` = 3 months' salary, for those not covered by unemployment insurance
+      (cadres and civil servants); people with ``unemployment_insured`` (public employees,
+      contract staff) get unemployment insurance instead and no job-search pay.
     """
     _below_age(b)
     within = _within_window(b)
@@ -630,7 +632,11 @@ def _nd178_resignation(b: _Block) -> dict[str, np.ndarray]:
         "per_insured_year": _money(
             b.num("resignation.months_per_insured_year") * b.insured_years, b.salary, ok
         ),
-        "job_search": _money(np.full(b.n, b.num("resignation.job_search_months")), b.salary, ok),
+        "job_search": _money(
+            np.full(b.n, b.num("resignation.job_search_months")),
+            b.salary,
+            ok & ~b.unemployment_insured,
+        ),
     }
 
 
@@ -767,6 +773,11 @@ def _prepare(people: pd.DataFrame, on: Any, regime: str, kind: str) -> pd.DataFr
             f"{where}: field 'monthly_salary' is missing or negative for {_ids_text(df['id'][bad])}"
         )
     df["monthly_salary"] = salary.astype(float)
+    if "unemployment_insured" in people.columns:
+        ui = people["unemployment_insured"].astype("boolean")
+        df["unemployment_insured"] = ui.fillna(False).to_numpy(dtype=bool)
+    else:
+        df["unemployment_insured"] = False
 
     late = df["decision_date"] > df["leave_date"]
     if late.any():
@@ -798,8 +809,10 @@ def compute(
         the current salary of DOMAIN.md §5 — (coefficient + position coefficient) × base salary
         + allowances computed on salary, in the month before leaving; for NHĐKCT the monthly
         allowance). Optional: ``leave_date`` (default ``on``), ``decision_date`` of the
-        restructuring decision (default the leave date, i.e. within 12 months), and for
-        ``nd154`` ``service_since`` (start of work, default ``insured_since``).
+        restructuring decision (default the leave date, i.e. within 12 months),
+        ``unemployment_insured`` (bool, default False: covered by unemployment insurance, so no
+        NĐ 178 job-search pay), and for ``nd154`` ``service_since`` (start of work, default
+        ``insured_since``).
     on : date-like
         Default leave date. Each person's parameters (and the retirement-age law) are read on
         their leave date.

@@ -327,6 +327,17 @@ def test_nd178_resignation_within_12_months():
     assert r.job_search == 3 * S == 30_000_000
     assert r.at_retirement_age == 0
     assert r.total == 749_000_000
+    # a public employee or contract worker covered by unemployment insurance gets it instead
+    # of the three months' job-search pay (DOMAIN §5)
+    u = one(
+        "nd178",
+        "resignation",
+        "2025-03-01",
+        insured_since="2000-03-01",
+        unemployment_insured=True,
+        **A,
+    )
+    assert u.job_search == 0 and u.total == 749_000_000 - 30_000_000
 
 
 def test_nd178_resignation_from_month_13():

@@ -559,6 +559,13 @@ def _benefit_table(u: _Universe, scenario: Scenario, kind: str, leave_day: np.in
     yc = u.years[u.y0 + mi // 12]
     salary = yc.monthly[u.cs_idx][:, mi % 12, :].sum(axis=0)[u.mpos[cand]]
     r = u.rows.iloc[cand]
+    # unemployment insurance (BHTN) coverage: the roster's flag, else the category's default
+    # (contributions.bhtn_default); the covered get it instead of NĐ 178's job-search pay
+    default = u.params.value("contributions.bhtn_default", _date(leave_day)) or {}
+    covered = r["category"].astype(str).map(lambda c: bool(default.get(c, False)))
+    if "bhtn_covered" in r.columns:
+        flag = r["bhtn_covered"].astype("boolean")
+        covered = flag.fillna(covered.astype("boolean")).astype(bool)
     people = pd.DataFrame(
         {
             "id": u.ids[cand],
@@ -568,6 +575,7 @@ def _benefit_table(u: _Universe, scenario: Scenario, kind: str, leave_day: np.in
             "monthly_salary": salary,
             "leave_date": pd.Timestamp(_date(leave_day)),
             "decision_date": pd.Timestamp(dec),
+            "unemployment_insured": covered.to_numpy(dtype=bool),
         }
     )
     try:

@@ -453,3 +453,21 @@ def test_nhdkct_at_the_two_tier_reorganisation(kh2026):
     # allowance carries no employer contributions
     assert by.loc[2026, "recurring_savings"] == 30 * (6 * 2_340_000 + 6 * 2_530_000)
     assert r.provenance["model_digest"] == m.digest()
+
+
+def test_nd178_job_search_pay_only_without_unemployment_insurance(kh2026):
+    # DOMAIN §5: 3 months' job-search pay for civil servants; those covered by unemployment
+    # insurance (contract staff here, contributions.bhtn_default) get that instead
+    s = Scenario(
+        "r",
+        years=(2026, 2026),
+        policy="resignation",
+        regime="nd178",
+        categories=("cong_chuc", "hop_dong"),
+        target=Target(count=30),
+    )
+    lv = simulate(kh2026, s).leavers
+    cat = lv["id"].map(kh2026.staff.set_index("id")["category"])
+    assert set(cat) == {"cong_chuc", "hop_dong"}, "both categories should leave"
+    assert (lv.loc[cat == "hop_dong", "job_search"] == 0).all()
+    assert (lv.loc[cat == "cong_chuc", "job_search"] > 0).all()
