@@ -45,6 +45,8 @@ class AllocationInputs:
     problem: AllocationProblem
     options: dict[str, Any]
     point_value: float
+    #: parameters behind the norm-based targets and floors (the budget's), for the workbook
+    budget_keys: list[str] = field(default_factory=list)
 
 
 def _last_allocation(model, year: int, last: Any) -> np.ndarray | None:
@@ -195,7 +197,14 @@ def build_problem(
         "group_floor": {f"{k[0]}={k[1]}": v for k, v in gf.items()},
         "group_cap": {f"{k[0]}={k[1]}": v for k, v in gc.items()},
     }
-    return AllocationInputs(frame, audit, problem, options, float(tg["point_value"].iloc[0]))
+    return AllocationInputs(
+        frame,
+        audit,
+        problem,
+        options,
+        float(tg["point_value"].iloc[0]),
+        budget_keys=list(dict.fromkeys(b.params_used["key"].astype(str))),
+    )
 
 
 def parse_envelope(text: str, norm_total: int, *, what: str = "envelope") -> int:
@@ -457,6 +466,7 @@ class AllocationResult:
             "allocation.scoring.corridor",
             "allocation.scoring.score_cap",
         ]
+        keys += [k for k in inp.budget_keys if k not in keys]
         ptable = model.params.table(_dt.date(year, 1, 1), [k for k in keys if k in model.params])
         prov = {
             "khoan": __version__,

@@ -125,6 +125,10 @@ def test_workbook_reads_back(model, norm_total, tmp_path):
     col = header.index(label("allocation"))
     values = [row[col].value for row in ws.iter_rows(min_row=2, max_row=len(r.table) + 1)]
     assert values == r.table["allocation"].tolist()
+    # the parameters sheet lists those behind the targets and floors too, not only allocation.*
+    keys = set(r.params_table["key"])
+    assert {"allocation.scoring.performance_share", "salary.base"} <= keys
+    assert any(k.startswith("contributions.") for k in keys)
 
 
 def test_plots_return_labelled_axes(model, norm_total):
