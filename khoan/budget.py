@@ -568,6 +568,9 @@ def _from_run(model, r) -> BudgetResult:
                 "the communes, approved posts and roster are those of the model, only the law "
                 "is that of the year",
             )
+        pnote = _position_note(model, p, year)
+        if pnote:
+            notes.append(pnote)
         quota = _quota(p, year, c)
         keys.append("staffing.quota.cadres_civil_servants")
         over = np.isfinite(quota) & (approved > quota)
@@ -628,6 +631,39 @@ def _from_run(model, r) -> BudgetResult:
         _model=model,
         notes=notes,
         _run=r,
+    )
+
+
+def _position_note(model, p, year: int) -> str | None:
+    """A note when roster position allowances differ from the law in force on 31 December.
+
+    The roster's ``position_coef`` is paid as given; the law's table by position
+    (``allowances.position.commune``, or ``…commune_special_city`` for Hà Nội and TP HCM) may
+    have changed since the roster was made (NĐ 07/2026 from 2026-01-01). Untrained cadres
+    (fixed position salary) and positions the table does not list are not compared.
+    """
+    s = getattr(model, "staff", None)
+    if s is None or not {"position", "position_coef", "grade"} <= set(s.columns):
+        return None
+    special = str(getattr(model, "meta", {}).get("province_code", "")) in ("01", "79")
+    key = "allowances.position.commune" + ("_special_city" if special else "")
+    day = _dt.date(year, 12, 31)
+    try:
+        table = p.value(key, day) or {} if key in p else {}
+    except ParameterError:
+        return None
+    law = s["position"].astype(str).map(lambda q: table.get(q)).astype(float)
+    have = law.notna() & (s["grade"].astype(str) != "cadre_untrained")
+    coef = pd.to_numeric(s["position_coef"], errors="coerce").astype(float)
+    diff = (have & ~np.isclose(coef.fillna(-1.0), law.fillna(-1.0), atol=5e-4)).to_numpy()
+    if not diff.any():
+        return None
+    k = int(np.flatnonzero(diff)[0])
+    return (
+        f"{int(diff.sum())} people's position allowance in the roster differs from {key} in "
+        f"force on {day} (e.g. {s['id'].iloc[k]}, {s['position'].iloc[k]}: "
+        f"{coef.iloc[k]:g} in the roster, {law.iloc[k]:g} in the law): the roster's values are "
+        "paid; update position_coef if the law changed since the roster was made"
     )
 
 

@@ -438,3 +438,14 @@ def test_approved_posts_above_the_quota_are_noted(model):
     d = res.details.set_index("code")
     assert d.loc[B, "approved_posts"] == 30 and d.loc[B, "quota_posts"] < 30
     assert not [n for n in budget(model, 2020).notes if "quota" in n]
+
+
+def test_roster_position_allowances_older_than_the_law_are_noted():
+    # NĐ 07/2026 raised the committee chair's allowance to 0.60 from 2026-01-01: a 2016 roster
+    # (0.25) budgeted for 2026 is paid as given, and the budget says the law has changed
+    import khoan
+
+    m = khoan.examples.load("khanh_hoa_2016")
+    assert not [n for n in budget(m, 2016).notes if "position allowance" in n]
+    (note,) = [n for n in budget(m, 2026).notes if "position allowance" in n]
+    assert "0.25 in the roster, 0.6 in the law" in note
