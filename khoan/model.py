@@ -369,7 +369,8 @@ def _check_scales(model: Model, s: pd.DataFrame, file: str, date: _dt.date) -> l
         nostep = np.isnan(st)
         over = ~nostep & ((st < 1) | (st > sc["steps"]))
         expect = sc["first"] + sc["increment"] * (np.nan_to_num(st) - 1)
-        off = ~nostep & ~over & ~np.isclose(c, expect, atol=5e-4)
+        # a missing or non-numeric coefficient has its own problem: not also "off the scale"
+        off = ~nostep & ~over & ~np.isnan(c) & ~np.isclose(c, expect, atol=5e-4)
         flag(nostep, idx, "step", None, f"grade {g} needs a step")
         flag(
             over,

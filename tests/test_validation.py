@@ -166,3 +166,21 @@ def test_xlsx_input_with_sheet_and_vietnamese_labels(tmp_path):
 def test_error_is_a_khoan_error(tmp_path):
     with pytest.raises(khoan.KhoanError):
         load(tmp_path / "does-not-exist")
+
+
+def test_semicolon_csv_is_named(tmp_path):
+    # Excel on a comma-decimal system saves "CSV" with ';': one clear problem, not eleven
+    # "required column is missing"
+    e = problems(tmp_path, staff=STAFF.replace(",", ";"))
+    (p,) = e.problems
+    assert p.file.endswith("staff.csv") and "separated by ';'" in p.rule
+
+
+def test_non_numeric_coefficient_is_one_problem(tmp_path):
+    # "abc" is not a number: reported once, not also as "not on the legal scale (value nan)"
+    bad = STAFF.replace(
+        "P2,22327,cong_chuc,cong_chuc,A1,1,2.34", "P2,22327,cong_chuc,cong_chuc,A1,1,abc"
+    )
+    e = problems(tmp_path, staff=bad)
+    coef = [p for p in e.problems if p.column == "coefficient"]
+    assert len(coef) == 1 and "legal scale" not in coef[0].rule

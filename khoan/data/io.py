@@ -41,6 +41,21 @@ def read_raw(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
             df = df.fillna("")
         elif suffix in (".csv", ".txt"):
             df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            if df.shape[1] == 1 and ";" in str(df.columns[0]):
+                # Excel on a Vietnamese (or other comma-decimal) system saves "CSV" with ';'
+                raise ValidationError(
+                    [
+                        Problem(
+                            str(p),
+                            None,
+                            1,
+                            None,
+                            str(df.columns[0])[:60],
+                            "the columns are separated by ';', not ','. In Excel use Save As → "
+                            "'CSV UTF-8 (Comma delimited)', or save the table as .xlsx",
+                        )
+                    ]
+                )
         else:
             raise ValidationError(
                 [
