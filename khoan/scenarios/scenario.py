@@ -477,6 +477,14 @@ class Scenario:
                 "regime nd154 (NĐ 154/2025 Điều 9) pays NHĐKCT a one-off allowance on leaving: "
                 "use policy 'resignation' (or 'optimal' with kinds = ['resignation'])",
             )
+        others = [c for c in self.categories if c != "nhdkct"]
+        if self.regime == "nd154" and self.policy != "attrition" and others:
+            raise err(
+                "categories",
+                "regime nd154 (NĐ 154/2025 Điều 9) covers non-professional commune workers "
+                f"only: categories = ['nhdkct'], not {', '.join(map(repr, others))} (cadres and "
+                "civil servants leave under nd108 or nd178)",
+            )
 
     def _error(self, field_name: str, reason: str) -> ScenarioError:
         name = self.name if isinstance(self.name, str) else None

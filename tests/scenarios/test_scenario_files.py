@@ -108,6 +108,7 @@ BAD = [
     ('order = "oldest"', "order", 3, "unknown order 'oldest'"),
     ('policy = "attrition"\nkinds = ["resignation"]', "kinds", 4, "no leavers"),
     ('regime = "nd154"\npolicy = "early_retirement"', "policy", 4, "NĐ 154"),
+    ('regime = "nd154"\npolicy = "resignation"', "categories", 1, "non-professional"),
 ]
 
 
