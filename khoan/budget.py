@@ -321,16 +321,20 @@ class BudgetPlot:
         from .report.labels import text
 
         t = self._r.table.sort_values("total", ascending=False)
+        n_all = len(t)
         if top is not None:
             t = t.head(top)
         parts = [c for c in COMPONENTS if c in t.columns and t[c].any()]
         df = t.set_index("name")[parts]
+        some = len(t) < n_all
         ax = plots.bar_stacked(
             df,
             parts,
             title=text(
-                f"Kinh phí khoán {self._r.year} theo thành phần",
-                f"Lump sum {self._r.year} by component",
+                f"Kinh phí khoán {self._r.year} theo thành phần"
+                + (f" ({len(t)}/{n_all} xã có kinh phí lớn nhất)" if some else ""),
+                f"Lump sum {self._r.year} by component"
+                + (f" ({len(t)} of {n_all} communes, largest first)" if some else ""),
                 lang,
             ),
             xlabel=text("Đơn vị cấp xã", "Commune", lang),

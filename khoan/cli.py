@@ -306,7 +306,9 @@ def allocate(
     corridor: Annotated[
         float | None, typer.Option(help="Stability corridor ± share (default: parameter).")
     ] = None,
-    no_corridor: Annotated[bool, typer.Option(help="No stability corridor.")] = False,
+    no_corridor: Annotated[
+        bool, typer.Option("--no-corridor", help="No stability corridor.")
+    ] = False,
     out: Annotated[Path | None, typer.Option(help="Write .xlsx or .csv.")] = None,
     lang: Annotated[str, typer.Option(help="vi or en.", callback=_lang_ok)] = "vi",
 ) -> None:
