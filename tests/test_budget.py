@@ -449,3 +449,14 @@ def test_roster_position_allowances_older_than_the_law_are_noted():
     assert not [n for n in budget(m, 2016).notes if "position allowance" in n]
     (note,) = [n for n in budget(m, 2026).notes if "position allowance" in n]
     assert "0.25 in the roster, 0.6 in the law" in note
+
+
+def test_components_chart_says_it_shows_the_largest_communes_only():
+    import matplotlib.pyplot as plt
+
+    import khoan
+
+    b = budget(khoan.examples.load("khanh_hoa_2016"), 2016)
+    assert "(40/132 xã có kinh phí lớn nhất)" in b.plot.components().get_title()
+    assert "/132" not in b.plot.components(top=None).get_title()
+    plt.close("all")
