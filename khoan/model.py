@@ -261,16 +261,21 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
     - a person's end date is not before the start date.
     """
     files = files or {}
-    fc = Path(files.get("communes", "communes.csv")).name.split("#")[0]
-    fs = Path(files.get("staff", "staff.csv")).name.split("#")[0]
-    fo = Path(files.get("outputs", "outputs.csv")).name.split("#")[0]
+
+    def where(key: str) -> tuple[str, str | None]:
+        """(file name, sheet) of a table: ``input.xlsx#staff`` names a sheet."""
+        name, _, sheet = str(files.get(key, f"{key}.csv")).partition("#")
+        return Path(name).name, (sheet or None)
+
+    fc, fs, fo = where("communes"), where("staff"), where("outputs")
     problems: list[Problem] = []
     c, s, o = model.communes, model.staff, model.outputs
     date = _dt.date(model.base_year, 1, 1)
 
-    def add(file, idx, column, values, rule):
+    def add(loc, idx, column, values, rule):
+        file, sheet = loc
         for r, v in zip(np.asarray(idx) + 2, values, strict=True):
-            problems.append(Problem(file, None, int(r), column, v, rule))
+            problems.append(Problem(file, sheet, int(r), column, v, rule))
 
     # registry
     try:
@@ -336,16 +341,19 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
     return problems
 
 
-def _check_scales(model: Model, s: pd.DataFrame, file: str, date: _dt.date) -> list[Problem]:
+def _check_scales(
+    model: Model, s: pd.DataFrame, loc: tuple[str, str | None], date: _dt.date
+) -> list[Problem]:
     """Salary coefficients on the legal scales (vectorised; one Problem per failing row)."""
     problems: list[Problem] = []
+    file, sheet = loc
 
     def flag(mask, index, column: str, values, rule) -> None:
         """A Problem for each row of ``mask``; ``rule`` is a text or a function of the row."""
         for i in np.flatnonzero(mask):
             v = values[i] if values is not None else None
             text = rule(i) if callable(rule) else rule
-            problems.append(Problem(file, None, int(index[i]) + 2, column, v, text))
+            problems.append(Problem(file, sheet, int(index[i]) + 2, column, v, text))
 
     scales = model.params.value("salary.scales", date)
     untrained = model.params.value("salary.cadre_untrained", date)

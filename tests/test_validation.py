@@ -156,7 +156,17 @@ def test_xlsx_input_with_sheet_and_vietnamese_labels(tmp_path):
         load(d)
     p = exc.value.problems[0]
     assert (p.file, p.sheet, p.row, p.column) == ("input.xlsx", "Nhân sự", 3, "coefficient")
+    # a problem found after the table checks (commune not in the communes table, salary off
+    # the legal scale) names the sheet too
     ws.cell(row=3, column=df.columns.get_loc("coefficient") + 1, value=2.34)
+    ws.cell(row=4, column=df.columns.get_loc("commune") + 1, value="22717")
+    wb.save(d / "input.xlsx")
+    with pytest.raises(ValidationError) as exc:
+        load(d)
+    (p,) = exc.value.problems
+    assert (p.file, p.sheet, p.row, p.column) == ("input.xlsx", "Nhân sự", 4, "commune")
+    assert "Nhân sự" in str(exc.value)
+    ws.cell(row=4, column=df.columns.get_loc("commune") + 1, value=df["commune"].iloc[2])
     wb.save(d / "input.xlsx")
     m = load(d)
     assert list(m.staff["category"]) == ["can_bo", "cong_chuc", "cong_chuc", "can_bo", "nhdkct"]

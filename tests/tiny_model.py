@@ -12,7 +12,7 @@ STAFF = """id,commune,category,position,grade,step,coefficient,position_coef,tnv
 P1,22327,can_bo,chu_tich_ubnd,A1,3,3.00,0.25,0,0,1975-03-10,M,2000-01-01,2017-06-01,0,,
 P2,22327,cong_chuc,cong_chuc,A1,1,2.34,0,0,0,1990-07-01,F,2014-01-01,2017-01-01,0,,
 P3,22330,cong_chuc,cong_chuc,A1,9,4.98,0,7,0,1962-01-15,M,1985-01-01,2017-01-01,0,,
-P4,22330,can_bo,bi_thu,cadre_untrained,1,2.35,0.30,0,0,1970-05-05,M,1995-01-01,,0,,
+P4,22330,can_bo,bi_thu,cadre_untrained,1,2.35,0,0,0,1970-05-05,M,1995-01-01,,0,,
 P5,22330,nhdkct,nhdkct,,,1.0,0,0,0,1985-05-05,F,2010-01-01,,0,,
 """
 
