@@ -564,7 +564,9 @@ def template_to_model(
                 continue
             _, pr, _ = coerce_table(df, get_schema(t), src.name, sheet, unique=_UNIQUE[t])
             problems += pr
-        if problems:
+        # a missing sheet or column stops here; problems in rows go on to the model's checks
+        # (communes of the staff, legal scales) so that every problem is listed at once
+        if any(p.row is None or p.row == 1 for p in problems):
             raise ValidationError(problems, title=f"Template {src.name} is not valid")
     dest = Path(folder)
     dest.mkdir(parents=True, exist_ok=True)

@@ -163,6 +163,7 @@ def test_errors_point_to_sheet_row_and_column(tmp_path, tiny_folder):
     ws = wb["Nhân sự"]
     ws["G3"] = "hai phẩy ba"  # coefficient
     ws["L4"] = "Không rõ"  # sex
+    ws["B5"] = "99999"  # a commune not in the communes sheet: listed with the others at once
     wb["Đơn vị hành chính"]["F2"] = 7  # class
     wb.save(path)
     with pytest.raises(ValidationError) as exc:
@@ -170,6 +171,7 @@ def test_errors_point_to_sheet_row_and_column(tmp_path, tiny_folder):
     where = {(p.file, p.sheet, p.row, p.column) for p in exc.value.problems}
     assert ("input.xlsx", "Nhân sự", 3, "coefficient") in where
     assert ("input.xlsx", "Nhân sự", 4, "sex") in where
+    assert ("input.xlsx", "Nhân sự", 5, "commune") in where
     assert ("input.xlsx", "Đơn vị hành chính", 2, "class") in where
     assert "input.xlsx, sheet Nhân sự, row 3, column 'coefficient'" in str(exc.value)
 
