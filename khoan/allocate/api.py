@@ -31,7 +31,7 @@ from ..errors import KhoanError
 from .core import solve_allocation
 from .indicators import composite_score
 from .problem import AllocationProblem, CoreResult
-from .targets import rule_targets
+from .targets import rule_targets, whole_dong
 
 __all__ = ["AllocationResult", "allocate", "build_problem"]
 
@@ -167,6 +167,9 @@ def build_problem(
         group_cap=gc,
         **posts_kw,
     )
+    # the pool in whole đồng, largest remainders first: Σ performance = the pool exactly and
+    # target = norm + performance in every row
+    perf_int = whole_dong(tg["performance"].to_numpy(), round(share * envelope))
     frame = pd.DataFrame(
         {
             "code": codes,
@@ -174,8 +177,8 @@ def build_problem(
             "type": c["type"].astype(str).to_numpy(),
             "score": score.to_numpy(),
             "norm": t["total"].to_numpy(dtype=np.int64),
-            "performance": np.round(tg["performance"].to_numpy()).astype(np.int64),
-            "target": np.round(tg["target"].to_numpy()).astype(np.int64),
+            "performance": perf_int,
+            "target": t["total"].to_numpy(dtype=np.int64) + perf_int,
             "floor": np.round(floor.to_numpy()).astype(np.int64),
         }
     )

@@ -18,7 +18,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["rule_targets"]
+__all__ = ["rule_targets", "whole_dong"]
+
+
+def whole_dong(amounts: np.ndarray, total: int) -> np.ndarray:
+    """Non-negative amounts (VND, float) in whole đồng adding up to ``total`` exactly.
+
+    Largest remainder method: every amount is rounded down, then the đồng left go one each
+    to the largest fractional parts (ties in order). Falls back to rounding each amount when
+    ``total`` is not within their floor sum + n (amounts that do not add up to ``total``).
+    """
+    x = np.asarray(amounts, dtype=float)
+    base = np.floor(x).astype(np.int64)
+    rest = int(total) - int(base.sum())
+    if not 0 <= rest <= x.size:
+        return np.floor(x + 0.5).astype(np.int64)
+    if rest:
+        order = np.argsort(-(x - base), kind="stable")[:rest]
+        base[order] += 1
+    return base
 
 
 def rule_targets(norm: pd.Series, score: pd.Series, envelope: float, share: float) -> pd.DataFrame:

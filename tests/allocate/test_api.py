@@ -167,3 +167,21 @@ def test_a_year_without_indicators_is_one_clear_problem():
     (prob,) = e.value.problems
     assert prob.column == "year" and prob.value == 2021
     assert "covers 2015–2020" in prob.rule
+
+
+def test_performance_pool_adds_up_to_the_dong():
+    # 5 % of 500 billion is 25,000,000,000 đồng exactly, not 25,000,000,002
+    m = khoan.examples.load("khanh_hoa_2016")
+    r = allocate(m, 2017, 500_000_000_000, corridor=False)
+    t = r.table
+    share = m.params.value("allocation.scoring.performance_share", "2017-01-01")
+    assert int(t["performance"].sum()) == round(share * 500_000_000_000)
+    assert (t["target"] == t["norm"] + t["performance"]).all()
+    assert t["performance"].dtype == np.int64
+
+
+def test_whole_dong_largest_remainder():
+    from khoan.allocate.targets import whole_dong
+
+    assert whole_dong(np.array([0.5, 0.5, 1.0]), 2).tolist() == [1, 0, 1]
+    assert whole_dong(np.array([1.2, 2.7, 3.1]), 7).tolist() == [1, 3, 3]
