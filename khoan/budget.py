@@ -638,6 +638,23 @@ def _from_run(model, r) -> BudgetResult:
     )
 
 
+def tntt_cap_ratio(model, p, day: _dt.date) -> tuple[float, str]:
+    """Cap of the income increase (TNTT) as a multiple of the salary fund by grade, on ``day``.
+
+    ``tntt.cap_ratio`` (1.0, TTLT 71/2014); in Hồ Chí Minh City (``province_code = "79"`` in
+    ``model.toml``) ``tntt.cap_ratio_hcmc`` where it has a value (1.8, NQ 54/2017/QH14). Returns
+    the ratio and the parameter key used.
+    """
+    if str(getattr(model, "meta", {}).get("province_code", "")) == "79":
+        try:
+            v = p.value("tntt.cap_ratio_hcmc", day) if "tntt.cap_ratio_hcmc" in p else None
+        except ParameterError:
+            v = None
+        if v is not None:
+            return float(v), "tntt.cap_ratio_hcmc"
+    return float(p.number("tntt.cap_ratio", day)), "tntt.cap_ratio"
+
+
 def _position_note(model, p, year: int) -> str | None:
     """A note when roster position allowances differ from the law in force on 31 December.
 
@@ -977,7 +994,9 @@ def settle(
     overspend = np.maximum(-savings, 0)
     dec31 = _dt.date(year, 12, 31)
     try:
-        cap_ratio = float(p.number("tntt.cap_ratio", dec31))
+        cap_ratio, cap_key = tntt_cap_ratio(model, p, dec31)
+        if cap_key != "tntt.cap_ratio":
+            notes.append(f"TNTT cap {cap_ratio:g} × salary fund by grade ({cap_key})")
         if shares is None:
             shares = dict(p.value("savings.shares", dec31))
         adv_key = "tntt.quarterly_advance_cap"

@@ -460,3 +460,17 @@ def test_components_chart_says_it_shows_the_largest_communes_only():
     assert "(40/132 xã có kinh phí lớn nhất)" in b.plot.components().get_title()
     assert "/132" not in b.plot.components(top=None).get_title()
     plt.close("all")
+
+
+def test_hcmc_income_increase_cap_is_1_8(model):
+    # NQ 54/2017/QH14: in Hồ Chí Minh City (province 79) the TNTT cap is 1.8 × the salary fund
+    # by grade instead of 1.0; with nothing spent the cap binds in both communes
+    zero = {c: 0 for c in model.communes["code"]}
+    base = settle(model, 2020, actual=zero).table
+    hcm = settle(model.replace(meta={**model.meta, "province_code": "79"}), 2020, actual=zero)
+    assert (base["tntt"] == base["tntt_cap"]).all()
+    assert hcm.table["tntt_cap"].tolist() == [
+        r(F("1.8") * g) for g in base["salary_fund_grade"].tolist()
+    ]
+    assert (hcm.table["tntt"] == hcm.table["tntt_cap"]).all()
+    assert any("tntt.cap_ratio_hcmc" in n for n in hcm.notes)

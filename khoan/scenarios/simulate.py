@@ -401,6 +401,7 @@ def _cost_years(u: _Universe, scenario: Scenario) -> None:
         SALARY_FUND_PARTS,
         budget,
         operating_norm,
+        tntt_cap_ratio,
         vacancy_rates,
     )
 
@@ -446,7 +447,8 @@ def _cost_years(u: _Universe, scenario: Scenario) -> None:
                 - bt["contributions"].to_numpy(np.int64)
                 - _payroll.round_vnd(approved0 * norm)
             )
-            cap_ratio = float(p.number("tntt.cap_ratio", _dt.date(y, 12, 31)))
+            cap_ratio, cap_key = tntt_cap_ratio(u.model, p, _dt.date(y, 12, 31))
+            u.keys_used.add(cap_key)
             gterms = _payroll.grade_terms(p, y)
         except ParameterError as exc:
             raise scenario_error(
