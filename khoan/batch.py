@@ -75,6 +75,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ._files import TMP_SUFFIX, atomic_write_bytes, fsync_dir
 from .errors import KhoanError, ScenarioError
 
 __all__ = [
@@ -91,8 +92,6 @@ __all__ = [
 
 #: Tables of a scenario result written as Parquet, in this order.
 TABLES = ("by_year", "by_commune", "leavers")
-#: Suffix of temporary files; such files are never read and are removed by the next run.
-TMP_SUFFIX = ".khoan-tmp"
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "khoan-batch/1"
 SCENARIO_DIR = "scenarios"
@@ -604,55 +603,7 @@ def _failed_payload(index: int, scenario: Any, exc: BaseException) -> dict[str, 
 
 
 # --------------------------------------------------------------------------- atomic files
-
-
-_UMASK: int | None = None
-
-
-def _file_mode() -> int:
-    global _UMASK
-    if _UMASK is None:
-        _UMASK = os.umask(0)
-        os.umask(_UMASK)
-    return 0o666 & ~_UMASK
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":  # pragma: no cover
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(path: str | Path, data: bytes, *, sync_dir: bool = True) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never part.
-
-    The bytes go to a temporary file in the same folder (suffix ``.khoan-tmp``), are flushed
-    with ``fsync``, and the file is moved into place with ``os.replace``; the folder is synced
-    too unless ``sync_dir`` is false (the caller then syncs it once for several files). On any
-    error (including ``KeyboardInterrupt``) the temporary file is removed.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}{TMP_SUFFIX}"
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0))
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if hasattr(os, "chmod"):
-            os.chmod(tmp, _file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    if sync_dir:
-        _fsync_dir(path.parent)
+# atomic_write_bytes, TMP_SUFFIX: khoan._files (shared with workbooks, charts and CSV exports)
 
 
 class _Committer:
@@ -1404,7 +1355,7 @@ def run_batch(
                         }
                         sources[t] = target
                     if entry["files"]:
-                        _fsync_dir(sdir)
+                        fsync_dir(sdir)
                 else:  # stale files of an earlier run must not pass for this one's
                     for t in TABLES:
                         with contextlib.suppress(FileNotFoundError):

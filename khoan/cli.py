@@ -256,12 +256,12 @@ def _money_table(
 
 def _write_table(df, out: Path, writer) -> None:
     if out.suffix.lower() == ".csv":
+        from ._files import atomic_write_bytes
         from .report.excel import escape_formula
 
         safe = df.map(lambda v: escape_formula(v) if isinstance(v, str) else v)
-        tmp = out.with_name(out.name + ".tmp")
-        safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
-        tmp.replace(out)
+        text = safe.to_csv(index=False, lineterminator="\n")
+        atomic_write_bytes(out, text.encode("utf-8-sig"))
     else:
         writer(out)
     console.print(f"Đã ghi / wrote {out}")

@@ -38,9 +38,7 @@ import datetime as _dt
 import io
 import json
 import math
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -55,6 +53,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .._files import atomic_write_bytes
 from .labels import ADDITIVE_COLUMNS, check_lang, is_money, label, relabel_values, text
 
 __all__ = [
@@ -467,15 +466,6 @@ def _deterministic(data: bytes, timestamp: _dt.datetime) -> bytes:
     return out.getvalue()
 
 
-def publish_mode(path: str | Path) -> None:
-    """Give a temporary file (``mkstemp`` makes it owner-only, 0600) the permissions of a file
-    created normally (0666 minus the umask), so that a report on a shared drive can be read by
-    colleagues."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
-
-
 def atomic_save(
     wb: Workbook, path: str | Path, *, timestamp: _dt.datetime = FIXED_TIMESTAMP
 ) -> Path:
@@ -488,22 +478,7 @@ def atomic_save(
     wb.properties.creator = "khoan"
     buf = io.BytesIO()
     wb.save(buf)
-    data = _deterministic(buf.getvalue(), timestamp)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        publish_mode(tmp)
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return p
+    return atomic_write_bytes(p, _deterministic(buf.getvalue(), timestamp))
 
 
 def write_workbook(

@@ -13,8 +13,7 @@ Jupyter displays them) unless an ``ax`` is passed. :func:`save` writes a PNG and
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,7 +27,7 @@ from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
-from .excel import publish_mode
+from .._files import atomic_write_bytes
 from .fmt import money_unit, number
 from .labels import category_label, check_lang, label, text
 
@@ -482,22 +481,13 @@ def save(ax: Axes, path: str | Path, *, dpi: int = 150, close: bool = True) -> P
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     fig = ax.figure
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-    os.close(fd)
+    buf = io.BytesIO()
     try:
         with khoan_style():
             fmt = p.suffix.lstrip(".").lower() or "png"
             meta = {"Software": None} if fmt == "png" else None
-            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta)
-        publish_mode(tmp)
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+            fig.savefig(buf, format=fmt, dpi=dpi, metadata=meta)
     finally:
         if close:
             plt.close(fig)
-    return p
+    return atomic_write_bytes(p, buf.getvalue())
