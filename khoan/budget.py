@@ -673,7 +673,7 @@ def _position_note(model, p, year: int) -> str | None:
         table = p.value(key, day) or {} if key in p else {}
     except ParameterError:
         return None
-    law = s["position"].astype(str).map(lambda q: table.get(q)).astype(float)
+    law = s["position"].astype(str).map(table).astype(float)
     have = law.notna() & (s["grade"].astype(str) != "cadre_untrained")
     coef = pd.to_numeric(s["position_coef"], errors="coerce").astype(float)
     diff = (have & ~np.isclose(coef.fillna(-1.0), law.fillna(-1.0), atol=5e-4)).to_numpy()

@@ -457,6 +457,16 @@ def _problems_staff(
     return problems, {"cidx": cidx, "cat": cat, "grade": grade, "position": pos}
 
 
+def bhtn_covered(staff: pd.DataFrame, default: np.ndarray) -> np.ndarray:
+    """Unemployment-insurance (BHTN) coverage per person: the roster's ``bhtn_covered`` where
+    given, else ``default`` (the category's ``contributions.bhtn_default``, per person)."""
+    if "bhtn_covered" not in staff.columns:
+        return np.asarray(default, dtype=bool)
+    flag = staff["bhtn_covered"].astype("boolean")
+    given = flag.notna().to_numpy()
+    return np.where(given, flag.fillna(False).to_numpy(dtype=bool), default)
+
+
 def prepare(model, year: int, staff: pd.DataFrame | None = None) -> tuple[Inputs, list[str]]:
     """Validate the roster and build the per-person arrays for ``year``.
 
@@ -535,11 +545,7 @@ def prepare(model, year: int, staff: pd.DataFrame | None = None) -> tuple[Inputs
     start = _days(s.get("start_date"), n, _FAR_PAST)
     end = _days(s.get("end_date"), n, _FAR_FUTURE - 1) + 1
     dflt = np.array([bool(bhtn_default.get(c, False)) for c in CATEGORIES])
-    bhtn_flag = dflt[catcode]
-    if "bhtn_covered" in s.columns:
-        flag = s["bhtn_covered"].astype("boolean")
-        given = flag.notna().to_numpy()
-        bhtn_flag = np.where(given, flag.fillna(False).to_numpy(dtype=bool), bhtn_flag)
+    bhtn_flag = bhtn_covered(s, dflt[catcode])
     return (
         Inputs(
             n=n,

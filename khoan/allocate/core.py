@@ -205,7 +205,8 @@ class Engine:
         solve_seconds = 0.0
         saved = None
         lp = self.objective != "quadratic"
-        lex_rows = [("minimax", "lex_max_rhs"), ("absolute", "lex_sum_rhs")]
+        # stage -> (right-hand side, row) of its "keep this optimum" constraint
+        lex_rows = {"minimax": ("lex_max_rhs", "lex_max"), "absolute": ("lex_sum_rhs", "lex_sum")}
         try:
             for k, name in enumerate(names):
                 if lp:
@@ -240,20 +241,20 @@ class Engine:
                     # keep this stage's optimum (the rows are scaled by k, so they read in
                     # millions of VND of weighted deviation: the slack 1e-6 + 1e-9·|z*| is
                     # about 1 VND for a province, and leaves room for HiGHS's tolerances)
-                    for stage, rhs in lex_rows:
-                        if stage == name:
-                            row = m.lex_max if stage == "minimax" else m.lex_sum
-                            val = float(pyo.value(row.body))
-                            getattr(m, rhs).set_value(val + LEX_SLACK + 1e-9 * abs(val))
-                            self.runner.refresh_rows([row])
+                    if name in lex_rows:
+                        rhs, row_name = lex_rows[name]
+                        row = getattr(m, row_name)
+                        val = float(pyo.value(row.body))
+                        getattr(m, rhs).set_value(val + LEX_SLACK + 1e-9 * abs(val))
+                        self.runner.refresh_rows([row])
                     saved = self._save()
         finally:
             if lp:  # leave the model ready for the next solve
                 rows = []
-                for stage, rhs in lex_rows:
+                for rhs, row_name in lex_rows.values():
                     if hasattr(m, rhs):
                         getattr(m, rhs).set_value(LEX_OFF)
-                        rows.append(m.lex_max if stage == "minimax" else m.lex_sum)
+                        rows.append(getattr(m, row_name))
                 self.runner.refresh_rows(rows)
                 if len(names) > 1:
                     self._set_stage(names[0], len(names))

@@ -564,10 +564,8 @@ def _benefit_table(u: _Universe, scenario: Scenario, kind: str, leave_day: np.in
     # unemployment insurance (BHTN) coverage: the roster's flag, else the category's default
     # (contributions.bhtn_default); the covered get it instead of NĐ 178's job-search pay
     default = u.params.value("contributions.bhtn_default", _date(leave_day)) or {}
-    covered = r["category"].astype(str).map(lambda c: bool(default.get(c, False)))
-    if "bhtn_covered" in r.columns:
-        flag = r["bhtn_covered"].astype("boolean")
-        covered = flag.fillna(covered.astype("boolean")).astype(bool)
+    by_category = r["category"].astype(str).isin([c for c, v in default.items() if v]).to_numpy()
+    covered = _payroll.bhtn_covered(r, by_category)
     people = pd.DataFrame(
         {
             "id": u.ids[cand],
@@ -577,7 +575,7 @@ def _benefit_table(u: _Universe, scenario: Scenario, kind: str, leave_day: np.in
             "monthly_salary": salary,
             "leave_date": pd.Timestamp(_date(leave_day)),
             "decision_date": pd.Timestamp(dec),
-            "unemployment_insured": covered.to_numpy(dtype=bool),
+            "unemployment_insured": covered,
         }
     )
     try:
