@@ -392,18 +392,12 @@ def relabel_values(df: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     check_lang(lang)
     out = df.copy()
     k = 0 if lang == "vi" else 1
-    for col, table in _RESULT_VALUE_LABELS.items():
-        if col in out.columns and not isinstance(out[col], pd.DataFrame):
-            m = {code: pair[k] for code, pair in table.items()}
-            out[col] = out[col].map(lambda v, m=m: m.get(v, v) if isinstance(v, str) else v)
-    for col in CATEGORY_LABELS:
+    for col, table in {**CATEGORY_LABELS, **_RESULT_VALUE_LABELS}.items():
         if col in out.columns:
             s = out[col]
             if isinstance(s, pd.DataFrame):  # duplicated column names: leave them
                 continue
-            mapping = {
-                code: pair[0 if lang == "vi" else 1] for code, pair in CATEGORY_LABELS[col].items()
-            }
+            mapping = {code: pair[k] for code, pair in table.items()}
             out[col] = s.map(lambda v, m=mapping: m.get(v, v) if isinstance(v, str) else v)
     return out
 
