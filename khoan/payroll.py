@@ -73,7 +73,6 @@ rounded components and is not part of ``total``.
 from __future__ import annotations
 
 import datetime as _dt
-import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +80,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError, Problem, ValidationError
+from .periods import FAR_FUTURE as _FAR_FUTURE
+from .periods import FAR_PAST as _FAR_PAST
+from .periods import day_number as _days_of
+from .periods import month_bounds, msum, round_vnd
 
 __all__ = [
     "CATEGORIES",
@@ -117,25 +120,6 @@ CLASS_ALLOWANCE_CATEGORIES = ("can_bo",)
 PUBLIC_SERVICE_CATEGORIES = ("can_bo", "cong_chuc")
 
 _CHUNK = 32_768
-_ROUND_TOL = 1e-6
-
-
-def round_vnd(x: Any) -> Any:
-    """Round VND amounts to the đồng, half up (tolerance 10⁻⁶ đồng); returns int64.
-
-    Parameters
-    ----------
-    x : float or array of float
-        Amounts in VND (non-negative in practice).
-    """
-    return np.floor(np.asarray(x, dtype=float) + (0.5 + _ROUND_TOL)).astype(np.int64)
-
-
-def month_bounds(year: int) -> np.ndarray:
-    """The 13 month boundaries of ``year`` as day numbers (days since 1970-01-01)."""
-    d = [np.datetime64(_dt.date(year, m, 1), "D") for m in range(1, 13)]
-    d.append(np.datetime64(_dt.date(year + 1, 1, 1), "D"))
-    return np.asarray(d).astype(np.int64)
 
 
 def _days(col: pd.Series | None, n: int, fill: int) -> np.ndarray:
@@ -152,10 +136,6 @@ def _num(s: pd.DataFrame, name: str, default: float = 0.0) -> np.ndarray:
     if name not in s.columns:
         return np.full(len(s), default)
     return pd.to_numeric(s[name], errors="coerce").astype(float).fillna(default).to_numpy()
-
-
-_FAR_PAST = -(10**7)
-_FAR_FUTURE = 10**7
 
 
 @dataclass
@@ -213,42 +193,6 @@ class Rates:
 BASE_TERMS = ("coefficient", "position_coef", "tnvk", "bao_luu")
 
 
-def segments(params, keys: list[str], year: int) -> list[tuple[tuple[int, ...], np.ndarray]]:
-    """Sub-periods of ``year`` in which one entry of each parameter is in force.
-
-    Returns
-    -------
-    list of (entry indices, weights)
-        ``entry indices`` gives, per key, the index of its dated entry in force; ``weights``
-        (12,) the share of each month's days in that sub-period. The weights of all
-        sub-periods add up to 1 in every month.
-
-    Raises
-    ------
-    ParameterError
-        A key has no value in force on 1 January of ``year``.
-    """
-    jan1, nxt = _dt.date(year, 1, 1), _dt.date(year + 1, 1, 1)
-    ps = [params.parameter(k) for k in keys]
-    for p in ps:
-        p.index_at(jan1)
-    cuts = sorted({jan1, nxt} | {d for p in ps for d in p.dates if jan1 < d < nxt})
-    months = [_dt.date(year, m, 1) for m in range(1, 13)] + [nxt]
-    out: dict[tuple[int, ...], np.ndarray] = {}
-    for a, b in itertools.pairwise(cuts):
-        idx = tuple(p.index_at(a) for p in ps)
-        w = out.setdefault(idx, np.zeros(12))
-        for m in range(12):
-            lo, hi = max(a, months[m]), min(b, months[m + 1])
-            if hi > lo:
-                w[m] += (hi - lo).days / (months[m + 1] - months[m]).days
-    return list(out.items())
-
-
-def _entry(params, key: str, i: int) -> Any:
-    return params.parameter(key).entries[i]["value"]
-
-
 def _catmask(cats: Any) -> np.ndarray:
     cats = set(cats or [])
     return np.array([1.0 if c in cats else 0.0 for c in CATEGORIES])
@@ -259,8 +203,7 @@ def _param_error(year: int, what: str, exc: ParameterError) -> ParameterError:
 
 
 def _base_terms(params, key: str, year: int) -> tuple[str, ...]:
-    idx, _w = params.month_weights(key, year)
-    lists = {tuple(_entry(params, key, i) or ()) for i in idx}
+    lists = {tuple(seg.values[0] or ()) for seg in params.segments([key], year)}
     if len(lists) != 1:
         raise ParameterError(
             f"parameter {key!r} changes inside {year}: a salary base that changes within a "
@@ -287,9 +230,8 @@ def contribution_rates(params, year: int) -> dict[str, np.ndarray]:
     for c in CONTRIBUTIONS:
         k = f"contributions.employer.{c}"
         eff = np.zeros((12, len(CATEGORIES)))
-        for (ir, ic), w in segments(params, [k, k_cov], year):
-            r = _entry(params, k, ir) or 0.0
-            eff += np.outer(w * float(r), _catmask(_entry(params, k_cov, ic)))
+        for seg in params.segments([k, k_cov], year):
+            eff += np.outer(seg.weights * seg.number(0), _catmask(seg.values[1]))
         out[c] = eff
     return out
 
@@ -312,15 +254,14 @@ def monthly_rates(model, year: int) -> Rates:
         k_rate, k_cat = "allowances.commune_class.rate", "allowances.commune_class.categories"
         keys += [k_rate, k_cat]
         class_eff = np.zeros((12, len(cls), len(CATEGORIES)))
-        for (ir, ic), w in segments(p, [k_rate, k_cat], year):
-            v = _entry(p, k_rate, ir)
-            if v is None:
+        for seg in p.segments([k_rate, k_cat], year):
+            if seg.values[0] is None:
                 continue
-            rate = np.asarray(p.lookup(k_rate, p.parameter(k_rate).dates[ir], cls), dtype=float)
+            rate = np.asarray(p.lookup(k_rate, seg.starts[0], cls), dtype=float)
             class_eff += (
-                w[:, None, None]
+                seg.weights[:, None, None]
                 * rate[None, :, None]
-                * _catmask(_entry(p, k_cat, ic))[None, None, :]
+                * _catmask(seg.values[1])[None, None, :]
             )
         k_ps = "allowances.public_service.rate"
         keys.append(k_ps)
@@ -581,18 +522,6 @@ def staffing_mask(inp: Inputs) -> np.ndarray:
 def category_column(inp: Inputs) -> pd.Categorical:
     """The staff category as a categorical column (codes of :data:`CATEGORIES`)."""
     return pd.Categorical.from_codes(inp.catcode, CATEGORIES)
-
-
-def _days_of(d: _dt.date) -> int:
-    return int(np.datetime64(d, "D").astype(np.int64))
-
-
-def msum(a: np.ndarray) -> np.ndarray:
-    """Sum a (12, k) array over months in calendar order (deterministic order of additions)."""
-    acc = a[0].copy()
-    for m in range(1, a.shape[0]):
-        acc += a[m]
-    return acc
 
 
 @dataclass

@@ -27,6 +27,7 @@ import pandas as pd
 import yaml
 
 from ..errors import ParameterError
+from ..periods import Segment, cut_segments
 
 __all__ = [
     "CONFIDENCE",
@@ -459,6 +460,68 @@ class ParameterTree:
         """Every dated value of ``key``, oldest first."""
         p = self.parameter(key)
         return [p.entry(d) for d in p.dates]
+
+    def in_force(self, keys: Iterable[str], start: Any, end: Any) -> pd.DataFrame:
+        """Every dated value of ``keys`` in force at some day of ``start``..``end`` (inclusive).
+
+        The "parameters used" of a result: one row per value (``key``, ``from``, ``to``,
+        ``value`` — JSON for mappings and lists —, ``unit``, ``reference``, ``confidence``,
+        ``source``), keys in the order given, each once; keys not in the tree are skipped.
+        """
+        lo, hi = to_date(start), to_date(end)
+        rows = []
+        seen: set[str] = set()
+        for key in keys:
+            if key in seen or key not in self:
+                continue
+            seen.add(key)
+            for e in self.history(key):
+                if e.start > hi or (e.end is not None and e.end < lo):
+                    continue
+                v = e.value
+                rows.append(
+                    {
+                        "key": key,
+                        "from": e.start,
+                        "to": e.end,
+                        "value": json.dumps(v, ensure_ascii=False)
+                        if isinstance(v, dict | list)
+                        else v,
+                        "unit": e.unit,
+                        "reference": e.reference,
+                        "confidence": e.confidence,
+                        "source": e.source,
+                    }
+                )
+        return pd.DataFrame(
+            rows,
+            columns=["key", "from", "to", "value", "unit", "reference", "confidence", "source"],
+        )
+
+    def segments(self, keys: Sequence[str], year: int) -> list[Segment]:
+        """The sub-periods of ``year`` in which one value of each of ``keys`` is in force.
+
+        Each :class:`~khoan.periods.Segment` carries the values (in the order of ``keys``),
+        their start dates (to look categorical values up on) and the share of each month's
+        days (:func:`khoan.periods.cut_segments`). A formula that combines monthly parameters
+        (e.g. a coefficient × the base salary) sums ``weights × f(values)`` over the segments.
+
+        Raises
+        ------
+        ParameterError
+            A key is unknown or has no value in force on 1 January of ``year``.
+        """
+        ps = [self.parameter(k) for k in keys]
+        out = []
+        for idx, w in cut_segments(ps, year):
+            out.append(
+                Segment(
+                    values=tuple(p.entries[i]["value"] for p, i in zip(ps, idx, strict=True)),
+                    starts=tuple(p.dates[i] for p, i in zip(ps, idx, strict=True)),
+                    weights=w,
+                )
+            )
+        return out
 
     # -- vectorised lookups ------------------------------------------------------------------
     @staticmethod

@@ -62,7 +62,18 @@ import pandas as pd
 
 from .. import benefits as _benefits
 from ..errors import KhoanError, ParameterError, ScenarioError, SolverError, ValidationError
+from ..lumpsum import KEYS as LUMPSUM_KEYS
+from ..lumpsum import (
+    SALARY_FUND_PARTS,
+    CommuneArrays,
+    YearRates,
+    components,
+    tntt_cap,
+    tntt_cap_ratio,
+    year_rates,
+)
 from ..params import ParameterTree
+from ..periods import group_sum, group_sum_2d, month_bounds, round_vnd
 from .policies import greedy_select, optimal_select, priority, staffing_floor, target_path
 from .result import ScenarioResult
 from .roster import advance_roster, first_of_next_month, make_hires
@@ -118,11 +129,8 @@ class _YearCost:
     # movable people (full presence, month by month)
     monthly: np.ndarray  # (K, 12, nd) float VND/month
     gterm_idx: np.ndarray  # component indices of the salary fund by grade
-    # commune-level parameters of the lump sum
-    vac_cost: np.ndarray  # (12,)
-    vac_rate: np.ndarray  # (12,)
-    norm: float
-    fixed_parts: np.ndarray  # (nc,) int64 lump-sum parts that depend on neither roster nor posts
+    # commune-level parameters of the lump sum (khoan.lumpsum)
+    lump: YearRates
     cap_ratio: float
 
 
@@ -397,14 +405,6 @@ def _fixed_rows(u: _Universe) -> np.ndarray:
 
 def _cost_years(u: _Universe, scenario: Scenario) -> None:
     """Pay of fixed and movable people for every year of the horizon (payroll engine)."""
-    from ..budget import (
-        SALARY_FUND_PARTS,
-        budget,
-        operating_norm,
-        tntt_cap_ratio,
-        vacancy_rates,
-    )
-
     comps = list(_payroll.COMPONENTS)
     sf_idx = np.array([comps.index(c) for c in SALARY_FUND_PARTS])
     co_idx = np.array([comps.index(c) for c in _payroll.CONTRIBUTIONS])
@@ -424,9 +424,9 @@ def _cost_years(u: _Universe, scenario: Scenario) -> None:
     mrows = rows.iloc[u.midx].copy()
     mrows["start_date"] = pd.NaT
     mrows["end_date"] = pd.NaT
-    approved0 = u.approved
     fage, mage = frows, mrows
     p = u.params
+    communes = CommuneArrays.from_table(u.model.communes)
     for y in range(u.y0, u.y_last + 1):
         jan1 = _dt.date(y, 1, 1)
         fage = advance_roster(fage, jan1, p)
@@ -434,19 +434,7 @@ def _cost_years(u: _Universe, scenario: Scenario) -> None:
         try:
             fr = _payroll.run(u.model, y, fage)
             mr = _payroll.run(u.model, y, mage, keep_monthly=True)
-            vac_cost, vac_rate = vacancy_rates(p, y)
-            norm = operating_norm(p, y)
-            # the parts of the lump sum that depend on neither the roster nor the approved
-            # posts (NHĐKCT and village funds, amounts per commune, purchases and repairs,
-            # special tasks): the budget of the model's own roster minus the parts that do
-            bt = budget(u.model, y).table
-            fixed_parts = (
-                bt["total"].to_numpy(np.int64)
-                - bt["salary_fund"].to_numpy(np.int64)
-                - bt["vacancy_fund"].to_numpy(np.int64)
-                - bt["contributions"].to_numpy(np.int64)
-                - _payroll.round_vnd(approved0 * norm)
-            )
+            lump = year_rates(p, y, communes)
             cap_ratio, cap_key = tntt_cap_ratio(u.model, p, _dt.date(y, 12, 31))
             u.keys_used.add(cap_key)
             gterms = _payroll.grade_terms(p, y)
@@ -464,14 +452,7 @@ def _cost_years(u: _Universe, scenario: Scenario) -> None:
                 f"the roster of {y} cannot be paid: {exc}",
                 scenario.source,
             ) from None
-        u.keys_used |= set(fr.keys) | {
-            "salary.vacancy_coefficient",
-            "norms.provincial.per_post",
-            "staffing.nhdkct_fund",
-            "staffing.village_fund",
-            "tntt.cap_ratio",
-            "tntt.base",
-        }
+        u.keys_used |= set(fr.keys) | set(LUMPSUM_KEYS) | {"tntt.cap_ratio", "tntt.base"}
         st = u.staffing[fixed]
         ci = u.cidx[fixed]
         a = fr.annual
@@ -493,18 +474,15 @@ def _cost_years(u: _Universe, scenario: Scenario) -> None:
         mon = np.stack([mr.monthly[k] for k in comps])  # (K, 12, nd)
         u.years[y] = _YearCost(
             year=y,
-            bounds=_payroll.month_bounds(y),
-            fixed_total=_gsum(ci, tot, u.nc),
-            fixed_sf=_gsum(ci[st], sf[st], u.nc),
-            fixed_contrib=_gsum(ci[st], co[st], u.nc),
-            fixed_grade=_gsum(ci[st], gf[st], u.nc),
+            bounds=month_bounds(y),
+            fixed_total=group_sum(ci, tot, u.nc),
+            fixed_sf=group_sum(ci[st], sf[st], u.nc),
+            fixed_contrib=group_sum(ci[st], co[st], u.nc),
+            fixed_grade=group_sum(ci[st], gf[st], u.nc),
             fixed_days=fr.staffing_days.astype(np.int64),
             monthly=mon,
             gterm_idx=gidx,
-            vac_cost=vac_cost,
-            vac_rate=vac_rate,
-            norm=norm,
-            fixed_parts=fixed_parts,
+            lump=lump,
             cap_ratio=cap_ratio,
         )
     u.sf_idx, u.co_idx = sf_idx, co_idx  # type: ignore[attr-defined]
@@ -526,14 +504,6 @@ def _cost_years(u: _Universe, scenario: Scenario) -> None:
     u.csum = np.vstack(  # type: ignore[attr-defined]
         [np.zeros((1, u.mtotal.shape[1])), np.cumsum(u.mtotal, axis=0)]
     )
-
-
-def _gsum(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Exact int64 sum by group."""
-    out = np.zeros(n, dtype=np.int64)
-    if len(idx):
-        np.add.at(out, idx, values.astype(np.int64))
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1120,7 +1090,7 @@ def _tally(u: _Universe, r: _Run, years: list[int], approved: dict[int, np.ndarr
         acc = mon[:, 0, :].copy()
         for mth in range(1, 12):
             acc += mon[:, mth, :]
-        ints = _payroll.round_vnd(acc)  # (K, nd)
+        ints = round_vnd(acc)  # (K, nd)
         mci = u.cidx[mpos_rows]
         st = u.staffing[mpos_rows]
         tot = ints.sum(axis=0)
@@ -1128,27 +1098,19 @@ def _tally(u: _Universe, r: _Run, years: list[int], approved: dict[int, np.ndarr
         co = ints[u.co_idx].sum(axis=0)
         gf = ints[yc.gterm_idx].sum(axis=0) if len(yc.gterm_idx) else np.zeros_like(tot)
         mdays = np.diff(b)
-        days = yc.fixed_days + _gsum_2d(mci[st], (pm[:, st] * mdays[:, None]).T, nc)
-        payroll_total = yc.fixed_total + _gsum(mci, tot, nc)
-        salary_fund = yc.fixed_sf + _gsum(mci[st], sf[st], nc)
-        contrib = yc.fixed_contrib + _gsum(mci[st], co[st], nc)
-        grade = yc.fixed_grade + _gsum(mci[st], gf[st], nc)
+        days = yc.fixed_days + group_sum_2d(mci[st], (pm[:, st] * mdays[:, None]).T, nc)
+        payroll_total = yc.fixed_total + group_sum(mci, tot, nc)
+        salary_fund = yc.fixed_sf + group_sum(mci[st], sf[st], nc)
+        contrib = yc.fixed_contrib + group_sum(mci[st], co[st], nc)
+        grade = yc.fixed_grade + group_sum(mci[st], gf[st], nc)
         appr = approved[y]
-        # vacant posts, as khoan.budget: approved × days − person-days, costed at the vacancy
-        # coefficient (salary.vacancy_coefficient) with contributions
-        vac_days = np.maximum(appr[:, None] * mdays[None, :] - days, 0)
-        vac_posts = (vac_days / mdays[None, :]).T
-        vac_amount = yc.vac_cost[:, None] * vac_posts
-        vacancy = _payroll.round_vnd(_payroll.msum(vac_amount))
-        vac_contrib = _payroll.round_vnd(_payroll.msum(yc.vac_rate[:, None] * vac_amount))
-        # operating spending per approved post (norms.provincial.per_post); every other part of
-        # the lump sum depends on neither the roster nor the posts (fixed_parts)
-        operating = _payroll.round_vnd(appr * yc.norm)
-        lump = salary_fund + vacancy + contrib + vac_contrib + yc.fixed_parts + operating
-        # settlement (khoan.budget.settle, actual spending = the roster paid): the commune keeps
-        # the vacant posts' share; TNTT ≤ tntt.cap_ratio × salary fund by grade
-        kept = vacancy + vac_contrib
-        cap = _payroll.round_vnd(yc.cap_ratio * grade)
+        # the lump sum of this roster and approved staffing (khoan.lumpsum, as khoan.budget)
+        ls = components(yc.lump, appr, days, salary_fund, contrib)
+        lump = ls.total
+        # settlement (khoan.settlement.settle, actual spending = the roster paid): the commune
+        # keeps the vacant posts' share; TNTT ≤ tntt.cap_ratio × salary fund by grade
+        kept = ls.vacancy_saving
+        cap = tntt_cap(yc.cap_ratio, grade)
         anyone = days.sum(axis=1) > 0
         tntt = np.where(anyone, np.minimum(kept, cap), 0)
         fte = days.sum(axis=1) / mdays.sum()
@@ -1160,13 +1122,6 @@ def _tally(u: _Universe, r: _Run, years: list[int], approved: dict[int, np.ndarr
             "fte": fte,
             "approved_posts": appr,
         }
-
-
-def _gsum_2d(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    out = np.zeros((n, values.shape[1]), dtype=np.int64)
-    if len(idx):
-        np.add.at(out, idx, values.astype(np.int64))
-    return out
 
 
 def _baseline(u: _Universe, scenario: Scenario) -> _Run:

@@ -1,0 +1,423 @@
+"""Settlement of the lump sum at year end: savings, income increase (TNTT) and their uses.
+
+``settle(model, year, actual)`` (NĐ 130/2005/NĐ-CP Điều 12, amended by NĐ 117/2013/NĐ-CP;
+TTLT 71/2014/TTLT-BTC-BNV Điều 6) compares each commune's lump sum (:func:`khoan.budget.budget`)
+with its actual spending, caps the TNTT pool at ``tntt.cap_ratio`` × the salary fund by grade
+(:func:`khoan.lumpsum.tntt_cap`), splits it per person exactly (largest remainder) and the rest
+into rewards, welfare and reserve. ``khoan.settle`` and ``khoan.budget.settle`` are this
+function.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .budget import BudgetResult, budget, budget_of_run
+from .errors import ParameterError, Problem, ValidationError
+from .lumpsum import CommuneArrays, tntt_cap, tntt_cap_ratio
+from .payroll import category_column, staffing_mask
+from .periods import group_sum, largest_remainder, round_vnd
+
+__all__ = ["SAVINGS_COLUMNS", "SettlementResult", "settle"]
+
+SAVINGS_COLUMNS = ("tntt", "rewards", "welfare", "reserve")
+
+
+@dataclass
+class SettlementResult:
+    """Savings of every commune for one year and their uses.
+
+    Attributes
+    ----------
+    year : int
+    table : DataFrame
+        One row per commune (VND/year, int64): ``code``, ``name``, ``lump_sum``, ``actual``,
+        ``savings`` (lump sum − actual, negative = overspend), ``overspend`` (≥ 0),
+        ``savings_counted`` (≥ 0), ``salary_fund_grade``, ``tntt_cap``, ``tntt`` (paid),
+        ``rewards``, ``welfare``, ``reserve`` (``savings_counted`` = tntt + rewards + welfare +
+        reserve exactly), ``advance_cap_q1`` … ``advance_cap_q4`` (quarterly TNTT advance
+        caps), ``vacancy_saving`` (lump sum of the vacant posts and their contributions),
+        ``commune_kept`` (what the commune keeps because actual staff is below approved:
+        ``min(vacancy_saving, savings_counted)``), ``state_saving`` (lump sum at
+        ``previous_approved_posts`` − lump sum now; 0 when not given).
+    per_person : DataFrame
+        Index ``id``: ``commune``, ``category``, ``weight``, ``tntt`` (VND/year).
+    budget : BudgetResult
+    shares : dict
+        Split of savings left after TNTT actually used.
+    """
+
+    year: int
+    table: pd.DataFrame
+    per_person: pd.DataFrame
+    budget: BudgetResult
+    shares: dict[str, float]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def province(self) -> pd.DataFrame:
+        """One-row table of the province totals (VND/year)."""
+        cols = [c for c in self.table.columns if c not in ("code", "name")]
+        return pd.DataFrame(
+            [{c: int(self.table[c].sum()) for c in cols}],
+            index=pd.Index([self.budget.model_name or "province"], name="model"),
+        )
+
+    def to_excel(self, path: str | Path, lang: str = "vi") -> Path:
+        """Workbook: summary, savings by commune, TNTT per person, parameters, provenance."""
+        from .report.excel import write_workbook
+        from .report.labels import text
+
+        prov = self.province.iloc[0]
+        return write_workbook(
+            path,
+            title=text(
+                f"Quyết toán kinh phí khoán năm {self.year}: tiết kiệm và thu nhập tăng thêm",
+                f"Lump-sum settlement {self.year}: savings and income increase",
+                lang,
+            ),
+            summary={
+                k: (int(v) if isinstance(v, int | np.integer) else v) for k, v in prov.items()
+            },
+            sheets={"by_commune": self.table, "per_person": self.per_person.reset_index()},
+            params=self.budget.params_used.drop(columns=["source"], errors="ignore"),
+            provenance={**self.budget.provenance, "shares": dict(self.shares)},
+            lang=lang,
+            totals={"by_commune": True, "per_person": True},
+        )
+
+    def _repr_html_(self) -> str:
+        prov = self.province.iloc[0]
+        show = (
+            "lump_sum",
+            "actual",
+            "savings_counted",
+            "overspend",
+            "tntt",
+            "rewards",
+            "welfare",
+            "reserve",
+            "commune_kept",
+            "state_saving",
+        )
+        rows = "".join(
+            f"<tr><td>{c}</td><td style='text-align:right'>{int(prov[c]):,}</td></tr>" for c in show
+        )
+        return f"<b>Quyết toán tiết kiệm {self.year}</b> (đồng)<table>{rows}</table>"
+
+    def __repr__(self) -> str:
+        return (
+            f"<SettlementResult {self.year}: savings "
+            f"{int(self.table['savings_counted'].sum()):,} VND, TNTT "
+            f"{int(self.table['tntt'].sum()):,} VND>"
+        )
+
+
+def _commune_values(
+    model, values: Any, *, name: str, column: str, allow_missing: bool = False
+) -> np.ndarray:
+    """Align ``values`` (Series by code, mapping, or DataFrame commune/value) on the communes.
+
+    Raises ValidationError naming every unknown commune, duplicate, missing, non-numeric or
+    negative value (row = 1-based spreadsheet row of the table given, header = row 1).
+    """
+    codes = model.communes["code"].astype(str).to_numpy()
+    if isinstance(values, pd.DataFrame):
+        df = values
+        if "commune" in df.columns:
+            keys = df["commune"]
+        else:
+            keys = pd.Series(df.index, index=df.index)
+        if column in df.columns:
+            vals = df[column]
+        elif df.shape[1] - ("commune" in df.columns) == 1:
+            vals = df[next(c for c in df.columns if c != "commune")]
+        else:
+            raise ValidationError(
+                [Problem(name, None, 1, column, None, f"a column {column!r} is required")]
+            )
+    elif isinstance(values, pd.Series):
+        keys, vals = pd.Series(values.index, index=values.index), values
+    elif isinstance(values, Mapping):
+        keys, vals = pd.Series(list(values.keys())), pd.Series(list(values.values()))
+    else:
+        raise ValidationError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    type(values).__name__,
+                    "give a DataFrame (commune, value), a Series or a dict",
+                )
+            ]
+        )
+    keys = keys.astype(str).str.strip().to_numpy()
+    raw = vals.to_numpy(dtype=object)
+    num = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=float)
+    rows = np.arange(len(keys)) + 2
+    problems: list[Problem] = []
+    pos = pd.Index(codes).get_indexer(keys)
+    for i in np.flatnonzero(pos < 0):
+        problems.append(
+            Problem(
+                name,
+                None,
+                int(rows[i]),
+                "commune",
+                keys[i],
+                "unknown commune (not in the model's communes table)",
+            )
+        )
+    dup = pd.Series(keys).duplicated().to_numpy()
+    for i in np.flatnonzero(dup):
+        problems.append(
+            Problem(name, None, int(rows[i]), "commune", keys[i], "commune appears more than once")
+        )
+    for i in np.flatnonzero(~np.isfinite(num)):
+        problems.append(
+            Problem(name, None, int(rows[i]), column, raw[i], "missing or not a number (VND)")
+        )
+    for i in np.flatnonzero(num < 0):
+        problems.append(
+            Problem(name, None, int(rows[i]), column, raw[i], "must not be negative (VND)")
+        )
+    if not allow_missing:
+        given = set(keys)
+        for code in codes:
+            if code not in given:
+                problems.append(
+                    Problem(name, None, None, "commune", code, "no value given for this commune")
+                )
+    if problems:
+        raise ValidationError(problems, title=f"{name} cannot be used")
+    out = np.full(len(codes), np.nan)
+    out[pos] = num
+    return out
+
+
+def settle(
+    model,
+    year: int,
+    actual: Any = None,
+    *,
+    shares: Mapping[str, float] | None = None,
+    weights: Any = None,
+    previous_approved_posts: Any = None,
+) -> SettlementResult:
+    """Savings of every commune at year end and their uses (NĐ 130/2005 Điều 12, amended by
+    NĐ 117/2013; TTLT 71/2014/TTLT-BTC-BNV Điều 6).
+
+    Parameters
+    ----------
+    model : khoan.Model
+    year : int
+    actual : DataFrame, Series or mapping, optional
+        Actual spending per commune, VND/year (DataFrame with ``commune`` and ``actual``
+        columns, or a Series/dict indexed by commune code). Every commune needs a value.
+        Default: derived from the roster actually paid — the payroll and contributions of the
+        cadres and civil servants present, plus the NHĐKCT and village funds, operating spending
+        at the norm and the special tasks, as budgeted (so the savings are the vacant posts'
+        share of the lump sum).
+    shares : mapping, optional
+        Split of the savings left after TNTT, ``{"rewards", "welfare", "reserve"}`` (rates);
+        default ``savings.shares`` (illustrative: units set it in their internal spending
+        rules). Must be non-negative and sum to at most 1; any share not given goes to the
+        reserve, which also receives the rounding remainder.
+    weights : Series or str, optional
+        TNTT weight per person (Series indexed by staff id, or the name of a staff column).
+        The law pays TNTT by work results, not equally; by default every cadre and civil
+        servant present gets the same amount per day present (weight = share of the year
+        present).
+    previous_approved_posts : Series or mapping, optional
+        Approved staffing before a reduction, by commune code: ``state_saving`` is the lump sum
+        at that staffing minus the lump sum now.
+
+    Returns
+    -------
+    SettlementResult
+
+    Notes
+    -----
+    - ``savings = lump_sum − actual``; only positive savings are counted (``savings_counted``);
+      an overspend is shown in ``overspend``.
+    - TNTT pool = ``min(savings_counted, tntt_cap)``; ``tntt_cap`` = ``tntt.cap_ratio`` (in force
+      on 31 December) × the salary fund by grade, step and position of the cadres and civil
+      servants present (``tntt.base``: salary + position allowance; other allowances and
+      contributions excluded).
+    - TNTT per person splits the pool by weight, exactly (largest remainder); a commune with no
+      eligible person pays no TNTT and its pool goes to the reserve.
+    - Quarterly advance caps: ``tntt.quarterly_advance_cap`` × the quarter's salary fund by
+      grade (the value in force at the quarter's end).
+    - Rounding: each amount is rounded half up to the đồng; rewards and rewards + welfare are
+      rounded (cumulatively, so they never exceed what is left), the reserve takes the
+      remainder, so ``savings_counted = tntt + rewards + welfare + reserve`` exactly.
+
+    Raises
+    ------
+    ValidationError
+        Actual spending for an unknown commune, negative, missing or duplicated; weights for
+        unknown people or negative.
+    ParameterError
+        Year outside the parameters' coverage; shares that are negative or exceed 1.
+    """
+    b = budget(model, year)
+    r = b._run
+    year = b.year
+    p = model.params
+    c = model.communes
+    nc = len(c)
+    t = b.table
+    lump = t["total"].to_numpy(dtype=np.int64)
+    vac_saving = t["vacancy_fund"].to_numpy(dtype=np.int64) + b.details[
+        "vacancy_contributions"
+    ].to_numpy(dtype=np.int64)
+    notes: list[str] = []
+    if actual is None:
+        act = lump - vac_saving
+        notes.append("actual spending derived from the roster actually paid")
+    else:
+        act = round_vnd(_commune_values(model, actual, name="actual spending", column="actual"))
+    savings = lump - act
+    counted = np.maximum(savings, 0)
+    overspend = np.maximum(-savings, 0)
+    dec31 = _dt.date(year, 12, 31)
+    try:
+        cap_ratio, cap_key = tntt_cap_ratio(model, p, dec31)
+        if cap_key != "tntt.cap_ratio":
+            notes.append(f"TNTT cap {cap_ratio:g} × salary fund by grade ({cap_key})")
+        if shares is None:
+            shares = dict(p.value("savings.shares", dec31))
+        adv_key = "tntt.quarterly_advance_cap"
+        # the value in force on the last day of each quarter
+        q_end = [_dt.date(year, 3 * q + 4, 1) - _dt.timedelta(days=1) for q in range(3)]
+        q_end.append(dec31)
+        adv = [float(p.number(adv_key, d)) for d in q_end]
+    except ParameterError as exc:
+        msg = str(exc)
+        raise (
+            exc
+            if msg.startswith(f"settlement for {year}")
+            else ParameterError(f"settlement for {year}: {msg}")
+        ) from None
+    shares = {k: float(v) for k, v in dict(shares).items()}
+    bad = [k for k in shares if k not in ("rewards", "welfare", "reserve")]
+    if bad or any(v < 0 for v in shares.values()) or sum(shares.values()) > 1 + 1e-9:
+        raise ParameterError(
+            f"savings shares {shares} are not valid: use rewards, welfare and reserve, each ≥ 0, "
+            "summing to at most 1 (savings.shares)"
+        )
+    grade = b.details["salary_fund_grade"].to_numpy(dtype=np.int64)
+    cap = tntt_cap(cap_ratio, grade)
+    pool = np.minimum(counted, cap)
+
+    inp = r.inputs
+    staffing = staffing_mask(inp)
+    b_ = r.rates.bounds
+    lo = np.maximum(inp.start, b_[0])
+    hi = np.minimum(inp.end, b_[12])
+    present = np.maximum(hi - lo, 0) / (b_[12] - b_[0])
+    if weights is None:
+        w = present.astype(float)
+    else:
+        w = _person_weights(model, inp, weights)
+    w = np.where(staffing & (present > 0), w, 0.0)
+    tntt_person = largest_remainder(inp.cidx, w, pool, nc)
+    paid = group_sum(inp.cidx, tntt_person, nc)
+    rest = counted - paid
+    # cumulative rounding: rewards + welfare never exceed what is left (shares sum ≤ 1)
+    s_r, s_w = shares.get("rewards", 0.0), shares.get("welfare", 0.0)
+    rewards = round_vnd(rest * s_r)
+    welfare = round_vnd(rest * min(s_r + s_w, 1.0)) - rewards
+    reserve = rest - rewards - welfare
+    if (reserve < 0).any():  # pragma: no cover - only with shares summing above 1
+        raise ParameterError("savings shares exceed the savings after rounding")
+    gm = r.grade_fund_monthly  # (nc, 12)
+    table = pd.DataFrame({"code": t["code"], "name": t["name"]})
+    table["lump_sum"] = lump
+    table["actual"] = act.astype(np.int64)
+    table["savings"] = savings
+    table["overspend"] = overspend
+    table["savings_counted"] = counted
+    table["salary_fund_grade"] = grade
+    table["tntt_cap"] = cap
+    table["tntt"] = paid
+    table["rewards"] = rewards
+    table["welfare"] = welfare
+    table["reserve"] = reserve
+    for q in range(4):
+        table[f"advance_cap_q{q + 1}"] = round_vnd(adv[q] * gm[:, 3 * q : 3 * q + 3].sum(axis=1))
+    table["vacancy_saving"] = vac_saving
+    table["commune_kept"] = np.minimum(vac_saving, counted)
+    if previous_approved_posts is not None:
+        prev = _commune_values(
+            model,
+            previous_approved_posts,
+            name="previous_approved_posts",
+            column="approved_posts",
+            allow_missing=True,
+        )
+        comm = c.copy()
+        now = CommuneArrays.from_table(c).approved
+        comm["approved_posts"] = np.where(np.isnan(prev), now, prev).astype(np.int64)
+        old = budget_of_run(model.replace(communes=comm), r).table["total"].to_numpy(dtype=np.int64)
+        table["state_saving"] = old - lump
+    else:
+        table["state_saving"] = np.zeros(nc, dtype=np.int64)
+        notes.append("state_saving is 0: previous_approved_posts not given")
+    per_person = pd.DataFrame(
+        {
+            "commune": inp.commune.array,
+            "category": category_column(inp),
+            "weight": w,
+            "tntt": tntt_person,
+        },
+        index=pd.Index(inp.ids, name="id"),
+    )
+    return SettlementResult(
+        year=year, table=table, per_person=per_person, budget=b, shares=shares, notes=notes
+    )
+
+
+def _person_weights(model, inp, weights: Any) -> np.ndarray:
+    if isinstance(weights, str):
+        if weights not in model.staff.columns:
+            raise ValidationError(
+                [
+                    Problem(
+                        "staff",
+                        None,
+                        1,
+                        weights,
+                        None,
+                        "weight column not found in the staff table",
+                    )
+                ]
+            )
+        vals = pd.to_numeric(model.staff[weights], errors="coerce").to_numpy(dtype=float)
+        src = pd.Series(vals, index=pd.Index(inp.ids))
+    else:
+        src = pd.Series(weights)
+    problems: list[Problem] = []
+    known = pd.Index(inp.ids)
+    pos = known.get_indexer(src.index)
+    v = pd.to_numeric(src, errors="coerce").to_numpy(dtype=float)
+    for i in np.flatnonzero(pos < 0):
+        problems.append(Problem("weights", None, i + 2, "id", src.index[i], "unknown staff id"))
+    for i in np.flatnonzero(~np.isfinite(v) | (v < 0)):
+        problems.append(
+            Problem("weights", None, i + 2, "weight", src.iloc[i], "weight must be a number ≥ 0")
+        )
+    if problems:
+        raise ValidationError(problems, title="TNTT weights cannot be used")
+    out = np.zeros(inp.n)
+    out[pos] = v
+    return out
