@@ -223,7 +223,7 @@ def demo(
     """Run the main job on a bundled Khánh Hòa model and write a report."""
     from .demo import run_demo
 
-    run_demo(model, out, console)
+    run_demo(model, out, console, load_model=resolve_model, show_summary=print_summary)
 
 
 @app.command()

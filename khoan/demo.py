@@ -12,7 +12,9 @@ Steps (each with its result written to the report folder):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -58,8 +60,44 @@ def _component_rows(b, label) -> list[tuple[str, str, str]]:
     return rows
 
 
-def run_demo(model_name: str, out: Path, console: Console | None = None) -> Path:
+def _load(model_name: str):
+    """A model from a folder path or the name of a bundled example."""
+    from . import examples
+    from .errors import KhoanError
+    from .model import load
+
+    p = Path(model_name)
+    if p.exists():
+        return load(p)
+    if model_name in examples.names():
+        return examples.load(model_name)
+    raise KhoanError(
+        f"model {model_name!r} not found: give a model folder or one of "
+        f"{', '.join(examples.names())}"
+    )
+
+
+def run_demo(
+    model_name: str,
+    out: Path,
+    console: Console | None = None,
+    *,
+    load_model: Callable[[str], Any] | None = None,
+    show_summary: Callable[[Any], None] | None = None,
+) -> Path:
     """Run the demo on ``model_name`` and write the report into ``out``.
+
+    Parameters
+    ----------
+    model_name : str
+        A bundled example's name or a model folder.
+    out : Path
+        Parent of the report folder.
+    console : rich Console, optional
+    load_model, show_summary : callable, optional
+        How to load the model and show its summary (the command line passes its own, which
+        print the synthetic-data notice and the model's tables); default: load quietly, no
+        summary.
 
     Returns
     -------
@@ -71,7 +109,6 @@ def run_demo(model_name: str, out: Path, console: Console | None = None) -> Path
     matplotlib.use("Agg")
     from .allocate.api import allocate
     from .budget import budget
-    from .cli import print_summary, resolve_model
     from .report.labels import label
     from .report.plots import save
     from .scenarios import load_scenarios, simulate
@@ -89,7 +126,7 @@ def run_demo(model_name: str, out: Path, console: Console | None = None) -> Path
         transient=False,
     ) as progress:
         task = progress.add_task("Nạp mô hình / loading", total=5)
-        model = resolve_model(model_name)
+        model = (load_model or _load)(model_name)
         progress.update(task, advance=1, description="Dự toán khoán / lump sums")
 
         y0 = model.base_year
@@ -125,7 +162,8 @@ def run_demo(model_name: str, out: Path, console: Console | None = None) -> Path
         files.append(folder / "tom-tat.md")
         progress.update(task, advance=1, description="Xong / done")
 
-    print_summary(model)
+    if show_summary is not None:
+        show_summary(model)
     from rich.table import Table
 
     t = Table(f"Dự toán khoán {y0} / lump sums {y0}", "Triệu đồng", "Đồng")

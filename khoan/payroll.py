@@ -639,9 +639,7 @@ def grade_terms(params, year: int) -> tuple[str, ...]:
     if first.year < year or first == _dt.date(year, 1, 1):
         return _base_terms(params, key, year)
     # first value starts inside the year: fallback before it, dated values after it
-    within = {
-        tuple(e["value"] or ()) for d, e in zip(p.dates, p.entries, strict=True) if d.year == year
-    }
+    within = {tuple(e.value or ()) for e in params.history(key) if e.start.year == year}
     if within != {fallback}:
         raise ParameterError(
             f"parameter {key!r} changes inside {year}: its first value "

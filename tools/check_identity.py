@@ -97,7 +97,9 @@ def totals_lines() -> list[str]:
             lines.append(f"budget {name} {y} notes {b.notes}")
         s = settle(m, years[0])
         prov = s.province.iloc[0]
-        lines.append(f"settle {name} {years[0]} " + " ".join(f"{k}={int(v)}" for k, v in prov.items()))
+        lines.append(
+            f"settle {name} {years[0]} " + " ".join(f"{k}={int(v)}" for k, v in prov.items())
+        )
         sc = load_scenarios(m.path)
         for sname in SCENARIOS[name]:
             r = simulate(m, sc[sname])

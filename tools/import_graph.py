@@ -6,7 +6,9 @@ Usage::
     python tools/import_graph.py --graph  # also prints every edge, module by module
 
 Every ``import`` / ``from … import`` in ``khoan/**/*.py`` counts, at module level or inside a
-function (a deferred import is still a dependency), except under ``if TYPE_CHECKING:``.
+function (a deferred import is still a dependency), except under ``if TYPE_CHECKING:`` and in a
+module-level ``__getattr__`` (PEP 562: an old import path kept as an alias, e.g.
+``khoan.budget.settle``, is not a dependency of the module).
 
 Checks:
 
@@ -31,20 +33,30 @@ PKG = ROOT / "khoan"
 
 #: Layers, lowest first. A module is in the layer of its longest listed prefix.
 LAYERS: list[tuple[str, ...]] = [
-    ("khoan.errors", "khoan._files", "khoan.periods"),
-    ("khoan.params",),
-    ("khoan.data",),
-    ("khoan.model", "khoan.examples"),
-    ("khoan.payroll", "khoan.benefits"),
-    ("khoan.lumpsum",),
-    ("khoan.report",),
-    ("khoan.budget",),
-    ("khoan.settlement",),
-    ("khoan.allocate", "khoan.scenarios"),
-    ("khoan.batch",),
-    ("khoan.demo", "khoan.cli"),
-    ("khoan",),
+    ("khoan.errors", "khoan._files", "khoan.periods"),  # days, months, đồng; no law
+    ("khoan.params",),  # dated parameters
+    ("khoan.data",),  # schemas, readers, registry of admin units
+    ("khoan.payroll", "khoan.benefits"),  # pay of a person; one-off benefits
+    ("khoan.lumpsum",),  # the lump-sum rules, once
+    ("khoan.report",),  # labels, formats, workbooks, charts (no costing)
+    ("khoan.model", "khoan.examples", "khoan.report.template"),  # a model: tables + params
+    ("khoan.data.synth",),  # synthetic models
+    ("khoan.budget",),  # lump sum of a model and year
+    ("khoan.settlement",),  # savings and TNTT at year end
+    ("khoan.allocate", "khoan.scenarios"),  # allocation; staff-reduction projection
+    ("khoan.batch",),  # many scenarios
+    ("khoan.demo", "khoan.cli"),  # the command line
+    ("khoan",),  # public API (lazy)
 ]
+#: Private names imported across modules that belong to other work in progress (owner noted);
+#: each is still printed, as a note, but does not fail the check.
+ALLOWED_PRIVATE = {
+    ("khoan.allocate.persistent", "khoan.allocate.core", "_check"),  # allocation solver hand-off
+    ("khoan.report.template", "khoan.report.excel", "_put"),  # workbook writer
+}
+
+
+notes: list[str] = []
 
 
 def module_name(path: Path) -> str:
@@ -75,6 +87,8 @@ def imports(path: Path, modules: set[str]) -> list[tuple[str, list[str], int]]:
             if isinstance(child, ast.If) and _type_checking(child):
                 for sub in child.orelse:
                     visit(sub)
+                continue
+            if isinstance(child, ast.FunctionDef) and node is tree and child.name == "__getattr__":
                 continue
             if isinstance(child, ast.Import):
                 for a in child.names:
@@ -127,6 +141,7 @@ def graph() -> tuple[dict[str, set[str]], list[str]]:
     modules = {module_name(f) for f in files}
     edges: dict[str, set[str]] = {m: set() for m in modules}
     problems: list[str] = []
+    notes.clear()
     for f in files:
         me = module_name(f)
         for target, names, line in imports(f, modules):
@@ -139,13 +154,18 @@ def graph() -> tuple[dict[str, set[str]], list[str]]:
                 continue
             edges[me].add(target)
             if layer(target) > layer(me):
-                problems.append(f"upward import: {me} (layer {layer(me)}) imports {target} "
-                                f"(layer {layer(target)}) at {where}")
+                problems.append(
+                    f"upward import: {me} (layer {layer(me)}) imports {target} "
+                    f"(layer {layer(target)}) at {where}"
+                )
             own = me == target.rsplit(".", 1)[0] and f.name == "__init__.py"
             private = [n for n in names if n.startswith("_") and not n.startswith("__")]
             if private and not own:
-                problems.append(f"private name: {me} imports {', '.join(private)} from "
-                                f"{target} at {where}")
+                msg = f"private name: {me} imports {', '.join(private)} from {target} at {where}"
+                if all((me, target, n) in ALLOWED_PRIVATE for n in private):
+                    notes.append("note (allowed for now): " + msg)
+                else:
+                    problems.append(msg)
     return edges, problems
 
 
@@ -194,7 +214,7 @@ def main(argv: list[str]) -> int:
     if "--graph" in argv:
         for m in sorted(edges):
             print(f"{m} [layer {layer(m)}] -> {', '.join(sorted(edges[m])) or '-'}")
-    for p in problems:
+    for p in [*notes, *problems]:
         print(p)
     n = sum(len(v) for v in edges.values())
     print(f"{len(edges)} modules, {n} imports, {len(problems)} problems")

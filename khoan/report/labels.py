@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..budget import COMPONENTS as _BUDGET_COMPONENTS
 from ..data.labels import CATEGORY_LABELS
 from ..data.labels import label as _category_label
+from ..lumpsum import COMPONENTS as _BUDGET_COMPONENTS
 from ..payroll import COMPONENTS as _PAYROLL_COMPONENTS
 
 __all__ = [
@@ -236,7 +236,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
 MONEY_COLUMNS: frozenset[str] = frozenset(
     {
         # every payroll component (khoan.payroll.COMPONENTS) and lump-sum component
-        # (khoan.budget.COMPONENTS) is money, so a new component is formatted as money too
+        # (khoan.lumpsum.COMPONENTS) is money, so a new component is formatted as money too
         # (bao_luu is a coefficient in the staff table: money only when integer, see below)
         *(c for c in _PAYROLL_COMPONENTS if c != "bao_luu"),
         *_BUDGET_COMPONENTS,

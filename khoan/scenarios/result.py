@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..periods import FAR_FUTURE, FAR_PAST, day_number
+
 __all__ = ["MONEY_COLUMNS", "ScenarioPlot", "ScenarioResult"]
 
 #: Money columns (int64 VND) of ``by_year``, ``by_commune`` and ``leavers``.
@@ -278,22 +280,21 @@ class ScenarioResult:
         year, staff=result.roster(year))`` pays it; its ``total`` sums to ``payroll_total``.
         """
         from .roster import advance_roster
-        from .simulate import _INF, _NEG, _day
 
         u = self._universe
         r = self._runs[run]
         if year not in r.counts:
             raise KeyError(f"{year} is not a simulated year of this result")
-        d0, d1 = _day(_dt.date(year, 1, 1)), _day(_dt.date(year + 1, 1, 1))
+        d0, d1 = day_number(_dt.date(year, 1, 1)), day_number(_dt.date(year + 1, 1, 1))
         pres = (r.start < r.stop) & (r.start < d1) & (r.stop > d0)
         idx = np.flatnonzero(pres)
         rows = u.rows.iloc[idx].copy()
         st, sp = r.start[idx], r.stop[idx]
         rows["start_date"] = pd.DatetimeIndex(
-            np.where(st <= _NEG, np.datetime64("NaT"), st.astype("datetime64[D]"))
+            np.where(st <= FAR_PAST, np.datetime64("NaT"), st.astype("datetime64[D]"))
         )
         rows["end_date"] = pd.DatetimeIndex(
-            np.where(sp >= _INF, np.datetime64("NaT"), (sp - 1).astype("datetime64[D]"))
+            np.where(sp >= FAR_FUTURE, np.datetime64("NaT"), (sp - 1).astype("datetime64[D]"))
         )
         rows = advance_roster(rows, _dt.date(year, 1, 1), u.params)
         return rows.reset_index(drop=True)
@@ -325,10 +326,13 @@ class ScenarioResult:
         params = None
         u = self._universe
         if u is not None:
-            params = u.params.table(
-                _dt.date(self.scenario.years[0], 1, 1),
+            # every value in force at some day of the horizon, not only on its first day
+            y0, y1 = self.provenance.get("horizon") or self.scenario.years
+            params = u.params.in_force(
                 sorted({p["key"] for p in self.provenance.get("parameters", [])}),
-            )
+                _dt.date(int(y0), 1, 1),
+                _dt.date(int(y1), 12, 31),
+            ).drop(columns=["source"])
         if write_workbook is not None:
             from ..report.labels import ADDITIVE_COLUMNS, STOCK_COLUMNS
 

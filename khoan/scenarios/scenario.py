@@ -590,6 +590,10 @@ def _suggest(value: Any, choices: Iterable[str]) -> str:
     return f" (known: {', '.join(choices)}){hint}"
 
 
+#: The choices and the closest one, for error messages: " (known: a, b); did you mean 'a'?".
+suggest = _suggest
+
+
 # ---------------------------------------------------------------------------------------------
 # TOML reading with line numbers
 

@@ -73,7 +73,14 @@ from ..lumpsum import (
     year_rates,
 )
 from ..params import ParameterTree
-from ..periods import group_sum, group_sum_2d, month_bounds, round_vnd
+from ..periods import (
+    FAR_FUTURE,
+    FAR_PAST,
+    group_sum,
+    group_sum_2d,
+    month_bounds,
+    round_vnd,
+)
 from .policies import greedy_select, optimal_select, priority, staffing_floor, target_path
 from .result import ScenarioResult
 from .roster import advance_roster, first_of_next_month, make_hires
@@ -84,8 +91,8 @@ _payroll = importlib.import_module("khoan.payroll")
 
 __all__ = ["advance_roster", "check", "clear_cache", "run_scenario_cli", "simulate"]
 
-_INF = np.int64(10**7)  # far future (day number); payroll uses the same scale
-_NEG = np.int64(-(10**7))
+_INF = np.int64(FAR_FUTURE)  # open dates as day numbers (khoan.periods, as the payroll)
+_NEG = np.int64(FAR_PAST)
 _CACHE_SIZE = 8
 _CACHE: collections.OrderedDict[tuple, _Universe] = collections.OrderedDict()
 
@@ -1507,12 +1514,12 @@ def run_scenario_cli(model, name: str, out: str | Path | None = None) -> Scenari
         )
     found = load_scenarios(Path(model.path) / "scenarios.toml")
     if name not in found:
-        from .scenario import ScenarioSource, _suggest
+        from .scenario import ScenarioSource, suggest
 
         raise scenario_error(
             name,
             None,
-            f"no such scenario{_suggest(name, list(found))}",
+            f"no such scenario{suggest(name, list(found))}",
             ScenarioSource(str(Path(model.path) / "scenarios.toml")),
         )
     res = simulate(model, found[name])
