@@ -15,21 +15,26 @@ import math
 
 import pandas as pd
 
-from khoan.budget import COMPONENTS as BUDGET_COMPONENTS
-from khoan.budget import operating_norm, vacancy_rates
+from khoan.lumpsum import COMPONENTS as BUDGET_COMPONENTS
+from khoan.lumpsum import operating_norm, vacancy_rates
 from khoan.payroll import (
     CATEGORIES,
     COMPONENTS,
     CONTRIBUTIONS,
     STAFFING_CATEGORIES,
     monthly_rates,
-    segments,
 )
+from khoan.periods import cut_segments
 
 __all__ = ["baseline"]
 
 _TOL = 0.5 + 1e-6
 _EPOCH = _dt.date(1970, 1, 1)
+
+
+def segments(p, keys, year):
+    """(entry indices, month weights) of ``keys`` in ``year`` (the reference reads raw entries)."""
+    return cut_segments([p.parameter(k) for k in keys], year)
 
 
 def _round(x: float) -> int:
