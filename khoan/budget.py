@@ -452,17 +452,22 @@ def _position_note(model, p, year: int) -> str | None:
         table = p.value(key, day) or {} if key in p else {}
     except ParameterError:
         return None
-    law = s["position"].astype(str).map(table).astype(float)
-    have = law.notna() & (s["grade"].astype(str) != "cadre_untrained")
-    coef = pd.to_numeric(s["position_coef"], errors="coerce").astype(float)
-    diff = (have & ~np.isclose(coef.fillna(-1.0), law.fillna(-1.0), atol=5e-4)).to_numpy()
+    # a lookup per distinct position, not per person (421k people, a few dozen positions)
+    codes, positions = pd.factorize(s["position"])
+    vals = [table.get(str(x)) for x in positions]
+    per_position = np.array([np.nan if v is None else float(v) for v in vals] + [np.nan])
+    law = per_position[codes]  # code -1 (missing position) -> the trailing NaN
+    untrained = np.asarray(s["grade"].to_numpy(dtype=object) == "cadre_untrained", dtype=bool)
+    have = ~np.isnan(law) & ~untrained
+    coef = pd.to_numeric(s["position_coef"], errors="coerce").to_numpy(dtype=float)
+    diff = have & ~np.isclose(np.nan_to_num(coef, nan=-1.0), law, atol=5e-4)
     if not diff.any():
         return None
     k = int(np.flatnonzero(diff)[0])
     return (
         f"{int(diff.sum())} people's position allowance in the roster differs from {key} in "
         f"force on {day} (e.g. {s['id'].iloc[k]}, {s['position'].iloc[k]}: "
-        f"{coef.iloc[k]:g} in the roster, {law.iloc[k]:g} in the law): the roster's values are "
+        f"{coef[k]:g} in the roster, {law[k]:g} in the law): the roster's values are "
         "paid; update position_coef if the law changed since the roster was made"
     )
 
