@@ -98,12 +98,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from . import benefits, examples, params
     from .allocate import AllocationModel
     from .allocate.api import AllocationResult, allocate
-    from .budget import budget
-    from .payroll import payroll
     from .batch import BatchResult, grid, run_batch
-    from .budget import BudgetResult, SettlementResult, settle
+    from .budget import BudgetResult, SettlementResult, budget, settle
     from .model import Model, load
     from .params import Override
+    from .payroll import payroll
     from .scenarios import Scenario, ScenarioResult, Target, load_scenarios, simulate
 
 __all__ = [

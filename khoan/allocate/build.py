@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
 
 from .problem import OBJECTIVES, AllocationProblem
 
@@ -117,6 +118,12 @@ def _stage_weights(k: float, t: np.ndarray, problem: AllocationProblem, stage: s
 def group_label(name: str, group: Any) -> str:
     """Index of a group constraint: ``"grouping=group"``."""
     return f"{name}={group}"
+
+
+def _linear(coefs: list, variables: list, constant: float = 0.0) -> LinearExpression:
+    """Σ coefs_k · variables_k + constant, as one ``LinearExpression`` (the form that khoan's
+    hand-off to HiGHS reads term by term; build.py writes every linear row this way)."""
+    return LinearExpression(constant=constant, linear_coefs=coefs, linear_vars=variables)
 
 
 def _dict(keys: list[str], values: np.ndarray) -> dict[str, float]:
@@ -254,7 +261,7 @@ def build_model(
         m.x = pyo.Var(m.I, dense=True)
         xl = list(m.x.values())
         _set_bounds(xl, lo, p.hi / s, np.clip(t, lo, p.hi / s))
-        m.envelope = pyo.Constraint(expr=pyo.quicksum(xl) == env)
+        m.envelope = pyo.Constraint(expr=_linear([1.0] * n, xl) == env)
         terms = xl
     else:
         # x_i = t_i + u_i − v_i: the bounds of x become bounds of u and v, and the LP keeps
@@ -270,16 +277,19 @@ def build_model(
             # cost ~0.3 s, so only when used)
             m.x = pyo.Expression(m.I, rule=lambda m, i: tt[i] + m.u[i] - m.v[i])
         m.envelope = pyo.Constraint(
-            expr=pyo.quicksum(ul) - pyo.quicksum(vl) == env - float(t.sum())
+            expr=_linear([1.0] * n + [-1.0] * n, ul + vl) == env - float(t.sum())
         )
         terms = None
     x = getattr(m, "x", None)
 
     def group_sum(members: np.ndarray):
+        idx = members.tolist()
         if terms is not None:
-            return pyo.quicksum(terms[k] for k in members)
+            return _linear([1.0] * len(idx), [terms[k] for k in idx])
         const = float(t[members].sum())
-        return pyo.quicksum(ul[k] for k in members) - pyo.quicksum(vl[k] for k in members) + const
+        return _linear(
+            [1.0] * len(idx) + [-1.0] * len(idx), [ul[k] for k in idx] + [vl[k] for k in idx], const
+        )
 
     # groups
     m.group_index = {}
@@ -337,7 +347,7 @@ def build_model(
         k = m.objective_scale = float(np.mean(t)) if n else 1.0
 
         def weighted(c: np.ndarray):
-            return pyo.quicksum(ci * (a + b) for ci, a, b in zip(c.tolist(), ul, vl, strict=True))
+            return _linear(c.tolist() * 2, ul + vl)
 
         m.lex_sum_rhs = pyo.Param(initialize=LEX_OFF, mutable=True, within=pyo.Reals)
         m.lex_sum = pyo.Constraint(expr=weighted(k / t) <= m.lex_sum_rhs)
@@ -349,7 +359,7 @@ def build_model(
         if mutable:
             # persistent model: one objective whose mutable weights each stage sets
             m.cost = pyo.Param(m.I, initialize=_dict(ids, k / t), mutable=True, within=pyo.Reals)
-            lp = pyo.quicksum(c * (a + b) for c, a, b in zip(m.cost.values(), ul, vl, strict=True))
+            lp = _linear(list(m.cost.values()) * 2, ul + vl)
             if objective == "minimax":
                 m.cost_s = pyo.Param(initialize=k, mutable=True, within=pyo.Reals)
                 lp = lp + m.cost_s * m.s

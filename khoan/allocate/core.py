@@ -119,31 +119,54 @@ class Engine:
         self._build(money_scale)
 
     def _build(self, money_scale: float) -> None:
+        from pyomo.common.gc_manager import PauseGC
+
         from ._solvers import make_runner
 
-        t0 = time.perf_counter()
-        self.model = build_model(
-            self.problem,
-            self.objective,
-            mutable=self.mutable,
-            extra_constraints=self.extra_constraints,
-            money_scale=money_scale,
-        )
-        t1 = time.perf_counter()
-        options = self.solver_options
-        if self.solver_name == "highs":
-            # HiGHS's QP solver can cycle on near-degenerate problems: bound it, and retry
-            options = {"qp_iteration_limit": 1000 + 100 * self.problem.n, **(options or {})}
-        self.runner = make_runner(self.solver_name, options)
-        self.runner.set_instance(self.model)
-        m = self.model
-        self._cost_cols = None
-        if self.runner.direct and hasattr(m, "cost"):
-            cols = [*m.u.values(), *m.v.values(), *([m.s] if hasattr(m, "cost_s") else [])]
-            self._cost_cols = self.runner.columns(cols)
-        t2 = time.perf_counter()
+        # Python's cyclic garbage collector, triggered by the many small objects of a Pyomo
+        # model, took more than half of the build of a 10,000-commune model; nothing here
+        # creates reference cycles worth collecting before the model is complete
+        with PauseGC():
+            t0 = time.perf_counter()
+            self.model = build_model(
+                self.problem,
+                self.objective,
+                mutable=self.mutable,
+                extra_constraints=self.extra_constraints,
+                money_scale=money_scale,
+            )
+            t1 = time.perf_counter()
+            options = self.solver_options
+            if self.solver_name == "highs":
+                # HiGHS's QP solver can cycle on near-degenerate problems: bound it, and retry
+                options = {"qp_iteration_limit": 1000 + 100 * self.problem.n, **(options or {})}
+            # a persistent model with an analyst's rules goes through Pyomo's interface, which
+            # re-reads the rules' own mutable parameters before each solve
+            self.runner = make_runner(
+                self.solver_name,
+                options,
+                model=self.model,
+                arrays=not (self.mutable and self.extra_constraints is not None),
+            )
+            m = self.model
+            self._cost_cols = None
+            if self.runner.direct and hasattr(m, "cost"):
+                cols = [*m.u.values(), *m.v.values(), *([m.s] if hasattr(m, "cost_s") else [])]
+                self._cost_cols = self.runner.columns(cols)
+            t2 = time.perf_counter()
         self.build_seconds = t1 - t0
         self.translate_seconds = t2 - t1
+
+    @property
+    def path(self) -> str:
+        """How the model reached the solver: ``arrays`` (read by khoan's translator and passed
+        to highspy), ``pyomo-persistent`` (``pyomo.contrib.solver``) or ``pyomo`` (a solver of
+        ``SolverFactory``, the model written for it on each solve)."""
+        from ._solvers import _ArrayHighsRunner
+
+        if isinstance(self.runner, _ArrayHighsRunner):
+            return "arrays"
+        return "pyomo-persistent" if self.runner.persistent else "pyomo"
 
     def _separable(self) -> bool:
         """Quadratic objective without groups, staffing or extra rules (the KKT formula)."""
@@ -212,7 +235,9 @@ class Engine:
                 if lp:
                     self._set_stage(name, k)
                 t0 = time.perf_counter()
-                out = self.runner.solve(m)
+                # the array hand-off loads the solution into the model's variables for the
+                # last stage only (an earlier stage's optimum is kept as an array, ``_save``)
+                out = self.runner.solve(m, load=k == len(names) - 1)
                 solve_seconds += time.perf_counter() - t0
                 if k == 0:
                     status = out.status
@@ -244,7 +269,7 @@ class Engine:
                     if name in lex_rows:
                         rhs, row_name = lex_rows[name]
                         row = getattr(m, row_name)
-                        val = float(pyo.value(row.body))
+                        val = self.runner.row_value(row)
                         getattr(m, rhs).set_value(val + LEX_SLACK + 1e-9 * abs(val))
                         self.runner.refresh_rows([row])
                     saved = self._save()
@@ -256,15 +281,20 @@ class Engine:
                         getattr(m, rhs).set_value(LEX_OFF)
                         rows.append(getattr(m, row_name))
                 self.runner.refresh_rows(rows)
-                if len(names) > 1:
+                if len(names) > 1 and self.mutable:  # a one-shot model is not solved again
                     self._set_stage(names[0], len(names))
         return status, raw_duals, done, solve_seconds
 
-    def _save(self) -> list[float]:
+    def _save(self) -> Any:
+        if hasattr(self.runner, "snapshot"):
+            return self.runner.snapshot()
         return [v.value for v in self.model.component_data_objects(pyo.Var)]
 
-    def _restore(self, saved: list[float] | None) -> None:
+    def _restore(self, saved: Any) -> None:
         if saved is None:
+            return
+        if hasattr(self.runner, "snapshot"):
+            self.runner.load(saved)
             return
         for v, val in zip(self.model.component_data_objects(pyo.Var), saved, strict=True):
             v.set_value(val, skip_validation=True)
