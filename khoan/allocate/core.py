@@ -496,6 +496,7 @@ class Engine:
             },
             solver=self.solver_name,
             stages=stages,
+            path=self.path,
         )
 
 

@@ -161,4 +161,5 @@ def solve_kkt(problem: AllocationProblem) -> CoreResult:
         timings={"build": 0.0, "solve": t1 - t0, "round": t2 - t1, "total": t2 - t0},
         solver="kkt",
         stages=["kkt"],
+        path="exact",
     )
