@@ -5,7 +5,18 @@
 * the legacy ``pyomo.environ.SolverFactory`` for every other name (``glpk``, ``cbc``,
   ``appsi_highs``, ...), with duals read through an import ``Suffix``.
 
-Both give the same small surface: ``set_instance``, ``solve`` -> `Outcome`, ``duals``.
+* the array hand-off (``_ArrayHighsRunner``, the default for ``highs``): :func:`translate`
+  reads the Pyomo model — rows written as ``LinearExpression`` by build.py, anything else
+  through ``generate_standard_repn`` — into arrays passed to ``highspy`` in one call; a model it
+  does not read (integer variables, non-linear rows, a maximised objective) goes through
+  ``pyomo.contrib.solver``.
+
+All give the same small surface: ``set_instance``, ``solve`` -> `Outcome`, ``duals``.
+
+This module is the only place in khoan that uses Pyomo's internals (the HiGHS interface's
+``_reinit``, ``_solver_model``, ``_postsolve``, ... and the stored fields of expressions and
+variables). They were tested on Pyomo 6.10.1 with highspy 1.16.0, the versions pinned in
+pyproject.toml; where an internal is missing, the code falls back to Pyomo's public path.
 """
 
 from __future__ import annotations
@@ -247,6 +258,29 @@ def _highs_set_instance_uncaptured(opt: Any, model: pyo.ConcreteModel) -> bool:
     return True
 
 
+def fill_variables(variables: list, lo: np.ndarray, hi: np.ndarray, start: np.ndarray) -> None:
+    """Bounds (``inf`` -> none) and starting values of new continuous variables, from arrays.
+
+    Writes the stored fields (Pyomo 6.10 internals ``_lb``, ``_ub``, ``_value``) directly: the
+    public ``setlb``/``setub``/``set_value`` validate each number and took a third of the
+    build of a 10,000-commune model. Only for variables just created on a real domain.
+    """
+    lo_l = np.asarray(lo, dtype=float).tolist()
+    hi_a = np.asarray(hi, dtype=float)
+    hi_l = [None if not np.isfinite(h) else h for h in hi_a.tolist()]
+    x0 = np.asarray(start, dtype=float).tolist()
+    if variables and not all(hasattr(variables[0], a) for a in ("_lb", "_ub", "_value")):
+        for var, a, b, v0 in zip(variables, lo_l, hi_l, x0, strict=True):  # pragma: no cover
+            var.setlb(a)
+            var.setub(b)
+            var.set_value(v0, skip_validation=True)
+        return
+    for var, a, b, v0 in zip(variables, lo_l, hi_l, x0, strict=True):
+        var._lb = a
+        var._ub = b
+        var._value = v0
+
+
 def _bound(expr: Any, missing: float) -> float:
     return missing if expr is None else float(pyo.value(expr))
 
@@ -463,7 +497,8 @@ def _variables(model: pyo.ConcreteModel) -> tuple[list, np.ndarray, np.ndarray]:
     """
     variables = [v for c in model.component_objects(pyo.Var, descend_into=True) for v in c.values()]
     raw = [(v._lb, v._ub, v._domain, v._fixed) for v in variables]
-    domains = {id(d): d for _, _, d, _ in raw}
+    doms = [r[2] for r in raw]
+    domains = dict(zip(map(id, doms), doms, strict=True))
     plain = {id(pyo.Reals)}
     for key, d in domains.items():
         lo, hi, step = d.get_interval()
@@ -511,6 +546,7 @@ def translate(model: pyo.ConcreteModel) -> dict[str, Any]:
     ub[np.isposinf(ub)] = inf
 
     rows: dict[Any, int] = {}
+    seen: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     r_lo, r_hi, offset, starts, index, value = [], [], [], [0], [], []
     for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
         const, coefs, cvars = _linear_terms(con.body)
@@ -518,14 +554,17 @@ def translate(model: pyo.ConcreteModel) -> dict[str, Any]:
         offset.append(const)
         r_lo.append(-inf if con.lower is None else pyo.value(con.lower) - const)
         r_hi.append(inf if con.upper is None else pyo.value(con.upper) - const)
-        index.append(np.fromiter((col[id(v)] for v in cvars), dtype=np.int32, count=len(cvars)))
-        value.append(_floats(coefs))
+        key = id(con.body)
+        if key not in seen:  # a row sharing its body with another row or the objective
+            seen[key] = (_columns(col, cvars), _floats(coefs))
+        index.append(seen[key][0])
+        value.append(seen[key][1])
         starts.append(starts[-1] + len(cvars))
 
     objs = list(model.component_data_objects(pyo.Objective, active=True, descend_into=True))
     if len(objs) != 1 or objs[0].sense != pyo.minimize:
         raise _NotLinear("one minimised objective")
-    cost, obj_offset, hessian = _objective_arrays(objs[0].expr, col, len(variables))
+    cost, obj_offset, hessian = _objective_arrays(objs[0].expr, col, len(variables), seen)
 
     return {
         "n": len(variables),
@@ -570,14 +609,23 @@ def _pass_model(h: Any, d: dict[str, Any]) -> None:
         h.passHessian(hs[0], len(hs[2]), hs[3], hs[1], hs[2], hs[4])
 
 
-def _objective_arrays(expr: Any, col: dict[int, int], n: int):
+def _columns(col: dict[int, int], variables: list) -> np.ndarray:
+    """Column indices of ``variables``."""
+    return np.fromiter(map(col.__getitem__, map(id, variables)), np.int32, len(variables))
+
+
+def _objective_arrays(expr: Any, col: dict[int, int], n: int, seen: dict[int, tuple] | None = None):
     """Costs, constant and HiGHS Hessian (lower triangle, ½ xᵀQx) of an objective."""
     import highspy
 
     cost = np.zeros(n)
+    if seen is not None and id(expr) in seen:  # the body of a row already read
+        idx, val = seen[id(expr)]
+        np.add.at(cost, idx, val)
+        return cost, 0.0, None
     try:
         const, coefs, cvars = _linear_terms(expr)
-        np.add.at(cost, [col[id(v)] for v in cvars], _floats(coefs))
+        np.add.at(cost, _columns(col, cvars), _floats(coefs))
         return cost, float(const), None
     except _NotLinear:
         pass
@@ -586,7 +634,7 @@ def _objective_arrays(expr: Any, col: dict[int, int], n: int):
     repn = generate_standard_repn(expr, quadratic=True, compute_values=True)
     if repn.nonlinear_expr is not None:
         raise _NotLinear("non-quadratic objective")
-    np.add.at(cost, [col[id(v)] for v in repn.linear_vars], _floats(list(repn.linear_coefs)))
+    np.add.at(cost, _columns(col, list(repn.linear_vars)), _floats(list(repn.linear_coefs)))
     a = np.array([col[id(v)] for v, _ in repn.quadratic_vars], dtype=np.int64)
     b = np.array([col[id(w)] for _, w in repn.quadratic_vars], dtype=np.int64)
     q = _floats(list(repn.quadratic_coefs))
@@ -647,8 +695,7 @@ class _ArrayHighsRunner:
         self.h.changeRowsBounds(len(cons), rows, lo, hi)
 
     def columns(self, variables: list) -> np.ndarray:
-        col = self.d["col"]
-        return np.fromiter((col[id(v)] for v in variables), dtype=np.int32, count=len(variables))
+        return _columns(self.d["col"], variables)
 
     def set_costs(self, cols: np.ndarray, costs: np.ndarray) -> None:
         c = np.ascontiguousarray(costs, dtype=float)
@@ -696,6 +743,7 @@ class _ArrayHighsRunner:
 
     def load(self, values: np.ndarray) -> None:
         """Set the model's variables to ``values`` (column order)."""
+        self._cols = values
         for v, val in zip(self.d["vars"], values.tolist(), strict=True):
             v.set_value(val, skip_validation=True)
 
@@ -749,7 +797,7 @@ def make_runner(
     if name == "highs" and manual and arrays and model is not None:
         try:
             maps = translate(model)
-        except _NotLinear:
+        except (_NotLinear, AttributeError):  # AttributeError: other Pyomo internals
             maps = None
         if maps is not None:
             return _ArrayHighsRunner(options, maps)

@@ -151,18 +151,10 @@ def deviation_bounds(
 
 
 def _set_bounds(variables: list, lo: np.ndarray, hi: np.ndarray, start: np.ndarray) -> None:
-    """Bounds (``inf`` -> none) and starting values of a list of VarData."""
-    his = [None if not np.isfinite(h) else h for h in np.asarray(hi, dtype=float).tolist()]
-    for var, a, b, x0 in zip(
-        variables,
-        np.asarray(lo, float).tolist(),
-        his,
-        np.asarray(start, float).tolist(),
-        strict=True,
-    ):
-        var.setlb(a)
-        var.setub(b)
-        var.set_value(x0, skip_validation=True)
+    """Bounds (``inf`` -> none) and starting values of a list of new VarData (real domain)."""
+    from ._solvers import fill_variables
+
+    fill_variables(variables, lo, hi, start)
 
 
 def allocation_values(model: pyo.ConcreteModel, target: np.ndarray) -> np.ndarray:
@@ -350,7 +342,10 @@ def build_model(
             return _linear(c.tolist() * 2, ul + vl)
 
         m.lex_sum_rhs = pyo.Param(initialize=LEX_OFF, mutable=True, within=pyo.Reals)
-        m.lex_sum = pyo.Constraint(expr=weighted(k / t) <= m.lex_sum_rhs)
+        # the same expression object is the body of obj_absolute in a one-shot model (read
+        # once by the hand-off to HiGHS)
+        absolute = weighted(k / t)
+        m.lex_sum = pyo.Constraint(expr=absolute <= m.lex_sum_rhs)
         if objective == "minimax":
             m.s = pyo.Var(within=pyo.NonNegativeReals)
             m.dev_max = pyo.Constraint(m.I, rule=lambda m, i: m.u[i] + m.v[i] - tt[i] * m.s <= 0)
@@ -370,6 +365,8 @@ def build_model(
             for stage in STAGES[objective]:
                 if stage == "minimax":
                     expr = k * m.s
+                elif stage == "absolute":
+                    expr = absolute
                 else:
                     expr = weighted(_stage_weights(k, t, p, stage))
                 setattr(m, f"obj_{stage}", pyo.Objective(expr=expr))

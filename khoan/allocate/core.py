@@ -153,6 +153,13 @@ class Engine:
             if self.runner.direct and hasattr(m, "cost"):
                 cols = [*m.u.values(), *m.v.values(), *([m.s] if hasattr(m, "cost_s") else [])]
                 self._cost_cols = self.runner.columns(cols)
+            # columns of the allocation (x, or u and v) in the array hand-off's solution
+            self._x_cols = None
+            if hasattr(self.runner, "snapshot"):
+                if hasattr(m, "u"):
+                    self._x_cols = self.runner.columns([*m.u.values(), *m.v.values()])
+                else:
+                    self._x_cols = self.runner.columns(list(m.x.values()))
             t2 = time.perf_counter()
         self.build_seconds = t1 - t0
         self.translate_seconds = t2 - t1
@@ -167,6 +174,19 @@ class Engine:
         if isinstance(self.runner, _ArrayHighsRunner):
             return "arrays"
         return "pyomo-persistent" if self.runner.persistent else "pyomo"
+
+    def _allocation(self) -> np.ndarray:
+        """The solved allocation x_i in commune order (VND)."""
+        sol = self.runner.snapshot() if self._x_cols is not None else None
+        m = self.model
+        t = self.problem.target
+        if sol is None:
+            return allocation_values(m, t)
+        vals = sol[self._x_cols]
+        if len(vals) == len(t):
+            return vals * m.money_scale
+        n = len(t)
+        return np.asarray(t, dtype=float) + (vals[:n] - vals[n:]) * m.money_scale
 
     def _separable(self) -> bool:
         """Quadratic objective without groups, staffing or extra rules (the KKT formula)."""
@@ -190,7 +210,7 @@ class Engine:
         m = self.model
         if raw_duals is None or p.has_staffing or hasattr(m, "extra"):
             return 0.0
-        x = allocation_values(m, p.target)
+        x = self._allocation()
         factor = 1.0 / (m.objective_scale * m.money_scale)
         r = 2.0 * (x - p.target) / p.target
         for key, v in raw_duals:
@@ -419,7 +439,7 @@ class Engine:
             retries.append(f"quadratic@{scale:g}:kkt-check-failed")
         stages = retries + stages
         s = m.money_scale
-        x = allocation_values(m, p.target)
+        x = self._allocation()
         gap = float(x.sum()) - float(p.envelope)
         if abs(gap) > max(ENVELOPE_GAP_RTOL * abs(float(p.envelope)), ENVELOPE_GAP_ATOL * p.n):
             # far beyond solver tolerances (~1,000 VND a commune): the solver's answer does not

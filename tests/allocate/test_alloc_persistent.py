@@ -124,8 +124,8 @@ def test_an_answer_far_from_the_envelope_is_an_error_not_a_long_rounding(monkeyp
     from khoan.allocate import core
     from khoan.errors import SolverError
 
-    real = core.allocation_values
-    monkeypatch.setattr(core, "allocation_values", lambda m, t: real(m, t) + 1e9)
+    real = core.Engine._allocation
+    monkeypatch.setattr(core.Engine, "_allocation", lambda self: real(self) + 1e9)
     with pytest.raises(SolverError, match="not the envelope") as err:
         solve_allocation(three(600, floor=(0, 0, 0)))
     assert err.value.status == "envelope_not_met"
