@@ -487,6 +487,15 @@ def _linear_terms(expr: Any) -> tuple[float, list, list]:
     return float(repn.constant), list(repn.linear_coefs), list(repn.linear_vars)
 
 
+def _members(component: Any) -> list:
+    """The data objects of a component, in order (its stored dict, Pyomo 6.10 internals
+    ``_data``, read without the per-index lookup of ``values()``)."""
+    data = getattr(component, "_data", None) if component.is_indexed() else None
+    if isinstance(data, dict) and len(data) == len(component):
+        return list(data.values())
+    return list(component.values())
+
+
 def _variables(model: pyo.ConcreteModel) -> tuple[list, np.ndarray, np.ndarray]:
     """Every variable of the model (blocks included), with its lower and upper bounds.
 
@@ -495,7 +504,9 @@ def _variables(model: pyo.ConcreteModel) -> tuple[list, np.ndarray, np.ndarray]:
     ``lb``/``ub``; a fixed variable is bounded at its value. Raises `_NotLinear` for an
     integer variable.
     """
-    variables = [v for c in model.component_objects(pyo.Var, descend_into=True) for v in c.values()]
+    variables = [
+        v for c in model.component_objects(pyo.Var, descend_into=True) for v in _members(c)
+    ]
     raw = [(v._lb, v._ub, v._domain, v._fixed) for v in variables]
     doms = [r[2] for r in raw]
     domains = dict(zip(map(id, doms), doms, strict=True))
@@ -697,6 +708,10 @@ class _ArrayHighsRunner:
     def columns(self, variables: list) -> np.ndarray:
         return _columns(self.d["col"], variables)
 
+    def component_columns(self, components: list) -> np.ndarray:
+        """Columns of every variable of these Var components, component after component."""
+        return _columns(self.d["col"], [v for c in components for v in _members(c)])
+
     def set_costs(self, cols: np.ndarray, costs: np.ndarray) -> None:
         c = np.ascontiguousarray(costs, dtype=float)
         self.h.changeColsCost(len(cols), cols, c)
@@ -744,8 +759,10 @@ class _ArrayHighsRunner:
     def load(self, values: np.ndarray) -> None:
         """Set the model's variables to ``values`` (column order)."""
         self._cols = values
+        # the stored value (Pyomo 6.10 internals ``_value``): ``set_value`` with
+        # ``skip_validation`` does the same plus the stale flag, at three times the cost
         for v, val in zip(self.d["vars"], values.tolist(), strict=True):
-            v.set_value(val, skip_validation=True)
+            v._value = val
 
     def row_value(self, con: Any) -> float:
         """Value of a constraint's body at the last solution (model units)."""

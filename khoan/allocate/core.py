@@ -156,10 +156,8 @@ class Engine:
             # columns of the allocation (x, or u and v) in the array hand-off's solution
             self._x_cols = None
             if hasattr(self.runner, "snapshot"):
-                if hasattr(m, "u"):
-                    self._x_cols = self.runner.columns([*m.u.values(), *m.v.values()])
-                else:
-                    self._x_cols = self.runner.columns(list(m.x.values()))
+                comps = [m.u, m.v] if hasattr(m, "u") else [m.x]
+                self._x_cols = self.runner.component_columns(comps)
             t2 = time.perf_counter()
         self.build_seconds = t1 - t0
         self.translate_seconds = t2 - t1
@@ -460,7 +458,7 @@ class Engine:
         else:
             snap_lo, snap_hi = snap_masks(x, p.lo, p.hi, p.target)
             y = round_to_envelope(x, p.envelope, p.lo_int, p.hi_int, p.rank, snap_lo, snap_hi)
-        binding = [list(b) for b in commune_binding(p, x)]
+        binding = commune_binding(p, x)
         group_specs = []
         binding_groups: set[tuple[str, str, Any]] = set()
         for lab, (name, grp, members) in m.group_index.items():
@@ -476,7 +474,7 @@ class Engine:
                 if bound is not None and abs(total - bound) <= gtol:
                     binding_groups.add((f"group_{kind}", name, grp))
                     for k in members.tolist():
-                        binding[k].append(f"{lab}:{kind}")
+                        binding[k] = (*binding[k], f"{lab}:{kind}")
         if group_specs and not repair_groups(y, x, p.lo_int, p.hi_int, p.rank, group_specs):
             stages.append("round:group-limits-not-repaired")
         t_round = time.perf_counter() - t0
@@ -503,7 +501,7 @@ class Engine:
             objective_name=self.objective,
             status=status,
             duals=duals,
-            binding=[tuple(b) for b in binding],
+            binding=binding,
             posts=posts,
             timings={
                 "build": self.build_seconds,
