@@ -116,6 +116,8 @@ class Engine:
         self.solver_options = solver_options
         self.mutable = mutable
         self.extra_constraints = extra_constraints
+        #: seconds of a pre-solve check already done for the current data (None: not done)
+        self.diagnosed: float | None = None
         self._build(money_scale)
 
     def _build(self, money_scale: float) -> None:
@@ -407,8 +409,11 @@ class Engine:
         p = self.problem
         m = self.model
         t_start = time.perf_counter()
-        diagnose(p)
-        t_diag = time.perf_counter() - t_start
+        if self.diagnosed is None:
+            diagnose(p)
+            t_diag = time.perf_counter() - t_start
+        else:  # checked before the build (solve_allocation)
+            t_diag, self.diagnosed = self.diagnosed, None
         retries: list[str] = []
         solve_seconds = 0.0
         scales = [m.money_scale]
@@ -589,7 +594,9 @@ def solve_allocation(
     _check(objective, solver, problem, extra_constraints)
     if solver == "kkt":
         return solve_kkt(problem)
-    diagnose(problem)
+    t0 = time.perf_counter()
+    diagnose(problem)  # before the build: a conflict is reported without building the model
+    t_diag = time.perf_counter() - t0
     engine = Engine(
         problem,
         objective,
@@ -597,6 +604,7 @@ def solve_allocation(
         extra_constraints=extra_constraints,
         solver_options=solver_options,
     )
+    engine.diagnosed = t_diag
     return engine.solve(allow_nonoptimal=allow_nonoptimal)
 
 
