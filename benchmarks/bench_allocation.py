@@ -280,15 +280,16 @@ def test_sweep_rebuild(benchmark, objective, n):
 
 
 def grouped(n: int, seed: int = 2016) -> AllocationProblem:
-    """``synthetic`` with four districts: a floor on one (99 % of its targets), a cap on
-    another (94 %)."""
+    """``synthetic`` with four districts: a floor on one (3 % above the sum of its communes'
+    lower bounds), a cap on another (3 % short of its targets); feasible and binding over the
+    whole sweep."""
     p = synthetic(n, seed)
     district = np.array([f"d{k % 4}" for k in range(n)])
-    t = p.target
+    d0, d1 = district == "d0", district == "d1"
     return p.replace(
         group_labels={"district": district},
-        group_floor={("district", "d0"): float(round(t[district == "d0"].sum() * 0.99))},
-        group_cap={("district", "d1"): float(round(t[district == "d1"].sum() * 0.94))},
+        group_floor={("district", "d0"): float(round(p.lo[d0].sum() * 1.03))},
+        group_cap={("district", "d1"): float(round(p.target[d1].sum() * 0.97))},
     )
 
 
@@ -316,15 +317,17 @@ def test_sweep_speedup(objective, n, kind):
         return [solve_allocation(p.replace(envelope=e), objective=objective) for e in envs]
 
     fast, slow = persistent(), rebuild()
-    same = all(np.array_equal(a.allocation, b.allocation) for a, b in zip(fast, slow, strict=True))
+    diff = max(
+        int(np.abs(a.allocation - b.allocation).max()) for a, b in zip(fast, slow, strict=True)
+    )
     a, b = _best(persistent, 3, time.perf_counter), _best(rebuild, 3, time.perf_counter)
     print(
         f"\nsweep of 100 envelopes, {n} communes, {objective} ({kind}; {fast[0].solver}, "
         f"{fast[0].path}): persistent {a:.3f} s, rebuild {b:.3f} s, speed-up {b / a:.2f}x; "
-        f"allocations equal to the đồng: {same}"
+        f"largest difference from rebuilding {diff} VND"
     )
     if kind == "separable" and objective == "quadratic":
-        assert fast[0].solver == "kkt" and same
+        assert fast[0].solver == "kkt" and diff == 0
 
 
 # ---------------------------------------------------------------- staffing MILP
