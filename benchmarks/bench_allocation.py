@@ -211,6 +211,39 @@ def test_lp_highspy_10051(benchmark):
     benchmark.group = "lp-10051"
 
 
+def _best(f, rounds: int, clock=time.process_time) -> float:
+    out = []
+    for _ in range(rounds):
+        t0 = clock()
+        f()
+        out.append(clock() - t0)
+    return min(out)
+
+
+def test_lp_ratio_10051():
+    """End to end (build, hand-off, both stages, rounding) against raw highspy on the same
+    arrays, interleaved in one run; CPU seconds (best of five) and wall (printed with ``-s``)."""
+    p = synthetic(N_NATIONAL)
+    r = solve_allocation(p, objective="absolute")
+    assert r.path == "arrays"
+    assert r.objective == pytest.approx(raw_lp_absolute(p), rel=1e-9)
+
+    def pyomo():
+        solve_allocation(p, objective="absolute")
+
+    def raw():
+        raw_lp_absolute(p)
+
+    cpu = [(_best(pyomo, 1), _best(raw, 1)) for _ in range(5)]
+    a, b = min(x for x, _ in cpu), min(y for _, y in cpu)
+    wa, wb = _best(pyomo, 3, time.perf_counter), _best(raw, 3, time.perf_counter)
+    print(
+        f"\nLP absolute, {N_NATIONAL} communes: khoan {a * 1e3:.0f} ms CPU "
+        f"({wa * 1e3:.0f} ms wall), raw highspy {b * 1e3:.0f} ms CPU ({wb * 1e3:.0f} ms wall): "
+        f"{a / b:.2f}x CPU, {wa / wb:.2f}x wall; timings {r.timings}"
+    )
+
+
 # ---------------------------------------------------------------- 100-envelope sweep
 def _envelopes(p: AllocationProblem) -> list[int]:
     return [int(e) for e in np.linspace(0.92, 1.0, 100) * p.target.sum()]
@@ -246,34 +279,55 @@ def test_sweep_rebuild(benchmark, objective, n):
     benchmark.group = f"sweep-100-{objective}-{n}"
 
 
-@pytest.mark.parametrize("objective,n", SWEEPS)
-def test_sweep_speedup(objective, n):
+def grouped(n: int, seed: int = 2016) -> AllocationProblem:
+    """``synthetic`` with four districts: a floor on one (3 % above the sum of its communes'
+    lower bounds), a cap on another (3 % short of its targets); feasible and binding over the
+    whole sweep."""
+    p = synthetic(n, seed)
+    district = np.array([f"d{k % 4}" for k in range(n)])
+    d0, d1 = district == "d0", district == "d1"
+    return p.replace(
+        group_labels={"district": district},
+        group_floor={("district", "d0"): float(round(p.lo[d0].sum() * 1.03))},
+        group_cap={("district", "d1"): float(round(p.target[d1].sum() * 0.97))},
+    )
+
+
+SPEEDUPS = [
+    ("quadratic", 132, "separable"),
+    ("quadratic", 132, "separable, exact=False"),
+    ("quadratic", 132, "groups"),
+    ("absolute", 132, "separable"),
+    ("absolute", 580, "separable"),
+]
+
+
+@pytest.mark.parametrize("objective,n,kind", SPEEDUPS)
+def test_sweep_speedup(objective, n, kind):
     """Persistent against rebuilding, best of three runs each (printed with ``-s``)."""
-    p = synthetic(n)
+    p = grouped(n) if kind == "groups" else synthetic(n)
     envs = _envelopes(p)
+    exact = kind != "separable, exact=False"
 
     def persistent():
-        am = AllocationModel(p, objective)
-        for e in envs:
-            am.update(envelope=e).solve()
+        am = AllocationModel(p, objective, exact=exact)
+        return [am.update(envelope=e).solve() for e in envs]
 
     def rebuild():
-        for e in envs:
-            solve_allocation(p.replace(envelope=e), objective=objective)
+        return [solve_allocation(p.replace(envelope=e), objective=objective) for e in envs]
 
-    def best(f):
-        out = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            f()
-            out.append(time.perf_counter() - t0)
-        return min(out)
-
-    a, b = best(persistent), best(rebuild)
-    print(
-        f"\nsweep of 100 envelopes, {n} communes, {objective}: persistent {a:.3f} s, "
-        f"rebuild {b:.3f} s, speed-up {b / a:.2f}x"
+    fast, slow = persistent(), rebuild()
+    diff = max(
+        int(np.abs(a.allocation - b.allocation).max()) for a, b in zip(fast, slow, strict=True)
     )
+    a, b = _best(persistent, 3, time.perf_counter), _best(rebuild, 3, time.perf_counter)
+    print(
+        f"\nsweep of 100 envelopes, {n} communes, {objective} ({kind}; {fast[0].solver}, "
+        f"{fast[0].path}): persistent {a:.3f} s, rebuild {b:.3f} s, speed-up {b / a:.2f}x; "
+        f"largest difference from rebuilding {diff} VND"
+    )
+    if kind == "separable" and objective == "quadratic":
+        assert fast[0].solver == "kkt" and diff == 0
 
 
 # ---------------------------------------------------------------- staffing MILP

@@ -14,6 +14,8 @@ Public API (``__all__``)::
 Money is VND (đồng) as int64 in every returned table; totals equal the sum of their parts.
 """
 
+import sys
+import types
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
@@ -32,8 +34,12 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+local"
 
-#: Public names imported on first use (the command line starts without Pyomo or pandera).
+#: Public names imported on first use: ``import khoan`` and the command line start without
+#: pandas, Pyomo or pandera.
 _LAZY = {
+    "allocate": ("khoan.allocate.api", "allocate"),
+    "budget": ("khoan.budget", "budget"),
+    "payroll": ("khoan.payroll", "payroll"),
     "AllocationModel": ("khoan.allocate", "AllocationModel"),
     "AllocationResult": ("khoan.allocate.api", "AllocationResult"),
     "BatchResult": ("khoan.batch", "BatchResult"),
@@ -71,22 +77,32 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 
-# ``khoan.allocate``, ``khoan.budget`` and ``khoan.payroll`` are both modules and the public
-# functions: bind the functions after their modules are imported, so that the names refer to
-# the functions. Code inside khoan imports the modules with ``from khoan.budget import ...``
-# (or importlib), never ``from khoan import budget``.
-from .allocate.api import allocate  # noqa: E402
-from .budget import budget  # noqa: E402
-from .payroll import payroll  # noqa: E402
+#: ``khoan.allocate``, ``khoan.budget`` and ``khoan.payroll`` are both modules and the public
+#: functions. Importing a submodule makes Python set it as an attribute of its package, which
+#: would hide the function; the package refuses that for these three names (the modules stay
+#: in ``sys.modules``, so ``from khoan.budget import X`` works). Code inside khoan imports the
+#: modules with ``from khoan.budget import ...`` (or importlib), never ``from khoan import budget``.
+_FUNCTION_NAMES = frozenset({"allocate", "budget", "payroll"})
+
+
+class _Package(types.ModuleType):
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _FUNCTION_NAMES and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from . import benefits, examples, params
     from .allocate import AllocationModel
-    from .allocate.api import AllocationResult
+    from .allocate.api import AllocationResult, allocate
     from .batch import BatchResult, grid, run_batch
-    from .budget import BudgetResult, SettlementResult, settle
+    from .budget import BudgetResult, SettlementResult, budget, settle
     from .model import Model, load
     from .params import Override
+    from .payroll import payroll
     from .scenarios import Scenario, ScenarioResult, Target, load_scenarios, simulate
 
 __all__ = [

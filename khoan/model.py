@@ -278,11 +278,9 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
             problems.append(Problem(file, sheet, int(r), column, v, rule))
 
     # registry
-    try:
-        from .data import registry
-    except ImportError:  # pragma: no cover - registry module ships with the package
-        registry = None
-    if registry is not None and len(c):
+    from .data import registry
+
+    if len(c):
         prov = model.meta.get("province_code")
         ok = registry.check_codes(c["code"].astype(str).to_numpy(), model.structure, prov)
         bad = ~np.asarray(ok, dtype=bool)

@@ -462,6 +462,8 @@ class AllocationResult:
             "binding": binding,
             "timings": {"prepare": prepare_seconds, **core.timings},
             "stages": list(core.stages),
+            "solver": core.solver,
+            "solver_path": core.path,
         }
         keys = [
             "allocation.indicators",
@@ -480,6 +482,7 @@ class AllocationResult:
             "overrides": [dict(x) for x in model.params.log],
             "options": {k: v for k, v in inp.options.items()},
             "solver": core.solver,
+            "solver_path": core.path,
             "status": core.status,
         }
         return cls(

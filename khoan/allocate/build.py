@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
 
 from .problem import OBJECTIVES, AllocationProblem
 
@@ -119,6 +120,12 @@ def group_label(name: str, group: Any) -> str:
     return f"{name}={group}"
 
 
+def _linear(coefs: list, variables: list, constant: float = 0.0) -> LinearExpression:
+    """Σ coefs_k · variables_k + constant, as one ``LinearExpression`` (the form that khoan's
+    hand-off to HiGHS reads term by term; build.py writes every linear row this way)."""
+    return LinearExpression(constant=constant, linear_coefs=coefs, linear_vars=variables)
+
+
 def _dict(keys: list[str], values: np.ndarray) -> dict[str, float]:
     return dict(zip(keys, values.tolist(), strict=True))
 
@@ -144,18 +151,10 @@ def deviation_bounds(
 
 
 def _set_bounds(variables: list, lo: np.ndarray, hi: np.ndarray, start: np.ndarray) -> None:
-    """Bounds (``inf`` -> none) and starting values of a list of VarData."""
-    his = [None if not np.isfinite(h) else h for h in np.asarray(hi, dtype=float).tolist()]
-    for var, a, b, x0 in zip(
-        variables,
-        np.asarray(lo, float).tolist(),
-        his,
-        np.asarray(start, float).tolist(),
-        strict=True,
-    ):
-        var.setlb(a)
-        var.setub(b)
-        var.set_value(x0, skip_validation=True)
+    """Bounds (``inf`` -> none) and starting values of a list of new VarData (real domain)."""
+    from ._solvers import fill_variables
+
+    fill_variables(variables, lo, hi, start)
 
 
 def allocation_values(model: pyo.ConcreteModel, target: np.ndarray) -> np.ndarray:
@@ -254,7 +253,7 @@ def build_model(
         m.x = pyo.Var(m.I, dense=True)
         xl = list(m.x.values())
         _set_bounds(xl, lo, p.hi / s, np.clip(t, lo, p.hi / s))
-        m.envelope = pyo.Constraint(expr=pyo.quicksum(xl) == env)
+        m.envelope = pyo.Constraint(expr=_linear([1.0] * n, xl) == env)
         terms = xl
     else:
         # x_i = t_i + u_i − v_i: the bounds of x become bounds of u and v, and the LP keeps
@@ -270,16 +269,19 @@ def build_model(
             # cost ~0.3 s, so only when used)
             m.x = pyo.Expression(m.I, rule=lambda m, i: tt[i] + m.u[i] - m.v[i])
         m.envelope = pyo.Constraint(
-            expr=pyo.quicksum(ul) - pyo.quicksum(vl) == env - float(t.sum())
+            expr=_linear([1.0] * n + [-1.0] * n, ul + vl) == env - float(t.sum())
         )
         terms = None
     x = getattr(m, "x", None)
 
     def group_sum(members: np.ndarray):
+        idx = members.tolist()
         if terms is not None:
-            return pyo.quicksum(terms[k] for k in members)
+            return _linear([1.0] * len(idx), [terms[k] for k in idx])
         const = float(t[members].sum())
-        return pyo.quicksum(ul[k] for k in members) - pyo.quicksum(vl[k] for k in members) + const
+        return _linear(
+            [1.0] * len(idx) + [-1.0] * len(idx), [ul[k] for k in idx] + [vl[k] for k in idx], const
+        )
 
     # groups
     m.group_index = {}
@@ -337,10 +339,13 @@ def build_model(
         k = m.objective_scale = float(np.mean(t)) if n else 1.0
 
         def weighted(c: np.ndarray):
-            return pyo.quicksum(ci * (a + b) for ci, a, b in zip(c.tolist(), ul, vl, strict=True))
+            return _linear(c.tolist() * 2, ul + vl)
 
         m.lex_sum_rhs = pyo.Param(initialize=LEX_OFF, mutable=True, within=pyo.Reals)
-        m.lex_sum = pyo.Constraint(expr=weighted(k / t) <= m.lex_sum_rhs)
+        # the same expression object is the body of obj_absolute in a one-shot model (read
+        # once by the hand-off to HiGHS)
+        absolute = weighted(k / t)
+        m.lex_sum = pyo.Constraint(expr=absolute <= m.lex_sum_rhs)
         if objective == "minimax":
             m.s = pyo.Var(within=pyo.NonNegativeReals)
             m.dev_max = pyo.Constraint(m.I, rule=lambda m, i: m.u[i] + m.v[i] - tt[i] * m.s <= 0)
@@ -349,7 +354,7 @@ def build_model(
         if mutable:
             # persistent model: one objective whose mutable weights each stage sets
             m.cost = pyo.Param(m.I, initialize=_dict(ids, k / t), mutable=True, within=pyo.Reals)
-            lp = pyo.quicksum(c * (a + b) for c, a, b in zip(m.cost.values(), ul, vl, strict=True))
+            lp = _linear(list(m.cost.values()) * 2, ul + vl)
             if objective == "minimax":
                 m.cost_s = pyo.Param(initialize=k, mutable=True, within=pyo.Reals)
                 lp = lp + m.cost_s * m.s
@@ -360,6 +365,8 @@ def build_model(
             for stage in STAGES[objective]:
                 if stage == "minimax":
                     expr = k * m.s
+                elif stage == "absolute":
+                    expr = absolute
                 else:
                     expr = weighted(_stage_weights(k, t, p, stage))
                 setattr(m, f"obj_{stage}", pyo.Objective(expr=expr))

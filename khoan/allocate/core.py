@@ -116,34 +116,77 @@ class Engine:
         self.solver_options = solver_options
         self.mutable = mutable
         self.extra_constraints = extra_constraints
+        #: seconds of a pre-solve check already done for the current data (None: not done)
+        self.diagnosed: float | None = None
         self._build(money_scale)
 
     def _build(self, money_scale: float) -> None:
+        from pyomo.common.gc_manager import PauseGC
+
         from ._solvers import make_runner
 
-        t0 = time.perf_counter()
-        self.model = build_model(
-            self.problem,
-            self.objective,
-            mutable=self.mutable,
-            extra_constraints=self.extra_constraints,
-            money_scale=money_scale,
-        )
-        t1 = time.perf_counter()
-        options = self.solver_options
-        if self.solver_name == "highs":
-            # HiGHS's QP solver can cycle on near-degenerate problems: bound it, and retry
-            options = {"qp_iteration_limit": 1000 + 100 * self.problem.n, **(options or {})}
-        self.runner = make_runner(self.solver_name, options)
-        self.runner.set_instance(self.model)
-        m = self.model
-        self._cost_cols = None
-        if self.runner.direct and hasattr(m, "cost"):
-            cols = [*m.u.values(), *m.v.values(), *([m.s] if hasattr(m, "cost_s") else [])]
-            self._cost_cols = self.runner.columns(cols)
-        t2 = time.perf_counter()
+        # Python's cyclic garbage collector, triggered by the many small objects of a Pyomo
+        # model, took more than half of the build of a 10,000-commune model; nothing here
+        # creates reference cycles worth collecting before the model is complete
+        with PauseGC():
+            t0 = time.perf_counter()
+            self.model = build_model(
+                self.problem,
+                self.objective,
+                mutable=self.mutable,
+                extra_constraints=self.extra_constraints,
+                money_scale=money_scale,
+            )
+            t1 = time.perf_counter()
+            options = self.solver_options
+            if self.solver_name == "highs":
+                # HiGHS's QP solver can cycle on near-degenerate problems: bound it, and retry
+                options = {"qp_iteration_limit": 1000 + 100 * self.problem.n, **(options or {})}
+            # a persistent model with an analyst's rules goes through Pyomo's interface, which
+            # re-reads the rules' own mutable parameters before each solve
+            self.runner = make_runner(
+                self.solver_name,
+                options,
+                model=self.model,
+                arrays=not (self.mutable and self.extra_constraints is not None),
+            )
+            m = self.model
+            self._cost_cols = None
+            if self.runner.direct and hasattr(m, "cost"):
+                cols = [*m.u.values(), *m.v.values(), *([m.s] if hasattr(m, "cost_s") else [])]
+                self._cost_cols = self.runner.columns(cols)
+            # columns of the allocation (x, or u and v) in the array hand-off's solution
+            self._x_cols = None
+            if hasattr(self.runner, "snapshot"):
+                comps = [m.u, m.v] if hasattr(m, "u") else [m.x]
+                self._x_cols = self.runner.component_columns(comps)
+            t2 = time.perf_counter()
         self.build_seconds = t1 - t0
         self.translate_seconds = t2 - t1
+
+    @property
+    def path(self) -> str:
+        """How the model reached the solver: ``arrays`` (read by khoan's translator and passed
+        to highspy), ``pyomo-persistent`` (``pyomo.contrib.solver``) or ``pyomo`` (a solver of
+        ``SolverFactory``, the model written for it on each solve)."""
+        from ._solvers import _ArrayHighsRunner
+
+        if isinstance(self.runner, _ArrayHighsRunner):
+            return "arrays"
+        return "pyomo-persistent" if self.runner.persistent else "pyomo"
+
+    def _allocation(self) -> np.ndarray:
+        """The solved allocation x_i in commune order (VND)."""
+        sol = self.runner.snapshot() if self._x_cols is not None else None
+        m = self.model
+        t = self.problem.target
+        if sol is None:
+            return allocation_values(m, t)
+        vals = sol[self._x_cols]
+        if len(vals) == len(t):
+            return vals * m.money_scale
+        n = len(t)
+        return np.asarray(t, dtype=float) + (vals[:n] - vals[n:]) * m.money_scale
 
     def _separable(self) -> bool:
         """Quadratic objective without groups, staffing or extra rules (the KKT formula)."""
@@ -167,7 +210,7 @@ class Engine:
         m = self.model
         if raw_duals is None or p.has_staffing or hasattr(m, "extra"):
             return 0.0
-        x = allocation_values(m, p.target)
+        x = self._allocation()
         factor = 1.0 / (m.objective_scale * m.money_scale)
         r = 2.0 * (x - p.target) / p.target
         for key, v in raw_duals:
@@ -212,7 +255,9 @@ class Engine:
                 if lp:
                     self._set_stage(name, k)
                 t0 = time.perf_counter()
-                out = self.runner.solve(m)
+                # the array hand-off loads the solution into the model's variables for the
+                # last stage only (an earlier stage's optimum is kept as an array, ``_save``)
+                out = self.runner.solve(m, load=k == len(names) - 1)
                 solve_seconds += time.perf_counter() - t0
                 if k == 0:
                     status = out.status
@@ -244,7 +289,7 @@ class Engine:
                     if name in lex_rows:
                         rhs, row_name = lex_rows[name]
                         row = getattr(m, row_name)
-                        val = float(pyo.value(row.body))
+                        val = self.runner.row_value(row)
                         getattr(m, rhs).set_value(val + LEX_SLACK + 1e-9 * abs(val))
                         self.runner.refresh_rows([row])
                     saved = self._save()
@@ -256,15 +301,20 @@ class Engine:
                         getattr(m, rhs).set_value(LEX_OFF)
                         rows.append(getattr(m, row_name))
                 self.runner.refresh_rows(rows)
-                if len(names) > 1:
+                if len(names) > 1 and self.mutable:  # a one-shot model is not solved again
                     self._set_stage(names[0], len(names))
         return status, raw_duals, done, solve_seconds
 
-    def _save(self) -> list[float]:
+    def _save(self) -> Any:
+        if hasattr(self.runner, "snapshot"):
+            return self.runner.snapshot()
         return [v.value for v in self.model.component_data_objects(pyo.Var)]
 
-    def _restore(self, saved: list[float] | None) -> None:
+    def _restore(self, saved: Any) -> None:
         if saved is None:
+            return
+        if hasattr(self.runner, "snapshot"):
+            self.runner.load(saved)
             return
         for v, val in zip(self.model.component_data_objects(pyo.Var), saved, strict=True):
             v.set_value(val, skip_validation=True)
@@ -359,8 +409,11 @@ class Engine:
         p = self.problem
         m = self.model
         t_start = time.perf_counter()
-        diagnose(p)
-        t_diag = time.perf_counter() - t_start
+        if self.diagnosed is None:
+            diagnose(p)
+            t_diag = time.perf_counter() - t_start
+        else:  # checked before the build (solve_allocation)
+            t_diag, self.diagnosed = self.diagnosed, None
         retries: list[str] = []
         solve_seconds = 0.0
         scales = [m.money_scale]
@@ -389,7 +442,7 @@ class Engine:
             retries.append(f"quadratic@{scale:g}:kkt-check-failed")
         stages = retries + stages
         s = m.money_scale
-        x = allocation_values(m, p.target)
+        x = self._allocation()
         gap = float(x.sum()) - float(p.envelope)
         if abs(gap) > max(ENVELOPE_GAP_RTOL * abs(float(p.envelope)), ENVELOPE_GAP_ATOL * p.n):
             # far beyond solver tolerances (~1,000 VND a commune): the solver's answer does not
@@ -410,7 +463,7 @@ class Engine:
         else:
             snap_lo, snap_hi = snap_masks(x, p.lo, p.hi, p.target)
             y = round_to_envelope(x, p.envelope, p.lo_int, p.hi_int, p.rank, snap_lo, snap_hi)
-        binding = [list(b) for b in commune_binding(p, x)]
+        binding = commune_binding(p, x)
         group_specs = []
         binding_groups: set[tuple[str, str, Any]] = set()
         for lab, (name, grp, members) in m.group_index.items():
@@ -426,7 +479,7 @@ class Engine:
                 if bound is not None and abs(total - bound) <= gtol:
                     binding_groups.add((f"group_{kind}", name, grp))
                     for k in members.tolist():
-                        binding[k].append(f"{lab}:{kind}")
+                        binding[k] = (*binding[k], f"{lab}:{kind}")
         if group_specs and not repair_groups(y, x, p.lo_int, p.hi_int, p.rank, group_specs):
             stages.append("round:group-limits-not-repaired")
         t_round = time.perf_counter() - t0
@@ -453,7 +506,7 @@ class Engine:
             objective_name=self.objective,
             status=status,
             duals=duals,
-            binding=[tuple(b) for b in binding],
+            binding=binding,
             posts=posts,
             timings={
                 "build": self.build_seconds,
@@ -466,6 +519,7 @@ class Engine:
             },
             solver=self.solver_name,
             stages=stages,
+            path=self.path,
         )
 
 
@@ -540,7 +594,9 @@ def solve_allocation(
     _check(objective, solver, problem, extra_constraints)
     if solver == "kkt":
         return solve_kkt(problem)
-    diagnose(problem)
+    t0 = time.perf_counter()
+    diagnose(problem)  # before the build: a conflict is reported without building the model
+    t_diag = time.perf_counter() - t0
     engine = Engine(
         problem,
         objective,
@@ -548,6 +604,7 @@ def solve_allocation(
         extra_constraints=extra_constraints,
         solver_options=solver_options,
     )
+    engine.diagnosed = t_diag
     return engine.solve(allow_nonoptimal=allow_nonoptimal)
 
 

@@ -109,17 +109,12 @@ def commune_binding(problem: AllocationProblem, x: np.ndarray) -> list[tuple[str
     at_floor = np.abs(x - fl) <= tol
     at_lower = (np.abs(x - problem.lower) <= tol) & (problem.lower > 0)
     at_upper = np.isfinite(problem.upper) & (np.abs(x - problem.upper) <= tol)
-    out = []
-    for f, lw, u in zip(at_floor.tolist(), at_lower.tolist(), at_upper.tolist(), strict=True):
-        labels = []
-        if f:
-            labels.append("floor")
-        if lw:
-            labels.append("lower")
-        if u:
-            labels.append("upper")
-        out.append(tuple(labels))
-    return out
+    names = ("floor", "lower", "upper")
+    table = [
+        tuple(nm for b, nm in zip((c & 4, c & 2, c & 1), names, strict=True) if b) for c in range(8)
+    ]
+    code = 4 * at_floor.astype(np.int64) + 2 * at_lower + at_upper
+    return [table[c] for c in code.tolist()]
 
 
 def solve_kkt(problem: AllocationProblem) -> CoreResult:
@@ -161,4 +156,5 @@ def solve_kkt(problem: AllocationProblem) -> CoreResult:
         timings={"build": 0.0, "solve": t1 - t0, "round": t2 - t1, "total": t2 - t0},
         solver="kkt",
         stages=["kkt"],
+        path="exact",
     )

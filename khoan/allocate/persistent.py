@@ -7,6 +7,12 @@ solver, which restarts from its previous basis. With HiGHS the changes go to the
 arrays (row bounds, column costs and bounds) rather than through Pyomo's parameter scan. New targets change every objective
 coefficient, so ``update(target=...)`` rebuilds the model (still one call). Timings against
 rebuilding: benchmarks/README.md, "Allocation".
+
+The separable quadratic problem (no groups, no staffing block, no extra rules) is solved by
+the exact KKT formula (:func:`khoan.allocate.solve_kkt`) instead: HiGHS's QP solver does not
+warm-start, and the formula gives the same allocations to the đồng (tests/allocate/
+test_alloc_dispatch.py) many times faster. ``exact=False`` keeps HiGHS; ``CoreResult.solver``
+and ``path`` say which ran. The Pyomo model (``.model``) is then built only when asked for.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import numpy as np
 from .build import deviation_bounds
 from .core import Engine, ExtraConstraints, _check
 from .diagnose import diagnose
+from .kkt import solve_kkt
 from .problem import AllocationProblem, CoreResult
 
 __all__ = ["AllocationModel"]
@@ -37,6 +44,10 @@ class AllocationModel:
     extra_constraints : callable(model, problem), optional
         As for :func:`khoan.allocate.solve_allocation`; it sees the initial problem only.
     solver_options : dict, optional
+    exact : bool
+        Solve a separable quadratic problem (no groups, staffing or extra rules) with the
+        exact KKT formula when ``solver`` is ``"highs"`` (default True); the allocations equal
+        HiGHS's to the đồng. False: always the Pyomo model and the solver.
 
     Examples
     --------
@@ -54,6 +65,7 @@ class AllocationModel:
         solver: str = "highs",
         extra_constraints: ExtraConstraints | None = None,
         solver_options: dict[str, Any] | None = None,
+        exact: bool = True,
     ):
         if solver == "kkt":
             raise ValueError("AllocationModel needs a Pyomo solver, not 'kkt'")
@@ -64,12 +76,33 @@ class AllocationModel:
             "extra_constraints": extra_constraints,
             "solver_options": solver_options,
         }
-        self.engine = Engine(problem, objective, solver, **self._kw)
+        self.objective = objective
+        self.solver = solver
+        #: True when solves use the exact KKT formula (see the module docstring)
+        self.exact = (
+            exact
+            and solver == "highs"
+            and objective == "quadratic"
+            and not problem.has_groups
+            and not problem.has_staffing
+            and extra_constraints is None
+        )
+        self._problem = problem
+        self._engine: Engine | None = None
+        if not self.exact:
+            self._engine = Engine(problem, objective, solver, **self._kw)
+
+    @property
+    def engine(self) -> Engine:
+        """The Pyomo model with its solver (built on first use for an exact model)."""
+        if self._engine is None:
+            self._engine = Engine(self._problem, self.objective, self.solver, **self._kw)
+        return self._engine
 
     @property
     def problem(self) -> AllocationProblem:
         """The current data."""
-        return self.engine.problem
+        return self._problem
 
     @property
     def model(self):
@@ -118,12 +151,15 @@ class AllocationModel:
         if not changes:
             return self
         new = self.problem.replace(**changes)
+        self._problem = new
+        if self._engine is None:  # exact model: the data is all there is
+            return self
         m = self.engine.model
         s = m.money_scale
         ids = new.ids.tolist()
         if target is not None:
             # targets are coefficients of the objective: rebuild (see build_model, mutable)
-            self.engine = Engine(new, self.engine.objective, self.engine.solver_name, **self._kw)
+            self._engine = Engine(new, self.objective, self.solver, **self._kw)
             return self
         if envelope is not None:
             m.E.set_value(new.envelope / s)
@@ -153,4 +189,6 @@ class AllocationModel:
 
         ``timings["build"]`` and ``timings["translate"]`` are those of the first build.
         """
+        if self.exact:
+            return solve_kkt(self._problem)
         return self.engine.solve(allow_nonoptimal=allow_nonoptimal)

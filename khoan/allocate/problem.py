@@ -318,6 +318,10 @@ class CoreResult:
         Solver used (``"highs"``, ``"glpk"``, ``"kkt"``, ...).
     stages : list of str
         The solves performed, in order (lexicographic tie-breaks, staffing stage).
+    path : str
+        How the problem reached the solver: ``"exact"`` (the KKT formula, no solver),
+        ``"arrays"`` (the Pyomo model read into arrays and passed to highspy),
+        ``"pyomo-persistent"`` (``pyomo.contrib.solver``) or ``"pyomo"`` (``SolverFactory``).
     """
 
     ids: np.ndarray
@@ -332,6 +336,7 @@ class CoreResult:
     timings: dict[str, float] = field(default_factory=dict)
     solver: str = ""
     stages: list[str] = field(default_factory=list)
+    path: str = ""
 
     @property
     def total(self) -> int:

@@ -69,12 +69,12 @@ def test_kkt_is_not_persistent():
 @pytest.mark.parametrize("objective", ["absolute", "minimax"])
 def test_persistent_lp_hands_changes_to_highs_directly(objective):
     # the persistent HiGHS model takes envelope, stage weights and "keep the optimum" rows as
-    # arrays; Pyomo's own parameter scan is off, so a change not pushed would be missed and
-    # the second solve would differ from rebuilding
+    # arrays; nothing re-reads the Pyomo parameters, so a change not pushed would be missed
+    # and the second solve would differ from rebuilding
     p = random_problem(40, 3, groups=True)
     am = AllocationModel(p, objective)
     assert am.engine.runner.direct
-    assert not am.engine.runner.opt.config.auto_updates.update_parameters
+    assert am.engine.path == "arrays"
     for e in (int(p.target.sum() * 0.95), int(p.target.sum() * 0.97), int(p.target.sum() * 0.95)):
         _same(
             am.update(envelope=e).solve(),
@@ -124,8 +124,8 @@ def test_an_answer_far_from_the_envelope_is_an_error_not_a_long_rounding(monkeyp
     from khoan.allocate import core
     from khoan.errors import SolverError
 
-    real = core.allocation_values
-    monkeypatch.setattr(core, "allocation_values", lambda m, t: real(m, t) + 1e9)
+    real = core.Engine._allocation
+    monkeypatch.setattr(core.Engine, "_allocation", lambda self: real(self) + 1e9)
     with pytest.raises(SolverError, match="not the envelope") as err:
         solve_allocation(three(600, floor=(0, 0, 0)))
     assert err.value.status == "envelope_not_met"
