@@ -86,6 +86,16 @@ def _effective_month(d: Any) -> np.ndarray:
     return out
 
 
+def _leave_dates(leave_date: Any, n: int) -> pd.DatetimeIndex:
+    """One leave date per person (a scalar is repeated)."""
+    if np.ndim(leave_date) == 0:
+        return pd.DatetimeIndex([pd.Timestamp(leave_date)] * n)
+    d = pd.DatetimeIndex(pd.to_datetime(pd.Series(np.asarray(leave_date, dtype=object))))
+    if len(d) != n or d.isna().any():
+        raise ScenarioError(f"salary history: {n} leave dates expected, all given")
+    return d
+
+
 def _month_text(m: int) -> str:
     return f"{m // 12:04d}-{m % 12 + 1:02d}"
 
@@ -158,7 +168,7 @@ def monthly_salaries(
             f"(supported: {', '.join(SUPPORTED_COMPONENTS)})"
         )
     n = len(staff)
-    leave = np.broadcast_to(np.atleast_1d(pd.to_datetime(np.asarray(leave_date))), (n,))
+    leave = _leave_dates(leave_date, n)
     leave_m = _month_index(leave) if n else np.zeros(0, np.int64)
     month = leave_m[:, None] - months + np.arange(months, dtype=np.int64)[None, :]
     if as_of is None:
@@ -342,9 +352,7 @@ def average_salary(
     """
     tree = load_law() if params is None else params
     n = len(staff)
-    leave = pd.DatetimeIndex(
-        np.broadcast_to(np.atleast_1d(pd.to_datetime(np.asarray(leave_date))), (n,))
-    )
+    leave = _leave_dates(leave_date, n)
     avg = np.full(n, np.nan)
     count = np.zeros(n, dtype=np.int64)
     note = np.full(n, "", dtype=object)
