@@ -382,7 +382,7 @@ def _check_history(model: Model, loc: tuple[str, str | None]) -> list[Problem]:
                 sheet,
                 int(r) + 2,
                 "from_date",
-                str(h["from_date"].iloc[r]),
+                str(pd.Timestamp(h["from_date"].iloc[r]).date()),
                 "a second row for this person and date",
             )
         )
