@@ -287,6 +287,7 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
         return Path(name).name, (sheet or None)
 
     fc, fs, fo = where("communes"), where("staff"), where("outputs")
+    fh = where("salary_history")
     problems: list[Problem] = []
     c, s, o = model.communes, model.staff, model.outputs
     date = _dt.date(model.base_year, 1, 1)
@@ -356,7 +357,7 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
                 s.loc[end_before, "end_date"].astype(str).tolist(),
                 "end date is before start date",
             )
-    problems += _check_history(model, where("salary_history"))
+    problems += _check_history(model, fh)
     problems.sort(key=lambda p: (p.file or "", p.row or 0, p.column or ""))
     return problems
 
