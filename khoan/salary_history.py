@@ -89,7 +89,7 @@ def _effective_month(d: Any) -> np.ndarray:
 def _leave_dates(leave_date: Any, n: int) -> pd.DatetimeIndex:
     """One leave date per person (a scalar is repeated)."""
     if np.ndim(leave_date) == 0:
-        return pd.DatetimeIndex([pd.Timestamp(leave_date)] * n)
+        return pd.DatetimeIndex(np.full(n, pd.Timestamp(leave_date).to_datetime64(), "M8[ns]"))
     d = pd.DatetimeIndex(pd.to_datetime(pd.Series(np.asarray(leave_date, dtype=object))))
     if len(d) != n or d.isna().any():
         raise ScenarioError(f"salary history: {n} leave dates expected, all given")
@@ -283,43 +283,40 @@ def _months_text(months: np.ndarray) -> pd.Series:
 
 
 def _notes(h: dict[str, np.ndarray], worked: np.ndarray, k: np.ndarray, window: int) -> np.ndarray:
-    """``basis_note`` of each person (vectorised): short service, step floor, supplied months."""
+    """``basis_note`` of each person (vectorised over the people who need one): short service,
+    a step held at 1, months from a supplied history."""
     n = len(k)
-    rows = np.arange(n)
-    first = h["month"][rows, worked.argmax(axis=1)]
+    out = np.full(n, "", dtype=object)
     fl = h["floored"]
-    last_fl = h["month"][rows, window - 1 - fl[:, ::-1].argmax(axis=1)]
     sup = (h["supplied"] & worked).sum(axis=1)
-    kk = pd.Series(k).astype(str)
-    parts = [
-        pd.Series(
-            np.where(
-                k < window,
-                "average over " + kk + " months (service from " + _months_text(first) + ")",
-                "",
-            ),
-            dtype=object,
+    short, low, given = k < window, fl.any(axis=1), sup > 0
+    rows = np.flatnonzero(short | low | given)
+    if not len(rows):
+        return out
+    first = h["month"][rows, worked[rows].argmax(axis=1)]
+    last_fl = h["month"][rows, window - 1 - fl[rows, ::-1].argmax(axis=1)]
+    empty = pd.Series("", index=range(len(rows)), dtype=object)
+    texts = [
+        (
+            "average over "
+            + pd.Series(k[rows]).astype(str)
+            + " months (service from "
+            + _months_text(first)
+            + ")"
+        ).where(short[rows], empty),
+        ("back-cast below step 1 up to " + _months_text(last_fl) + ": step 1 assumed").where(
+            low[rows], empty
         ),
-        pd.Series(
-            np.where(
-                fl.any(axis=1),
-                "back-cast below step 1 up to " + _months_text(last_fl) + ": step 1 assumed",
-                "",
-            ),
-            dtype=object,
-        ),
-        pd.Series(
-            np.where(
-                sup > 0, pd.Series(sup).astype(str) + " month(s) from the salary_history table", ""
-            ),
-            dtype=object,
+        (pd.Series(sup[rows]).astype(str) + " month(s) from the salary_history table").where(
+            given[rows], empty
         ),
     ]
-    out = parts[0]
-    for p in parts[1:]:
-        out = np.where((out != "") & (p != ""), out + "; " + p, out + p)
-        out = pd.Series(out, dtype=object)
-    return out.to_numpy(dtype=object)
+    note = texts[0]
+    for t in texts[1:]:
+        sep = pd.Series(np.where((note != "") & (t != ""), "; ", ""), dtype=object)
+        note = note + sep + t
+    out[rows] = note.to_numpy(dtype=object)
+    return out
 
 
 def average_salary(
