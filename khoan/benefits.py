@@ -448,10 +448,10 @@ class _Block:
         self.on_average = frozenset(self.value("salary_basis.on_average") or ())
         self.basis_note = df["basis_note"].to_numpy(dtype=object).copy()
         if uses_average and missing.any():
-            self.basis_note[missing] = [
-                f"{t}; {NO_AVERAGE_NOTE}" if t else NO_AVERAGE_NOTE
-                for t in self.basis_note[missing]
-            ]
+            given = pd.Series(self.basis_note[missing], dtype=object)
+            self.basis_note[missing] = np.where(
+                given != "", given + "; " + NO_AVERAGE_NOTE, NO_AVERAGE_NOTE
+            )
         self.months = np.zeros(self.n, dtype=float)
         self.unemployment_insured = df["unemployment_insured"].to_numpy(dtype=bool)
         birth = pd.DatetimeIndex(df["birth_date"])
