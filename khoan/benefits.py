@@ -27,6 +27,15 @@ Benefits (:func:`compute`)
     ``nd178`` — NĐ 178/2024 as amended by NĐ 67/2025 (guidance TT 01/2025/TT-BNV), from 2025.
     ``nd154`` — NĐ 154/2025 Điều 9: commune non-professional workers (NHĐKCT) leaving at the
     move to two-tier local government (2025-07-01 to 2026-05-30). See each ``_nd*`` function.
+Salary basis (``benefits.<r>.salary_basis``)
+    Which pay components make the monthly salary (``components``), over how many months before
+    leaving it is averaged (``average_months``, 0: none) and which benefit components are paid
+    on that average (``on_average``; the others on the current salary of the month before
+    leaving). NĐ 108 family (NĐ 108/2014 Điều 12, NĐ 29/2023 Điều 10): grade/step or position
+    salary + leadership allowance + TNVK + bảo lưu, the lump sums on the 60-month average, the
+    job-search pay on the current salary. NĐ 178: the current salary, public-service allowance
+    included. NĐ 154: the NHĐKCT monthly allowance. The salary history behind an average is
+    built by :mod:`khoan.salary_history`.
 
 Periods
 -------
@@ -71,6 +80,9 @@ benefits.nd154.severance_months_cap                months      number (60)
 benefits.nd154.months_per_year_worked              months/year number (1.5)
 benefits.nd154.job_search_months                   months      number (3)
 benefits.nd154.at_retirement_age_months            months      number (15)
+benefits.<r>.salary_basis.components               text        [payroll component]
+benefits.<r>.salary_basis.average_months           months      number (60; 0 = none)
+benefits.<r>.salary_basis.on_average               text        [benefit component]
 =================================================  ==========  ================================
 """
 
@@ -137,7 +149,14 @@ COLUMNS = (
     "years_early",  # float: months_early rounded (round_years), 0 when not positive
     "insured_years",  # float: insured (NĐ 154: worked) years, rounded
     "months_after_decision",  # int: whole months from the decision date to the leave date
+    "current_salary",  # int64 VND/month: the current salary (month before leaving)
+    "average_salary",  # int64 VND/month: the average salary (= current where none is used)
+    "benefit_months",  # float: months of salary paid, summed over the components
+    "basis_note",  # str: how the salary basis was obtained, when it is not plain
 )
+
+#: Note when a regime pays on an average salary and the caller gave none.
+NO_AVERAGE_NOTE = "no salary history: average salary = current salary"
 
 _SEXES = ("M", "F")
 
@@ -421,7 +440,19 @@ class _Block:
     def __init__(self, df: pd.DataFrame, leave: _dt.date, tree: ParameterTree, regime: str):
         self.df, self.leave, self.tree, self.regime = df, leave, tree, regime
         self.n = len(df)
-        self.salary = df["monthly_salary"].to_numpy(dtype=float)
+        self.current = np.floor(df["current_salary"].to_numpy(dtype=float) + 0.5)
+        average = df["average_salary"].to_numpy(dtype=float)
+        uses_average = self.num("salary_basis.average_months") > 0
+        missing = np.isnan(average)
+        self.average = np.floor(np.where(missing, self.current, average) + 0.5)
+        self.on_average = frozenset(self.value("salary_basis.on_average") or ())
+        self.basis_note = df["basis_note"].to_numpy(dtype=object).copy()
+        if uses_average and missing.any():
+            given = pd.Series(self.basis_note[missing], dtype=object)
+            self.basis_note[missing] = np.where(
+                given != "", given + "; " + NO_AVERAGE_NOTE, NO_AVERAGE_NOTE
+            )
+        self.months = np.zeros(self.n, dtype=float)
         self.unemployment_insured = df["unemployment_insured"].to_numpy(dtype=bool)
         birth = pd.DatetimeIndex(df["birth_date"])
         leave_dates = pd.DatetimeIndex(df["leave_date"])
@@ -437,6 +468,15 @@ class _Block:
 
     def num(self, key: str) -> float:
         return self.tree.number(f"benefits.{self.regime}.{key}", self.leave)
+
+    def money(self, name: str, months_of_salary: Any, eligible: np.ndarray) -> np.ndarray:
+        """Component ``name``: months of salary × its basis (``salary_basis.on_average``: the
+        average salary, else the current salary), whole VND; the months are added to
+        ``benefit_months`` where eligible."""
+        months = np.broadcast_to(np.asarray(months_of_salary, dtype=float), (self.n,))
+        self.months += np.where(eligible, months, 0.0)
+        basis = self.average if name in self.on_average else self.current
+        return _money(months, basis, eligible)
 
     def value(self, key: str) -> Any:
         return self.tree.value(f"benefits.{self.regime}.{key}", self.leave)
@@ -477,6 +517,10 @@ class _Block:
             "years_early": np.asarray(self.years_early, dtype=float),
             "insured_years": np.asarray(self.insured_years, dtype=float),
             "months_after_decision": self.months_after_decision.astype(np.int64),
+            "current_salary": self.current.astype(np.int64),
+            "average_salary": self.average.astype(np.int64),
+            "benefit_months": self.months,
+            "basis_note": self.basis_note,
         }
         total = np.zeros(self.n, dtype=np.int64)
         for name in COMPONENTS[kind]:
@@ -526,9 +570,15 @@ def _nd108_early(b: _Block) -> dict[str, np.ndarray]:
     whole months before the retirement age. The pension is paid without the reduction for early
     retirement (not a lump sum, not computed here), plus:
 
-    - ``early_years`` = ``months_per_year_early[band]`` (3 for 2–5 years) × years early × salary;
-    - ``insured_first`` = 5 months' salary for the first 20 insured years;
-    - ``insured_further`` = 0.5 month's salary per insured year from the 21st.
+    - ``early_years`` = ``months_per_year_early[band]`` (3 for 2–5 years) × years early ×
+      average salary;
+    - ``insured_first`` = 5 months' average salary for the first 20 insured years;
+    - ``insured_further`` = 0.5 month's average salary per insured year from the 21st.
+
+    The average salary is that of the last 60 months (NĐ 108/2014 Điều 12, NĐ 29/2023 Điều 10;
+    ``salary_basis``): coefficient 3.00 from 2019-08 to 2024-07, leaving 2024-08-01 3 years early
+    with 30 insured years → (47 × 1,490,000 + 12 × 1,800,000 + 2,340,000) × 3.00 / 60 = 4,698,500
+    and 9 + 5 + 5 = 19 months = 89,271,500 đ.
 
     Under 2 years early (band ``under_2``, unconfirmed) no lump sum is paid.
     """
@@ -538,9 +588,9 @@ def _nd108_early(b: _Block) -> dict[str, np.ndarray]:
     first, further = _insured_allowance(b, variant=False)
     ok = b.eligible
     return {
-        "early_years": _money(per_year * b.years_early, b.salary, ok),
-        "insured_first": _money(first, b.salary, ok & insured),
-        "insured_further": _money(further, b.salary, ok & insured),
+        "early_years": b.money("early_years", per_year * b.years_early, ok),
+        "insured_first": b.money("insured_first", first, ok & insured),
+        "insured_further": b.money("insured_further", further, ok & insured),
     }
 
 
@@ -576,10 +626,10 @@ def _nd178_early(b: _Block) -> dict[str, np.ndarray]:
     first, further = _insured_allowance(b, variant=True)
     ok = b.eligible
     return {
-        "early_months_lump": _money(factor * lump_months, b.salary, ok),
-        "early_years": _money(per_year * b.years_early, b.salary, ok),
-        "insured_first": _money(first, b.salary, ok & insured),
-        "insured_further": _money(further, b.salary, ok & insured),
+        "early_months_lump": b.money("early_months_lump", factor * lump_months, ok),
+        "early_years": b.money("early_years", per_year * b.years_early, ok),
+        "insured_first": b.money("insured_first", first, ok & insured),
+        "insured_further": b.money("insured_further", further, ok & insured),
     }
 
 
@@ -592,15 +642,15 @@ def _nd108_resignation(b: _Block) -> dict[str, np.ndarray]:
 
     Eligible: below the retirement age.
 
-    - ``job_search`` = 3 months' salary;
-    - ``per_insured_year`` = 1.5 months' salary × insured years (rounded).
+    - ``job_search`` = 3 months' current salary;
+    - ``per_insured_year`` = 1.5 months' average salary × insured years (rounded).
     """
     _below_age(b)
     ok = b.eligible
     return {
-        "job_search": _money(np.full(b.n, b.num("resignation.job_search_months")), b.salary, ok),
-        "per_insured_year": _money(
-            b.num("resignation.months_per_insured_year") * b.insured_years, b.salary, ok
+        "job_search": b.money("job_search", b.num("resignation.job_search_months"), ok),
+        "per_insured_year": b.money(
+            "per_insured_year", b.num("resignation.months_per_insured_year") * b.insured_years, ok
         ),
     }
 
@@ -628,14 +678,12 @@ def _nd178_resignation(b: _Block) -> dict[str, np.ndarray]:
     months = np.minimum(b.months_early, b.num("resignation.severance_months_cap"))
     ok = b.eligible
     return {
-        "severance": _money(factor * months, b.salary, ok),
-        "per_insured_year": _money(
-            b.num("resignation.months_per_insured_year") * b.insured_years, b.salary, ok
+        "severance": b.money("severance", factor * months, ok),
+        "per_insured_year": b.money(
+            "per_insured_year", b.num("resignation.months_per_insured_year") * b.insured_years, ok
         ),
-        "job_search": _money(
-            np.full(b.n, b.num("resignation.job_search_months")),
-            b.salary,
-            ok & ~b.unemployment_insured,
+        "job_search": b.money(
+            "job_search", b.num("resignation.job_search_months"), ok & ~b.unemployment_insured
         ),
     }
 
@@ -668,11 +716,13 @@ def _nd154_resignation(b: _Block) -> dict[str, np.ndarray]:
     months = np.where(short, b.insured_months, np.minimum(b.months_early, cap))
     ok = b.eligible & ~at_age
     return {
-        "severance": _money(b.num("severance_factor") * months, b.salary, ok),
-        "per_insured_year": _money(b.num("months_per_year_worked") * b.insured_years, b.salary, ok),
-        "job_search": _money(np.full(b.n, b.num("job_search_months")), b.salary, ok),
-        "at_retirement_age": _money(
-            np.full(b.n, b.num("at_retirement_age_months")), b.salary, b.eligible & at_age
+        "severance": b.money("severance", b.num("severance_factor") * months, ok),
+        "per_insured_year": b.money(
+            "per_insured_year", b.num("months_per_year_worked") * b.insured_years, ok
+        ),
+        "job_search": b.money("job_search", b.num("job_search_months"), ok),
+        "at_retirement_age": b.money(
+            "at_retirement_age", b.num("at_retirement_age_months"), b.eligible & at_age
         ),
     }
 
@@ -711,7 +761,11 @@ def _prepare(people: pd.DataFrame, on: Any, regime: str, kind: str) -> pd.DataFr
     where = f"benefits {regime}/{kind}"
     if not isinstance(people, pd.DataFrame):
         raise ScenarioError(f"{where}: people must be a pandas DataFrame")
-    need = ["id", "sex", "birth_date", "monthly_salary"]
+    need = ["id", "sex", "birth_date"]
+    if "current_salary" not in people.columns and "monthly_salary" not in people.columns:
+        raise ScenarioError(
+            f"{where}: people needs a 'current_salary' (or 'monthly_salary') column"
+        )
     if regime == "nd154":
         if "service_since" not in people and "insured_since" not in people:
             raise ScenarioError(
@@ -766,13 +820,27 @@ def _prepare(people: pd.DataFrame, on: Any, regime: str, kind: str) -> pd.DataFr
     df["leave_date"] = dates("leave_date", pd.Timestamp(to_date(on)))
     df["decision_date"] = dates("decision_date", df["leave_date"])
 
-    salary = pd.to_numeric(people["monthly_salary"], errors="coerce")
+    col = "current_salary" if "current_salary" in people.columns else "monthly_salary"
+    salary = pd.to_numeric(people[col], errors="coerce")
     bad = salary.isna() | (salary < 0)
     if bad.any():
         raise ScenarioError(
-            f"{where}: field 'monthly_salary' is missing or negative for {_ids_text(df['id'][bad])}"
+            f"{where}: field {col!r} is missing or negative for {_ids_text(df['id'][bad])}"
         )
-    df["monthly_salary"] = salary.astype(float)
+    df["current_salary"] = salary.astype(float)
+    if "average_salary" in people.columns:
+        average = pd.to_numeric(people["average_salary"], errors="coerce")
+        bad = (average.isna() & people["average_salary"].notna()) | (average < 0)
+        if bad.any():
+            raise ScenarioError(
+                f"{where}: field 'average_salary' is not a non-negative number for "
+                f"{_ids_text(df['id'][bad])} (leave it empty to use the current salary)"
+            )
+        df["average_salary"] = average.astype(float)
+    else:
+        df["average_salary"] = np.nan
+    note = people["basis_note"] if "basis_note" in people.columns else None
+    df["basis_note"] = "" if note is None else note.fillna("").astype(str).to_numpy(dtype=object)
     if "unemployment_insured" in people.columns:
         ui = people["unemployment_insured"].astype("boolean")
         df["unemployment_insured"] = ui.fillna(False).to_numpy(dtype=bool)
@@ -805,10 +873,15 @@ def compute(
     kind : {"early_retirement", "resignation"}
     people : pandas.DataFrame
         One row per person: ``id`` (unique), ``sex`` ("M"/"F"), ``birth_date``,
-        ``insured_since`` (start of compulsory social insurance), ``monthly_salary`` (VND/month:
-        the current salary of DOMAIN.md §5 — (coefficient + position coefficient) × base salary
-        + allowances computed on salary, in the month before leaving; for NHĐKCT the monthly
-        allowance). Optional: ``leave_date`` (default ``on``), ``decision_date`` of the
+        ``insured_since`` (start of compulsory social insurance), ``current_salary`` (VND/month,
+        the salary of the month before leaving counted as the regime's
+        ``benefits.<regime>.salary_basis.components`` say; for NHĐKCT the monthly allowance;
+        ``monthly_salary`` is accepted under its old name). Optional: ``average_salary``
+        (VND/month, the average of the last ``salary_basis.average_months`` monthly salaries,
+        e.g. from :func:`khoan.salary_history.average_salary`; empty or absent: the current
+        salary, with a note in ``basis_note`` when the regime pays on an average),
+        ``basis_note`` (text carried to the result), ``leave_date`` (default ``on``),
+        ``decision_date`` of the
         restructuring decision (default the leave date, i.e. within 12 months),
         ``unemployment_insured`` (bool, default False: covered by unemployment insurance, so no
         NĐ 178 job-search pay), and for ``nd154`` ``service_since`` (start of work, default
@@ -824,8 +897,11 @@ def compute(
     pandas.DataFrame
         Index ``id`` in input order; columns :data:`COLUMNS`, then the int64 VND components of
         :data:`COMPONENTS` ``[kind]`` (every component of the kind, 0 where a regime has none),
-        then ``total`` (int64, exactly their sum). Each component is rounded half up to whole
-        VND before summing.
+        then ``total`` (int64, exactly their sum). Each component is months of salary × its
+        basis — the average salary for the components listed in ``salary_basis.on_average``,
+        the current salary for the others — rounded half up to whole VND before summing; the
+        bases are the đồng-rounded ``current_salary`` and ``average_salary`` shown.
+        ``benefit_months`` is the months of salary paid, summed over the components.
 
     Raises
     ------

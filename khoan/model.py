@@ -6,6 +6,8 @@
     communes.csv      one row per commune-level unit (schema: khoan/data/schemas/communes.csv)
     staff.csv         one row per person
     outputs.csv       output indicators per commune and year (optional)
+    salary_history.csv  salary changes per person, for benefits on an average salary
+                      (optional; schema khoan/data/schemas/salary_history.csv)
     params/           provincial parameter overlay (same YAML format as the national law)
     scenarios.toml    named staff-reduction scenarios (optional)
 
@@ -55,6 +57,10 @@ class Model:
         The contents of ``model.toml``.
     notices : list of Problem
         Things that were fixed on input (e.g. text normalised to NFC), with their locations.
+    salary_history : DataFrame
+        Optional salary changes (``id``, ``from_date``, ``coefficient``, ``position_coef``,
+        ``tnvk_pct``, ``bao_luu``): each row holds from its date until the person's next row.
+        Used instead of the back-cast of :mod:`khoan.salary_history`; empty when absent.
     """
 
     name: str
@@ -65,6 +71,7 @@ class Model:
     meta: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     notices: list[Problem] = field(default_factory=list)
+    salary_history: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def title(self) -> str:
@@ -94,7 +101,10 @@ class Model:
     def digest(self) -> str:
         """SHA-256 of the model's tables and parameters (for provenance and batch resume)."""
         h = hashlib.sha256()
-        for df in (self.communes, self.staff, self.outputs):
+        tables = [self.communes, self.staff, self.outputs]
+        if len(self.salary_history):  # absent: the digest of a model without it is unchanged
+            tables.append(self.salary_history)
+        for df in tables:
             h.update(pd.util.hash_pandas_object(df, index=False).values.tobytes())
             h.update(",".join(map(str, df.columns)).encode())
         h.update(self.params.digest().encode())
@@ -220,6 +230,13 @@ def load(path: str | Path, *, strict: bool = False) -> Model:
     outputs, pr, no = _read_table(folder, out_ref, "outputs")
     problems += pr
     notices += no
+    hist_ref = tables.get(
+        "salary_history",
+        "salary_history.csv" if (folder / "salary_history.csv").exists() else None,
+    )
+    history, pr, no = _read_table(folder, hist_ref, "salary_history")
+    problems += pr
+    notices += no
 
     law = load_law()
     params = law
@@ -237,6 +254,7 @@ def load(path: str | Path, *, strict: bool = False) -> Model:
         meta=meta,
         path=folder,
         notices=notices,
+        salary_history=history if history is not None else pd.DataFrame(),
     )
     structural = any(p.row is None or p.row == 1 for p in problems)
     if communes is not None and staff is not None and not structural:
@@ -258,7 +276,8 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
       fixed coefficients of untrained commune cadres, ``salary.cadre_untrained``);
     - cadres and civil servants have a grade and step; TNVK only at the top step;
     - regional allowance coefficients are legal levels (``allowances.regional.levels``);
-    - a person's end date is not before the start date.
+    - a person's end date is not before the start date;
+    - salary-history rows name people of the staff table, one row per person and date.
     """
     files = files or {}
 
@@ -268,6 +287,7 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
         return Path(name).name, (sheet or None)
 
     fc, fs, fo = where("communes"), where("staff"), where("outputs")
+    fh = where("salary_history")
     problems: list[Problem] = []
     c, s, o = model.communes, model.staff, model.outputs
     date = _dt.date(model.base_year, 1, 1)
@@ -335,8 +355,37 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
                 s.loc[end_before, "end_date"].astype(str).tolist(),
                 "end date is before start date",
             )
+    problems += _check_history(model, fh)
     problems.sort(key=lambda p: (p.file or "", p.row or 0, p.column or ""))
     return problems
+
+
+def _check_history(model: Model, loc: tuple[str, str | None]) -> list[Problem]:
+    """Salary-history rows: known person ids, no two rows for one person and date."""
+    h, s = model.salary_history, model.staff
+    out: list[Problem] = []
+    if h is None or not len(h) or "id" not in h.columns:
+        return out
+    file, sheet = loc
+    ids = h["id"].astype(str)
+    unknown = ~ids.isin(set(s["id"].astype(str))) if "id" in s.columns else ids.notna()
+    for r in np.flatnonzero(unknown.to_numpy()):
+        out.append(
+            Problem(file, sheet, int(r) + 2, "id", ids.iloc[r], "id is not in the staff table")
+        )
+    dup = pd.DataFrame({"id": ids, "d": h["from_date"]}).duplicated(keep="first").to_numpy()
+    for r in np.flatnonzero(dup):
+        out.append(
+            Problem(
+                file,
+                sheet,
+                int(r) + 2,
+                "from_date",
+                str(pd.Timestamp(h["from_date"].iloc[r]).date()),
+                "a second row for this person and date",
+            )
+        )
+    return out
 
 
 def _check_scales(

@@ -619,6 +619,7 @@ def test_unconfirmed_parameters_are_flagged():
         "benefits.nd178.early.variant_below_years",
         "benefits.nd178.in_force",
         "benefits.nd178.resignation.severance_months_cap",
+        "benefits.nd178.salary_basis.components",
     ]
 
 

@@ -185,6 +185,9 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "insured_years": ("Số năm đóng BHXH", "Insured years"),
     "months_after_decision": ("Số tháng sau quyết định sắp xếp", "Months after the decision"),
     "monthly_salary": ("Tiền lương tháng hiện hưởng", "Current monthly salary"),
+    "average_salary": ("Tiền lương bình quân", "Average monthly salary"),
+    "benefit_months": ("Số tháng lương trợ cấp", "Months of salary paid"),
+    "basis_note": ("Ghi chú căn cứ tính lương", "Salary basis note"),
     # --- allocation summary and budget details ----------------------------------------------
     "sum_targets": ("Tổng mức phân bổ mục tiêu", "Sum of targets"),
     "sum_floors": ("Tổng mức sàn bắt buộc", "Sum of floors"),

@@ -34,6 +34,7 @@ MONEY_COLUMNS = (
     "tntt_per_person",
     "baseline_tntt_per_person",
     "monthly_salary",
+    "average_salary",
     "early_months_lump",
     "early_years",
     "insured_first",

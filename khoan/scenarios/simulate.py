@@ -26,8 +26,10 @@ Each year, for the province (``by_year``) and each commune (``by_commune``):
   ``recurring_savings`` = baseline − scenario;
 - ``lump_sum`` (``khoan.budget`` rules) with the approved staffing falling with the headcount
   (``approved_falls``) or kept; ``state_savings`` = baseline lump sum − scenario lump sum;
-- ``one_off_cost``: the leavers' benefits (``khoan.benefits.compute`` with the current salary
-  of the month before leaving, ``scenarios.current_salary``); outside the lump sum;
+- ``one_off_cost``: the leavers' benefits (``khoan.benefits.compute`` on the regime's salary
+  basis, ``benefits.<regime>.salary_basis``: the current salary of the month before leaving
+  and, for the NĐ 108 family, the 60-month average of ``khoan.salary_history``); outside the
+  lump sum;
 - ``net_savings`` = recurring savings − one-off cost (the public sector's view) and
   ``state_net_savings`` = State savings − one-off cost (the State budget's view), each with its
   cumulative sum; ``payback_year`` in :meth:`ScenarioResult.summary`;
@@ -61,6 +63,7 @@ import numpy as np
 import pandas as pd
 
 from .. import benefits as _benefits
+from .. import salary_history as _salary_history
 from ..errors import KhoanError, ParameterError, ScenarioError, SolverError, ValidationError
 from ..lumpsum import KEYS as LUMPSUM_KEYS
 from ..lumpsum import (
@@ -533,11 +536,48 @@ def _benefit_table(u: _Universe, scenario: Scenario, kind: str, leave_day: np.in
     if tab is not None:
         return tab
     cand = np.flatnonzero(u.candidate)
+    leave = _date(leave_day)
+    # the regime's salary basis (benefits.<regime>.salary_basis): the current salary from the
+    # pay of the month before leaving (the first month of the horizon when that lies before
+    # it), the average from the salary history of the months before leaving
+    basis = f"benefits.{scenario.regime}.salary_basis"
+    try:
+        comps = list(u.params.value(f"{basis}.components", leave))
+        window = int(u.params.number(f"{basis}.average_months", leave))
+    except ParameterError as exc:
+        raise scenario_error(scenario.name, "regime", str(exc), scenario.source) from None
+    names = list(_payroll.COMPONENTS)
+    bad = [k for k in comps if k not in names]
+    if bad:
+        raise scenario_error(
+            scenario.name,
+            "overrides",
+            f"parameter {basis}.components names {bad}, not payroll components "
+            f"({', '.join(names)})",
+            scenario.source,
+        )
     mi = int(np.searchsorted(u.month_starts, leave_day, side="right") - 1) - 1
     mi = max(mi, 0)
     yc = u.years[u.y0 + mi // 12]
-    salary = yc.monthly[u.cs_idx][:, mi % 12, :].sum(axis=0)[u.mpos[cand]]
+    idx = np.array([names.index(k) for k in comps], dtype=np.int64)
+    salary = yc.monthly[idx][:, mi % 12, :].sum(axis=0)[u.mpos[cand]]
     r = u.rows.iloc[cand]
+    average = np.full(len(cand), np.nan)
+    note = np.full(len(cand), "", dtype=object)
+    if window > 0 and len(cand):
+        try:
+            avg = _salary_history.average_salary(
+                r,
+                leave,
+                scenario.regime,
+                u.params,
+                as_of=_date(u.roster_day),
+                history=getattr(u.model, "salary_history", None),
+            )
+        except (ScenarioError, ParameterError) as exc:
+            raise scenario_error(scenario.name, "regime", str(exc), scenario.source) from None
+        average = avg["average_salary"].to_numpy(dtype=float)
+        note = avg["basis_note"].to_numpy(dtype=object)
     # unemployment insurance (BHTN) coverage: the roster's flag, else the category's default
     # (contributions.bhtn_default); the covered get it instead of NĐ 178's job-search pay
     default = u.params.value("contributions.bhtn_default", _date(leave_day)) or {}
@@ -549,8 +589,10 @@ def _benefit_table(u: _Universe, scenario: Scenario, kind: str, leave_day: np.in
             "sex": r["sex"].astype(str).to_numpy(),
             "birth_date": pd.DatetimeIndex(r["birth_date"]),
             "insured_since": pd.DatetimeIndex(r["insured_since"]),
-            "monthly_salary": salary,
-            "leave_date": pd.Timestamp(_date(leave_day)),
+            "current_salary": salary,
+            "average_salary": average,
+            "basis_note": note,
+            "leave_date": pd.Timestamp(leave),
             "decision_date": pd.Timestamp(dec),
             "unemployment_insured": covered,
         }
@@ -562,10 +604,12 @@ def _benefit_table(u: _Universe, scenario: Scenario, kind: str, leave_day: np.in
     tab = _BTab({c: df[c].to_numpy() for c in df.columns})
     tab["eligible"] = tab["eligible"].astype(bool)
     tab["total"] = tab["total"].astype(np.int64)
-    tab["monthly_salary"] = np.floor(salary + 0.5).astype(np.int64)
+    tab["monthly_salary"] = tab["current_salary"].astype(np.int64)
     tab["universe"] = cand
     u.benefit_cache[key] = tab
     u.keys_used.add(f"benefits.{scenario.regime}")
+    if window > 0:
+        u.keys_used |= {"salary.base", "salary.scales", "allowances.tnvk_base"}
     return tab
 
 
@@ -1339,6 +1383,9 @@ _LEAVER_INFO = (
     "insured_years",
     "months_after_decision",
     "monthly_salary",
+    "average_salary",
+    "benefit_months",
+    "basis_note",
 )
 
 

@@ -53,16 +53,28 @@ def test_who_leaves_and_when(result):
 
 def test_benefit_of_the_early_retiree(result):
     row = result.leavers.iloc[0]
-    # current salary (the month before leaving lies before the roster: January 2016 is used):
-    # 4.98 × 1,150,000 = 5,727,000 + public-service allowance 25 % = 1,431,750 → 7,158,750
-    assert row["monthly_salary"] == 7_158_750
+    # NĐ 108/2014 Điều 12 (salary_basis): salary + position + TNVK + bảo lưu, no public-service
+    # allowance. Current salary (the month before leaving lies before the roster: January 2016
+    # is used): 4.98 × 1,150,000 = 5,727,000.
+    assert row["monthly_salary"] == 5_727_000
+    # The lump sums are on the average of the 60 months Jan 2011 – Dec 2015 (B is at the top
+    # step, no rise: 4.98 throughout): base 730,000 × 4 (Jan–Apr 2011, NĐ 28/2010) + 830,000
+    # × 12 (NĐ 22/2011) + 1,050,000 × 14 (NĐ 31/2012) + 1,150,000 × 30 (NĐ 66/2013) =
+    # 62,080,000; × 4.98 / 60 = 5,152,640.
+    assert (
+        row["average_salary"]
+        == (4 * 730_000 + 12 * 830_000 + 14 * 1_050_000 + 30 * 1_150_000) * 498 // 6000
+        == 5_152_640
+    )
     # NĐ 108: 3 months per year early × 3 years; 5 months for the first 20 insured years;
-    # 0.5 month per further year × 6 years
-    assert row["early_years"] == 3 * 3 * 7_158_750 == 64_428_750
-    assert row["insured_first"] == 5 * 7_158_750 == 35_793_750
-    assert row["insured_further"] == 0.5 * 6 * 7_158_750 == 21_476_250
-    assert row["total"] == 121_698_750
-    assert result.by_year.loc[2016, "one_off_cost"] == 121_698_750
+    # 0.5 month per further year × 6 years — 17 months of the average salary
+    assert row["benefit_months"] == 17.0
+    assert row["early_years"] == 3 * 3 * 5_152_640 == 46_373_760
+    assert row["insured_first"] == 5 * 5_152_640 == 25_763_200
+    assert row["insured_further"] == 0.5 * 6 * 5_152_640 == 15_457_920
+    assert row["total"] == 87_594_880
+    assert row["basis_note"] == ""
+    assert result.by_year.loc[2016, "one_off_cost"] == 87_594_880
     assert result.by_year.loc[2017, "one_off_cost"] == 0
 
 
@@ -98,9 +110,10 @@ def test_recurring_savings_by_hand(result):
     b2017 = 74_998_800 + 18_749_700 + 6_929_670 + 1_355_805 + 8_739_900
     hire = 18_252_000 + 4_563_000 + 4_106_700
     assert by.loc[2017, "recurring_savings"] == b2017 + hire == 137_695_575
-    assert by["net_savings"].tolist() == [105_249_312 - 121_698_750, 137_695_575]
-    assert by["cumulative_net_savings"].tolist() == [-16_449_438, 121_246_137]
-    assert result.summary()["payback_year"] == 2017
+    # one-off benefit 87,594,880 (test_benefit_of_the_early_retiree): paid back within 2016
+    assert by["net_savings"].tolist() == [105_249_312 - 87_594_880, 137_695_575]
+    assert by["cumulative_net_savings"].tolist() == [17_654_432, 155_350_007]
+    assert result.summary()["payback_year"] == 2016
     assert result.leavers.iloc[0]["salary_saved_to_horizon"] == b2016 + b2017
 
 
