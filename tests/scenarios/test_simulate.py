@@ -349,30 +349,63 @@ def test_target_parameters_and_base_year(kh2016):
 
 
 # ---------------------------------------------------------------------------------------------
-# property: a larger target never lowers the one-off cost of the same policy
+# property: within one year, a larger target never lowers the one-off cost of the same policy
+#
+# Over several years it can, and rightly (issue 11, item 5; the 2016 model, early retirement
+# then resignation, 8.1 % → 8.2 % by 2020 costs 21,413,577,858 → 21,377,013,201 đ): a larger
+# target makes someone leave a year earlier, and (1) benefits depend on the leave date — the
+# same person resigning in 2018 rather than 2019 has a year fewer of insured service and a
+# lower salary, so costs less; (2) an earlier leaver can use up the last place above a
+# commune's minimum staffing, so that an expensive early retirement the smaller target took
+# there a year later is no longer possible and a cheaper resignation elsewhere replaces it
+# (commune 22736: KH16-05345 resigns in 2017 and KH16-05347, 59 months from retirement, no
+# longer retires early in 2018 at 184,104,375 đ). The greedy policy does what it says each
+# year; the multi-year one-off cost is not monotone in the target, and no year-by-year policy
+# with floors and date-dependent benefits makes it so. Within one leave date the greedy
+# selection of a larger target is a superset of the smaller one's, hence the property below.
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     a=st.integers(min_value=0, max_value=100),
     b=st.integers(min_value=0, max_value=100),
     policy=st.sampled_from(["early_retirement", "resignation", "mixed"]),
 )
-def test_larger_target_never_costs_less(kh2016, a, b, policy):
+def test_larger_target_never_costs_less_within_a_year(kh2016, a, b, policy):
     lo, hi = sorted((a, b))
     kinds = ("early_retirement", "resignation") if policy == "mixed" else ()
     pol = "early_retirement" if policy == "mixed" else policy
-    top = 0.03 if policy == "early_retirement" else 0.10  # what NĐ 108 early retirement reaches
+    top = 0.009 if policy == "early_retirement" else 0.05  # NĐ 108: 27 eligible in 2016
 
-    def cost(k: int) -> int:
+    def run(k: int):
         s = Scenario(
-            "p", years=(2016, 2020), policy=pol, kinds=kinds, target=Target(share=top * k / 100)
+            "p", years=(2016, 2016), policy=pol, kinds=kinds, target=Target(share=top * k / 100)
         )
-        return simulate(kh2016, s).summary()["one_off_cost"]
+        return simulate(kh2016, s)
 
-    assert cost(hi) >= cost(lo)
+    small, large = run(lo), run(hi)
+    assert set(small.leavers["id"]) <= set(large.leavers["id"])
+    assert large.summary()["one_off_cost"] >= small.summary()["one_off_cost"]
+
+
+@pytest.mark.parametrize("share", [0.081, 0.082])
+def test_larger_target_over_years_meets_the_larger_path(kh2016, share):
+    # the multi-year counterpart that does hold: each year's cut meets the target path
+    s = Scenario(
+        "p",
+        years=(2016, 2020),
+        policy="early_retirement",
+        kinds=("early_retirement", "resignation"),
+        target=Target(share=share),
+    )
+    by = simulate(kh2016, s).by_year
+    assert (by["reduction"] >= by["target_reduction"]).all()
+    assert by["target_reduction"].iloc[-1] == int(np.ceil(share * by["base_headcount"].iloc[0]))
 
 
 # ---------------------------------------------------------------------------------------------
