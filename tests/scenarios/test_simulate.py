@@ -116,11 +116,17 @@ def _rosters(model, result, year):
     s = model.staff.copy()
     aff = s["category"].isin(["can_bo", "cong_chuc"]).to_numpy()
     ret = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    ret[aff] = pd.to_datetime(
-        retirement_date(
-            s.loc[aff, "sex"].to_numpy(), pd.DatetimeIndex(s.loc[aff, "birth_date"]), model.params
-        )
-    )
+    sex, birth = s.loc[aff, "sex"].to_numpy(), pd.DatetimeIndex(s.loc[aff, "birth_date"])
+    normal = pd.to_datetime(retirement_date(sex, birth, model.params))
+    low = pd.to_datetime(retirement_date(sex, birth, model.params, reduced=True))
+    # the reduced age (Phụ lục II) for people in communes at regional allowance ≥ 0.7 (Trường
+    # Sa) with 15 years there by then, counted from insured_since, not already past it
+    coef = s["commune"].map(model.communes.set_index("code")["region_coef"].astype(float))
+    since = pd.DatetimeIndex(s.loc[aff, "insured_since"])
+    served = (low.year - since.year) * 12 + (low.month - since.month) - (low.day < since.day)
+    roster_day = pd.Timestamp(model.meta["roster_date"])
+    takes = (coef[aff].to_numpy() >= 0.7) & (served >= 180) & (low >= roster_day)
+    ret[aff] = np.where(takes, low, normal)
     horizon = pd.Timestamp(dt.date(result.scenario.years[1] + 1, 1, 1))
     leave = s["id"].map(result.leavers.set_index("id")["leave_date"])
     jan1, dec31 = pd.Timestamp(dt.date(year, 1, 1)), pd.Timestamp(dt.date(year, 12, 31))
@@ -192,7 +198,10 @@ def test_early_retirement_takes_those_closest_to_retirement_first(kh2016):
     s = Scenario("er", years=(2016, 2016), policy="early_retirement", target=Target(count=10))
     r = simulate(kh2016, s)
     lv = r.leavers
-    assert len(lv) == 10 and (lv["kind"] == "early_retirement").all()
+    # one Trường Sa cadre retires at the reduced age in 2016 (55, NĐ 135/2020 Phụ lục II's
+    # pre-2021 age): he counts towards the cut of 10
+    assert r.by_year.loc[2016, "retirements"] == 1 and r.by_year.loc[2016, "reduction"] == 10
+    assert len(lv) == 9 and (lv["kind"] == "early_retirement").all()
     assert (lv["band"] != "").all()
     # nobody eligible and still in post at the end of 2016 retires earlier than the last chosen
     assert lv["months_early"].max() <= 60
