@@ -18,6 +18,14 @@ Retirement age (:func:`retirement_date`, :func:`retirement_age`)
     reached in the month of the birthday + the months of the age; the pension starts on the
     first day of the following month (NĐ 135/2020 Phụ lục II; Luật BHXH 2014 Điều 59). Only
     the birth month matters, not the day.
+Reduced retirement age (``reduced=True``)
+    Up to 5 years lower for people with 15 years in arduous or hazardous jobs or in areas of
+    special difficulty (Bộ luật Lao động 2019 Điều 169 khoản 3; NĐ 135/2020 Điều 5 and Phụ lục
+    II): men 55y3m in 2021 rising 3 months a year to 57 in 2028, women 50y4m rising 4 months a
+    year to 55 in 2035; 55 / 50 before 2021 (Luật BHXH 2014 Điều 54 khoản 1 điểm b). Same rule
+    of the calendar year in which the age is reached. Who qualifies:
+    :func:`khoan.scenarios.roster.reduced_age`; :func:`compute` counts months early from it
+    for people flagged ``reduced_age`` (NĐ 29/2023 Điều 5 khoản 1; NĐ 178/2024 Điều 7).
 Year rounding (:func:`round_years`)
     Insured (or worked) years and years retired early are whole years plus odd months: 1–6 odd
     months count as half a year, 7–11 as a whole year (NĐ 108/2014/NĐ-CP; NĐ 178/2024/NĐ-CP;
@@ -45,6 +53,10 @@ key                                                unit        shape
 =================================================  ==========  ================================
 retirement.age.pre_2021                            years       {sex: [years, months]}
 retirement.age.schedule                            years       {sex: {year: [years, months]}}
+retirement.reduced.pre_2021                        years       {sex: [years, months]}
+retirement.reduced.schedule                        years       {sex: {year: [years, months]}}
+retirement.reduced.min_years                       years       number (15; roster.reduced_age)
+retirement.reduced.region_coef_min                 coefficient number (0.7; roster.reduced_age)
 retirement.year_rounding                           months      {half_year_from, full_year_from}
 benefits.<r>.in_force                              bool        bool (r = nd108, nd178, nd154)
 benefits.<r>.min_insured_years                     years       number (nd108, nd178)

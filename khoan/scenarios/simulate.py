@@ -17,7 +17,8 @@ scenario
 Each year, for the province (``by_year``) and each commune (``by_commune``):
 
 - headcount of the scenario's categories: ``headcount_start`` (in post on 31 December of the
-  year before), ``retirements`` (statutory, NĐ 135/2020 ages, ``khoan.benefits.retirement_date``),
+  year before), ``retirements`` (statutory, NĐ 135/2020 ages, ``khoan.benefits.retirement_date``;
+  the reduced age of Phụ lục II for those :func:`~khoan.scenarios.roster.reduced_age` names),
   ``exits`` (end dates in the staff table), ``leavers`` (the policy's), ``hires``, and
   ``headcount_end`` = start − retirements − exits − leavers + hires (checked every year);
 - ``payroll_total``: pay and employer contributions of everyone on the roster
@@ -30,7 +31,8 @@ Each year, for the province (``by_year``) and each commune (``by_commune``):
   of the month before leaving, ``scenarios.current_salary``); outside the lump sum;
 - ``net_savings`` = recurring savings − one-off cost (the public sector's view) and
   ``state_net_savings`` = State savings − one-off cost (the State budget's view), each with its
-  cumulative sum; ``payback_year`` in :meth:`ScenarioResult.summary`;
+  cumulative sum; ``payback_year`` in :meth:`ScenarioResult.summary` (first year from which
+  the cumulative stays positive, not before the first one-off payment);
 - ``commune_kept`` (lump sum of vacant posts that the commune keeps, ``khoan.budget.settle``
   rules), ``tntt`` (income increase paid: ``min(savings, tntt.cap_ratio × salary fund by grade)``)
   and ``tntt_per_person`` (per full-time person in post).
