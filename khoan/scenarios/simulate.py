@@ -282,9 +282,11 @@ def _build_universe(model, scenario: Scenario, key: tuple) -> _Universe:
         reduced0[affected0] = red["reduced"].to_numpy(dtype=bool)
         if reduced0.any():
             derived = int((red["reduced"] & red["derived"]).sum())
+            within = int((reduced0 & (retire0 < _day(_dt.date(yl + 1, 1, 1)))).sum())
             notes.append(
-                f"{int(reduced0.sum())} person(s) retire at the reduced age (Bộ luật Lao động "
-                "2019 Điều 169 khoản 3; NĐ 135/2020 Điều 5, Phụ lục II)"
+                f"{int(reduced0.sum())} person(s) have the reduced retirement age (Bộ luật Lao "
+                "động 2019 Điều 169 khoản 3; NĐ 135/2020 Điều 5, Phụ lục II), "
+                f"{within} of them reach it by the end of {yl}"
                 + (
                     f"; for {derived} of them the qualifying years are derived: service since "
                     "start_date (or insured_since) in a commune with region_coef ≥ "

@@ -220,7 +220,7 @@ def test_truong_sa_retires_earlier_in_the_2016_model(kh2016):
     assert "KH16-05427" not in set(r.roster(2017)["id"])
     bc = r.by_commune.set_index(["commune", "year"])
     assert bc.loc[("22739", 2016), "retirements"] >= 1
-    assert any("reduced age" in n and "derived" in n for n in r.provenance["notes"])
+    assert any("reduced retirement age" in n and "derived" in n for n in r.provenance["notes"])
     # a roster that says nobody has such years yet (0 on the roster date): KH16-05427 has 5
     # months by his reduced age, not 15 years, and stays
     staff = kh2016.staff.copy()
