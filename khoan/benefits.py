@@ -18,6 +18,14 @@ Retirement age (:func:`retirement_date`, :func:`retirement_age`)
     reached in the month of the birthday + the months of the age; the pension starts on the
     first day of the following month (NĐ 135/2020 Phụ lục II; Luật BHXH 2014 Điều 59). Only
     the birth month matters, not the day.
+Reduced retirement age (``reduced=True``)
+    Up to 5 years lower for people with 15 years in arduous or hazardous jobs or in areas of
+    special difficulty (Bộ luật Lao động 2019 Điều 169 khoản 3; NĐ 135/2020 Điều 5 and Phụ lục
+    II): men 55y3m in 2021 rising 3 months a year to 57 in 2028, women 50y4m rising 4 months a
+    year to 55 in 2035; 55 / 50 before 2021 (Luật BHXH 2014 Điều 54 khoản 1 điểm b). Same rule
+    of the calendar year in which the age is reached. Who qualifies:
+    :func:`khoan.scenarios.roster.reduced_age`; :func:`compute` counts months early from it
+    for people flagged ``reduced_age`` (NĐ 29/2023 Điều 5 khoản 1; NĐ 178/2024 Điều 7).
 Year rounding (:func:`round_years`)
     Insured (or worked) years and years retired early are whole years plus odd months: 1–6 odd
     months count as half a year, 7–11 as a whole year (NĐ 108/2014/NĐ-CP; NĐ 178/2024/NĐ-CP;
@@ -54,6 +62,10 @@ key                                                unit        shape
 =================================================  ==========  ================================
 retirement.age.pre_2021                            years       {sex: [years, months]}
 retirement.age.schedule                            years       {sex: {year: [years, months]}}
+retirement.reduced.pre_2021                        years       {sex: [years, months]}
+retirement.reduced.schedule                        years       {sex: {year: [years, months]}}
+retirement.reduced.min_years                       years       number (15; roster.reduced_age)
+retirement.reduced.region_coef_min                 coefficient number (0.7; roster.reduced_age)
 retirement.year_rounding                           months      {half_year_from, full_year_from}
 benefits.<r>.in_force                              bool        bool (r = nd108, nd178, nd154)
 benefits.<r>.min_insured_years                     years       number (nd108, nd178)
@@ -242,12 +254,17 @@ def _as_dates(values: Any, what: str) -> pd.DatetimeIndex:
 # retirement age
 
 
-def _age_tables(tree: ParameterTree, on: Any) -> dict[str, tuple[int, np.ndarray, np.ndarray]]:
+def _age_tables(
+    tree: ParameterTree, on: Any, reduced: bool = False
+) -> dict[str, tuple[int, np.ndarray, np.ndarray]]:
     """Per sex: (age before the schedule in months, schedule years, schedule ages in months).
 
     The schedule is expanded to consecutive years; it is empty when not in force on ``on``.
+    ``reduced``: the reduced ages (``retirement.reduced.*``, NĐ 135/2020 Phụ lục II) instead of
+    the normal ones (``retirement.age.*``, Phụ lục I).
     """
-    pre_key, sched_key = "retirement.age.pre_2021", "retirement.age.schedule"
+    node = "retirement.reduced" if reduced else "retirement.age"
+    pre_key, sched_key = f"{node}.pre_2021", f"{node}.schedule"
     if on is None:
         pre, sched = _latest(tree, pre_key), _latest(tree, sched_key)
     else:
@@ -284,11 +301,28 @@ def _age_tables(tree: ParameterTree, on: Any) -> dict[str, tuple[int, np.ndarray
 
 
 def _age_months(
-    sex: np.ndarray, birth: pd.DatetimeIndex, tree: ParameterTree, on: Any
+    sex: np.ndarray,
+    birth: pd.DatetimeIndex,
+    tree: ParameterTree,
+    on: Any,
+    reduced: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Retirement age in months for each person (the age of the year in which it is reached)."""
-    tables = _age_tables(tree, on)
+    """Retirement age in months for each person (the age of the year in which it is reached);
+    the reduced age where ``reduced`` is True."""
     born = _month_index(birth)
+    out = np.zeros(len(born), dtype=np.int64)
+    red = np.zeros(len(born), dtype=bool) if reduced is None else reduced
+    for flag in (False, True):
+        sel = red == flag
+        if sel.any():
+            out[sel] = _age_months_of(sex[sel], born[sel], _age_tables(tree, on, flag))
+    return out
+
+
+def _age_months_of(
+    sex: np.ndarray, born: np.ndarray, tables: dict[str, tuple[int, np.ndarray, np.ndarray]]
+) -> np.ndarray:
+    """Retirement age in months from one family of age tables (see :func:`_age_tables`)."""
     out = np.zeros(len(born), dtype=np.int64)
     for code, (pre, years, ages) in tables.items():
         mask = sex == code
@@ -314,7 +348,11 @@ def _age_months(
 
 
 def retirement_age(
-    sex: Any, birth_date: Any, params: ParameterTree | None = None, on: Any = None
+    sex: Any,
+    birth_date: Any,
+    params: ParameterTree | None = None,
+    on: Any = None,
+    reduced: Any = False,
 ) -> tuple[Any, Any]:
     """Statutory retirement age that applies to each person, as (years, months).
 
@@ -326,7 +364,13 @@ def retirement_age(
         Defaults to the national law (:func:`khoan.params.load_law`).
     on : date-like, optional
         Date the law is read on. ``None`` (default): the law as now written, for every cohort.
-        Before 2021-01-01 the schedule was not law, so everyone gets 60 / 55.
+        Before 2021-01-01 the schedule was not law, so everyone gets 60 / 55 (reduced: 55 / 50).
+    reduced : bool, or array-like / Series of bool
+        The reduced age of Bộ luật Lao động 2019 Điều 169 khoản 3 (NĐ 135/2020 Điều 5, Phụ lục
+        II: men 55y3m in 2021 rising to 57 in 2028, women 50y4m rising to 55 in 2035; 55 / 50
+        before 2021) for people with at least 15 years in arduous or hazardous jobs or in areas
+        of special difficulty (``retirement.reduced.*``). Whether someone qualifies is the
+        caller's: see :func:`khoan.scenarios.roster.reduced_age`.
 
     Returns
     -------
@@ -339,7 +383,7 @@ def retirement_age(
     Bộ luật Lao động 1994 Điều 145, Luật BHXH 2014 Điều 54 (60 / 55 before 2021). The age of
     the calendar year in which the person reaches it applies.
     """
-    scalar, index, _birth, age = _retirement_inputs(sex, birth_date, params, on)
+    scalar, index, _birth, age = _retirement_inputs(sex, birth_date, params, on, reduced)
     years, months = age // 12, age % 12
     if scalar:
         return int(years[0]), int(months[0])
@@ -348,7 +392,7 @@ def retirement_age(
     return years, months
 
 
-def _retirement_inputs(sex: Any, birth_date: Any, params, on) -> tuple:
+def _retirement_inputs(sex: Any, birth_date: Any, params, on, reduced: Any = False) -> tuple:
     """Shape of the input, birth dates and the retirement age in months, for both
     :func:`retirement_age` and :func:`retirement_date`."""
     scalar, index = _shape_info(sex, birth_date)
@@ -356,22 +400,48 @@ def _retirement_inputs(sex: Any, birth_date: Any, params, on) -> tuple:
     sx = _as_sex(sex, len(birth))
     if len(birth) == 1 and len(sx) > 1:
         birth = pd.DatetimeIndex(np.repeat(birth.to_numpy(), len(sx)))
-    return scalar, index, birth, _age_months(sx, birth, _tree(params), on)
+    red = _as_flags(reduced, len(birth))
+    if len(red) > len(birth) == 1:
+        birth = pd.DatetimeIndex(np.repeat(birth.to_numpy(), len(red)))
+        sx = np.repeat(sx, len(red))
+    return scalar, index, birth, _age_months(sx, birth, _tree(params), on, red)
+
+
+def _as_flags(values: Any, n: int) -> np.ndarray:
+    """``reduced`` as a bool array of length ``n`` (a scalar is broadcast; missing = False)."""
+    raw = pd.Series(np.atleast_1d(np.asarray(values, dtype=object)))
+    if raw.isna().all() and len(raw) == 1:
+        raw = pd.Series([False])
+    try:
+        flags = raw.astype("boolean").fillna(False).to_numpy(dtype=bool)
+    except (TypeError, ValueError) as exc:
+        raise ScenarioError(f"reduced must be True/False; got {raw.unique()[:5].tolist()}") from exc
+    if len(flags) == 1 and n > 1:
+        flags = np.repeat(flags, n)
+    if len(flags) != n and n != 1:
+        raise ScenarioError(f"reduced has {len(flags)} value(s) for {n} person(s)")
+    return flags
 
 
 def retirement_date(
-    sex: Any, birth_date: Any, params: ParameterTree | None = None, on: Any = None
+    sex: Any,
+    birth_date: Any,
+    params: ParameterTree | None = None,
+    on: Any = None,
+    reduced: Any = False,
 ) -> Any:
     """First day of the month the statutory pension starts.
 
     The person reaches the retirement age (see :func:`retirement_age`) in the month of the
     birthday + the months of the age; the pension starts on the first day of the next month
     (NĐ 135/2020/NĐ-CP Phụ lục II; Luật BHXH 2014 Điều 59). A man born in 1961-01 reaches
-    60y3m in 2021-04 and draws a pension from 2021-05-01.
+    60y3m in 2021-04 and draws a pension from 2021-05-01; with the reduced age
+    (``reduced=True``, Phụ lục II) a man born in 1966-01 reaches 55y3m in 2021-04 and draws it
+    from 2021-05-01.
 
     Parameters
     ----------
-    sex, birth_date, params, on
+    sex, birth_date, params, on, reduced
         As in :func:`retirement_age`.
 
     Returns
@@ -379,7 +449,7 @@ def retirement_date(
     datetime.date for scalar input; ``numpy.ndarray`` of ``datetime64[D]`` for arrays;
     ``pandas.Series`` (datetime64, same index) for Series input.
     """
-    scalar, index, birth, age = _retirement_inputs(sex, birth_date, params, on)
+    scalar, index, birth, age = _retirement_inputs(sex, birth_date, params, on, reduced)
     start = _first_of_month(_month_index(birth) + age + 1)
     if scalar:
         return pd.Timestamp(start[0]).date()
@@ -456,7 +526,9 @@ class _Block:
         self.unemployment_insured = df["unemployment_insured"].to_numpy(dtype=bool)
         birth = pd.DatetimeIndex(df["birth_date"])
         leave_dates = pd.DatetimeIndex(df["leave_date"])
-        self.retire = retirement_date(df["sex"].to_numpy(), birth, tree, on=leave)
+        self.retire = retirement_date(
+            df["sex"].to_numpy(), birth, tree, on=leave, reduced=df["reduced_age"].to_numpy()
+        )
         self.months_early = months_between(leave_dates, self.retire)
         self.years_early = round_years(np.maximum(self.months_early, 0), tree, on=leave)
         self.insured_months = np.maximum(months_between(df["insured_since"], leave_dates), 0)
@@ -846,6 +918,12 @@ def _prepare(people: pd.DataFrame, on: Any, regime: str, kind: str) -> pd.DataFr
         df["unemployment_insured"] = ui.fillna(False).to_numpy(dtype=bool)
     else:
         df["unemployment_insured"] = False
+    # reduced retirement age (NĐ 135/2020 Điều 5, Phụ lục II): months early count from it
+    df["reduced_age"] = (
+        _as_flags(people["reduced_age"].to_numpy(dtype=object), len(df))
+        if "reduced_age" in people.columns
+        else False
+    )
 
     late = df["decision_date"] > df["leave_date"]
     if late.any():
@@ -884,7 +962,9 @@ def compute(
         ``decision_date`` of the
         restructuring decision (default the leave date, i.e. within 12 months),
         ``unemployment_insured`` (bool, default False: covered by unemployment insurance, so no
-        NĐ 178 job-search pay), and for ``nd154`` ``service_since`` (start of work, default
+        NĐ 178 job-search pay), ``reduced_age`` (bool, default False: the person has the
+        reduced retirement age of NĐ 135/2020 Phụ lục II, from which months early count —
+        NĐ 29/2023 Điều 5 khoản 1, NĐ 178/2024 Điều 7), and for ``nd154`` ``service_since`` (start of work, default
         ``insured_since``).
     on : date-like
         Default leave date. Each person's parameters (and the retirement-age law) are read on

@@ -620,6 +620,8 @@ def test_unconfirmed_parameters_are_flagged():
         "benefits.nd178.in_force",
         "benefits.nd178.resignation.severance_months_cap",
         "benefits.nd178.salary_basis.components",
+        # region_coef ≥ 0.7 as the proxy for areas of special difficulty after 2020
+        "retirement.reduced.region_coef_min",
     ]
 
 

@@ -81,6 +81,10 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "bhtn_covered": ("Đóng BHTN", "Unemployment insurance"),
     "start_date": ("Ngày bắt đầu", "Start date"),
     "end_date": ("Ngày thôi việc", "End date"),
+    "reduced_age_years": (
+        "Số năm tính nghỉ hưu ở tuổi thấp hơn",
+        "Years towards the reduced retirement age",
+    ),
     "age": ("Tuổi", "Age"),
     "retirement_date": ("Ngày nghỉ hưu", "Retirement date"),
     # --- outputs table -------------------------------------------------------------------

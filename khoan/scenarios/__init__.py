@@ -6,7 +6,7 @@ model's ``scenarios.toml``.
 """
 
 from .result import ScenarioResult
-from .roster import advance_roster, make_hires
+from .roster import advance_roster, make_hires, reduced_age
 from .scenario import POLICIES, REGIMES, Scenario, ScenarioSource, Target, load_scenarios
 from .simulate import check, clear_cache, run_scenario_cli, simulate
 
@@ -22,6 +22,7 @@ __all__ = [
     "clear_cache",
     "load_scenarios",
     "make_hires",
+    "reduced_age",
     "run_scenario_cli",
     "simulate",
 ]

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..periods import FAR_FUTURE, FAR_PAST, day_number
 
-__all__ = ["MONEY_COLUMNS", "ScenarioPlot", "ScenarioResult"]
+__all__ = ["MONEY_COLUMNS", "ScenarioPlot", "ScenarioResult", "payback_text", "payback_year"]
 
 #: Money columns (int64 VND) of ``by_year``, ``by_commune`` and ``leavers``.
 MONEY_COLUMNS = (
@@ -70,11 +70,62 @@ def _t(key: str, lang: str) -> str:
     return vi if lang == "vi" else en
 
 
-def _payback(cum: pd.Series) -> int | None:
-    """First year whose cumulative net savings are positive (a year where nothing has been
-    spent or saved yet, cumulative 0, has not paid anything back)."""
-    ok = cum[cum > 0]
-    return int(ok.index[0]) if len(ok) else None
+def payback_year(cumulative: pd.Series, one_off: pd.Series | None = None) -> int | None:
+    """The year from which the scenario has paid back its one-off cost, or ``None``.
+
+    The payback year is the first year ``t`` such that
+
+    - the cumulative net savings are positive (> 0) at the end of ``t`` **and of every later
+      year of the horizon** — a year whose positive running total a later one-off payment
+      turns negative again is not a payback;
+    - ``t`` is not before the first year with a one-off payment: savings made before anything
+      was paid out pay nothing back (a scenario with no one-off payment at all, e.g. attrition,
+      gets the first year from which its cumulative savings stay positive).
+
+    ``None`` means "not within the horizon": the cumulative net savings are not positive at the
+    end of the last year, or no such year exists (:func:`payback_text` says so in words).
+
+    Parameters
+    ----------
+    cumulative : Series
+        Cumulative net savings (VND) by year, index ``year`` in increasing order.
+    one_off : Series, optional
+        One-off cost (VND) by year, same index.
+
+    Returns
+    -------
+    int or None
+    """
+    cum = np.asarray(cumulative, dtype=np.int64)
+    if not len(cum):
+        return None
+    years = np.asarray(cumulative.index, dtype=np.int64)
+    # positive from year k to the end: suffix minimum > 0
+    stays = np.minimum.accumulate(cum[::-1])[::-1] > 0
+    if one_off is not None:
+        paid = np.flatnonzero(np.asarray(one_off, dtype=np.int64) > 0)
+        if len(paid):
+            stays[: paid[0]] = False
+    ok = np.flatnonzero(stays)
+    return int(years[ok[0]]) if len(ok) else None
+
+
+def payback_text(year: int | None, horizon: tuple[int, int], lang: str = "vi") -> str:
+    """The payback year in words: ``"2018"``, or that there is none within the horizon.
+
+    Parameters
+    ----------
+    year : int or None
+        From :func:`payback_year`.
+    horizon : (first year, last year)
+    lang : {"vi", "en"}
+    """
+    if year is not None:
+        return str(int(year))
+    a, b = horizon
+    if lang == "vi":
+        return f"không hoàn vốn trong kỳ {a}–{b}"
+    return f"not within the horizon {a}–{b}"
 
 
 class ScenarioPlot:
@@ -235,9 +286,12 @@ class ScenarioResult:
         Keys: scenario, model, policy, regime, first_year, last_year, headcount_start,
         headcount_end, headcount_change, share_reduced (cut / base headcount), target_met,
         leavers, retirements, hires, one_off_cost, recurring_savings, state_savings,
-        cumulative_net_savings, cumulative_state_net_savings, payback_year (first year with
-        positive cumulative net savings; None if none within the period), state_payback_year,
-        tntt_per_person (last year), baseline_tntt_per_person.
+        cumulative_net_savings, cumulative_state_net_savings, payback_year (the first year
+        from which the cumulative net savings stay positive to the end of the horizon, not
+        before the first one-off payment — :func:`payback_year`; None: not within the
+        horizon), state_payback_year (the same on the State budget's savings),
+        tntt_per_person (last year), baseline_tntt_per_person. Excel, HTML and ``repr`` show
+        a missing payback year in words (:func:`payback_text`).
         """
         by = self.by_year
         sc = self.scenario
@@ -264,11 +318,22 @@ class ScenarioResult:
             "state_savings": int(by["state_savings"].sum()),
             "cumulative_net_savings": int(by["cumulative_net_savings"].iloc[-1]),
             "cumulative_state_net_savings": int(by["cumulative_state_net_savings"].iloc[-1]),
-            "payback_year": _payback(by["cumulative_net_savings"]),
-            "state_payback_year": _payback(by["cumulative_state_net_savings"]),
+            "payback_year": payback_year(by["cumulative_net_savings"], by["one_off_cost"]),
+            "state_payback_year": payback_year(
+                by["cumulative_state_net_savings"], by["one_off_cost"]
+            ),
             "tntt_per_person": int(by["tntt_per_person"].iloc[-1]),
             "baseline_tntt_per_person": int(by["baseline_tntt_per_person"].iloc[-1]),
         }
+        return out
+
+    def _shown_summary(self, lang: str = "vi") -> dict[str, Any]:
+        """:meth:`summary` for people: a missing payback year said in words."""
+        out = self.summary()
+        horizon = (out["first_year"], out["last_year"])
+        for k in ("payback_year", "state_payback_year"):
+            if out[k] is None:
+                out[k] = payback_text(None, horizon, lang)
         return out
 
     # -- rosters (for audit and reconciliation) ----------------------------------------------
@@ -343,7 +408,7 @@ class ScenarioResult:
             return write_workbook(
                 path,
                 title=self._title(lang),
-                summary=self.summary(),
+                summary=self._shown_summary(lang),
                 sheets=sheets,
                 totals={"by_year": year_totals},
                 params=params,
@@ -363,7 +428,7 @@ class ScenarioResult:
 
             return html_repr(
                 self._title(),
-                self.summary(),
+                self._shown_summary(),
                 self.by_year,
                 money_cols=[c for c in MONEY_COLUMNS if c in self.by_year],
             )
@@ -378,5 +443,6 @@ class ScenarioResult:
             f"<ScenarioResult {s['scenario']} ({s['policy']}, {s['regime']}) "
             f"{s['first_year']}–{s['last_year']}: headcount {s['headcount_start']} → "
             f"{s['headcount_end']}, one-off {s['one_off_cost']:,} VND, cumulative net "
-            f"{s['cumulative_net_savings']:,} VND>"
+            f"{s['cumulative_net_savings']:,} VND, payback "
+            f"{payback_text(s['payback_year'], (s['first_year'], s['last_year']), 'en')}>"
         )

@@ -20,6 +20,9 @@ This is the rule :func:`khoan.payroll.payroll` applies within a year (rises date
 year are taken as already in the roster), so that ``payroll(model, y, staff=advance_roster(s,
 date(y, 1, 1), params))`` pays year ``y`` of a roster ``s`` described on an earlier date.
 A person without ``next_step_date`` gets no rise (the roster says none is due).
+
+Reduced retirement age (:func:`reduced_age`; Bộ luật Lao động 2019 Điều 169 khoản 3, NĐ
+135/2020 Điều 5 and Phụ lục II) — who retires up to 5 years early: see the function.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import pandas as pd
 from ..errors import ScenarioError
 from ..params import ParameterTree
 
-__all__ = ["add_years", "advance_roster", "make_hires"]
+__all__ = ["add_years", "advance_roster", "make_hires", "reduced_age"]
 
 _MAX_ROUNDS = 200
 
@@ -270,3 +273,93 @@ def first_of_next_month(d: _dt.date) -> _dt.date:
     if d.day == 1:
         return d
     return _dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+
+
+def reduced_age(
+    staff: pd.DataFrame,
+    communes: pd.DataFrame,
+    params: ParameterTree,
+    roster_date: object,
+) -> pd.DataFrame:
+    """Who takes the reduced retirement age, and the years that qualify them.
+
+    Bộ luật Lao động 2019 Điều 169 khoản 3 and NĐ 135/2020/NĐ-CP Điều 5: up to 5 years below
+    the normal age (Phụ lục II, :func:`khoan.benefits.retirement_date` with ``reduced=True``)
+    for people with at least ``retirement.reduced.min_years`` (15) years in arduous or
+    hazardous jobs or in areas of special difficulty, which include places with a regional
+    allowance coefficient of at least ``retirement.reduced.region_coef_min`` (0.7).
+
+    Years that count, at the roster date:
+
+    - the roster column ``reduced_age_years`` where it is filled (years in such jobs or areas,
+      anywhere, up to the roster date);
+    - otherwise (**derived**): if the person's commune has ``region_coef`` ≥ the minimum, the
+      years since ``start_date`` (or ``insured_since`` when ``start_date`` is empty) — i.e.
+      khoan assumes the person has worked in that commune since then; else 0.
+
+    People in such a commune keep accruing years after the roster date. A person qualifies
+    when the years counted at the reduced pension start reach the minimum, and takes the
+    reduced age — unless that start is before the roster date: someone already past the
+    reduced age on the roster date has chosen to keep working (the reduced age is a right, not
+    an obligation) and retires at the normal age.
+
+    Parameters
+    ----------
+    staff : DataFrame
+        Roster (staff schema): ``commune``, ``sex``, ``birth_date``, ``insured_since``;
+        optional ``start_date``, ``reduced_age_years`` (years).
+    communes : DataFrame
+        ``code``, ``region_coef``.
+    params : ParameterTree
+    roster_date : date-like
+
+    Returns
+    -------
+    DataFrame, index of ``staff``: ``reduced_age_years`` (float, years at the roster date),
+    ``derived`` (bool: from ``region_coef`` and service dates), ``in_area`` (bool: commune at or
+    above the coefficient), ``reduced`` (bool: retires at the reduced age),
+    ``retirement_date`` (datetime64: the pension start that applies).
+    """
+    from .. import benefits as _benefits
+
+    rd = pd.Timestamp(roster_date)
+    n = len(staff)
+    coef_min = float(params.number("retirement.reduced.region_coef_min", rd.date()))
+    min_years = float(params.number("retirement.reduced.min_years", rd.date()))
+    coef = pd.to_numeric(communes["region_coef"], errors="coerce").fillna(0.0)
+    by_code = pd.Series(coef.to_numpy(), index=communes["code"].astype(str))
+    cc = staff["commune"].astype(str).map(by_code).fillna(0.0).to_numpy(dtype=float)
+    in_area = cc >= coef_min - 1e-12
+    given = (
+        pd.to_numeric(staff["reduced_age_years"], errors="coerce")
+        if "reduced_age_years" in staff.columns
+        else pd.Series(np.nan, index=staff.index)
+    ).to_numpy(dtype=float)
+    since = pd.to_datetime(staff.get("insured_since"), errors="coerce")
+    if "start_date" in staff.columns:
+        since = pd.to_datetime(staff["start_date"], errors="coerce").fillna(since)
+    months = _benefits.months_between(since.fillna(rd).to_numpy(), np.full(n, rd.to_datetime64()))
+    served = np.maximum(months, 0) / 12.0
+    derived = np.isnan(given)
+    years = np.where(derived, np.where(in_area, served, 0.0), given)
+    sex = staff["sex"].astype(str).str.strip().str.upper().to_numpy()
+    birth = pd.DatetimeIndex(pd.to_datetime(staff["birth_date"]))
+    normal = np.asarray(_benefits.retirement_date(sex, birth, params), dtype="datetime64[D]")
+    low = np.asarray(
+        _benefits.retirement_date(sex, birth, params, reduced=True), dtype="datetime64[D]"
+    )
+    ahead = np.where(in_area, np.maximum(_benefits.months_between(np.full(n, rd), low), 0), 0)
+    qualifies = years + ahead / 12.0 >= min_years - 1e-9
+    reduced = qualifies & (low >= np.datetime64(rd.date(), "D"))
+    return pd.DataFrame(
+        {
+            "reduced_age_years": years,
+            "derived": derived,
+            "in_area": in_area,
+            "reduced": reduced,
+            "retirement_date": pd.to_datetime(np.where(reduced, low, normal)).astype(
+                "datetime64[ns]"
+            ),
+        },
+        index=staff.index,
+    )

@@ -17,7 +17,8 @@ scenario
 Each year, for the province (``by_year``) and each commune (``by_commune``):
 
 - headcount of the scenario's categories: ``headcount_start`` (in post on 31 December of the
-  year before), ``retirements`` (statutory, NĐ 135/2020 ages, ``khoan.benefits.retirement_date``),
+  year before), ``retirements`` (statutory, NĐ 135/2020 ages, ``khoan.benefits.retirement_date``;
+  the reduced age of Phụ lục II for those :func:`~khoan.scenarios.roster.reduced_age` names),
   ``exits`` (end dates in the staff table), ``leavers`` (the policy's), ``hires``, and
   ``headcount_end`` = start − retirements − exits − leavers + hires (checked every year);
 - ``payroll_total``: pay and employer contributions of everyone on the roster
@@ -32,7 +33,8 @@ Each year, for the province (``by_year``) and each commune (``by_commune``):
   lump sum;
 - ``net_savings`` = recurring savings − one-off cost (the public sector's view) and
   ``state_net_savings`` = State savings − one-off cost (the State budget's view), each with its
-  cumulative sum; ``payback_year`` in :meth:`ScenarioResult.summary`;
+  cumulative sum; ``payback_year`` in :meth:`ScenarioResult.summary` (first year from which
+  the cumulative stays positive, not before the first one-off payment);
 - ``commune_kept`` (lump sum of vacant posts that the commune keeps, ``khoan.budget.settle``
   rules), ``tntt`` (income increase paid: ``min(savings, tntt.cap_ratio × salary fund by grade)``)
   and ``tntt_per_person`` (per full-time person in post).
@@ -86,7 +88,7 @@ from ..periods import (
 )
 from .policies import greedy_select, optimal_select, priority, staffing_floor, target_path
 from .result import ScenarioResult
-from .roster import advance_roster, first_of_next_month, make_hires
+from .roster import advance_roster, first_of_next_month, make_hires, reduced_age
 from .scenario import Scenario, resolve_param, scenario_error
 
 # the module, not the function khoan.payroll that the package exposes under the same name
@@ -170,6 +172,7 @@ class _Universe:
     exit: np.ndarray  # natural exit day (exclusive)
     exit_kind: np.ndarray  # 0 none, 1 retirement, 2 end date in the staff table
     retire: np.ndarray  # statutory pension start (day number; _INF if not computed)
+    reduced: np.ndarray  # bool: retires at the reduced age (NĐ 135/2020 Phụ lục II)
     birth: np.ndarray
     candidate: np.ndarray
     floor_pop: np.ndarray  # people counted against the minimum staffing
@@ -189,6 +192,7 @@ class _Universe:
     timings: dict[str, float] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
     keys_used: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def horizon_end(self) -> np.int64:
@@ -286,13 +290,30 @@ def _build_universe(model, scenario: Scenario, key: tuple) -> _Universe:
         raise scenario_error(scenario.name, "overrides", str(exc), scenario.source) from None
     must0 = affected0 & np.isin(cat, must_cats)
     retire0 = np.full(n0, _INF, dtype=np.int64)
+    reduced0 = np.zeros(n0, dtype=bool)
+    notes: list[str] = []
     if affected0.any():
-        rd = _benefits.retirement_date(
-            staff["sex"].astype(str).str.upper().to_numpy()[affected0],
-            pd.DatetimeIndex(staff["birth_date"].to_numpy()[affected0]),
-            params,
-        )
-        retire0[affected0] = np.asarray(rd, dtype="datetime64[D]").astype(np.int64)
+        # statutory pension start: the normal age (Phụ lục I), or the reduced age (Phụ lục II)
+        # for people with 15 years in areas of special difficulty (roster.reduced_age)
+        red = reduced_age(staff.loc[affected0], model.communes, params, rdate)
+        retire0[affected0] = red["retirement_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+        reduced0[affected0] = red["reduced"].to_numpy(dtype=bool)
+        if reduced0.any():
+            derived = int((red["reduced"] & red["derived"]).sum())
+            within = int((reduced0 & (retire0 < _day(_dt.date(yl + 1, 1, 1)))).sum())
+            notes.append(
+                f"{int(reduced0.sum())} person(s) have the reduced retirement age (Bộ luật Lao "
+                "động 2019 Điều 169 khoản 3; NĐ 135/2020 Điều 5, Phụ lục II), "
+                f"{within} of them reach it by the end of {yl}"
+                + (
+                    f"; for {derived} of them the qualifying years are derived: service since "
+                    "start_date (or insured_since) in a commune with region_coef ≥ "
+                    "retirement.reduced.region_coef_min, as the roster has no "
+                    "reduced_age_years for them"
+                    if derived
+                    else ""
+                )
+            )
     start0 = _days(staff.get("start_date"), _NEG)
     end0 = _days(staff.get("end_date"), _INF - 1) + 1
     end0[end0 >= _INF] = _INF
@@ -337,6 +358,7 @@ def _build_universe(model, scenario: Scenario, key: tuple) -> _Universe:
     exit_ = np.r_[exit0, np.full(nh, _INF)]
     exit_kind = np.r_[kind0, np.zeros(nh, dtype=np.int64)]
     retire = np.r_[retire0, hret]
+    reduced = np.r_[reduced0, np.zeros(nh, dtype=bool)]
     birth = _days(rows["birth_date"], _NEG)
     candidate = np.zeros(n, bool)
     candidate[:n0] = affected0 & ~must0 & (start0 <= rday) & (end0 >= _INF) & (exit0 > rday)
@@ -380,6 +402,7 @@ def _build_universe(model, scenario: Scenario, key: tuple) -> _Universe:
         exit=exit_,
         exit_kind=exit_kind,
         retire=retire,
+        reduced=reduced,
         birth=birth,
         candidate=candidate,
         floor_pop=np.r_[floor_pop0, np.ones(nh, bool)],
@@ -393,6 +416,7 @@ def _build_universe(model, scenario: Scenario, key: tuple) -> _Universe:
         ids=rows["id"].astype(str).to_numpy(dtype=object),
         cats=rows["category"].astype(str).to_numpy(dtype=object),
         positions=rows["position"].astype(str).to_numpy(dtype=object),
+        notes=notes,
     )
     u.keys_used |= {
         "scenarios.min_staffing.must_fill_categories",
@@ -402,6 +426,7 @@ def _build_universe(model, scenario: Scenario, key: tuple) -> _Universe:
         "scenarios.current_salary",
         "retirement.age.pre_2021",
         "retirement.age.schedule",
+        "retirement.reduced",
     }
     t1 = time.perf_counter()
     _cost_years(u, scenario)
@@ -595,6 +620,7 @@ def _benefit_table(u: _Universe, scenario: Scenario, kind: str, leave_day: np.in
             "leave_date": pd.Timestamp(leave),
             "decision_date": pd.Timestamp(dec),
             "unemployment_insured": covered,
+            "reduced_age": u.reduced[cand],
         }
     )
     try:
@@ -1355,13 +1381,15 @@ def _assemble(
     )
     if plan is not None:
         by = by[["base_headcount", *[c for c in by.columns if c != "base_headcount"]]]
+    prov = _provenance(u, scenario, plan)
+    prov["notes"] = list(u.notes)
     return ScenarioResult(
         scenario=scenario,
         model_name=getattr(u.model, "name", ""),
         by_year=by,
         by_commune=bc,
         leavers=lv,
-        provenance=_provenance(u, scenario, plan),
+        provenance=prov,
         _universe=u,
         _runs={"baseline": base, "scenario": scen},
     )

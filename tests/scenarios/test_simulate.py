@@ -116,11 +116,17 @@ def _rosters(model, result, year):
     s = model.staff.copy()
     aff = s["category"].isin(["can_bo", "cong_chuc"]).to_numpy()
     ret = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    ret[aff] = pd.to_datetime(
-        retirement_date(
-            s.loc[aff, "sex"].to_numpy(), pd.DatetimeIndex(s.loc[aff, "birth_date"]), model.params
-        )
-    )
+    sex, birth = s.loc[aff, "sex"].to_numpy(), pd.DatetimeIndex(s.loc[aff, "birth_date"])
+    normal = pd.to_datetime(retirement_date(sex, birth, model.params))
+    low = pd.to_datetime(retirement_date(sex, birth, model.params, reduced=True))
+    # the reduced age (Phụ lục II) for people in communes at regional allowance ≥ 0.7 (Trường
+    # Sa) with 15 years there by then, counted from insured_since, not already past it
+    coef = s["commune"].map(model.communes.set_index("code")["region_coef"].astype(float))
+    since = pd.DatetimeIndex(s.loc[aff, "insured_since"])
+    served = (low.year - since.year) * 12 + (low.month - since.month) - (low.day < since.day)
+    roster_day = pd.Timestamp(model.meta["roster_date"])
+    takes = (coef[aff].to_numpy() >= 0.7) & (served >= 180) & (low >= roster_day)
+    ret[aff] = np.where(takes, low, normal)
     horizon = pd.Timestamp(dt.date(result.scenario.years[1] + 1, 1, 1))
     leave = s["id"].map(result.leavers.set_index("id")["leave_date"])
     jan1, dec31 = pd.Timestamp(dt.date(year, 1, 1)), pd.Timestamp(dt.date(year, 12, 31))
@@ -192,7 +198,10 @@ def test_early_retirement_takes_those_closest_to_retirement_first(kh2016):
     s = Scenario("er", years=(2016, 2016), policy="early_retirement", target=Target(count=10))
     r = simulate(kh2016, s)
     lv = r.leavers
-    assert len(lv) == 10 and (lv["kind"] == "early_retirement").all()
+    # one Trường Sa cadre retires at the reduced age in 2016 (55, NĐ 135/2020 Phụ lục II's
+    # pre-2021 age): he counts towards the cut of 10
+    assert r.by_year.loc[2016, "retirements"] == 1 and r.by_year.loc[2016, "reduction"] == 10
+    assert len(lv) == 9 and (lv["kind"] == "early_retirement").all()
     assert (lv["band"] != "").all()
     # nobody eligible and still in post at the end of 2016 retires earlier than the last chosen
     assert lv["months_early"].max() <= 60
@@ -349,30 +358,63 @@ def test_target_parameters_and_base_year(kh2016):
 
 
 # ---------------------------------------------------------------------------------------------
-# property: a larger target never lowers the one-off cost of the same policy
+# property: within one year, a larger target never lowers the one-off cost of the same policy
+#
+# Over several years it can, and rightly (issue 11, item 5; the 2016 model, early retirement
+# then resignation, 8.1 % → 8.2 % by 2020 costs 21,413,577,858 → 21,377,013,201 đ): a larger
+# target makes someone leave a year earlier, and (1) benefits depend on the leave date — the
+# same person resigning in 2018 rather than 2019 has a year fewer of insured service and a
+# lower salary, so costs less; (2) an earlier leaver can use up the last place above a
+# commune's minimum staffing, so that an expensive early retirement the smaller target took
+# there a year later is no longer possible and a cheaper resignation elsewhere replaces it
+# (commune 22736: KH16-05345 resigns in 2017 and KH16-05347, 59 months from retirement, no
+# longer retires early in 2018 at 184,104,375 đ). The greedy policy does what it says each
+# year; the multi-year one-off cost is not monotone in the target, and no year-by-year policy
+# with floors and date-dependent benefits makes it so. Within one leave date the greedy
+# selection of a larger target is a superset of the smaller one's, hence the property below.
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     a=st.integers(min_value=0, max_value=100),
     b=st.integers(min_value=0, max_value=100),
     policy=st.sampled_from(["early_retirement", "resignation", "mixed"]),
 )
-def test_larger_target_never_costs_less(kh2016, a, b, policy):
+def test_larger_target_never_costs_less_within_a_year(kh2016, a, b, policy):
     lo, hi = sorted((a, b))
     kinds = ("early_retirement", "resignation") if policy == "mixed" else ()
     pol = "early_retirement" if policy == "mixed" else policy
-    top = 0.03 if policy == "early_retirement" else 0.10  # what NĐ 108 early retirement reaches
+    top = 0.009 if policy == "early_retirement" else 0.05  # NĐ 108: 27 eligible in 2016
 
-    def cost(k: int) -> int:
+    def run(k: int):
         s = Scenario(
-            "p", years=(2016, 2020), policy=pol, kinds=kinds, target=Target(share=top * k / 100)
+            "p", years=(2016, 2016), policy=pol, kinds=kinds, target=Target(share=top * k / 100)
         )
-        return simulate(kh2016, s).summary()["one_off_cost"]
+        return simulate(kh2016, s)
 
-    assert cost(hi) >= cost(lo)
+    small, large = run(lo), run(hi)
+    assert set(small.leavers["id"]) <= set(large.leavers["id"])
+    assert large.summary()["one_off_cost"] >= small.summary()["one_off_cost"]
+
+
+@pytest.mark.parametrize("share", [0.081, 0.082])
+def test_larger_target_over_years_meets_the_larger_path(kh2016, share):
+    # the multi-year counterpart that does hold: each year's cut meets the target path
+    s = Scenario(
+        "p",
+        years=(2016, 2020),
+        policy="early_retirement",
+        kinds=("early_retirement", "resignation"),
+        target=Target(share=share),
+    )
+    by = simulate(kh2016, s).by_year
+    assert (by["reduction"] >= by["target_reduction"]).all()
+    assert by["target_reduction"].iloc[-1] == int(np.ceil(share * by["base_headcount"].iloc[0]))
 
 
 # ---------------------------------------------------------------------------------------------
