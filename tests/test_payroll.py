@@ -94,11 +94,15 @@ def test_2016_base_change_and_june_step_rise(p2016):
     assert a["public_service_allowance"] == r(F("0.25") * (salary + pos)) == 12_301_275
     # regional allowance 0.2 × base salary
     assert a["regional_allowance"] == r(F("0.2") * Y2016) == 2_856_000
-    # contributions on salary + position + TNVK + bảo lưu; BHTN not for cadres
-    assert a["bhxh"] == r(F("0.18") * (salary + pos)) == 8_856_918
-    assert a["bhyt"] == r(F("0.03") * (salary + pos)) == 1_476_153
-    assert a["kpcd"] == r(F("0.02") * (salary + pos)) == 984_102
+    # contributions on salary + position + TNVK + bảo lưu + the commune-class allowance
+    # (NĐ 92/2009, TTLT 03/2010: a contribution base of commune cadres); BHTN not for cadres.
+    # The 10 % allowance is on the same terms, so the base is 1.1 × (salary + position).
+    cb = F("1.1") * (salary + pos)
+    assert a["bhxh"] == r(F("0.18") * cb) == 9_742_610
+    assert a["bhyt"] == r(F("0.03") * cb) == 1_623_768
+    assert a["kpcd"] == r(F("0.02") * cb) == 1_082_512
     assert a["bhtn"] == 0
+    assert a["low_pay_supplement"] == 0  # coefficient above 2.34 (NĐ 17/2015)
     assert a["salary_fund_grade"] == 45_635_100 + 3_570_000
     assert a["total"] == (
         45_635_100
@@ -106,9 +110,9 @@ def test_2016_base_change_and_june_step_rise(p2016):
         + 4_920_510
         + 12_301_275
         + 2_856_000
-        + 8_856_918
-        + 1_476_153
-        + 984_102
+        + 9_742_610
+        + 1_623_768
+        + 1_082_512
     )
 
 
@@ -175,7 +179,8 @@ def test_2017_contribution_change_and_tnvk_rise(model):
         + 6 * m * 1_300_000 * F("0.175")
     )  # July–December at 1,300,000
     assert bhxh == F("8663687.5")
-    assert a["bhxh"] == 8_663_688
+    # class-1 commune: the 10 % commune-class allowance is in the contribution base
+    assert a["bhxh"] == r(F("1.1") * bhxh) == 9_530_056
     assert a["salary"] == r(F("3.00") * Y2017) == 45_180_000
     b = p.loc["A02"]
     # TNVK 7 % January–August, 8 % from 2017-09-01
@@ -333,7 +338,14 @@ def test_property_monotone_in_coefficient(model, staff, year, bump):
     higher = staff.copy()
     higher["coefficient"] = higher["coefficient"] + bump
     hi = payroll(model, year, staff=higher)
+    # the NĐ 17/2015 additional salary stops above coefficient 2.34 (a cliff in the law):
+    # every other component, and the total without it, rise with the coefficient
     for c in (*COMPONENTS, "total"):
+        if c == "low_pay_supplement":
+            continue
+        if c == "total":
+            assert (hi[c] - hi["low_pay_supplement"] >= lo[c] - lo["low_pay_supplement"]).all()
+            continue
         assert (hi[c] >= lo[c]).all(), c
 
 
