@@ -52,9 +52,20 @@ today are the ones written below.
     every person, coefficient of the person's commune (TTLT 11/2005/TTLT-BNV-BLĐTBXH-BTC-UBDT).
 ``nhdkct_allowance = coefficient × bp``
     non-professional workers (NHĐKCT), whose roster coefficient is their allowance coefficient.
+``low_pay_supplement = coefficient × [coefficient ≤ 2.34] × u_m × presence``
+    NĐ 17/2015/NĐ-CP additional salary (``salary.low_pay``): for the categories
+    ``salary.low_pay.categories`` whose salary coefficient (alone, position allowance not
+    added) is at most ``max_coefficient``, ``u_m = rate × L_m`` (8 %, 2015-01-01 –
+    2016-04-30); from 2016-05-01 the kept difference ``u_m = max(0, (1 + rate) ×
+    frozen_base − L_m)`` = 1.08 × 1,150,000 − 1,210,000 = 32,000 VND per coefficient point
+    (NĐ 47/2016; TT 103/2016/TT-BTC), zero from 2017-07-01 (base 1,300,000). A step rise above
+    the threshold ends it from the month of the rise. Not a base of any allowance nor of the
+    contributions.
 Employer contributions ``rate_m × base_c × covered[p, m]``
-    ``base_c = salary + position + tnvk + bao_luu (+ nhdkct_allowance)`` (Luật BHXH 2014
-    Điều 89; Luật BHYT; Luật Công đoàn 2012 Điều 26; Luật Việc làm 2013 Điều 57); rates
+    ``base_c = salary + position + tnvk + bao_luu + commune_class_allowance
+    (+ nhdkct_allowance)`` (``contributions.base``; Luật BHXH 2014 Điều 89; NĐ 92/2009 and
+    TTLT 03/2010 for the commune-class allowance; Luật BHYT; Luật Công đoàn 2012 Điều 26;
+    Luật Việc làm 2013 Điều 57) — the regional allowance is not in it; rates
     ``contributions.employer.{bhxh,bhyt,kpcd,bhtn}`` (18 % → 17.5 % BHXH from 2017-06-01,
     NĐ 44/2017); only categories listed in ``contributions.covered_categories``; BHTN only where
     ``bhtn_covered`` (empty: ``contributions.bhtn_default`` of the category).
@@ -270,9 +281,7 @@ def _param_error(year: int, what: str, exc: ParameterError) -> ParameterError:
     return ParameterError(f"{what} for {year}: {exc}")
 
 
-def _base_terms(
-    params, key: str, year: int, extra: tuple[str, ...] = ()
-) -> tuple[str, ...]:
+def _base_terms(params, key: str, year: int, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
     idx, _w = params.month_weights(key, year)
     lists = {tuple(_entry(params, key, i) or ()) for i in idx}
     if len(lists) != 1:

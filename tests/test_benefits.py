@@ -614,7 +614,6 @@ def test_unconfirmed_parameters_are_flagged():
         "benefits.nd108.resignation.months_per_insured_year",
         "benefits.nd154.at_retirement_age_months",
         "benefits.nd154.in_force",
-        "benefits.nd154.severance_months_cap",
         "benefits.nd178.early.lump_factor_after",
         "benefits.nd178.early.variant_below_years",
         "benefits.nd178.in_force",
