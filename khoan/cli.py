@@ -446,7 +446,9 @@ def run(
 
 @app.command()
 def check(
-    cases: Annotated[list[Path], typer.Argument(help="Case file(s) (YAML), e.g. tests/law/*.yaml.")],
+    cases: Annotated[
+        list[Path], typer.Argument(help="Case file(s) (YAML), e.g. tests/law/*.yaml.")
+    ],
     model: Annotated[
         str | None,
         typer.Option(help="Model folder or example name for payroll / budget cases."),

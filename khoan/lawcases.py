@@ -171,7 +171,9 @@ class CheckResult:
         g = t.groupby(["file", "case"], sort=False)
         out = g.agg(kind=("kind", "first"), passed=("passed", "all")).reset_index()
         failed = t[~t["passed"]].groupby(["file", "case"], sort=False)["component"].agg(", ".join)
-        out["failed_components"] = [failed.get((f, c), "") for f, c in zip(out.file, out.case)]
+        out["failed_components"] = [
+            failed.get((f, c), "") for f, c in zip(out.file, out.case, strict=True)
+        ]
         return out[["file", "case", "kind", "passed", "failed_components"]]
 
     @property
@@ -251,7 +253,9 @@ def load_cases(path: str | Path) -> list[Case]:
         line = lines[i] if i < len(lines) else None
         where = f"{p}:{line}" if line else f"{p} (case {i + 1})"
         if not isinstance(raw, dict):
-            raise LawCaseError(f"{where}: a case is a mapping with name, source, kind, inputs, expected")
+            raise LawCaseError(
+                f"{where}: a case is a mapping with name, source, kind, inputs, expected"
+            )
         name = raw.get("name")
         label = f"{where}: case {name!r}" if name else f"{where}: case {i + 1}"
         missing = [f for f in ("name", "source", "kind", "inputs", "expected") if f not in raw]
@@ -311,6 +315,23 @@ def load_cases(path: str | Path) -> list[Case]:
 # --- computing -------------------------------------------------------------------------------
 
 
+#: Models read from folders, by (folder, modification time of its files): a case file with many
+#: payroll cases on one model reads it once per session.
+_MODEL_CACHE: dict[tuple[str, float], Any] = {}
+
+
+def _load_folder(p: Path) -> Any:
+    from .model import load
+
+    stamp = max((f.stat().st_mtime for f in p.rglob("*") if f.is_file()), default=0.0)
+    key = (str(p.resolve()), stamp)
+    if key not in _MODEL_CACHE:
+        if len(_MODEL_CACHE) > 16:
+            _MODEL_CACHE.clear()
+        _MODEL_CACHE[key] = load(p)
+    return _MODEL_CACHE[key]
+
+
 class _Models:
     """Models by name, loaded once."""
 
@@ -320,7 +341,7 @@ class _Models:
 
     def get(self, case: Case) -> Any:
         from . import examples
-        from .model import Model, load
+        from .model import Model
 
         ref = case.inputs.get("model")
         base = Path(case.file).parent
@@ -338,10 +359,10 @@ class _Models:
         p = Path(ref) if Path(ref).is_absolute() else base / ref
         key = str(p.resolve()) if p.exists() else ref
         if key not in self.cache:
-            if p.exists():
-                self.cache[key] = load(p)
+            if p.is_dir():
+                self.cache[key] = _load_folder(p)
             elif ref in examples.names():
-                self.cache[key] = examples.load(ref)
+                self.cache[key] = _load_folder(examples.path(ref))
             else:
                 raise LawCaseError(
                     f"{case.where}: model {ref!r} not found (a folder relative to the case file, "

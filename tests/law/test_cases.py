@@ -2,7 +2,7 @@
 
 The YAML files hold the hand-computed and published dated cases (inputs, expected values,
 source); this module only runs them. The checker itself (errors, failures naming the
-component, the ``khoan check`` command) is tested in tests/test_lawcases.py.
+component, the ``khoan check`` command) is tested in tests/law/test_checker.py.
 """
 
 from __future__ import annotations
