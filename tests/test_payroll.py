@@ -411,54 +411,6 @@ def _months(model, year, staff, col="low_pay_supplement"):
     return [round(v, 6) for v in mon[col].tolist()]
 
 
-def test_nd17_starts_2015_01_01(model):
-    staff = _one(model)
-    # 2014: not in force; 2015: 8 % × 1.86 × 1,150,000 = 171,120 a month
-    assert payroll(model, 2014, staff=staff).loc["X", "low_pay_supplement"] == 0
-    assert _months(model, 2015, staff) == [171_120.0] * 12
-    p = payroll(model, 2015, staff=staff).loc["X"]
-    assert p["low_pay_supplement"] == 12 * 171_120 == 2_053_440
-    # not a contribution base: BHXH 18 % of the salary alone
-    assert p["bhxh"] == r(F("0.18") * F("1.86") * 12 * 1_150_000) == 4_620_240
-    assert p["total"] == sum(int(p[c]) for c in COMPONENTS)
-
-
-def test_nd17_kept_difference_from_2016_05_01(model):
-    staff = _one(model)
-    # April 2016: 8 % × 1.86 × 1,150,000 = 171,120; from May the base salary is 1,210,000
-    # and the person keeps 1.86 × (1.08 × 1,150,000 − 1,210,000) = 1.86 × 32,000 = 59,520
-    assert _months(model, 2016, staff) == [171_120.0] * 4 + [59_520.0] * 8
-    assert payroll(model, 2016, staff=staff).loc["X", "low_pay_supplement"] == 1_160_640
-    # April and May pay (salary + supplement) are equal by construction of the rule
-    assert F("1.86") * 1_150_000 * F("1.08") == F("1.86") * 1_210_000 + 59_520
-
-
-def test_nd17_ends_2017_07_01(model):
-    staff = _one(model)
-    # January–June 2017 kept difference; from July 1,300,000 > 1.08 × 1,150,000 = 1,242,000
-    assert _months(model, 2017, staff) == [59_520.0] * 6 + [0.0] * 6
-    assert payroll(model, 2017, staff=staff).loc["X", "low_pay_supplement"] == 357_120
-    assert payroll(model, 2018, staff=staff).loc["X", "low_pay_supplement"] == 0
-
-
-def test_nd17_threshold_and_categories(model):
-    rows = pd.concat(
-        [
-            _one(model, id="A1", grade="A1", coefficient=2.34),  # exactly 2.34: paid
-            _one(model, id="A0", grade="A0", step=2, coefficient=2.41),  # above: not paid
-            # 2.34 with a position allowance: the threshold is on the salary coefficient alone
-            _one(model, id="P", category="can_bo", grade="A1", coefficient=2.34, position_coef=0.2),
-            _one(model, id="N", category="nhdkct", grade=None, coefficient=1.0),  # allowance
-            _one(model, id="H", category="hop_dong", coefficient=1.86),
-        ],
-        ignore_index=True,
-    )
-    p = payroll(model, 2015, staff=rows)["low_pay_supplement"]
-    assert p["A1"] == p["P"] == r(F("0.08") * F("2.34") * 12 * 1_150_000) == 2_583_360
-    assert p["A0"] == 0 and p["N"] == 0
-    assert p["H"] == 2_053_440
-
-
 def test_nd17_step_rise_above_threshold_ends_it(model):
     # B step 3 (2.26) rises to step 4 (2.46) on 2015-09-01: paid January–August only
     staff = _one(model, step=3, coefficient=2.26, next_step_date="2015-09-01")
