@@ -229,3 +229,10 @@ def test_cli_check_with_model_option(tmp_path):
     )
     r = run_cli("check", str(p), "--model", str(FIXTURE))
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_docs_example_file_passes():
+    ex = Path(__file__).parent.parent.parent / "docs" / "law-cases-example.yaml"
+    r = check(ex)
+    assert r.passed, r.table[~r.table["passed"]].to_string()
+    assert set(r.table["kind"]) == {"payroll", "budget", "benefit", "retirement_date", "parameter"}
