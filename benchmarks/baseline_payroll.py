@@ -81,6 +81,10 @@ def baseline(model, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     class_any = rates.class_any
     ps_eff = rates.ps_eff.tolist()
     con_eff = {c: rates.contrib_eff[c].tolist() for c in CONTRIBUTIONS}
+    supp_eff = rates.supp_eff.tolist()  # [m][k] NĐ 17/2015, VND per coefficient point
+    supp_any, supp_max = rates.supp_any, rates.supp_max + 5e-4
+    cterms = tuple(t for t in terms_of["contributions"] if t != "commune_class_allowance")
+    class_in_cb = "commune_class_allowance" in terms_of["contributions"]
     staffing = set(STAFFING_CATEGORIES)
     nc = len(codes)
 
@@ -163,7 +167,10 @@ def baseline(model, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
             # ps_eff is 0 for categories without the allowance (as in the engine)
             ps = ps_eff[m][k] * add(terms_of["public_service_allowance"])
             reg = region_c[ci] * bp
-            cb = add(terms_of["contributions"])
+            cb = add(cterms)
+            if class_in_cb:
+                cb = cb + cls
+            supp = coef * supp_eff[m][k] * pres if supp_any and coef <= supp_max else 0.0
             month = {
                 "salary": sal,
                 "position_allowance": posa,
@@ -172,6 +179,7 @@ def baseline(model, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "public_service_allowance": ps,
                 "regional_allowance": reg,
                 "bao_luu": bla,
+                "low_pay_supplement": supp,
                 "nhdkct_allowance": nh,
             }
             for c in CONTRIBUTIONS:

@@ -671,15 +671,18 @@ def _within_window(b: _Block) -> np.ndarray:
 
 
 def _nd178_early(b: _Block) -> dict[str, np.ndarray]:
-    """Early retirement, NĐ 178/2024 Điều 7 khoản 1 as amended by NĐ 67/2025.
+    """Early retirement, NĐ 178/2024 Điều 7 as amended by NĐ 67/2025 (TT 01/2025/TT-BNV).
 
     Eligible: enough insured years for a pension (``min_insured_years``: 20, 15 from
     2025-07-01 under Luật BHXH 2024 Điều 64) and at most 120 whole months before the retirement
     age. Bands by whole months early: ``under_2`` (< 24), ``2_5`` (24–60), ``5_10`` (61–120).
 
     - ``early_months_lump`` = factor × salary × min(months early, 60); factor 1.0 / 1.0 / 0.9
-      when leaving within 12 months of the restructuring decision, 0.5 / 0.5 / 0.45 from the
-      13th month (``lump_factor_within`` / ``lump_factor_after``);
+      when leaving within 12 months of the restructuring decision, 1.0 / 0.5 / 0.45 from the
+      13th month (``lump_factor_within`` / ``lump_factor_after``). Under 2 years the decree
+      does not halve the lump sum from the 13th month (the stronger source, the default);
+      TT 01/2025/TT-BNV Điều 4 khoản 3 read as halving it is the override
+      ``benefits.nd178.early.lump_factor_after.under_2 = 0.5`` (docs/DOMAIN.md);
     - ``early_years`` = 5 (2–5 years) or 4 (5–10 years) months' salary × years early (rounded);
       none under 2 years;
     - ``insured_first`` = 5 months' salary for the first 20 insured years and
@@ -767,13 +770,13 @@ def _nd154_resignation(b: _Block) -> dict[str, np.ndarray]:
     worked runs from ``service_since`` (``insured_since`` when absent) to the leave date.
     Everyone is eligible. Groups (column ``band``):
 
-    - ``a`` — under 5 years worked (Điều 9 khoản 1 điểm a, confirmed): ``severance`` = 0.8 ×
+    - ``a`` — under 5 years worked (Điều 9 khoản 3 điểm a, confirmed): ``severance`` = 0.8 ×
       allowance × months worked; ``per_insured_year`` = 1.5 × allowance × years worked
       (rounded); ``job_search`` = 3 months' allowance;
     - ``b`` / ``c`` — 5 years worked or more, under / at least 5 years to the retirement age
-      (điểm b, c; khoan's unconfirmed reading): ``severance`` = 0.8 × allowance × min(months to
+      (Điều 9 khoản 3 điểm b, c, confirmed): ``severance`` = 0.8 × allowance × min(months to
       the retirement age, 60); same ``per_insured_year`` and ``job_search``;
-    - ``at_retirement_age`` — at or past the retirement age (khoản 2, unconfirmed):
+    - ``at_retirement_age`` — at or past the retirement age (Điều 9, unconfirmed):
       ``at_retirement_age`` = 15 months' allowance, nothing else.
     """
     at_age = b.months_early <= 0

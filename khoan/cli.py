@@ -444,6 +444,46 @@ def run(
         raise typer.Exit(code)
 
 
+@app.command()
+def check(
+    cases: Annotated[
+        list[Path], typer.Argument(help="Case file(s) (YAML), e.g. tests/law/*.yaml.")
+    ],
+    model: Annotated[
+        str | None,
+        typer.Option(help="Model folder or example name for payroll / budget cases."),
+    ] = None,
+) -> None:
+    """Check khoan against law cases (YAML): pass / fail per case; exit 1 on a failure."""
+    from .lawcases import check as run_check
+
+    res = run_check(list(cases), model=model)
+    t = res.table
+    for (_f, name), g in t.groupby(["file", "case"], sort=False):
+        bad = g[~g["passed"]]
+        if bad.empty:
+            console.print(f"[green]PASS[/green] {name}", highlight=False)
+            continue
+        first = g.iloc[0]
+        console.print(
+            f"[red]FAIL[/red] {name}  ({first['file']}:{first['line']}; {first['source']})",
+            highlight=False,
+        )
+        tab = Table("thành phần / component", "kỳ vọng / expected", "khoan", "chênh lệch / diff")
+        for _, r in bad.iterrows():
+            tab.add_row(
+                str(r["component"]), _fmt(r["expected"]), _fmt(r["got"]), _fmt(r["difference"])
+            )
+        console.print(tab)
+    n = len(res.cases)
+    console.print(
+        f"{n - res.n_failed}/{n} trường hợp đạt / cases passed"
+        + (f"; {res.n_failed} không đạt / failed" if res.n_failed else "")
+    )
+    if not res.passed:
+        raise typer.Exit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``khoan`` command."""
     argv = list(sys.argv[1:] if argv is None else argv)

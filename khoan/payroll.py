@@ -52,9 +52,20 @@ today are the ones written below.
     every person, coefficient of the person's commune (TTLT 11/2005/TTLT-BNV-BLĐTBXH-BTC-UBDT).
 ``nhdkct_allowance = coefficient × bp``
     non-professional workers (NHĐKCT), whose roster coefficient is their allowance coefficient.
+``low_pay_supplement = coefficient × [coefficient ≤ 2.34] × u_m × presence``
+    NĐ 17/2015/NĐ-CP additional salary (``salary.low_pay``): for the categories
+    ``salary.low_pay.categories`` whose salary coefficient (alone, position allowance not
+    added) is at most ``max_coefficient``, ``u_m = rate × L_m`` (8 %, 2015-01-01 –
+    2016-04-30); from 2016-05-01 the kept difference ``u_m = max(0, (1 + rate) ×
+    frozen_base − L_m)`` = 1.08 × 1,150,000 − 1,210,000 = 32,000 VND per coefficient point
+    (NĐ 47/2016; TT 103/2016/TT-BTC), zero from 2017-07-01 (base 1,300,000). A step rise above
+    the threshold ends it from the month of the rise. Not a base of any allowance nor of the
+    contributions.
 Employer contributions ``rate_m × base_c × covered[p, m]``
-    ``base_c = salary + position + tnvk + bao_luu (+ nhdkct_allowance)`` (Luật BHXH 2014
-    Điều 89; Luật BHYT; Luật Công đoàn 2012 Điều 26; Luật Việc làm 2013 Điều 57); rates
+    ``base_c = salary + position + tnvk + bao_luu + commune_class_allowance
+    (+ nhdkct_allowance)`` (``contributions.base``; Luật BHXH 2014 Điều 89; NĐ 92/2009 and
+    TTLT 03/2010 for the commune-class allowance; Luật BHYT; Luật Công đoàn 2012 Điều 26;
+    Luật Việc làm 2013 Điều 57) — the regional allowance is not in it; rates
     ``contributions.employer.{bhxh,bhyt,kpcd,bhtn}`` (18 % → 17.5 % BHXH from 2017-06-01,
     NĐ 44/2017); only categories listed in ``contributions.covered_categories``; BHTN only where
     ``bhtn_covered`` (empty: ``contributions.bhtn_default`` of the category).
@@ -103,6 +114,7 @@ PAY_COMPONENTS: tuple[str, ...] = (
     "public_service_allowance",
     "regional_allowance",
     "bao_luu",
+    "low_pay_supplement",
     "nhdkct_allowance",
 )
 #: Employer contributions (VND/year).
@@ -120,6 +132,8 @@ CLASS_ALLOWANCE_CATEGORIES = ("can_bo",)
 PUBLIC_SERVICE_CATEGORIES = ("can_bo", "cong_chuc")
 
 _CHUNK = 32_768
+#: Tolerance of the comparison of a salary coefficient with the NĐ 17/2015 threshold (2.34).
+_COEF_TOL = 5e-4
 
 
 def _days(col: pd.Series | None, n: int, fill: int) -> np.ndarray:
@@ -182,6 +196,13 @@ class Rates:
     contrib_eff: dict[str, np.ndarray]  # component -> (12, 4) rate
     bases: dict[str, tuple[str, ...]]  # allowance -> terms of its salary base
     keys: list[str] = field(default_factory=list)
+    supp_eff: np.ndarray = field(default_factory=lambda: np.zeros((12, len(CATEGORIES))))
+    supp_max: float = 0.0  # highest coefficient paid the NĐ 17/2015 supplement
+
+    @property
+    def supp_any(self) -> bool:
+        """Whether the NĐ 17/2015 additional salary (or its kept difference) is paid in the year."""
+        return bool(self.supp_eff.any())
 
     @property
     def class_any(self) -> bool:
@@ -191,6 +212,8 @@ class Rates:
 
 #: Terms a salary base may name (``*.base`` parameters) -> monthly amount of the term.
 BASE_TERMS = ("coefficient", "position_coef", "tnvk", "bao_luu")
+#: Allowances that ``contributions.base`` may name besides :data:`BASE_TERMS`.
+CONTRIBUTION_EXTRA_TERMS = ("commune_class_allowance",)
 
 
 def _catmask(cats: Any) -> np.ndarray:
@@ -202,7 +225,7 @@ def _param_error(year: int, what: str, exc: ParameterError) -> ParameterError:
     return ParameterError(f"{what} for {year}: {exc}")
 
 
-def _base_terms(params, key: str, year: int) -> tuple[str, ...]:
+def _base_terms(params, key: str, year: int, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
     lists = {tuple(seg.values[0] or ()) for seg in params.segments([key], year)}
     if len(lists) != 1:
         raise ParameterError(
@@ -210,11 +233,12 @@ def _base_terms(params, key: str, year: int) -> tuple[str, ...]:
             "year is not supported — put the change on 1 January"
         )
     terms = lists.pop()
-    bad = [t for t in terms if t not in BASE_TERMS]
+    allowed = BASE_TERMS + extra
+    bad = [t for t in terms if t not in allowed]
     if bad:
         raise ParameterError(
             f"parameter {key!r}: unknown base term(s) {', '.join(map(str, bad))} "
-            f"(allowed: {', '.join(BASE_TERMS)})"
+            f"(allowed: {', '.join(allowed)})"
         )
     return terms
 
@@ -279,9 +303,12 @@ def monthly_rates(model, year: int) -> Rates:
             ("contributions", "contributions.base"),
         ):
             keys.append(k)
-            bases[name] = _base_terms(p, k, year)
+            extra = CONTRIBUTION_EXTRA_TERMS if name == "contributions" else ()
+            bases[name] = _base_terms(p, k, year, extra)
         if "tnvk" in bases["tnvk"]:
             raise ParameterError("allowances.tnvk_base cannot contain tnvk itself")
+        supp_eff, supp_max, supp_keys = low_pay_rates(p, year, base)
+        keys += supp_keys
     except ParameterError as exc:
         raise _param_error(year, "payroll", exc) from None
     return Rates(
@@ -293,7 +320,61 @@ def monthly_rates(model, year: int) -> Rates:
         contrib_eff=contrib_eff,
         bases=bases,
         keys=keys,
+        supp_eff=supp_eff,
+        supp_max=supp_max,
     )
+
+
+_LOW_PAY = "salary.low_pay"
+
+
+def low_pay_rates(params, year: int, base: np.ndarray) -> tuple[np.ndarray, float, list[str]]:
+    """NĐ 17/2015 additional salary per unit of salary coefficient, by month and category.
+
+    ``eff[m, k]`` (VND/month per coefficient point) = Σ over the sub-periods of month ``m`` of
+    ``u × [category k listed in salary.low_pay.categories] × day share``, where ``u`` is
+    ``rate × L_m`` while ``salary.low_pay.frozen_base`` is null (2015-01-01 – 2016-04-30) and
+    ``max(0, (1 + rate) × frozen_base − L_m)`` once it is set (the kept difference from
+    2016-05-01, NĐ 47/2016; TT 103/2016/TT-BTC); 0 where ``rate`` is null (before 2015 and
+    from 2017-07-01). A model whose parameters lack the keys pays none.
+
+    Returns
+    -------
+    (eff, max_coefficient, keys)
+        ``eff`` (12, 4) VND/month per coefficient point; the highest salary coefficient paid
+        (``salary.low_pay.max_coefficient``, one value per year); the keys read.
+
+    Raises
+    ------
+    ParameterError
+        ``max_coefficient`` changes inside the year.
+    """
+    keys = [f"{_LOW_PAY}.{k}" for k in ("rate", "frozen_base", "max_coefficient", "categories")]
+    eff = np.zeros((12, len(CATEGORIES)))
+    if any(k not in params for k in keys):
+        return eff, 0.0, []
+    k_rate, k_frozen, k_max, k_cat = keys
+    jan1, dec31 = _dt.date(year, 1, 1), _dt.date(year, 12, 31)
+
+    def in_year(key: str) -> list:
+        return [
+            e for e in params.history(key) if e.start <= dec31 and (e.end is None or e.end >= jan1)
+        ]
+
+    if all(e.value is None for e in in_year(k_rate)):
+        return eff, 0.0, []
+    for seg in params.segments([k_rate, k_frozen, k_cat], year):
+        r, fz, cats = seg.values
+        if r is None:
+            continue
+        u = float(r) * base if fz is None else np.maximum(0.0, (1.0 + float(r)) * fz - base)
+        eff += np.outer(seg.weights * u, _catmask(cats))
+    vals = {float(e.value) for e in in_year(k_max)}
+    if len(vals) != 1:
+        raise ParameterError(
+            f"parameter {k_max!r} changes inside {year}: put the change on 1 January"
+        )
+    return eff, vals.pop(), keys
 
 
 def _codes(col: pd.Series, allowed: tuple[str, ...] | list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -584,7 +665,15 @@ def _chunk(inp: Inputs, rates: Rates, sl: slice, keep: bool) -> dict[str, np.nda
         cls = np.zeros_like(bp)
     ps = rates.ps_eff[:, cc] * base_of(rates.bases["public_service_allowance"])
     reg = inp.region[sl][None, :] * bp
-    cbase = base_of(rates.bases["contributions"])
+    cnames = rates.bases["contributions"]
+    cbase = base_of(tuple(t for t in cnames if t in BASE_TERMS))
+    if "commune_class_allowance" in cnames:
+        cbase = cbase + cls
+    if rates.supp_any:
+        paid = np.where(coef <= rates.supp_max + _COEF_TOL, coef, 0.0)
+        supp = paid * rates.supp_eff[:, cc] * pres
+    else:
+        supp = np.zeros_like(bp)
     out = {
         "salary": sal,
         "position_allowance": posa,
@@ -593,6 +682,7 @@ def _chunk(inp: Inputs, rates: Rates, sl: slice, keep: bool) -> dict[str, np.nda
         "public_service_allowance": ps,
         "regional_allowance": reg,
         "bao_luu": bla,
+        "low_pay_supplement": supp,
         "nhdkct_allowance": nh,
     }
     for c in CONTRIBUTIONS:
@@ -719,12 +809,28 @@ def _fullyear(inp: Inputs, rates: Rates, idx: np.ndarray) -> dict[str, np.ndarra
     out["public_service_allowance"] = seg(
         rates.bases["public_service_allowance"], pp[r, k], pp[12, k]
     )
+    if rates.supp_any:
+        mx = rates.supp_max + _COEF_TOL
+        k0 = np.where(c0 <= mx, c0, 0.0)
+        k1 = np.where(c1 <= mx, c1, 0.0)
+        psup = _prefix(rates.supp_eff)
+        out["low_pay_supplement"] = k0 * psup[r, k] + k1 * (psup[12, k] - psup[r, k])
+    else:
+        out["low_pay_supplement"] = np.zeros(n)
     cnames = rates.bases["contributions"]
-    kc0, kc1 = _coef_sum(terms0, cnames, n), _coef_sum(terms1, cnames, n)
+    coef_names = tuple(t for t in cnames if t in BASE_TERMS)
+    kc0, kc1 = _coef_sum(terms0, coef_names, n), _coef_sum(terms1, coef_names, n)
+    with_class = "commune_class_allowance" in cnames and rates.class_any
     for c in CONTRIBUTIONS:
         pcon = _prefix(rates.contrib_eff[c] * base[:, None])
         pb, pt = pcon[r, k], pcon[12, k]
         out[c] = kc0 * pb + kc1 * (pt - pb)
+        if with_class:
+            # the commune-class allowance in the base: rate × class rate × its own base terms
+            pcc = _prefix(rates.contrib_eff[c][:, None, :] * rates.class_eff * base[:, None, None])
+            out[c] = out[c] + seg(
+                rates.bases["commune_class_allowance"], pcc[r, ci, k], pcc[12, ci, k]
+            )
     out["bhtn"] = np.where(inp.bhtn_flag[idx], out["bhtn"], 0.0)
     out["_terms0"] = terms0  # type: ignore[assignment]
     out["_terms1"] = terms1  # type: ignore[assignment]

@@ -87,11 +87,13 @@ def test_2016_salary_fund_is_roster_pay_of_cadres_and_civil_servants(model, b201
         "public_service_allowance",
         "regional_allowance",
         "bao_luu",
+        "low_pay_supplement",  # NĐ 17/2015: A03 (B step 1, 1.86) only
     ]
     # A01 + A02 + A03 (the NHĐKCT A04 is costed by the NHĐKCT fund)
     a01 = 45_635_100 + 3_570_000 + 0 + 4_920_510 + 12_301_275 + 2_856_000 + 0
     a02 = 71_114_400 + 0 + 4_978_008 + 0 + 19_023_102 + 2_856_000 + 2_856_000
     a03 = int(p.loc["A03", pay].sum())
+    assert p.loc["A03", "low_pay_supplement"] == 735_600  # 1.86 × (8 % × 1,743,548 + 8 × 32,000)
     assert row(b2016, A)["salary_fund"] == a01 + a02 + a03
     # B01 + B02; the contract worker B03 is paid from operating spending, not the salary fund
     assert row(b2016, B)["salary_fund"] == int(p.loc[["B01", "B02"], pay].sum().sum())

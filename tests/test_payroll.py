@@ -94,11 +94,15 @@ def test_2016_base_change_and_june_step_rise(p2016):
     assert a["public_service_allowance"] == r(F("0.25") * (salary + pos)) == 12_301_275
     # regional allowance 0.2 × base salary
     assert a["regional_allowance"] == r(F("0.2") * Y2016) == 2_856_000
-    # contributions on salary + position + TNVK + bảo lưu; BHTN not for cadres
-    assert a["bhxh"] == r(F("0.18") * (salary + pos)) == 8_856_918
-    assert a["bhyt"] == r(F("0.03") * (salary + pos)) == 1_476_153
-    assert a["kpcd"] == r(F("0.02") * (salary + pos)) == 984_102
+    # contributions on salary + position + TNVK + bảo lưu + the commune-class allowance
+    # (NĐ 92/2009, TTLT 03/2010: a contribution base of commune cadres); BHTN not for cadres.
+    # The 10 % allowance is on the same terms, so the base is 1.1 × (salary + position).
+    cb = F("1.1") * (salary + pos)
+    assert a["bhxh"] == r(F("0.18") * cb) == 9_742_610
+    assert a["bhyt"] == r(F("0.03") * cb) == 1_623_768
+    assert a["kpcd"] == r(F("0.02") * cb) == 1_082_512
     assert a["bhtn"] == 0
+    assert a["low_pay_supplement"] == 0  # coefficient above 2.34 (NĐ 17/2015)
     assert a["salary_fund_grade"] == 45_635_100 + 3_570_000
     assert a["total"] == (
         45_635_100
@@ -106,9 +110,9 @@ def test_2016_base_change_and_june_step_rise(p2016):
         + 4_920_510
         + 12_301_275
         + 2_856_000
-        + 8_856_918
-        + 1_476_153
-        + 984_102
+        + 9_742_610
+        + 1_623_768
+        + 1_082_512
     )
 
 
@@ -175,7 +179,8 @@ def test_2017_contribution_change_and_tnvk_rise(model):
         + 6 * m * 1_300_000 * F("0.175")
     )  # July–December at 1,300,000
     assert bhxh == F("8663687.5")
-    assert a["bhxh"] == 8_663_688
+    # class-1 commune: the 10 % commune-class allowance is in the contribution base
+    assert a["bhxh"] == r(F("1.1") * bhxh) == 9_530_056
     assert a["salary"] == r(F("3.00") * Y2017) == 45_180_000
     b = p.loc["A02"]
     # TNVK 7 % January–August, 8 % from 2017-09-01
@@ -333,7 +338,14 @@ def test_property_monotone_in_coefficient(model, staff, year, bump):
     higher = staff.copy()
     higher["coefficient"] = higher["coefficient"] + bump
     hi = payroll(model, year, staff=higher)
+    # the NĐ 17/2015 additional salary stops above coefficient 2.34 (a cliff in the law):
+    # every other component, and the total without it, rise with the coefficient
     for c in (*COMPONENTS, "total"):
+        if c == "low_pay_supplement":
+            continue
+        if c == "total":
+            assert (hi[c] - hi["low_pay_supplement"] >= lo[c] - lo["low_pay_supplement"]).all()
+            continue
         assert (hi[c] >= lo[c]).all(), c
 
 
@@ -365,3 +377,64 @@ def test_untrained_cadre_with_a_position_allowance_is_refused(model):
         payroll(model, 2016, staff=staff)
     (prob,) = [p for p in e.value.problems if p.column == "position_coef"]
     assert prob.row == k + 2 and "NĐ 92/2009" in prob.rule
+
+
+# --- NĐ 17/2015: additional salary for coefficients ≤ 2.34 and its kept difference ---------
+
+
+def _one(model, **kw):
+    """A one-person roster in Xã Thành Sơn (class 1, regional 0.2) with overrides ``kw``."""
+    row = {
+        "id": "X",
+        "commune": "22717",
+        "category": "cong_chuc",
+        "position": "cong_chuc",
+        "grade": "B",
+        "step": 1,
+        "coefficient": 1.86,
+        "position_coef": 0.0,
+        "tnvk_pct": 0.0,
+        "bao_luu": 0.0,
+        "next_step_date": None,
+        "start_date": None,
+        "end_date": None,
+    }
+    row.update(kw)
+    df = pd.DataFrame([row])
+    for c in ("next_step_date", "start_date", "end_date"):
+        df[c] = pd.to_datetime(df[c])
+    return df
+
+
+def _months(model, year, staff, col="low_pay_supplement"):
+    mon = payroll(model, year, staff=staff, monthly=True)
+    return [round(v, 6) for v in mon[col].tolist()]
+
+
+def test_nd17_step_rise_above_threshold_ends_it(model):
+    # B step 3 (2.26) rises to step 4 (2.46) on 2015-09-01: paid January–August only
+    staff = _one(model, step=3, coefficient=2.26, next_step_date="2015-09-01")
+    assert _months(model, 2015, staff) == [r(F("0.08") * F("2.26") * 1_150_000)] * 8 + [0.0] * 4
+    assert payroll(model, 2015, staff=staff).loc["X", "low_pay_supplement"] == 8 * 207_920
+
+
+def test_nd17_full_year_and_matrix_paths_agree(model):
+    # people present all year are paid through prefix sums, the monthly table through the
+    # month-by-month matrix: the same annual amounts, with a step rise across 2.34 inside
+    rows = pd.concat(
+        [
+            _one(model, id="W", coefficient=2.06, step=2),
+            _one(model, id="S", step=3, coefficient=2.26, next_step_date="2016-07-01"),
+            _one(model, id="C", category="can_bo", coefficient=2.06, step=2, position_coef=0.2),
+        ],
+        ignore_index=True,
+    )
+    for y in (2015, 2016, 2017):
+        ann = payroll(model, y, staff=rows)
+        mon = payroll(model, y, staff=rows, monthly=True)
+        sums = mon.groupby("id", sort=False)[list(COMPONENTS)].sum()
+        rounded = np.floor(sums.to_numpy() + 0.5 + 1e-6).astype(np.int64)
+        assert (rounded == ann[list(COMPONENTS)].to_numpy()).all(), y
+    a = payroll(model, 2016, staff=rows)["low_pay_supplement"]
+    assert a["W"] == r(F("2.06") * (4 * 92_000 + 8 * 32_000)) == 1_285_440
+    assert a["S"] == r(F("2.26") * (4 * 92_000 + 2 * 32_000)) == 976_320

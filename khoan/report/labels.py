@@ -98,6 +98,10 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "public_service_allowance": ("Phụ cấp công vụ", "Public service allowance"),
     "regional_allowance": ("Phụ cấp khu vực", "Regional allowance"),
     "bao_luu": ("Chênh lệch bảo lưu", "Kept difference"),
+    "low_pay_supplement": (
+        "Tiền lương tăng thêm (NĐ 17/2015)",
+        "Additional salary, coefficient ≤ 2.34 (NĐ 17/2015)",
+    ),
     "nhdkct_allowance": ("Phụ cấp NHĐKCT", "NHĐKCT allowance"),
     "bhxh": ("BHXH", "Social insurance (BHXH)"),
     "bhyt": ("BHYT", "Health insurance (BHYT)"),
