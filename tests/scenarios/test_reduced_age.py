@@ -248,3 +248,54 @@ def test_truong_sa_retires_earlier_in_the_2026_model(kh2026):
     bc = r.by_commune.set_index(["commune", "year"])
     assert bc.loc[("22736", 2026), "retirements"] >= 1
     assert np.int64(r.by_year["retirements"].sum()) > 0
+
+
+# Phụ lục II as printed: year of retirement, reduced age, and the birth months it applies to
+# (the last row of each sex: from that month on)
+PHU_LUC_II = {
+    "M": [
+        (2021, (55, 3), "1966-01", "1966-09"),
+        (2022, (55, 6), "1966-10", "1967-06"),
+        (2023, (55, 9), "1967-07", "1968-03"),
+        (2024, (56, 0), "1968-04", "1968-12"),
+        (2025, (56, 3), "1969-01", "1969-09"),
+        (2026, (56, 6), "1969-10", "1970-06"),
+        (2027, (56, 9), "1970-07", "1971-03"),
+        (2028, (57, 0), "1971-04", None),
+    ],
+    "F": [
+        (2021, (50, 4), "1971-01", "1971-08"),
+        (2022, (50, 8), "1971-09", "1972-04"),
+        (2023, (51, 0), "1972-05", "1972-12"),
+        (2024, (51, 4), "1973-01", "1973-08"),
+        (2025, (51, 8), "1973-09", "1974-04"),
+        (2026, (52, 0), "1974-05", "1974-12"),
+        (2027, (52, 4), "1975-01", "1975-08"),
+        (2028, (52, 8), "1975-09", "1976-04"),
+        (2029, (53, 0), "1976-05", "1976-12"),
+        (2030, (53, 4), "1977-01", "1977-08"),
+        (2031, (53, 8), "1977-09", "1978-04"),
+        (2032, (54, 0), "1978-05", "1978-12"),
+        (2033, (54, 4), "1979-01", "1979-08"),
+        (2034, (54, 8), "1979-09", "1980-04"),
+        (2035, (55, 0), "1980-05", None),
+    ],
+}
+
+
+@pytest.mark.parametrize("sex", ["M", "F"])
+def test_every_row_of_phu_luc_ii(sex):
+    rows = PHU_LUC_II[sex]
+    births = [b for _, _, first, last in rows for b in (first, last) if b]
+    ages = [age for _, age, first, last in rows for b in (first, last) if b]
+    years = [y for y, _, first, last in rows for b in (first, last) if b]
+    got_y, got_m = B.retirement_age([sex] * len(births), [f"{b}-15" for b in births], reduced=True)
+    assert list(zip(got_y.tolist(), got_m.tolist(), strict=True)) == ages
+    # the pension starts the month after the age is reached, within the row's year (or, for a
+    # December, on 1 January of the next)
+    starts = B.retirement_date([sex] * len(births), [f"{b}-15" for b in births], reduced=True)
+    reached = pd.DatetimeIndex(starts) - pd.DateOffset(months=1)
+    assert list(reached.year) == years
+    # the month before the first row: the pre-2021 age (55 / 50), reached in 2020
+    pre = B.retirement_age(sex, "1965-12-15" if sex == "M" else "1970-12-15", reduced=True)
+    assert pre == ((55, 0) if sex == "M" else (50, 0))

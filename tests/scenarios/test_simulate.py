@@ -360,18 +360,21 @@ def test_target_parameters_and_base_year(kh2016):
 # ---------------------------------------------------------------------------------------------
 # property: within one year, a larger target never lowers the one-off cost of the same policy
 #
-# Over several years it can, and rightly (issue 11, item 5; the 2016 model, early retirement
-# then resignation, 8.1 % → 8.2 % by 2020 costs 21,413,577,858 → 21,377,013,201 đ): a larger
-# target makes someone leave a year earlier, and (1) benefits depend on the leave date — the
-# same person resigning in 2018 rather than 2019 has a year fewer of insured service and a
-# lower salary, so costs less; (2) an earlier leaver can use up the last place above a
-# commune's minimum staffing, so that an expensive early retirement the smaller target took
-# there a year later is no longer possible and a cheaper resignation elsewhere replaces it
-# (commune 22736: KH16-05345 resigns in 2017 and KH16-05347, 59 months from retirement, no
-# longer retires early in 2018 at 184,104,375 đ). The greedy policy does what it says each
-# year; the multi-year one-off cost is not monotone in the target, and no year-by-year policy
-# with floors and date-dependent benefits makes it so. Within one leave date the greedy
-# selection of a larger target is a superset of the smaller one's, hence the property below.
+# Over several years it can, and rightly (issue 11, item 5). A larger target makes someone leave
+# a year earlier, and (1) benefits depend on the leave date — the same person resigning in 2018
+# rather than 2019 has a year fewer of insured service and a lower salary, so costs less; (2) an
+# earlier leaver can take the last place above a commune's minimum staffing, so that a dearer
+# early retirement the smaller target took there a year later is no longer possible and a
+# cheaper resignation elsewhere replaces it. On the 2016 model (early retirement, then
+# resignation; figures of 2026-12): 8.1 % → 8.2 % cost 21,413,577,858 → 21,377,013,201 đ before
+# the reduced retirement ages (commune 22736: KH16-05345 resigns in 2017, so KH16-05347 no
+# longer retires early in 2018 at 184,104,375 đ); with them 6.4 % → 6.5 % cost 19,469,311,298 →
+# 19,344,771,641 đ (commune 22573: KH16-03186 resigns in 2018, KH16-03181's early retirement in
+# 2019 at 201,176,438 đ is blocked), and 8.1 % → 8.2 % no longer falls. The greedy policy does
+# what it says each year; the multi-year one-off cost is not monotone in the target, and no
+# year-by-year policy with floors and date-dependent benefits makes it so. Within one leave date
+# the greedy selection of a larger target is a superset of the smaller one's, hence the property
+# below.
 
 
 @settings(
