@@ -15,6 +15,7 @@ in a subprocess) and through the Python API, and compares the outcome with what 
         exit: 1            # 1 user error, 2 usage error, 0 success
         text: ["communes.csv", "row 2", "special_tasks"]   # fragments of the message
         api_text: [...]    # fragments for the API run (default: text)
+        absent: [...]      # fragments that must not appear (e.g. a cascade of lines)
         where: {file: communes.csv, row: 2, column: special_tasks}   # a located Problem
         api: true          # also run through the API (default: when the command has one)
 
@@ -28,6 +29,7 @@ Mutations (one key per item):
 ``replace``     ``{file, old, new}``: replace text (the case fails if ``old`` is absent).
 ``write``       ``{file, text}``: write a whole file (creating folders).
 ``delete``      ``{file}``.
+``encode``      ``{file, encoding}``: re-encode a text file (e.g. ``cp1258``).
 ``yaml``        ``{file, key, value}``: set a dotted key of a YAML file (date keys as text).
 ``toml``        ``{key, value}``: set a dotted key of ``model.toml``.
 ``xlsx``        ``{file}``: turn a CSV table into ``<stem>.xlsx`` (sheet ``<stem>``, numbers as
@@ -281,6 +283,8 @@ def apply(model: Path, tmp: Path, mutate: list[dict]) -> None:
             f.write_text(a["text"], encoding="utf-8")
         elif op == "delete":
             f.unlink()
+        elif op == "encode":
+            f.write_bytes(f.read_text(encoding="utf-8").encode(a["encoding"], errors="replace"))
         elif op == "yaml":
             d = yaml.safe_load(f.read_text(encoding="utf-8"))
             _set_dotted(d, a["key"], a["value"])
@@ -358,6 +362,7 @@ def _classify(case: Case, via: str, code: int | None, text: str, problems=None) 
     frags = [str(t) for t in case.expect.get(key, [])]
     flat = _flat(text)
     missing = [t for t in frags if _flat(t) not in flat]
+    missing += [f"absent: {t}" for t in case.expect.get("absent", []) if _flat(t) in flat]
     where = case.expect.get("where")
     if where and problems is not None:
         ok = any(all(str(getattr(p, k)) == str(v) for k, v in where.items()) for p in problems)
@@ -425,14 +430,14 @@ def _opt(argv: list[str], name: str, default=None):
 def _api_validate(model: Path, argv: list[str]):
     import khoan
 
-    m = khoan.load(model, strict="--strict" in argv)
+    m = khoan.load(argv[1], strict="--strict" in argv)
     return m, [str(n) for n in m.notices]
 
 
 def _api_budget(model: Path, argv: list[str]):
     import khoan
 
-    m = khoan.load(model)
+    m = khoan.load(argv[1])
     b = khoan.budget(m, int(_opt(argv, "--year")))
     return b, [str(n) for n in m.notices] + [str(n) for n in b.notes]
 
@@ -440,7 +445,7 @@ def _api_budget(model: Path, argv: list[str]):
 def _api_allocate(model: Path, argv: list[str]):
     import khoan
 
-    m = khoan.load(model)
+    m = khoan.load(argv[1])
     year = int(_opt(argv, "--year"))
     r = khoan.allocate(m, year, _opt(argv, "--envelope", "norm"))
     return r, [str(n) for n in m.notices] + [str(n) for n in getattr(r, "notes", [])]
@@ -449,13 +454,15 @@ def _api_allocate(model: Path, argv: list[str]):
 def _api_simulate(model: Path, argv: list[str]):
     import khoan
 
-    m = khoan.load(model)
-    sc = khoan.load_scenarios(model)[_opt(argv, "--scenario")]
-    r = khoan.simulate(m, sc)
+    from khoan.scenarios import run_scenario_cli
+
+    m = khoan.load(argv[1])
+    r = run_scenario_cli(m, _opt(argv, "--scenario"))
     return r, [str(n) for n in m.notices] + [str(n) for n in getattr(r, "notes", [])]
 
 
-#: The API call of each command (``argv`` is the case's command line after substitution).
+#: The API call of each command: ``f(model, argv)`` with ``argv`` the case's command line after
+#: substitution (``argv[1]`` is the model folder); returns (result, notes as text).
 API = {
     "validate": _api_validate,
     "budget": _api_budget,
