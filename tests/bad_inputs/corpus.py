@@ -453,7 +453,6 @@ def _api_allocate(model: Path, argv: list[str]):
 
 def _api_simulate(model: Path, argv: list[str]):
     import khoan
-
     from khoan.scenarios import run_scenario_cli
 
     m = khoan.load(argv[1])
