@@ -62,6 +62,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .data.checked import checked_total
 from .errors import ParameterError, Problem, ValidationError
 from .payroll import (
     CATEGORIES,
@@ -604,10 +605,9 @@ def _from_run(model, r) -> BudgetResult:
         "purchases_repairs": purchases_repairs,
         "special_tasks": special,
     }
-    total = np.zeros(nc, dtype=np.int64)
+    total = checked_total({k: parts[k] for k in COMPONENTS}, "lump sum")
     for k in COMPONENTS:
         table[k] = parts[k].astype(np.int64)
-        total += parts[k]
     table["total"] = total
     is_nh = inp.catcode == CATEGORIES.index("nhdkct")
     is_hd = inp.catcode == CATEGORIES.index("hop_dong")
