@@ -272,7 +272,7 @@ def test_checked_total_refuses_a_wrap():
 def test_twenty_digit_number_is_a_located_error(tmp_path):
     e = problems(tmp_path, communes=COMMUNES.replace("17970", "99999999999999999999"))
     p = [p for p in e.problems if p.column == "population"]
-    assert p[0].row == 2 and "must be ≤ 2,000,000" in p[0].rule
+    assert p[0].row == 2 and "must be ≤ 1,000,000" in p[0].rule
     assert p[0].value == "99999999999999999999"
 
 
