@@ -25,7 +25,7 @@ import pandas as pd
 
 from .errors import ParameterError
 from .payroll import CATEGORIES, CONTRIBUTIONS, PAY_COMPONENTS, contribution_rates
-from .periods import month_bounds, msum, round_vnd
+from .periods import checked_total, month_bounds, msum, round_vnd
 
 __all__ = [
     "COMPONENTS",
@@ -370,10 +370,9 @@ def components(
         **rates.fixed,
         "operating": round_vnd(approved * rates.norm) + rates.per_commune,
     }
-    parts = {k: parts[k].astype(np.int64) for k in COMPONENTS}
-    total = np.zeros(len(approved), dtype=np.int64)
-    for k in COMPONENTS:
-        total += parts[k]
+    parts = {k: parts[k] for k in COMPONENTS}
+    total = checked_total(parts, "lump sum")
+    parts = {k: np.asarray(v).astype(np.int64) for k, v in parts.items()}
     return LumpSum(
         parts=parts, total=total, vacancy_contributions=vac_contrib, vacant_days=vac_days
     )

@@ -215,8 +215,10 @@ def load(path: str | Path, *, strict: bool = False) -> Model:
         raise ValidationError(
             [Problem("model.toml", None, None, None, None, f"not valid TOML: {exc}")]
         ) from None
+    problems: list[Problem] = _check_meta(meta)
+    if problems:
+        raise ValidationError(problems, title=f"Model {folder} is not valid")
     tables = meta.get("tables", {})
-    problems: list[Problem] = []
     notices: list[Problem] = []
     communes, pr, no = _read_table(
         folder, tables.get("communes", "communes.csv"), "communes", ("code",)
@@ -256,6 +258,24 @@ def load(path: str | Path, *, strict: bool = False) -> Model:
         notices=notices,
         salary_history=history if history is not None else pd.DataFrame(),
     )
+    for key, df in (("communes", communes), ("staff", staff)):
+        if df is not None and len(df) == 0 and not any(p.row == 1 for p in problems):
+            name, _, sheet = str(tables.get(key, f"{key}.csv")).partition("#")
+            problems.append(
+                Problem(
+                    Path(name).name,
+                    sheet or None,
+                    None,
+                    None,
+                    None,
+                    f"the {key} table has no data rows (only the header): "
+                    + (
+                        "a model needs its commune-level units"
+                        if key == "communes"
+                        else "a budget without staff has no salary fund"
+                    ),
+                )
+            )
     structural = any(p.row is None or p.row == 1 for p in problems)
     if communes is not None and staff is not None and not structural:
         problems += check_model(model, files=tables)
@@ -265,6 +285,173 @@ def load(path: str | Path, *, strict: bool = False) -> Model:
         problems.sort(key=lambda p: (p.file or "", p.row or 0, p.column or ""))
         raise ValidationError(problems, title=f"Model {folder} is not valid")
     return model
+
+
+def _check_meta(meta: dict[str, Any]) -> list[Problem]:
+    """``model.toml``: years are whole calendar years in order, base year within them."""
+    problems: list[Problem] = []
+
+    def bad(key: str, value: Any, rule: str) -> None:
+        problems.append(Problem("model.toml", None, None, key, value, rule))
+
+    def is_year(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and 1990 <= v <= 2100
+
+    years = meta.get("years")
+    if years is not None:
+        if not isinstance(years, list) or not years or not all(is_year(y) for y in years):
+            bad(
+                "years",
+                years,
+                "years must be a list of calendar years 1990–2100, e.g. [2016, 2020]",
+            )
+        elif len(years) == 2 and years[1] < years[0]:
+            bad("years", years, f"years [first, last] is reversed: write [{years[1]}, {years[0]}]")
+        elif len(years) != 2 and sorted(set(years)) != years:
+            bad("years", years, "a list of years must be increasing, each year once")
+    if "base_year" in meta:
+        by = meta["base_year"]
+        if not is_year(by):
+            bad("base_year", by, "base_year must be a calendar year 1990–2100 (e.g. 2016)")
+        elif not problems and isinstance(years, list) and years:
+            first, last = min(years), max(years)
+            if not first <= by <= last:
+                bad(
+                    "base_year",
+                    by,
+                    f"base_year (the roster's year) must lie within the model's years "
+                    f"{first}–{last}",
+                )
+    tables = meta.get("tables", {})
+    if not isinstance(tables, dict) or not all(isinstance(v, str) for v in tables.values()):
+        bad("tables", tables, 'tables must map table names to files, e.g. communes = "x.csv"')
+    return problems
+
+
+def _plausible() -> dict[str, Any]:
+    """Plausibility bounds of input dates (``khoan/data/schemas/plausible_dates.csv``)."""
+    from importlib import resources
+    from io import StringIO
+
+    f = resources.files("khoan.data").joinpath("schemas", "plausible_dates.csv")
+    df = pd.read_csv(StringIO(f.read_text("utf-8")), dtype=str)
+    return dict(zip(df["key"], df["value"], strict=True))
+
+
+def _day_key(s: pd.Series) -> np.ndarray:
+    """Dates as YYYYMMDD integers (NaT -> -1): adding 10000·n is "n years later", exactly."""
+    d = pd.to_datetime(s)
+    key = (d.dt.year * 10000 + d.dt.month * 100 + d.dt.day).fillna(-1)
+    return key.to_numpy(dtype=np.int64)
+
+
+def _check_dates(model: Model, s: pd.DataFrame, add, fs) -> None:
+    """Birth, insurance and start dates plausible relative to each other and the model years.
+
+    - aged between ``min_working_age`` and ``max_age`` on 1 January of the base year, unless
+      the person starts later (``start_date``), then at least ``min_working_age`` at the start;
+    - insured (``insured_since``) and started (``start_date``) on or after the
+      ``min_working_age``-th birthday (Bộ luật Lao động 2019, Điều 3 khoản 1; Luật BHXH 2014,
+      Điều 2): an insurance start before it, or before birth, is a typing error;
+    - insured not after the model's last year.
+    """
+    b = _plausible()
+    lo, hi = int(b["min_working_age"]), int(b["max_age"])
+    base = model.base_year * 10000 + 101
+    birth = _day_key(s["birth_date"])
+    has_birth = birth > 0
+    start = _day_key(s["start_date"]) if "start_date" in s else np.full(len(s), -1)
+    young = has_birth & (start <= 0) & (birth + lo * 10000 > base)
+    old = has_birth & (birth + hi * 10000 < base)
+    if (young | old).any():
+        age = (base - birth) // 10000
+        m = young | old
+        add(
+            fs,
+            s.index[m],
+            "birth_date",
+            s.loc[m, "birth_date"].dt.strftime("%Y-%m-%d").tolist(),
+            [
+                f"not plausible: aged {a} on {model.base_year}-01-01 (staff are {lo} to {hi})"
+                for a in age[m]
+            ],
+        )
+    for col, what in (("insured_since", "insured"), ("start_date", "starts work")):
+        if col not in s:
+            continue
+        d = _day_key(s[col])
+        early = has_birth & (d > 0) & (d < birth + lo * 10000)
+        if early.any():
+            add(
+                fs,
+                s.index[early],
+                col,
+                s.loc[early, col].dt.strftime("%Y-%m-%d").tolist(),
+                [
+                    f"{what} before the {lo}th birthday (born {bd}; minimum working age {lo}, "
+                    "Bộ luật Lao động 2019 Điều 3)"
+                    for bd in s.loc[early, "birth_date"].dt.strftime("%Y-%m-%d")
+                ],
+            )
+    last = max(model.years)
+    d = _day_key(s["insured_since"])
+    late = d > last * 10000 + 1231
+    if late.any():
+        add(
+            fs,
+            s.index[late],
+            "insured_since",
+            s.loc[late, "insured_since"].dt.strftime("%Y-%m-%d").tolist(),
+            f"insured_since is after the model's last year ({last})",
+        )
+
+
+def _check_outputs(model: Model, o: pd.DataFrame, add, fo) -> None:
+    """Output indicators: known names (a typo is named once, with the closest match) and values
+    within each indicator's range (``ranges`` of ``allocation.indicators``)."""
+    import difflib
+
+    key = "allocation.indicators"
+    if key not in model.params or not len(o):
+        return
+    param = model.params.parameter(key)
+    known: set[str] = set()
+    for e in param.entries:
+        if isinstance(e["value"], dict):
+            known |= set(e["value"])
+    names = o["indicator"].astype(str)
+    unknown = ~names.isin(known)
+    if unknown.any():
+        for name, idx in names[unknown].groupby(names[unknown], sort=False).groups.items():
+            rows = (np.asarray(idx) + 2).tolist()
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            add(
+                fo,
+                idx[:1],
+                "indicator",
+                [name],
+                f"unknown indicator {name!r} in {len(rows)} row(s) "
+                f"({_rows_text(rows)}){hint} (known: {', '.join(sorted(known))})",
+            )
+    ranges = dict(param.limits.get("ranges") or {})
+    v = o["value"].astype(float)
+    for name, (lo, hi) in ranges.items():
+        m = (names == name) & v.notna() & ((v < lo) | (v > hi))
+        if m.any():
+            add(
+                fo,
+                o.index[m],
+                "value",
+                v[m].tolist(),
+                f"indicator {name!r} must be between {lo:,g} and {hi:,g} "
+                f"({key}: ranges)" + (" — a share: 0.25 means 25 %" if hi == 1 else ""),
+            )
+
+
+def _rows_text(rows: list[int], shown: int = 5) -> str:
+    head = ", ".join(map(str, rows[:shown]))
+    return f"rows {head}" + (f" and {len(rows) - shown} more" if len(rows) > shown else "")
 
 
 def check_model(model: Model, files: dict[str, str] | None = None) -> list[Problem]:
@@ -294,8 +481,9 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
 
     def add(loc, idx, column, values, rule):
         file, sheet = loc
-        for r, v in zip(np.asarray(idx) + 2, values, strict=True):
-            problems.append(Problem(file, sheet, int(r), column, v, rule))
+        rules = rule if isinstance(rule, list) else [rule] * len(values)
+        for r, v, t in zip(np.asarray(idx) + 2, values, rules, strict=True):
+            problems.append(Problem(file, sheet, int(r), column, v, t))
 
     # registry
     from .data import registry
@@ -316,15 +504,23 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
     codes = set(c["code"].astype(str))
     for file, table in ((fs, s), (fo, o)):
         if len(table):
-            bad = ~table["commune"].astype(str).isin(codes)
-            if bad.any():
+            ref = table["commune"].astype(str)
+            bad = ~ref.isin(codes)
+            # a cascade (one wrong code in the communes table, many rows referring to it) is
+            # one problem per missing code, at its first row, with the count and rows
+            for code, idx in ref[bad].groupby(ref[bad], sort=False).groups.items():
+                rows = (np.asarray(idx) + 2).tolist()
                 add(
                     file,
-                    table.index[bad],
+                    idx[:1],
                     "commune",
-                    table.loc[bad, "commune"].tolist(),
-                    "commune is not in the communes table",
+                    [code],
+                    "commune is not in the communes table"
+                    if len(rows) == 1
+                    else f"{len(rows)} rows refer to commune {code}, which is not in the "
+                    f"communes table ({_rows_text(rows)})",
                 )
+    _check_outputs(model, o, add, fo)
 
     # regional allowance levels
     try:
@@ -343,6 +539,7 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
         pass
 
     if len(s):
+        _check_dates(model, s, add, fs)
         problems += _check_scales(model, s, fs, date)
         end_before = (
             s["end_date"].notna() & s["start_date"].notna() & (s["end_date"] < s["start_date"])

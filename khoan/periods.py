@@ -26,11 +26,15 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .errors import KhoanError
+
 __all__ = [
     "FAR_FUTURE",
     "FAR_PAST",
+    "LIMIT",
     "ROUND_TOL",
     "Segment",
+    "checked_total",
     "cut_segments",
     "day_number",
     "group_sum",
@@ -196,3 +200,55 @@ def largest_remainder(
     extra = np.zeros(len(group), dtype=np.int64)
     extra[order] = (rank < left[g_sorted]).astype(np.int64)
     return base + extra
+
+
+# -- overflow-checked money totals --------------------------------------------------------
+#: Largest magnitude accepted for an amount or a total (2**62 ≈ 4.6e18 VND): half the int64
+#: range, so that the float64 shadow sums used for the check cannot mis-judge a wrap.
+LIMIT = float(2**62)
+
+
+def checked_total(parts: Mapping[str, np.ndarray], what: str = "total") -> np.ndarray:
+    """Row-wise sum of int64 components, with the components and the column sums checked.
+
+    Parameters
+    ----------
+    parts : mapping of str to array
+        Components (VND), one value per row; float arrays are checked before conversion.
+    what : str
+        Name of the total, for the message.
+
+    Returns
+    -------
+    ndarray of int64
+        The exact row totals.
+
+    Raises
+    ------
+    KhoanError
+        A component, a row total or a column sum would exceed :data:`LIMIT` (int64 would wrap).
+    """
+    shadow = None
+    ints = {}
+    for name, p in parts.items():
+        f = np.asarray(p, dtype=np.float64)
+        if f.size and (
+            not np.isfinite(f).all() or np.abs(f).max() >= LIMIT or abs(f.sum()) >= LIMIT
+        ):
+            raise KhoanError(
+                f"{what}: component {name!r} exceeds {LIMIT:.3g} VND (int64 would overflow); "
+                "check the magnitude of the inputs (run `khoan validate`)"
+            )
+        ints[name] = np.asarray(p).astype(np.int64)
+        shadow = f if shadow is None else shadow + f
+    if shadow is None:
+        return np.zeros(0, dtype=np.int64)
+    if shadow.size and (np.abs(shadow).max() >= LIMIT or abs(shadow.sum()) >= LIMIT):
+        raise KhoanError(
+            f"{what} exceeds {LIMIT:.3g} VND (int64 would overflow); check the magnitude of "
+            "the inputs (run `khoan validate`)"
+        )
+    total = np.zeros(shadow.shape, dtype=np.int64)
+    for v in ints.values():
+        total += v
+    return total

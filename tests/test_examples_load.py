@@ -55,7 +55,11 @@ def test_loads_and_validates(model):
 
 
 def test_strict_load(model):
-    km.load(model.path, strict=True)
+    """Strict loading (notices are errors) gives the same tables as the normal load."""
+    strict = km.load(model.path, strict=True)
+    assert strict.notices == []
+    assert strict.digest() == model.digest()
+    assert len(strict.communes) == EXPECT[model.name]["units"]
 
 
 def test_tables_are_what_the_generator_writes(model):

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import unicodedata
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tiny_model import COMMUNES, STAFF, TOML
 
 import khoan
@@ -194,3 +197,152 @@ def test_non_numeric_coefficient_is_one_problem(tmp_path):
     e = problems(tmp_path, staff=bad)
     coef = [p for p in e.problems if p.column == "coefficient"]
     assert len(coef) == 1 and "legal scale" not in coef[0].rule
+
+
+# ---- issue 12: overflow, plausibility, workbooks, parameters -----------------------------
+
+_SPECIAL_MAX = 1_000_000_000_000  # communes schema: special_tasks max (VND/year)
+
+
+def _tiny_with_params(d):
+    """The tiny model plus the Khánh Hòa 2016 provincial norms (so that budget() runs)."""
+    import shutil
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "models" / "khanh_hoa_2016" / "params"
+    shutil.copytree(src, d / "params", dirs_exist_ok=True)
+    return d
+
+
+def _communes_with(special: tuple[int, int], posts: tuple[int, int] = (23, 23)) -> str:
+    lines = COMMUNES.strip().split("\n")
+    out = [lines[0]]
+    for line, sp, po in zip(lines[1:], special, posts, strict=True):
+        f = line.split(",")
+        f[10], f[14] = str(po), str(sp)
+        out.append(",".join(f))
+    return "\n".join(out) + "\n"
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    special=st.tuples(
+        st.one_of(st.integers(0, _SPECIAL_MAX), st.integers(0, 2**63 - 1)),
+        st.one_of(st.integers(0, _SPECIAL_MAX), st.integers(0, 2**63 - 1)),
+    ),
+    posts=st.tuples(st.integers(0, 10**15), st.integers(0, 1000)),
+)
+def test_extreme_amounts_give_a_located_error_or_exact_totals(special, posts):
+    """Property: extreme but well-typed amounts never wrap. Either a ValidationError names each
+    cell beyond the schema's bound, or the budget's totals are exact integer sums with the
+    special-task amounts passed through unchanged."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        d = _tiny_with_params(make(Path(tmp), communes=_communes_with(special, posts)))
+        over = {(2 + i, "special_tasks") for i, v in enumerate(special) if v > _SPECIAL_MAX}
+        over |= {(2 + i, "approved_posts") for i, v in enumerate(posts) if v > 1000}
+        if over:
+            with pytest.raises(ValidationError) as exc:
+                load(d)
+            located = {(p.row, p.column) for p in exc.value.problems if "must be ≤" in p.rule}
+            assert over <= located
+            return
+        b = khoan.budget(load(d), 2017)
+        t = b.table
+        assert t["special_tasks"].tolist() == list(special)
+        parts = [c for c in b.province.columns if c != "total"]
+        assert (t[parts].sum(axis=1) == t["total"]).all()
+        assert int(b.province["total"].iloc[0]) == sum(int(v) for v in t["total"])
+        assert (t[parts] >= 0).all().all()
+
+
+def test_checked_total_refuses_a_wrap():
+    from khoan.periods import checked_total
+    from khoan.errors import KhoanError
+
+    a = np.array([3, 4], dtype=np.int64)
+    assert checked_total({"a": a, "b": a}).tolist() == [6, 8]
+    big = np.array([2**62 - 1, 2**62 - 1], dtype=np.int64)
+    with pytest.raises(KhoanError, match="int64 would overflow"):
+        checked_total({"a": big, "b": big})  # each fits; the sum would wrap to a negative
+
+
+def test_twenty_digit_number_is_a_located_error(tmp_path):
+    e = problems(tmp_path, communes=COMMUNES.replace("17970", "99999999999999999999"))
+    p = [p for p in e.problems if p.column == "population"]
+    assert p[0].row == 2 and "must be ≤ 1,000,000" in p[0].rule
+    assert p[0].value == "99999999999999999999"
+
+
+def test_implausible_staff_dates(tmp_path):
+    bad = STAFF.replace(
+        "P2,22327,cong_chuc,cong_chuc,A1,1,2.34,0,0,0,1990-07-01,F,2014-01-01",
+        "P2,22327,cong_chuc,cong_chuc,A1,1,2.34,0,0,0,2030-07-01,F,2014-01-01",
+    )
+    bad = bad.replace("1962-01-15,M,1985-01-01", "1962-01-15,M,1976-01-14")  # P3, aged 13
+    e = problems(tmp_path, staff=bad)
+    by = {(p.row, p.column): p.rule for p in e.problems}
+    assert "aged -15 on 2016-01-01" in by[(3, "birth_date")]
+    assert "insured before the 15th birthday (born 1962-01-15" in by[(4, "insured_since")]
+    # one day later, P3 is 15: no problem
+    ok = STAFF.replace("1962-01-15,M,1985-01-01", "1962-01-15,M,1977-01-15")
+    assert load(make(tmp_path, staff=ok)).staff["insured_since"].min().year == 1977
+
+
+def test_empty_staff_table_is_an_error(tmp_path):
+    e = problems(tmp_path, staff=STAFF.split("\n")[0] + "\n")
+    assert any(p.file == "staff.csv" and "no data rows" in p.rule for p in e.problems)
+
+
+def test_cascade_of_one_missing_commune_is_one_problem(tmp_path):
+    e = problems(tmp_path, communes=COMMUNES.replace("22330,", "22333,", 1))
+    staff = [p for p in e.problems if p.file == "staff.csv"]
+    assert len(staff) == 1
+    assert staff[0].row == 4 and "3 rows refer to commune 22330" in staff[0].rule
+    assert "rows 4, 5, 6" in staff[0].rule
+
+
+def test_model_toml_years(tmp_path):
+    e = problems(tmp_path, toml=TOML.replace("years = [2016, 2017]", "years = [2017, 2016]"))
+    assert e.problems[0].column == "years" and "reversed" in e.problems[0].rule
+
+
+def test_xlsx_formula_cached_value_and_merged_cells(tmp_path):
+    from openpyxl import Workbook
+
+    from khoan.data.io import read_raw
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "t"
+    ws.append(["a", "b"])
+    ws.append([1, "=1+1"])
+    ws.append([2, 3])
+    wb.save(tmp_path / "f.xlsx")
+    with pytest.raises(ValidationError) as exc:
+        read_raw(tmp_path / "f.xlsx")
+    p = exc.value.problems[0]
+    assert (p.sheet, p.row, p.column) == ("t", 2, "b") and "no saved value" in p.rule
+    ws["B2"] = 7
+    ws.merge_cells("A2:A3")
+    wb.save(tmp_path / "m.xlsx")
+    with pytest.raises(ValidationError) as exc:
+        read_raw(tmp_path / "m.xlsx")
+    p = exc.value.problems[0]
+    assert (p.row, p.column) == (3, "a") and "merged cells A2:A3" in p.rule
+
+
+def test_parameter_value_types_and_ranges():
+    from khoan.params.engine import Parameter, value_problems
+
+    p = Parameter("x.norm", "VND/year", {"en": "x"}, "x.yaml", (), ())
+    assert value_problems(p, 28_000_000, "w") == []
+    assert "is not a number" in value_problems(p, "hai mươi tám triệu", "w")[0]
+    assert "must be ≥ 0" in value_problems(p, -28_000_000, "w")[0]
+    assert "must be ≤ 1,000,000,000,000" in value_problems(p, 9 * 10**18, "w")[0]
+    assert "w[1]: value True" in value_problems(p, [1, True], "w")[0]
+    q = Parameter("i", "rate", {"en": "i"}, "i.yaml", (), (), {"text_fields": ("kind",)})
+    assert value_problems(q, {"a": {"kind": "service", "weight": 0.2}}, "w") == []
+    assert "not a number" in value_problems(q, {"a": {"weight": "0.2"}}, "w")[0]

@@ -95,6 +95,17 @@ def get_schema(name: str) -> Schema:
     return Schema(name, tuple(cols))
 
 
+#: Why the upper bounds of the schemas exist (docs/reliability.md, "Bounds").
+_BOUND_WHY = "plausible range of the schema, which keeps every total far from int64 overflow"
+
+
+def _fmt_bound(v: float) -> str:
+    """A schema bound as an analyst reads it: 1,000,000,000,000 or 1.5."""
+    if float(v).is_integer():
+        return f"{int(v):,}" if abs(v) >= 10000 else str(int(v))
+    return f"{v:g}"
+
+
 def _row(index: pd.Index) -> np.ndarray:
     """Spreadsheet row numbers: header is row 1, first data row is row 2."""
     return np.asarray(index, dtype=np.int64) + 2
@@ -187,24 +198,44 @@ def coerce_table(
         checks: list[pa.Check] = []
         if spec.dtype in ("int", "float"):
             cleaned = s.str.replace(r"[\s_]", "", regex=True)
-            num = pd.to_numeric(cleaned.where(~empty), errors="coerce")
+            num = pd.to_numeric(cleaned.where(~empty), errors="coerce").astype("float64")
             bad = num.isna() & ~empty
             if bad.any():
                 add(
                     _row(s.index[bad]), spec.column, s[bad].tolist(), f"not a number ({spec.dtype})"
                 )
+            inf = np.isinf(num)
+            if inf.any():
+                add(_row(s.index[inf]), spec.column, s[inf].tolist(), "not a finite number")
+                num = num.where(~inf)
+            # Ranges are checked on the parsed value before any integer conversion, so that a
+            # 20-digit number is "must be ≤ …" at its row, never an overflow.
+            for sign, bound in (("≥", spec.min), ("≤", spec.max)):
+                if bound is None:
+                    continue
+                out_of = (num < bound) if sign == "≥" else (num > bound)  # NaN: False
+                if out_of.any():
+                    unit = f" {spec.unit}" if spec.unit and spec.unit != "coefficient" else ""
+                    add(
+                        _row(s.index[out_of]),
+                        spec.column,
+                        s[out_of].tolist(),
+                        f"must be {sign} {_fmt_bound(bound)}{unit}"
+                        + (f" ({_BOUND_WHY})" if sign == "≤" and bound >= 1000 else ""),
+                    )
+                    num = num.where(~out_of)
             if spec.dtype == "int":
                 frac = num.notna() & (num != np.round(num))
                 if frac.any():
                     add(_row(s.index[frac]), spec.column, s[frac].tolist(), "not a whole number")
                     num = num.where(~frac)
+                big = num.abs() > 2**53  # not exactly representable: only without a max
+                if big.any():
+                    add(_row(s.index[big]), spec.column, s[big].tolist(), "number too large")
+                    num = num.where(~big)
                 col = num.round().astype("Int64")
             else:
-                col = num.astype("float64")
-            if spec.min is not None:
-                checks.append(pa.Check.ge(spec.min, error=f"must be ≥ {spec.min:g}"))
-            if spec.max is not None:
-                checks.append(pa.Check.le(spec.max, error=f"must be ≤ {spec.max:g}"))
+                col = num
             if spec.allowed:
                 allowed = (
                     [int(a) for a in spec.allowed]

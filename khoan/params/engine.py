@@ -100,6 +100,14 @@ def _nfc(obj: Any) -> Any:
     return obj
 
 
+def _valid_date(text: str) -> bool:
+    try:
+        _dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 # ---------------------------------------------------------------------------------------------
 # YAML loading that refuses duplicate keys (yaml.safe_load silently keeps the last one)
 
@@ -135,6 +143,19 @@ def _read_yaml(path: Path) -> Any:
         return _nfc(loader.get_single_data())
     except yaml.YAMLError as exc:
         raise ParameterError(f"{path}: not valid YAML: {exc}") from exc
+    except ValueError as exc:  # e.g. 2011-13-01: YAML reads it as a date, which fails
+        import re
+
+        lines = [
+            i + 1
+            for i, ln in enumerate(text.splitlines())
+            for m in re.finditer(r"\b(\d{4})-(\d{2})-(\d{2})\b", ln)
+            if not _valid_date(m.group(0))
+        ]
+        at = f" line {lines[0]}:" if lines else ""
+        raise ParameterError(
+            f"{path}:{at} a date is not a date ({exc}); write dates as YYYY-MM-DD"
+        ) from None
     finally:
         loader.dispose()
 
@@ -189,6 +210,11 @@ class Parameter:
     source: str
     dates: tuple[_dt.date, ...]
     entries: tuple[Mapping[str, Any], ...]  # each: value, reference, confidence, note, source
+    #: ``min``/``max`` of every number of the value (default: the unit's plausible range,
+    #: ``khoan/data/schemas/parameter_units.csv``), ``text_fields`` (keys of a lookup whose
+    #: values are words, e.g. an indicator's ``direction``) and ``ranges`` (plausible range of
+    #: each input indicator, for ``allocation.indicators``), from the YAML file.
+    limits: Mapping[str, Any] = field(default_factory=dict)
 
     def index_at(self, date: _dt.date) -> int:
         """Index of the entry in force on ``date``; raises when the date precedes the first."""
@@ -230,6 +256,7 @@ class Parameter:
             self.source,
             dates,
             tuple(table[d] for d in dates),
+            self.limits,
         )
 
 
@@ -282,7 +309,146 @@ def _parse_parameter(key: str, node: Mapping[str, Any], source: str) -> Paramete
             "source": source,
         }
     dates = tuple(sorted(table))
-    return Parameter(key, unit, dict(desc), source, dates, tuple(table[d] for d in dates))
+    limits = _parse_limits(key, node, source)
+    return Parameter(key, unit, dict(desc), source, dates, tuple(table[d] for d in dates), limits)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _parse_limits(key: str, node: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """``min``, ``max``, ``text_fields`` and ``ranges`` of a parameter node, checked."""
+    out: dict[str, Any] = {}
+    for b in ("min", "max"):
+        if b in node:
+            if not _is_number(node[b]):
+                raise ParameterError(f"{source}: parameter {key!r}: {b} must be a number")
+            out[b] = node[b]
+    if "text_fields" in node:
+        tf = node["text_fields"]
+        if not isinstance(tf, list) or not all(isinstance(x, str) for x in tf):
+            raise ParameterError(f"{source}: parameter {key!r}: text_fields must list names")
+        out["text_fields"] = tuple(tf)
+    if "ranges" in node:
+        r = node["ranges"]
+        ok = isinstance(r, Mapping) and all(
+            isinstance(v, list) and len(v) == 2 and all(_is_number(x) for x in v) and v[0] <= v[1]
+            for v in r.values()
+        )
+        if not ok:
+            raise ParameterError(
+                f"{source}: parameter {key!r}: ranges must map names to [min, max]"
+            )
+        out["ranges"] = {str(k): (float(v[0]), float(v[1])) for k, v in r.items()}
+    return out
+
+
+_NUMERIC_UNITS = UNITS - {"date", "bool", "text"}
+
+
+def _unit_bounds() -> dict[str, tuple[float, float, str]]:
+    """Plausible range of each unit (``khoan/data/schemas/parameter_units.csv``)."""
+    if not _UNIT_BOUNDS:
+        import csv
+        from io import StringIO
+
+        text = (
+            resources.files("khoan.data")
+            .joinpath("schemas", "parameter_units.csv")
+            .read_text("utf-8")
+        )
+        for r in csv.DictReader(StringIO(text)):
+            _UNIT_BOUNDS[r["unit"]] = (float(r["min"]), float(r["max"]), r["why"])
+    return _UNIT_BOUNDS
+
+
+_UNIT_BOUNDS: dict[str, tuple[float, float, str]] = {}
+
+
+def _fmt_num(v: float) -> str:
+    return f"{int(v):,}" if float(v).is_integer() else f"{v:g}"
+
+
+def value_problems(p: Parameter, value: Any, where: str) -> list[str]:
+    """What is wrong with ``value`` as a value of parameter ``p`` (empty list: nothing).
+
+    Every number of a parameter whose unit is a quantity (VND, rate, coefficient, …) must be a
+    finite number within the parameter's ``min``/``max`` (default: the unit's plausible range,
+    ``khoan/data/schemas/parameter_units.csv``, which also keeps every money total far from
+    int64 overflow); text is allowed only under the keys the parameter lists as
+    ``text_fields``; ``None`` means "not in force". Lists and lookups are checked leaf by leaf.
+
+    Parameters
+    ----------
+    p : Parameter
+    value : Any
+        One dated value.
+    where : str
+        Where the value comes from (file, parameter key and date), for the messages.
+    """
+    if p.unit not in _NUMERIC_UNITS:
+        return []
+    lo_u, hi_u, why = _unit_bounds().get(p.unit, (-np.inf, np.inf, ""))
+    lo = p.limits.get("min", lo_u)
+    hi = p.limits.get("max", hi_u)
+    text_ok = set(p.limits.get("text_fields", ()))
+    out: list[str] = []
+
+    def walk(v: Any, path: tuple) -> None:
+        at = "".join(f"[{k!r}]" for k in path)
+        if isinstance(v, Mapping):
+            for k, x in v.items():
+                walk(x, (*path, k))
+        elif isinstance(v, list | tuple):
+            for i, x in enumerate(v):
+                walk(x, (*path, i))
+        elif v is None:
+            return
+        elif isinstance(v, str):
+            if not (path and path[-1] in text_ok):
+                out.append(f"{where}{at}: value {v!r} is not a number (unit {p.unit})")
+        elif isinstance(v, bool) or not _is_number(v):
+            out.append(f"{where}{at}: value {v!r} is not a number (unit {p.unit})")
+        elif not np.isfinite(v):
+            out.append(f"{where}{at}: value {v!r} is not a finite number (unit {p.unit})")
+        elif v < lo or v > hi:
+            sign, b = ("≥", lo) if v < lo else ("≤", hi)
+            if sign == "≥" and b == 0:
+                reason = "an amount, rate or count is never negative"
+            elif sign == "≤" and "max" not in p.limits:
+                reason = f"plausible range of the unit: {why}"
+            else:
+                reason = "the parameter's range (min/max in its YAML file)"
+            out.append(
+                f"{where}{at}: value {_fmt_num(v)} must be {sign} {_fmt_num(b)} {p.unit} ({reason})"
+            )
+
+    walk(value, ())
+    return out
+
+
+def check_parameter(p: Parameter, sources: set[str] | None = None) -> list[str]:
+    """Problems of every dated value of ``p`` (only those from ``sources`` when given)."""
+    out: list[str] = []
+    for d, e in zip(p.dates, p.entries, strict=True):
+        src = e.get("source", p.source)
+        if sources is not None and src not in sources:
+            continue
+        shown = d if d != _BEGINNING else "all dates"
+        label = src[len("override:") :] if src.startswith("override:") else src
+        prefix = f"override {label!r}" if src.startswith("override:") else label
+        out += value_problems(p, e["value"], f"{prefix}: parameter {p.key!r}, {shown}")
+    return out
+
+
+def _raise_if(problems: list[str], title: str) -> None:
+    if problems:
+        shown = problems[:50]
+        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        raise ParameterError(
+            f"{title}: {len(problems)} problem(s)\n" + "\n".join(f"  - {t}" for t in shown) + more
+        )
 
 
 def _walk(node: Any, prefix: str, source: str, out: dict[str, Parameter]) -> None:
@@ -335,7 +501,12 @@ def load_law(path: str | Path | None = None) -> ParameterTree:
     p = Path(path) if path is not None else law_path()
     k = str(p.resolve())
     if k not in _LAW_CACHE:
-        _LAW_CACHE[k] = ParameterTree(load_dir(p), name="law")
+        params = load_dir(p)
+        _raise_if(
+            [t for q in params.values() for t in check_parameter(q)],
+            f"Parameter values in {p} are not valid",
+        )
+        _LAW_CACHE[k] = ParameterTree(params, name="law")
     return _LAW_CACHE[k]
 
 
@@ -702,6 +873,11 @@ class ParameterTree:
                         "new": p.entries[0]["value"],
                     }
                 )
+        sources = {e.get("source", p.source) for p in other._params.values() for e in p.entries}
+        _raise_if(
+            [t for key in other._params for t in check_parameter(params[key], sources)],
+            f"Parameter values of {label} are not valid",
+        )
         return ParameterTree(params, name=f"{self.name}+{label}", log=log)
 
     def with_overrides(self, overrides: Iterable[Override]) -> ParameterTree:
@@ -752,7 +928,13 @@ class ParameterTree:
                         "source": src,
                     }
                     params[key] = Parameter(
-                        key, base.unit, base.description, base.source, (_BEGINNING,), (entry,)
+                        key,
+                        base.unit,
+                        base.description,
+                        base.source,
+                        (_BEGINNING,),
+                        (entry,),
+                        base.limits,
                     )
                     log.append(
                         {
@@ -763,6 +945,11 @@ class ParameterTree:
                             "new": new,
                         }
                     )
+        srcs = {f"override:{o.name}" for o in overrides}
+        _raise_if(
+            [t for key in owner for t in check_parameter(params[key], srcs)],
+            "Overrides are not valid",
+        )
         names = "+".join(o.name for o in overrides)
         return ParameterTree(params, name=f"{self.name}+{names}" if names else self.name, log=log)
 
