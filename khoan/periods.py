@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
