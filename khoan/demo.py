@@ -69,6 +69,7 @@ def run_demo(model_name: str, out: Path, console: Console | None = None) -> Path
     import matplotlib
 
     matplotlib.use("Agg")
+    from ._files import atomic_write_bytes, check_folder_target, make_folder
     from .allocate.api import allocate
     from .budget import budget
     from .cli import print_summary, resolve_model
@@ -77,8 +78,8 @@ def run_demo(model_name: str, out: Path, console: Console | None = None) -> Path
     from .scenarios import load_scenarios, simulate
 
     console = console or Console()
-    folder = Path(out) / Path(model_name).name
-    folder.mkdir(parents=True, exist_ok=True)
+    check_folder_target(out)
+    folder = make_folder(Path(out) / Path(model_name).name)
     files: list[Path] = []
     with Progress(
         TextColumn("{task.description}"),
@@ -121,7 +122,7 @@ def run_demo(model_name: str, out: Path, console: Console | None = None) -> Path
         progress.update(task, advance=1, description="Ghi báo cáo / writing the report")
 
         md = _summary_md(model, b, a, s, name, envelope, files, label)
-        (folder / "tom-tat.md").write_text(md, encoding="utf-8")
+        atomic_write_bytes(folder / "tom-tat.md", md.encode("utf-8"))
         files.append(folder / "tom-tat.md")
         progress.update(task, advance=1, description="Xong / done")
 

@@ -53,7 +53,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .._files import atomic_write_bytes
+from .._files import atomic_write_bytes, make_folder
 from .labels import ADDITIVE_COLUMNS, check_lang, is_money, label, relabel_values, text
 
 __all__ = [
@@ -471,7 +471,7 @@ def atomic_save(
 ) -> Path:
     """Save ``wb`` to ``path`` atomically and deterministically (fixed dates)."""
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(p.parent)
     wb.properties.created = timestamp
     wb.properties.modified = timestamp
     wb.properties.lastModifiedBy = None
