@@ -124,6 +124,9 @@ def make_folder(path: str | Path) -> Path:
     p = Path(path)
     if p.exists() and not p.is_dir():
         raise OutputError(p, "it is a file, not a folder")
+    anc = _existing_ancestor(p)
+    if not anc.is_dir():
+        raise OutputError(p, f"{anc} is a file, not a folder")
     try:
         p.mkdir(parents=True, exist_ok=True)
     except FileExistsError:

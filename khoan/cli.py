@@ -338,6 +338,9 @@ def allocate(
             "(e.g. 0.1 for ± 10 %)"
         )
     _check_out(out)
+    relative = envelope.strip().lower().startswith("norm")
+    if not relative:  # an amount: checked before the model is loaded
+        parse_envelope(envelope, 0, what="--envelope")
     m = resolve_model(model)
     norm_total = int(_budget(m, year).table["total"].sum())
     env = parse_envelope(envelope, norm_total, what="--envelope")
@@ -472,7 +475,9 @@ def main(argv: list[str] | None = None) -> None:
     except KhoanError as exc:
         if debug:
             raise
-        err_console.print(f"Lỗi / error: {exc}", style="red", highlight=False, markup=False)
+        err_console.print(
+            f"Lỗi / error: {exc}", style="red", highlight=False, markup=False, soft_wrap=True
+        )
         sys.exit(1)
     except OSError as exc:  # a file system error no check foresaw: still one line
         if debug:
@@ -480,7 +485,11 @@ def main(argv: list[str] | None = None) -> None:
         where = f"{exc.filename}: " if exc.filename else ""
         reason = exc.strerror or type(exc).__name__
         err_console.print(
-            f"Lỗi / error: {where}{reason}", style="red", highlight=False, markup=False
+            f"Lỗi / error: {where}{reason}",
+            style="red",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
         )
         sys.exit(1)
     except KeyboardInterrupt:
