@@ -10,6 +10,11 @@ provincial operating norm of the test fixture laid over the national law. The ve
 (``khoan.budget``, which runs ``khoan.payroll``) is compared with the per-person Python loop of
 ``benchmarks/baseline_payroll.py``: both results must agree to the đồng. Figures are printed
 and recorded in ``benchmarks/README.md`` ("Payroll and budget").
+
+Every test asserts its goal: payroll + budget of one year in ≤ 1 s, peak memory ≤ 1 GB,
+results equal to the đồng, and ≥ 50× over the loop on the roster without joiners and leavers.
+Time goals are checked on CPU time (``time.process_time``, best of 5), which other jobs on a
+shared machine disturb far less than wall time; wall times are printed beside them.
 """
 
 from __future__ import annotations
@@ -35,6 +40,10 @@ from baseline_payroll import baseline  # noqa: E402
 
 NORMS = HERE.parent / "tests" / "fixtures" / "two_communes" / "params"
 YEAR = 2016
+#: Goals (issue 4): one year's payroll and budget of the national roster in ≤ 1 s ...
+GOAL_SECONDS = 1.0
+#: ... and ≥ 50 × faster than the per-person loop.
+GOAL_RATIO = 50
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +80,17 @@ def payroll_and_budget(model, year=YEAR):
     return b.payroll, b
 
 
+def _best_times(model, n: int = 5) -> tuple[float, float]:
+    """Best wall and best CPU time (s) of ``n`` runs of payroll + budget."""
+    wall, cpu = [], []
+    for _ in range(n):
+        t0, c0 = time.perf_counter(), time.process_time()
+        payroll_and_budget(model)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return min(wall), min(cpu)
+
+
 def test_payroll_budget_speed(benchmark, national):
     p, b = benchmark.pedantic(
         payroll_and_budget, args=(national,), rounds=5, iterations=1, warmup_rounds=1
@@ -79,6 +99,9 @@ def test_payroll_budget_speed(benchmark, national):
     assert len(b.table) == len(national.communes)
     t = b.table
     assert (t[list(BUDGET_COMPONENTS)].sum(axis=1) == t["total"]).all()
+    wall, cpu = _best_times(national)
+    print(f"\npayroll + budget: {wall:.3f} s wall, {cpu:.3f} s CPU (best of 5)")
+    assert cpu <= GOAL_SECONDS, f"{cpu:.2f} s CPU > goal {GOAL_SECONDS} s"
 
 
 def test_payroll_budget_speed_with_joiners_and_leavers(benchmark, national_churn):
@@ -86,6 +109,9 @@ def test_payroll_budget_speed_with_joiners_and_leavers(benchmark, national_churn
         payroll_and_budget, args=(national_churn,), rounds=5, iterations=1, warmup_rounds=1
     )
     assert len(p) == len(national_churn.staff)
+    wall, cpu = _best_times(national_churn)
+    print(f"\nwith joiners and leavers: {wall:.3f} s wall, {cpu:.3f} s CPU (best of 5)")
+    assert cpu <= GOAL_SECONDS, f"{cpu:.2f} s CPU > goal {GOAL_SECONDS} s"
 
 
 def test_peak_memory(national):
@@ -105,7 +131,9 @@ def test_peak_memory(national):
 
 @pytest.mark.parametrize("which", ["national", "national_churn"])
 def test_baseline_agrees_and_ratio(which, request):
-    """The loop and the engine agree to the đồng; report the speed ratio (goal ≥ 50×)."""
+    """The loop and the engine agree to the đồng; the speed ratio meets its goal (≥ 50×,
+    CPU time) on the roster without joiners and leavers. With joiners and leavers the ratio
+    is reported only (no goal was set for it; measured 45–57×)."""
     national = request.getfixturevalue(which)
     times, cpus = [], []
     for _ in range(3):
@@ -129,3 +157,5 @@ def test_baseline_agrees_and_ratio(which, request):
         f"ratio {t_loop / t_vec:.0f}× wall, {c_loop / c_vec:.0f}× CPU; "
         f"province total {int(np.asarray(b.table['total']).sum()):,} VND"
     )
+    if which == "national":
+        assert c_loop / c_vec >= GOAL_RATIO, f"{c_loop / c_vec:.0f}× CPU < goal {GOAL_RATIO}×"

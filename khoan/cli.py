@@ -221,8 +221,10 @@ def demo(
     out: Annotated[Path, typer.Option(help="Report folder.")] = Path("khoan-report"),
 ) -> None:
     """Run the main job on a bundled Khánh Hòa model and write a report."""
+    from ._files import check_folder_target
     from .demo import run_demo
 
+    check_folder_target(out)
     run_demo(model, out, console, load_model=resolve_model, show_summary=print_summary)
 
 
@@ -235,8 +237,10 @@ def template(
     ] = None,
 ) -> None:
     """Write a blank input workbook (communes, staff, outputs) with instructions and lists."""
+    from ._files import check_file_target
     from .report.template import write_template
 
+    check_file_target(out)
     path = write_template(out, lang=lang, model=resolve_model(model) if model else None)
     console.print(f"Đã ghi / wrote {path}")
 
@@ -252,6 +256,14 @@ def _money_table(
     for name, v in rows:
         t.add_row(name, vnd((int(v) + unit // 2) // unit, lang), vnd(int(v), lang))
     return t
+
+
+def _check_out(out: Path | None) -> None:
+    """An ``--out`` file that cannot be written is an error before any work is done."""
+    if out is not None:
+        from ._files import check_file_target
+
+        check_file_target(out)
 
 
 def _write_table(df, out: Path, writer) -> None:
@@ -278,6 +290,7 @@ def budget(
     from .budget import budget as _budget
     from .report.labels import label
 
+    _check_out(out)
     m = resolve_model(model)
     b = _budget(m, year)
     prov = b.province.iloc[0]
@@ -324,6 +337,10 @@ def allocate(
             f"--corridor {corridor}: a share of last year's allocation between 0 and 1 "
             "(e.g. 0.1 for ± 10 %)"
         )
+    _check_out(out)
+    relative = envelope.strip().lower().startswith("norm")
+    if not relative:  # an amount: checked before the model is loaded
+        parse_envelope(envelope, 0, what="--envelope")
     m = resolve_model(model)
     norm_total = int(_budget(m, year).table["total"].sum())
     env = parse_envelope(envelope, norm_total, what="--envelope")
@@ -367,6 +384,7 @@ def simulate(
     """Staff-reduction scenario year by year: headcount, salary fund, one-off costs, savings."""
     from .scenarios import run_scenario_cli
 
+    _check_out(out)
     r = run_scenario_cli(resolve_model(model), scenario, out=None)
     by = r.by_year
     t = Table(
@@ -427,10 +445,12 @@ def run(
     ] = None,
 ) -> None:
     """Run many scenarios (batch) on local cores or a Dask cluster; resumable."""
+    from ._files import check_folder_target
     from .batch import run_cli
 
     if jobs is not None and scheduler is not None:
         raise typer.BadParameter("give --jobs or --scheduler, not both")
+    check_folder_target(out)
     code = run_cli(
         scenarios,
         resolve_model(model),
@@ -495,7 +515,22 @@ def main(argv: list[str] | None = None) -> None:
     except KhoanError as exc:
         if debug:
             raise
-        err_console.print(f"Lỗi / error: {exc}", style="red", highlight=False, markup=False)
+        err_console.print(
+            f"Lỗi / error: {exc}", style="red", highlight=False, markup=False, soft_wrap=True
+        )
+        sys.exit(1)
+    except OSError as exc:  # a file system error no check foresaw: still one line
+        if debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        reason = exc.strerror or type(exc).__name__
+        err_console.print(
+            f"Lỗi / error: {where}{reason}",
+            style="red",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("interrupted")

@@ -107,6 +107,7 @@ def run_demo(
     import matplotlib
 
     matplotlib.use("Agg")
+    from ._files import atomic_write_bytes, check_folder_target, make_folder
     from .allocate.api import allocate
     from .budget import budget
     from .report.labels import label
@@ -114,8 +115,8 @@ def run_demo(
     from .scenarios import load_scenarios, simulate
 
     console = console or Console()
-    folder = Path(out) / Path(model_name).name
-    folder.mkdir(parents=True, exist_ok=True)
+    check_folder_target(out)
+    folder = make_folder(Path(out) / Path(model_name).name)
     files: list[Path] = []
     with Progress(
         TextColumn("{task.description}"),
@@ -158,7 +159,7 @@ def run_demo(
         progress.update(task, advance=1, description="Ghi báo cáo / writing the report")
 
         md = _summary_md(model, b, a, s, name, envelope, files, label)
-        (folder / "tom-tat.md").write_text(md, encoding="utf-8")
+        atomic_write_bytes(folder / "tom-tat.md", md.encode("utf-8"))
         files.append(folder / "tom-tat.md")
         progress.update(task, advance=1, description="Xong / done")
 

@@ -13,6 +13,7 @@ from typing import Any
 __all__ = [
     "InfeasibleError",
     "KhoanError",
+    "OutputError",
     "ParameterError",
     "Problem",
     "ScenarioError",
@@ -119,3 +120,21 @@ class SolverError(KhoanError):
 
 class ScenarioError(KhoanError):
     """A scenario is not well formed; the message names the scenario, field and reason."""
+
+
+class OutputError(KhoanError):
+    """A result cannot be written: the message names the path and the reason.
+
+    Attributes
+    ----------
+    path : str
+        The file or folder that was to be written.
+    reason : str
+        Why not: a read-only folder or file system, a parent that is a file, a destination that
+        is a folder (or a file where a folder is needed), a full disk, ...
+    """
+
+    def __init__(self, path, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"cannot write {self.path}: {reason}")

@@ -18,6 +18,7 @@ Named, auditable steps (each kept in the result):
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -67,6 +68,32 @@ def _last_allocation(model, year: int, last: Any) -> np.ndarray | None:
     return prev.reindex(codes).astype(float).to_numpy()
 
 
+#: Float noise tolerated when an amount that should be whole đồng is rounded up (VND).
+_EPS = 1e-6
+
+
+def corridor_bounds(last: np.ndarray, corridor: float) -> tuple[np.ndarray, np.ndarray]:
+    """Stability corridor in whole đồng: ``ceil(last × (1 − c))`` and ``floor(last × (1 + c))``.
+
+    ``last`` (VND/year) is rounded to whole đồng first; the corridor share ``c`` is taken as the
+    decimal written in the parameter (0.1 is exactly one tenth), and the products are computed
+    in exact integer arithmetic, so that the ``lower``/``upper`` columns of the result table
+    are the very bounds the solver enforces (no float noise, no rounding in between).
+
+    Returns
+    -------
+    (lower, upper) : arrays of float holding whole VND
+    """
+    from fractions import Fraction
+
+    c = Fraction(str(float(corridor)))
+    num, den = c.numerator, c.denominator
+    last_int = np.round(np.asarray(last, dtype=float)).astype(np.int64).astype(object)
+    lower = -((-last_int * (den - num)) // den)
+    upper = (last_int * (den + num)) // den
+    return lower.astype(np.int64).astype(float), upper.astype(np.int64).astype(float)
+
+
 def build_problem(
     model,
     year: int,
@@ -95,7 +122,8 @@ def build_problem(
     if score_year is None:
         years = set(model.outputs["year"].astype(int)) if len(model.outputs) else set()
         score_year = year if (year - 1) not in years and year in years else year - 1
-    audit, score = composite_score(model, score_year)
+    # the scoring rules of the budget year, applied to the indicators of score_year
+    audit, score = composite_score(model, score_year, on=date)
     score = score.reindex(codes)
 
     b = budget(model, year)
@@ -120,8 +148,7 @@ def build_problem(
         corridor = float(p.value("allocation.scoring.corridor", date))
     if corridor is not False:
         last_arr = _last_allocation(model, year, last)
-        lower = last_arr * (1.0 - float(corridor))
-        upper = last_arr * (1.0 + float(corridor))
+        lower, upper = corridor_bounds(last_arr, float(corridor))
     elif last is not None:
         last_arr = _last_allocation(model, year, last)
 
@@ -154,6 +181,9 @@ def build_problem(
         if reduction is not None:
             posts_kw["posts_total_max"] = int(np.floor((1.0 - reduction) * approved.sum()))
         floor = (t["nhdkct_fund"] + t["village_fund"]).astype(float)
+    # whole đồng (rounded up: a floor is a minimum): the floor column of the table and the
+    # floor the solver enforces are the same number
+    floor = np.ceil(floor - _EPS)
 
     problem = AllocationProblem(
         ids=codes,
@@ -179,14 +209,14 @@ def build_problem(
             "norm": t["total"].to_numpy(dtype=np.int64),
             "performance": perf_int,
             "target": t["total"].to_numpy(dtype=np.int64) + perf_int,
-            "floor": np.round(floor.to_numpy()).astype(np.int64),
+            "floor": floor.to_numpy().astype(np.int64),
         }
     )
     if "district_name" in c.columns and c["district_name"].notna().any():
         frame.insert(2, "district_name", c["district_name"].to_numpy())
     if lower is not None:
-        frame["lower"] = np.round(lower).astype(np.int64)
-        frame["upper"] = np.round(upper).astype(np.int64)
+        frame["lower"] = lower.astype(np.int64)
+        frame["upper"] = upper.astype(np.int64)
     if last_arr is not None:
         frame["last"] = np.round(last_arr).astype(np.int64)
     options = {
@@ -210,28 +240,65 @@ def build_problem(
     )
 
 
+#: Largest envelope accepted (VND): 2**53 ≈ 9.007e15 đồng, the largest amount whose every đồng a
+#: floating-point solver can represent (a technical limit, about four times Việt Nam's whole
+#: annual state budget; not a legal amount).
+MAX_ENVELOPE = 2**53
+
+
+def check_envelope(value: Any, *, what: str = "envelope", shown: str | None = None) -> int:
+    """An envelope as whole VND: finite, positive and at most :data:`MAX_ENVELOPE`.
+
+    Raises
+    ------
+    KhoanError
+        One line naming the value and what is allowed (``inf``, ``nan``, ``9e18``, ``-5`` ...).
+        ``shown``: the value as the user typed it, for the message (default ``repr(value)``).
+    """
+    what = f"{what} {shown if shown is not None else repr(value)}"
+    if isinstance(value, bool):
+        raise KhoanError(f"{what}: give an amount in VND")
+    try:
+        v = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise KhoanError(f"{what}: give an amount in VND") from None
+    if not math.isfinite(v):
+        raise KhoanError(f"{what}: must be a finite amount in VND")
+    if not v > 0:
+        raise KhoanError(f"{what}: must be positive")
+    if v > MAX_ENVELOPE:
+        raise KhoanError(
+            f"{what}: larger than {MAX_ENVELOPE:,} VND, the largest amount allocated "
+            "to the đồng (is a unit or a digit wrong?)"
+        )
+    return int(value) if isinstance(value, int | np.integer) else round(v)
+
+
 def parse_envelope(text: str, norm_total: int, *, what: str = "envelope") -> int:
     """An envelope given as text: an amount in VND (``"471159882961"``, ``"4.7e11"``,
     ``"471,159,882,961"``) or relative to the norm-based total (``"norm"``, ``"norm+2%"``,
-    ``"norm-1.5%"``); returns VND."""
+    ``"norm-1.5%"``); returns VND, checked by :func:`check_envelope` (finite, positive,
+    at most :data:`MAX_ENVELOPE`)."""
     import re
 
     t = str(text).strip().lower().replace(" ", "")
     m = re.fullmatch(r"norm(?:([+-])(\d+(?:\.\d+)?)%)?", t)
     if m:
         pct = float(m.group(2) or 0) * (1 if m.group(1) != "-" else -1)
-        return round(norm_total * (1 + pct / 100))
+        return check_envelope(
+            round(norm_total * (1 + pct / 100)),
+            what=what,
+            shown=f"{text!r} (= {round(norm_total * (1 + pct / 100)):,} VND)",
+        )
     cleaned = t.replace(",", "").replace("_", "")
-    try:
-        v = float(cleaned)
-    except ValueError:
+    if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?", cleaned) is None:
         raise KhoanError(
             f"{what} {text!r}: give an amount in VND (e.g. 471159882961 or 4.7e11) "
             "or 'norm', 'norm+2%', 'norm-1.5%'"
-        ) from None
-    if not v > 0:
-        raise KhoanError(f"{what} {text!r}: must be positive")
-    return round(v)
+        )
+    if re.fullmatch(r"\d+", cleaned):
+        return check_envelope(int(cleaned), what=what, shown=repr(text))
+    return check_envelope(float(cleaned), what=what, shown=repr(text))
 
 
 def allocate(
@@ -308,6 +375,8 @@ def allocate(
         from ..budget import budget as _budget
 
         envelope = parse_envelope(envelope, int(_budget(model, year).table["total"].sum()))
+    else:
+        envelope = check_envelope(envelope)
     numeric = isinstance(corridor, int | float) and not isinstance(corridor, bool)
     if numeric and not 0 <= float(corridor) < 1:
         raise KhoanError(

@@ -29,14 +29,15 @@ from ..errors import Problem, ValidationError
 __all__ = ["composite_score", "indicator_table", "sub_scores"]
 
 
-def indicator_table(model, year: int) -> pd.DataFrame:
+def indicator_table(model, year: int, *, on: _dt.date | None = None) -> pd.DataFrame:
     """Indicator values for ``year``: one row per commune (index ``code``), one column each.
 
     Commune attributes (population, area) fill workload indicators missing from ``outputs``.
     A service indicator missing for a commune is a :class:`ValidationError` naming the
-    commune and indicator (no silent zero).
+    commune and indicator (no silent zero). ``on``: date of the indicator list
+    (``allocation.indicators``; default 1 January of ``year``).
     """
-    spec = model.params.value("allocation.indicators", _dt.date(year, 1, 1))
+    spec = model.params.value("allocation.indicators", on or _dt.date(year, 1, 1))
     codes = model.communes["code"].astype(str)
     out = model.outputs
     if len(out):
@@ -119,8 +120,15 @@ def sub_scores(values: pd.DataFrame, spec: dict, cap: float) -> pd.DataFrame:
     return out
 
 
-def composite_score(model, year: int) -> tuple[pd.DataFrame, pd.Series]:
+def composite_score(
+    model, year: int, *, on: _dt.date | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
     """Sub-scores and the weighted composite score of every commune for ``year``.
+
+    ``year`` is the year the indicators were measured; ``on`` the date of the scoring rules
+    (indicators, targets, weights, cap; default 1 January of ``year``). An allocation for budget
+    year Y scores the indicators of Y − 1 under the rules in force for Y: the rules belong to the
+    budget being allocated, not to the year measured.
 
     Returns
     -------
@@ -128,10 +136,10 @@ def composite_score(model, year: int) -> tuple[pd.DataFrame, pd.Series]:
         ``sub``: indicator values and sub-scores (columns ``<indicator>`` and
         ``<indicator>_score``); ``score``: composite score (mean 1 for workload-only weights).
     """
-    date = _dt.date(year, 1, 1)
+    date = on or _dt.date(year, 1, 1)
     spec = model.params.value("allocation.indicators", date)
     cap = float(model.params.value("allocation.scoring.score_cap", date))
-    values = indicator_table(model, year)
+    values = indicator_table(model, year, on=date)
     sub = sub_scores(values, spec, cap)
     w = np.array([float(spec[k]["weight"]) for k in spec])
     score = pd.Series(sub.to_numpy() @ w / w.sum(), index=values.index, name="score")

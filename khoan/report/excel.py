@@ -29,7 +29,10 @@ Layout and conventions:
   cannot hold are removed;
 - the file is written atomically (temporary file in the same folder, then ``os.replace``) and is
   byte-for-byte deterministic: the document dates are fixed (:data:`FIXED_TIMESTAMP`) and so are
-  the timestamps inside the zip container.
+  the timestamps inside the zip container; run times and cache states
+  (:data:`VOLATILE_PROVENANCE`, e.g. a scenario's ``timings``) are left out of the provenance
+  sheet, so that the same inputs give the same bytes on every run. They stay on the result
+  object (``result.provenance["timings"]``) and, for batches, in ``manifest.json``.
 """
 
 from __future__ import annotations
@@ -53,20 +56,26 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .._files import atomic_write_bytes
+from .._files import atomic_write_bytes, make_folder
 from .labels import ADDITIVE_COLUMNS, check_lang, is_money, label, relabel_values, text
 
 __all__ = [
     "FIXED_TIMESTAMP",
+    "VOLATILE_PROVENANCE",
     "atomic_save",
     "escape_formula",
     "needs_escape",
+    "stable_provenance",
     "write_workbook",
 ]
 
 #: document dates written into every workbook (deterministic output)
 FIXED_TIMESTAMP = _dt.datetime(2000, 1, 1, 0, 0, 0)
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+#: Provenance keys (at any depth) that describe a run, not its inputs: never written.
+VOLATILE_PROVENANCE = frozenset(
+    {"timings", "seconds", "elapsed", "elapsed_s", "wall_s", "updated", "finished_at"}
+)
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _FMT_MONEY = "#,##0"
@@ -432,8 +441,18 @@ def _write_params(ws: Worksheet, params: pd.DataFrame, lang: str) -> None:
             )
 
 
+def stable_provenance(provenance: Mapping[str, Any]) -> dict[str, Any]:
+    """``provenance`` without the keys of :data:`VOLATILE_PROVENANCE` (run times, cache
+    states), at any depth of nested mappings."""
+    return {
+        k: stable_provenance(v) if isinstance(v, Mapping) else v
+        for k, v in provenance.items()
+        if k not in VOLATILE_PROVENANCE
+    }
+
+
 def _write_provenance(ws: Worksheet, provenance: Mapping[str, Any], lang: str) -> None:
-    rows = _flatten(provenance)
+    rows = _flatten(stable_provenance(provenance))
     df = pd.DataFrame(
         {"item": [k for k, _ in rows], "value": [_py(v) for _, v in rows]}, dtype=object
     )
@@ -471,7 +490,7 @@ def atomic_save(
 ) -> Path:
     """Save ``wb`` to ``path`` atomically and deterministically (fixed dates)."""
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(p.parent)
     wb.properties.created = timestamp
     wb.properties.modified = timestamp
     wb.properties.lastModifiedBy = None
@@ -513,6 +532,7 @@ def write_workbook(
         confidence, description_vi, description_en).
     provenance : dict, optional
         The result's provenance; nested mappings become dotted keys, lists become JSON text.
+        Run times and other keys of :data:`VOLATILE_PROVENANCE` are not written.
     lang : {"vi", "en"}
         Language of sheet names, headers, category labels and fixed text.
     money_cols : list, or dict sheet key -> list, optional

@@ -27,7 +27,7 @@ from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
-from .._files import atomic_write_bytes
+from .._files import atomic_write_bytes, make_folder
 from .fmt import money_unit, number
 from .labels import category_label, check_lang, label, text
 
@@ -479,7 +479,7 @@ def waterfall(
 def save(ax: Axes, path: str | Path, *, dpi: int = 150, close: bool = True) -> Path:
     """Write the figure of ``ax`` as PNG (atomically, without a timestamp) and close it."""
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(p.parent)
     fig = ax.figure
     buf = io.BytesIO()
     try:

@@ -104,7 +104,8 @@ def test_summary_params_and_provenance(tmp_path, budget_table):
     pv = wb["Nguồn gốc số liệu"]
     prov = {r[0]: r[1] for r in pv.iter_rows(min_row=2, values_only=True)}
     assert prov["model.digest"] == "abc123"
-    assert prov["timings.total_s"] == 0.25
+    # run times are not written: the same inputs give the same bytes (README)
+    assert not any(str(k).startswith("timings") for k in prov)
     assert '"salary.base"' in prov["overrides"]
 
 
