@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 
 from khoan import batch
-from khoan.batch import grid, run_batch, run_cli, safe_name
+from khoan.batch import grid, naming, run_batch, safe_name, store
+from khoan.cli import run_batch_cli as run_cli
 from khoan.errors import KhoanError, ScenarioError
 
 HERE = Path(__file__).resolve().parent
@@ -176,7 +177,7 @@ def test_safe_name_hostile(name):
     assert "/" not in s and "\\" not in s and "\x00" not in s
     assert not any(c in s for c in '<>:"|?*')
     assert not s.startswith(".") and not s.endswith((".", " "))
-    assert s.split(".")[0].upper() not in batch._WINDOWS_RESERVED
+    assert s.split(".")[0].upper() not in naming._WINDOWS_RESERVED
     assert len(s) <= 109 and len(s.encode()) <= 160
     # a safe name stays inside the output folder
     root = Path("/tmp/out").resolve()
@@ -212,14 +213,14 @@ def test_hostile_scenario_names_become_safe_folders(model, tmp_path):
     for f in folders:
         stem = f.split("/", 1)[1]
         assert (root / stem).resolve().parent == root
-        assert stem.split(".")[0].split("~")[0].upper() not in batch._WINDOWS_RESERVED
+        assert stem.split(".")[0].split("~")[0].upper() not in naming._WINDOWS_RESERVED
         assert len(stem) <= 109
         assert (root / stem / "by_year.parquet").is_file()
     assert folders[-1] == "scenarios/Nghỉ_hưu"
 
 
 def test_stems_unique_on_collisions():
-    stems = batch._assign_stems(["a/b", "a_b", "A_B", "a:b"])
+    stems = naming.assign_stems(["a/b", "a_b", "A_B", "a:b"])
     assert len({s.casefold() for s in stems}) == 4
     assert stems[1] == "a_b"
 
@@ -348,7 +349,7 @@ def test_atomic_write_leaves_nothing_on_error(tmp_path, monkeypatch):
 
 
 def test_folder_lock(model, tmp_path):
-    with batch._folder_lock(tmp_path), pytest.raises(KhoanError, match="another"):
+    with store.folder_lock(tmp_path), pytest.raises(KhoanError, match="another"):
         run_batch(model, fake_grid(), tmp_path, progress=False, fn=fake_simulate)
 
 
@@ -468,7 +469,7 @@ def test_real_failure_recorded_and_cli_names_it(model, tmp_path):
     from rich.console import Console
 
     out, err = Console(record=True, width=200), Console(record=True, width=200)
-    code = run_cli(batch_file, "khanh_hoa_2016", tmp_path / "out", console=out, err_console=err)
+    code = run_cli(batch_file, "khanh_hoa_2016", tmp_path / "out", stdout=out, stderr=err)
     assert code == 1
     text = err.export_text()
     failed = ["kh-early_retirement-share_0_2", "kh-resignation-share_0_2"]
@@ -596,7 +597,7 @@ def test_run_cli_names_failures(model, tmp_path, monkeypatch):
     from rich.console import Console
 
     out, err = Console(record=True, width=200), Console(record=True, width=200)
-    code = run_cli("x.toml", model, tmp_path, console=out, err_console=err, fn=fake_simulate)
+    code = run_cli("x.toml", model, tmp_path, stdout=out, stderr=err, fn=fake_simulate)
     assert code == 1
     text = err.export_text()
     assert "xấu" in text and "boom" in text
@@ -609,7 +610,7 @@ def test_run_cli_ok(model, tmp_path, monkeypatch):
     from rich.console import Console
 
     out, err = Console(record=True, width=200), Console(record=True, width=200)
-    assert run_cli("x.toml", model, tmp_path, console=out, err_console=err, fn=fake_simulate) == 0
+    assert run_cli("x.toml", model, tmp_path, stdout=out, stderr=err, fn=fake_simulate) == 0
     assert "4 ok, 0 failed" in out.export_text()
 
 
