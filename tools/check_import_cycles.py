@@ -44,7 +44,7 @@ def graph(lazy: bool) -> dict[str, set[str]]:
         tree = ast.parse(path.read_text("utf-8"))
         is_pkg = path.name == "__init__.py"
 
-        def visit(body, top: bool) -> None:
+        def visit(body, top: bool, mod: str = mod, is_pkg: bool = is_pkg) -> None:
             for node in body:
                 if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
                     continue
