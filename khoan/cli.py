@@ -260,11 +260,9 @@ def _money_table(
 def _write_table(df, out: Path, writer) -> None:
     if out.suffix.lower() == ".csv":
         from ._files import atomic_write_bytes
-        from .report.excel import escape_formula
+        from .report.excel import csv_bytes
 
-        safe = df.map(lambda v: escape_formula(v) if isinstance(v, str) else v)
-        text = safe.to_csv(index=False, lineterminator="\n")
-        atomic_write_bytes(out, text.encode("utf-8-sig"))
+        atomic_write_bytes(out, csv_bytes(df))
     else:
         writer(out)
     console.print(f"Đã ghi / wrote {out}")

@@ -212,13 +212,88 @@ def _dask_task(item: tuple[int, Any], model: Any, fn: Callable) -> dict[str, Any
     return execute(fn, model, index, scenario)
 
 
-def run_dask(executor, model, fn, items, todo, names, record: Record, update: Record) -> int:
-    """Run on a Dask cluster; return the number of its workers."""
-    from distributed import Client, as_completed
+#: Seconds to wait for a scheduler address to accept a connection before giving up.
+CONNECT_TIMEOUT_S = 5.0
+
+#: Exceptions of a future whose worker was lost (not an error of the scenario).
+_LOST = ("KilledWorker", "CommClosedError", "CancelledError", "FutureCancelledError")
+
+
+def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """Fail fast when nothing listens at a Dask scheduler address (``tcp://host:port``).
+
+    Raises
+    ------
+    KhoanError
+        The address is malformed or refuses / does not answer a TCP connection within
+        ``timeout`` seconds.
+    """
+    proto, sep, rest = address.partition("://")
+    if not sep:
+        proto, rest = "tcp", address
+    if proto not in ("tcp", "tls"):
+        return  # inproc://, ucx://: no TCP check
+    host, _, port = rest.rstrip("/").rpartition(":")
+    host = host.strip("[]")
+    try:
+        port_no = int(port)
+    except ValueError:
+        raise KhoanError(
+            f"Dask scheduler address {address!r}: give tcp://host:port (e.g. tcp://10.0.0.5:8786)"
+        ) from None
+    try:
+        with socket.create_connection((host or "127.0.0.1", port_no), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise KhoanError(
+            f"no Dask scheduler answers at {address} ({exc.strerror or exc}): start one "
+            "(`dask scheduler`, then `dask worker ADDRESS`) or correct the address"
+        ) from None
+
+
+def _connect(address: str):
+    from distributed import Client
+
+    check_scheduler(address)
+    try:
+        return Client(address, timeout=f"{CONNECT_TIMEOUT_S * 2}s")
+    except (OSError, TimeoutError) as exc:
+        raise KhoanError(f"could not connect to the Dask scheduler at {address}: {exc}") from None
+
+
+def _lost(fut) -> tuple[bool, BaseException | None]:
+    """Whether a future that did not finish lost its worker, and its exception if any."""
+    if fut.status == "cancelled":
+        return True, None
+    try:
+        exc = fut.exception()
+    except BaseException as e:  # a cancelled future raises here
+        return True, e
+    return (exc is None or type(exc).__name__ in _LOST), exc
+
+
+def run_dask(
+    executor, model, fn, items, todo, names, record: Record, update: Record, *, retries: int = 2
+) -> int:
+    """Run on a Dask cluster; return the number of its workers.
+
+    A scenario whose worker is lost (the worker process died, the scheduler cancelled the task)
+    is submitted again, at most ``retries`` times, to whatever worker is alive (the model is
+    scattered again when its copies were lost with the workers); then it is recorded as failed
+    with ``WorkerLost`` and the number of attempts. Errors of the scenario itself are never
+    retried.
+    """
+    from distributed import as_completed
 
     own = isinstance(executor, str)
-    client = Client(executor) if own else executor
-    futures = []
+    client = _connect(executor) if own else executor
+    futures: list[Any] = []
+    run_id = uuid.uuid4().hex[:12]
+
+    def submit(i: int, attempt: int, model_f) -> Any:
+        key = f"khoan-batch-{run_id}-{i}" + (f"-retry{attempt - 1}" if attempt > 1 else "")
+        return client.submit(_dask_task, (i, items[i]), model=model_f, fn=fn, key=key, pure=False)
+
     try:
         model_f = client.scatter(model, broadcast=True, hash=False)
         futures = client.map(
@@ -226,19 +301,38 @@ def run_dask(executor, model, fn, items, todo, names, record: Record, update: Re
             [(i, items[i]) for i in todo],
             model=model_f,
             fn=fn,
-            key=[f"khoan-batch-{uuid.uuid4().hex[:12]}-{i}" for i in todo],
+            key=[f"khoan-batch-{run_id}-{i}" for i in todo],
+            pure=False,
         )
         index_of = {f.key: i for f, i in zip(futures, todo, strict=True)}
-        for fut in as_completed(futures):
-            i = index_of[fut.key]
+        attempts = dict.fromkeys(todo, 1)
+        done = as_completed(futures)
+        for fut in done:
+            i = index_of.pop(fut.key)
             if fut.status == "finished":
                 p = fut.result()
             else:
-                try:
-                    exc = fut.exception()
-                except BaseException as e:  # cancelled futures raise here
-                    exc = e
+                lost, exc = _lost(fut)
+                if lost and attempts[i] <= retries:
+                    attempts[i] += 1
+                    if model_f.status != "finished":  # its copies died with the workers
+                        model_f = client.scatter(model, broadcast=True, hash=False)
+                    nf = submit(i, attempts[i], model_f)
+                    futures.append(nf)
+                    index_of[nf.key] = i
+                    done.add(nf)
+                    fut.release()
+                    continue
+                if lost:
+                    detail = f" ({type(exc).__name__}: {exc})" if exc is not None else ""
+                    exc = KhoanError(
+                        f"WorkerLost: the Dask worker running this scenario was lost or its task "
+                        f"cancelled, {attempts[i]} attempt(s){detail}"
+                    )
                 p = failed_payload(i, names[i], exc)
+                if lost:
+                    p["error"] = str(exc)
+            p["attempts"] = attempts[i]
             fut.release()
             record(p)
             update(p)

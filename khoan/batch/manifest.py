@@ -13,8 +13,16 @@ from typing import Any
 from .._canonical import canonical_json, sha256
 from .._files import atomic_write_bytes
 from ..errors import KhoanError
+from .store import ENTRY_FILE
 
-__all__ = ["MANIFEST", "MANIFEST_FORMAT", "ManifestWriter", "entry_reusable", "read_manifest"]
+__all__ = [
+    "MANIFEST",
+    "MANIFEST_FORMAT",
+    "ManifestWriter",
+    "adopt",
+    "entry_reusable",
+    "read_manifest",
+]
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "khoan-batch/1"
@@ -123,3 +131,22 @@ def entry_reusable(
         except (OSError, KeyError, TypeError):
             return False
     return True
+
+
+def adopt(out: Path, folder: str, name: str, inputs: dict[str, str]) -> dict[str, Any] | None:
+    """The entry of a scenario whose files are complete but not (yet) in the manifest.
+
+    A run writes each scenario's tables, then its own copy of the manifest entry
+    (:data:`~khoan.batch.store.ENTRY_FILE`), and the manifest itself less often; a run killed
+    in between leaves finished scenarios the manifest does not list. Such a scenario is
+    adopted when its entry is ``ok``, has the same inputs, and the size and SHA-256 of every
+    file it lists match; otherwise ``None`` (it is computed again).
+    """
+    p = out / folder / ENTRY_FILE
+    try:
+        entry = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("name") != name:
+        return None
+    return entry if entry_reusable(entry, inputs, folder, out) else None

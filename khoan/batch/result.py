@@ -14,6 +14,9 @@ from .store import FIRST, read_parquet
 
 __all__ = ["BatchResult", "StoredResult"]
 
+#: Provenance of how a batch ran (not of its results): kept out of ``summary.xlsx``.
+_OF_THE_RUN = ("counts", "executor", "out", "reused", "timings", "workers")
+
 
 class StoredResult:
     """A finished scenario as stored by a batch: tables read from Parquet on first use.
@@ -263,6 +266,9 @@ class BatchResult:
 
         Through :func:`khoan.report.excel.write_workbook`: labelled headers, money as numbers,
         text that starts with ``= + - @`` escaped, written atomically and deterministically.
+        The workbook describes the results, not the run that produced them: the same inputs
+        give the same bytes whatever the executor, the output folder, or how many scenarios a
+        rerun reused (those facts are in :attr:`provenance` and ``manifest.json``).
         """
         from ..report.excel import write_workbook
         from ..report.labels import text
@@ -271,11 +277,12 @@ class BatchResult:
         errors = self.table.loc[self.table["status"] != "ok", ["name", "error"]]
         if len(errors):
             sheets["errors"] = errors.reset_index(drop=True)
-        prov = {k: v for k, v in self.provenance.items() if k != "timings"}
+        headline = {k: v for k, v in self._headline().items() if k not in _OF_THE_RUN}
+        prov = {k: v for k, v in self.provenance.items() if k not in _OF_THE_RUN}
         return write_workbook(
             path,
             title=text("Kết quả chạy nhiều kịch bản", "Batch of scenarios", lang),
-            summary=self._headline(),
+            summary=headline,
             sheets=sheets,
             provenance=prov,
             lang=lang,

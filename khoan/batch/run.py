@@ -14,16 +14,23 @@ from typing import Any
 from .._canonical import canonical_json, sha256
 from .._files import atomic_write_bytes
 from ..errors import KhoanError, ScenarioError
+from ..report.excel import csv_bytes
 from ..scenarios.files import expand
 from .executors import execute, is_dask_client, run_dask, run_processes
-from .manifest import MANIFEST, MANIFEST_FORMAT, ManifestWriter, entry_reusable, read_manifest
+from .manifest import (
+    MANIFEST,
+    MANIFEST_FORMAT,
+    ManifestWriter,
+    adopt,
+    entry_reusable,
+    read_manifest,
+)
 from .naming import assign_stems, runner_name, scenario_dict, scenario_name
 from .result import BatchResult
 from .store import (
     SCENARIO_DIR,
     Committer,
     clean_temp_files,
-    csv_bytes,
     folder_lock,
     remove_tables,
     summary_table,
@@ -77,6 +84,7 @@ def run_batch(
     fn: Callable[[Any, Any], Any] | None = None,
     jobs: int | None = None,
     resume: bool = True,
+    retries: int = 2,
 ) -> BatchResult:
     """Run many scenarios and collect one summary row per scenario.
 
@@ -106,6 +114,9 @@ def run_batch(
         Worker processes for ``"processes"`` (default ``os.cpu_count()``).
     resume : bool
         Reuse finished scenarios of an earlier run into ``out`` whose inputs are unchanged.
+    retries : int
+        Dask: times a scenario whose worker was lost is submitted again before it is recorded
+        as failed (``WorkerLost``). Errors of the scenario itself are not retried.
 
     Returns
     -------
@@ -190,15 +201,23 @@ def run_batch(
         entries: dict[str, dict[str, Any]] = {}
         stored: dict[str, tuple[dict[str, Any], dict[str, bytes | Path]]] = {}
         todo: list[int] = []
+        adopted = 0
         for i, name in enumerate(names):
             folder = f"{SCENARIO_DIR}/{stems[i]}"
             prev = previous.get(name)
-            if out_path is not None and entry_reusable(prev, inputs[i], folder, out_path):
+            if out_path is None:
+                todo.append(i)
+                continue
+            if entry_reusable(prev, inputs[i], folder, out_path):
                 e = {**prev, "index": i, "reused": True}
-                entries[name] = e
-                stored[name] = (e, {t: out_path / f["path"] for t, f in e["files"].items()})
+            elif resume and (found := adopt(out_path, folder, name, inputs[i])) is not None:
+                e = {**found, "index": i, "reused": True, "adopted": True}
+                adopted += 1
             else:
                 todo.append(i)
+                continue
+            entries[name] = e
+            stored[name] = (e, {t: out_path / f["path"] for t, f in e["files"].items()})
         reused = len(names) - len(todo)
         # entries of scenarios not in this batch are kept (their files stay valid)
         name_set = set(names)
@@ -234,6 +253,7 @@ def run_batch(
                 "provenance": prov,
                 "files": {},
                 "worker": p.get("worker"),
+                "attempts": p.get("attempts", 1),
                 "timings": dict(p.get("timings") or {}),
                 "error": p.get("error"),
                 "traceback": p.get("traceback"),
@@ -242,7 +262,9 @@ def run_batch(
             t_w = time.perf_counter()
             if out_path is not None:
                 if p["status"] == "ok":
-                    entry["files"], sources = write_tables(out_path, folder, p["tables"])
+                    entry["files"], sources = write_tables(
+                        out_path, folder, p["tables"], entry=entry
+                    )
                 else:  # stale files of an earlier run must not pass for this one's
                     remove_tables(out_path, folder)
             else:
@@ -278,7 +300,9 @@ def run_batch(
                 run_processes(model, fn, items, todo, n_workers, record, update)
             elif is_dask_client(executor) or isinstance(executor, str):
                 kind = "dask"
-                n_workers = run_dask(executor, model, fn, items, todo, names, record, update)
+                n_workers = run_dask(
+                    executor, model, fn, items, todo, names, record, update, retries=retries
+                )
             else:
                 raise KhoanError(
                     f"unknown executor {executor!r}: use None, 'processes', a "
@@ -308,6 +332,7 @@ def run_batch(
             "ok": int((table["status"] == "ok").sum()),
             "failed": int((table["status"] != "ok").sum()),
             "reused": reused,
+            "adopted": adopted,
             "computed": len(todo),
         }
         result = BatchResult(
@@ -328,7 +353,7 @@ def run_batch(
             _entries={n: entries[n] for n in names},
         )
         if out_path is not None:
-            atomic_write_bytes(out_path / "summary.csv", csv_bytes(table))
+            atomic_write_bytes(out_path / "summary.csv", csv_bytes(table))  # UTF-8 + BOM
             result.to_excel(out_path / "summary.xlsx")
             result.provenance["timings"]["total_s"] = round(time.perf_counter() - t_start, 6)
     return result

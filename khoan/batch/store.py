@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import itertools
+import json
 import queue
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -25,12 +26,12 @@ from .._files import TMP_SUFFIX, atomic_write_bytes, fsync_dir
 from ..errors import KhoanError
 
 __all__ = [
+    "ENTRY_FILE",
     "LOCK_FILE",
     "SCENARIO_DIR",
     "TABLES",
     "Committer",
     "clean_temp_files",
-    "csv_bytes",
     "folder_lock",
     "parquet_bytes",
     "read_parquet",
@@ -43,6 +44,9 @@ __all__ = [
 TABLES = ("by_year", "by_commune", "leavers")
 SCENARIO_DIR = "scenarios"
 LOCK_FILE = ".khoan-batch.lock"
+#: A scenario's own copy of its manifest entry, written after its tables: a rerun adopts the
+#: tables when the manifest (written less often) has not caught up with them.
+ENTRY_FILE = "entry.json"
 
 _PARQUET_OPTIONS = {
     "compression": "snappy",
@@ -70,12 +74,19 @@ def read_parquet(src: bytes | Path) -> pd.DataFrame:
 
 
 def write_tables(
-    out: Path, folder: str, tables: Mapping[str, bytes]
+    out: Path, folder: str, tables: Mapping[str, bytes], entry: Mapping[str, Any] | None = None
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Path]]:
     """Write a scenario's Parquet tables into ``out/folder``; remove those it does not have.
 
-    Returns the manifest's ``files`` record (path, bytes, SHA-256 per table) and the paths.
-    The folder is synced once after the files.
+    Then, when ``entry`` is given, write it with the ``files`` record to :data:`ENTRY_FILE`
+    (the scenario's own copy of its manifest entry). The folder is synced once at the end.
+
+    Returns
+    -------
+    files : dict
+        The manifest's ``files`` record: path, bytes and SHA-256 of each table.
+    paths : dict
+        Table name -> Parquet file.
     """
     sdir = out / folder
     files: dict[str, dict[str, Any]] = {}
@@ -90,16 +101,19 @@ def write_tables(
         atomic_write_bytes(target, data, sync_dir=False)
         files[t] = {"path": f"{folder}/{t}.parquet", "bytes": len(data), "sha256": sha256(data)}
         paths[t] = target
-    if files:
+    if entry is not None:
+        text = json.dumps({**entry, "files": files}, ensure_ascii=False, allow_nan=False)
+        atomic_write_bytes(sdir / ENTRY_FILE, text.encode("utf-8"), sync_dir=False)
+    if files or entry is not None:
         fsync_dir(sdir)
     return files, paths
 
 
 def remove_tables(out: Path, folder: str) -> None:
     """Remove a scenario's tables (stale files of an earlier run must not pass for new ones)."""
-    for t in TABLES:
+    for name in (ENTRY_FILE, *(f"{t}.parquet" for t in TABLES)):
         with contextlib.suppress(FileNotFoundError):
-            (out / folder / f"{t}.parquet").unlink()
+            (out / folder / name).unlink()
 
 
 class Committer:
@@ -211,22 +225,3 @@ def summary_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
             )
     cols["error"] = pd.Series([r.get("error") for r in rows], dtype=object)
     return pd.DataFrame(cols)
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _escape_text(v: Any) -> Any:
-    """Neutralise spreadsheet formulas: text starting with ``= + - @`` gets a leading quote."""
-    if isinstance(v, str) and v.startswith(_FORMULA_START):
-        return "'" + v
-    return v
-
-
-def csv_bytes(df: pd.DataFrame) -> bytes:
-    """CSV bytes of the summary table (formulas escaped)."""
-    safe = df.copy()
-    for c in safe.columns:
-        if safe[c].dtype == object:
-            safe[c] = safe[c].map(_escape_text)
-    return safe.to_csv(index=False, lineterminator="\n").encode("utf-8")
