@@ -10,7 +10,8 @@ computes what is missing or has changed::
       manifest.json                  provenance of every scenario (inputs, status, timings, errors)
       summary.csv                    one row per scenario (byte-identical for the same inputs)
       summary.xlsx                   the same table as a workbook
-      scenarios/<safe name>/         by_year.parquet, by_commune.parquet, leavers.parquet
+      scenarios/<safe name>/         by_year.parquet, by_commune.parquet, leavers.parquet,
+                                     entry.json (the scenario's own copy of its manifest entry)
 
 Guarantees
 ----------
@@ -18,13 +19,16 @@ Guarantees
   ``.khoan-tmp``), flushed with ``fsync`` and moved into place with ``os.replace``. A Ctrl-C or a
   SIGKILL can leave a temporary file behind, never a truncated result; temporary files are never
   read and are removed by the next run.
-- **Reproducible bytes.** The same inputs give byte-identical Parquet and CSV files whatever the
-  executor: Parquet carries no timestamp, columns and rows come in a fixed order, and timings
-  live only in the manifest.
+- **Reproducible bytes.** The same inputs give byte-identical Parquet, CSV and workbook files
+  whatever the executor and however many reruns it took: Parquet carries no timestamp, columns
+  and rows come in a fixed order, and timings and how the run went live only in the manifest.
 - **Resume.** A scenario is skipped when its manifest entry is ``ok``, its files are present
   with the recorded SHA-256, and its inputs are unchanged: khoan version, model digest
   (:meth:`khoan.Model.digest`), parameter digest, scenario digest (SHA-256 of its canonical
-  JSON) and the function that ran it. Anything else is computed again.
+  JSON) and the function that ran it. Anything else is computed again. The manifest is
+  written less often than the scenario files: a scenario it does not list yet (a run killed
+  in between) is adopted from its ``entry.json`` when its inputs match and its files' sizes
+  and SHA-256 verify.
 - **Isolation.** A scenario that raises is recorded as ``failed`` with its error and traceback;
   the others finish.
 - **Safe file names.** Scenario names become folder names only through :func:`safe_name`.
@@ -51,7 +55,9 @@ Executors
 ``dask.distributed.Client`` or a scheduler address (``"tcp://host:8786"``)
     The model is scattered once to every worker (``broadcast=True``), scenarios are mapped with
     ``client.map`` and collected with ``as_completed``. Workers return the encoded Parquet bytes,
-    so the output folder only has to exist on the client's machine.
+    so the output folder only has to exist on the client's machine. A scenario whose worker is
+    lost is submitted again (``retries`` times), then recorded as failed (``WorkerLost``); an
+    address where no scheduler answers fails within seconds.
 """
 
 from __future__ import annotations
