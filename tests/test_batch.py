@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 
 from khoan import batch
-from khoan.batch import grid, run_batch, run_cli, safe_name
+from khoan.batch import grid, naming, run_batch, safe_name, store
+from khoan.cli import run_batch_cli as run_cli
 from khoan.errors import KhoanError, ScenarioError
 
 HERE = Path(__file__).resolve().parent
@@ -36,6 +37,7 @@ class FakeScenario:
     regime: str = "nd108"
     overrides: tuple = ()
     sleep: float = 0.0
+    marker: str = ""  # a file: kill the worker the first time (while the file does not exist)
 
 
 class FakeResult:
@@ -56,6 +58,9 @@ def fake_simulate(model, scenario):
         raise ValueError(f"boom in {scenario.name}")
     if scenario.policy == "crash":
         os._exit(3)  # a worker dying in native code
+    if scenario.marker and not os.path.exists(scenario.marker):
+        Path(scenario.marker).touch()
+        os._exit(3)  # dies once; the next attempt finds the file and runs
     if scenario.sleep:
         time.sleep(scenario.sleep)
     codes = model.communes["code"].to_numpy()[:20]
@@ -116,11 +121,11 @@ def fake_grid(**extra):
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    """Parquet and CSV outputs (the reproducible ones), relative path -> bytes."""
+    """Parquet, CSV and workbook outputs (the reproducible ones), relative path -> bytes."""
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.suffix in (".parquet", ".csv")
+        if p.suffix in (".parquet", ".csv", ".xlsx")
     }
 
 
@@ -176,7 +181,7 @@ def test_safe_name_hostile(name):
     assert "/" not in s and "\\" not in s and "\x00" not in s
     assert not any(c in s for c in '<>:"|?*')
     assert not s.startswith(".") and not s.endswith((".", " "))
-    assert s.split(".")[0].upper() not in batch._WINDOWS_RESERVED
+    assert s.split(".")[0].upper() not in naming._WINDOWS_RESERVED
     assert len(s) <= 109 and len(s.encode()) <= 160
     # a safe name stays inside the output folder
     root = Path("/tmp/out").resolve()
@@ -212,14 +217,14 @@ def test_hostile_scenario_names_become_safe_folders(model, tmp_path):
     for f in folders:
         stem = f.split("/", 1)[1]
         assert (root / stem).resolve().parent == root
-        assert stem.split(".")[0].split("~")[0].upper() not in batch._WINDOWS_RESERVED
+        assert stem.split(".")[0].split("~")[0].upper() not in naming._WINDOWS_RESERVED
         assert len(stem) <= 109
         assert (root / stem / "by_year.parquet").is_file()
     assert folders[-1] == "scenarios/Nghỉ_hưu"
 
 
 def test_stems_unique_on_collisions():
-    stems = batch._assign_stems(["a/b", "a_b", "A_B", "a:b"])
+    stems = naming.assign_stems(["a/b", "a_b", "A_B", "a:b"])
     assert len({s.casefold() for s in stems}) == 4
     assert stems[1] == "a_b"
 
@@ -262,6 +267,7 @@ def test_serial_batch_outputs_and_manifest(model, tmp_path):
         "ok": 4,
         "failed": 0,
         "reused": 0,
+        "adopted": 0,
         "computed": 4,
     }
 
@@ -276,7 +282,7 @@ def test_same_inputs_same_bytes(model, tmp_path):
     run_batch(model, fake_grid(), tmp_path / "a", progress=False, fn=fake_simulate)
     run_batch(model, fake_grid(), tmp_path / "b", progress=False, fn=fake_simulate)
     a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
-    assert len(a) == 13 and a == b
+    assert len(a) == 14 and a == b
 
 
 def test_failure_is_recorded_and_others_finish(model, tmp_path):
@@ -328,6 +334,43 @@ def test_resume_skips_unchanged_and_recomputes_changed(model, tmp_path):
     assert len(calls) == 4
 
 
+def test_resume_adopts_complete_outputs_the_manifest_lags_behind(model, tmp_path):
+    """A run killed between a scenario's files and the next manifest write: adopt, not redo."""
+    calls = []
+
+    def counting(m, s):
+        calls.append(s.name)
+        return fake_simulate(m, s)
+
+    scs = fake_grid()
+    run_batch(model, scs, tmp_path, progress=False, fn=counting)
+    first = _files(tmp_path)
+    # the manifest as it was two scenarios earlier
+    path = tmp_path / "manifest.json"
+    man = json.loads(path.read_text())
+    lagging = [scs[1].name, scs[3].name]
+    for n in lagging:
+        del man["scenarios"][n]
+    path.write_text(json.dumps(man))
+    # one of them also has a damaged table: its digest does not verify, so it is recomputed
+    damaged = tmp_path / "scenarios" / scs[3].name / "leavers.parquet"
+    damaged.write_bytes(damaged.read_bytes()[:-1] + b"\0")
+    calls.clear()
+    res = run_batch(model, scs, tmp_path, progress=False, fn=counting)
+    assert calls == [scs[3].name]
+    c = res.provenance["counts"]
+    assert (c["reused"], c["adopted"], c["computed"]) == (3, 1, 1)
+    assert _files(tmp_path) == first
+    man = json.loads(path.read_text())
+    assert set(man["scenarios"]) == {s.name for s in scs}
+    assert man["scenarios"][scs[1].name]["adopted"] is True
+    assert res.table.set_index("name").loc[scs[1].name, "leavers"] == 3  # early retirement
+    # without resume nothing is adopted
+    calls.clear()
+    run_batch(model, scs, tmp_path, progress=False, fn=counting, resume=False)
+    assert len(calls) == 4
+
+
 def test_temp_files_are_cleaned_and_never_read(model, tmp_path):
     run_batch(model, fake_grid(), tmp_path, progress=False, fn=fake_simulate)
     junk = tmp_path / "scenarios" / f".by_year.parquet.abc{batch.TMP_SUFFIX}"
@@ -348,7 +391,7 @@ def test_atomic_write_leaves_nothing_on_error(tmp_path, monkeypatch):
 
 
 def test_folder_lock(model, tmp_path):
-    with batch._folder_lock(tmp_path), pytest.raises(KhoanError, match="another"):
+    with store.folder_lock(tmp_path), pytest.raises(KhoanError, match="another"):
         run_batch(model, fake_grid(), tmp_path, progress=False, fn=fake_simulate)
 
 
@@ -402,7 +445,7 @@ def test_serial_processes_and_dask_agree(model, tmp_path):
     assert procs.provenance["executor"] == "processes" and procs.provenance["workers"] == 2
     with (
         distributed.LocalCluster(
-            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -417,7 +460,7 @@ def test_serial_processes_and_dask_agree(model, tmp_path):
     for other in (procs, dask, by_address):
         pd.testing.assert_frame_equal(serial.table, other.table)
     ref = _files(tmp_path / "serial")
-    assert len(ref) == 4 * 3 + 1
+    assert len(ref) == 4 * 3 + 2 and "summary.xlsx" in ref
     for folder in ("procs", "dask", "addr"):
         assert _files(tmp_path / folder) == ref, folder
     name = scs[0].name
@@ -468,7 +511,7 @@ def test_real_failure_recorded_and_cli_names_it(model, tmp_path):
     from rich.console import Console
 
     out, err = Console(record=True, width=200), Console(record=True, width=200)
-    code = run_cli(batch_file, "khanh_hoa_2016", tmp_path / "out", console=out, err_console=err)
+    code = run_cli(batch_file, "khanh_hoa_2016", tmp_path / "out", stdout=out, stderr=err)
     assert code == 1
     text = err.export_text()
     failed = ["kh-early_retirement-share_0_2", "kh-resignation-share_0_2"]
@@ -487,6 +530,88 @@ def test_real_failure_recorded_and_cli_names_it(model, tmp_path):
     assert e["error"].startswith("ScenarioError") and "Traceback" in e["traceback"]
     csv = pd.read_csv(tmp_path / "out" / "summary.csv")
     assert csv["status"].tolist() == ["ok", "failed", "ok", "failed"]
+
+
+def test_dask_lost_workers_are_retried_then_reported(model, tmp_path):
+    """Workers killed in the middle of a scenario: retried on a new worker, then WorkerLost."""
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    once = [FakeScenario("once", marker=str(tmp_path / "died-once")), *fake_grid()[:2]]
+    t0 = time.monotonic()
+    # without this the scheduler itself reruns a task whose worker died (3 times by default)
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        distributed.LocalCluster(
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        # a worker dies once: its scenario (and any queued with it) runs again elsewhere
+        res = run_batch(model, once, tmp_path / "a", client, progress=False, fn=fake_simulate)
+        assert res.ok, res.errors
+        # a scenario that kills every worker it runs on: given up after 1 + retries attempts
+        bad = run_batch(
+            model,
+            [FakeScenario("always", policy="crash")],
+            tmp_path / "b",
+            client,
+            progress=False,
+            fn=fake_simulate,
+            retries=1,
+        )
+    assert time.monotonic() - t0 < 120  # ~10 s on an idle machine; workers restart in between
+    man = json.loads((tmp_path / "a" / "manifest.json").read_text())["scenarios"]
+    assert man["once"]["status"] == "ok" and man["once"]["attempts"] == 2
+    assert (tmp_path / "died-once").exists()
+    assert bad.failed == ["always"]
+    err = bad.table.set_index("name").loc["always", "error"]
+    assert err.startswith("WorkerLost") and "2 attempt(s)" in err and "NoneType" not in err
+    man = json.loads((tmp_path / "b" / "manifest.json").read_text())["scenarios"]
+    assert man["always"]["attempts"] == 2 and "WorkerLost" in man["always"]["error"]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_scheduler_fails_fast(model, tmp_path):
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    t0 = time.monotonic()
+    with pytest.raises(KhoanError, match=f"no Dask scheduler answers at {address}"):
+        run_batch(model, fake_grid(), tmp_path, address, progress=False, fn=fake_simulate)
+    assert time.monotonic() - t0 < 10
+    with pytest.raises(KhoanError, match="tcp://host:port"):
+        run_batch(model, fake_grid(), None, "tcp://nowhere", progress=False, fn=fake_simulate)
+
+
+def test_cli_unreachable_scheduler_is_a_short_error(tmp_path, capsys):
+    from khoan.cli import main
+
+    f = tmp_path / "grid.toml"
+    f.write_text(GRID_TOML, encoding="utf-8")
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    t0 = time.monotonic()
+    with pytest.raises(SystemExit) as exc:
+        main(
+            [
+                "run",
+                str(f),
+                "--model",
+                "khanh_hoa_2016",
+                "--out",
+                str(tmp_path / "o"),
+                "--scheduler",
+                address,
+            ]
+        )
+    assert exc.value.code == 1 and time.monotonic() - t0 < 30
+    err = capsys.readouterr().err
+    assert "no Dask scheduler answers" in err and "Traceback" not in err
 
 
 def test_processes_a_dying_worker_fails_only_its_scenario(model, tmp_path):
@@ -596,7 +721,7 @@ def test_run_cli_names_failures(model, tmp_path, monkeypatch):
     from rich.console import Console
 
     out, err = Console(record=True, width=200), Console(record=True, width=200)
-    code = run_cli("x.toml", model, tmp_path, console=out, err_console=err, fn=fake_simulate)
+    code = run_cli("x.toml", model, tmp_path, stdout=out, stderr=err, fn=fake_simulate)
     assert code == 1
     text = err.export_text()
     assert "xấu" in text and "boom" in text
@@ -609,7 +734,7 @@ def test_run_cli_ok(model, tmp_path, monkeypatch):
     from rich.console import Console
 
     out, err = Console(record=True, width=200), Console(record=True, width=200)
-    assert run_cli("x.toml", model, tmp_path, console=out, err_console=err, fn=fake_simulate) == 0
+    assert run_cli("x.toml", model, tmp_path, stdout=out, stderr=err, fn=fake_simulate) == 0
     assert "4 ok, 0 failed" in out.export_text()
 
 
@@ -629,3 +754,87 @@ def test_the_user_guides_grid_runs_on_the_bundled_model(tmp_path):
     assert len(scenarios) == 4
     b = run_batch(khoan.examples.load("khanh_hoa_2016"), scenarios, out=tmp_path / "out")
     assert (b.table["status"] == "ok").all(), b.table[["status"]]
+
+
+# --------------------------------------------------------------------------- grid files
+
+GRID_TOML = """\
+name = "{base}-{policy}-{target}"
+
+[defaults]
+years = [2016, 2020]
+
+[base]
+name = "kh"
+policy = "early_retirement"
+
+[grid]
+policy = ["early_retirement", "resignation"]
+target = [{ share = 0.01 }, { share = 0.03 }]
+"""
+
+
+def _write(tmp_path, text: str) -> Path:
+    f = tmp_path / "luoi.toml"
+    f.write_text(text, encoding="utf-8")
+    return f
+
+
+def test_grid_file_is_read_by_load_scenarios(tmp_path):
+    from khoan.batch import load_batch_scenarios
+    from khoan.scenarios import Target, load_scenarios
+
+    f = _write(tmp_path, GRID_TOML + '\n[scenarios.extra]\npolicy = "attrition"\n')
+    found = load_scenarios(f)
+    assert list(found) == [
+        "extra",
+        "kh-early_retirement-share_0_01",
+        "kh-early_retirement-share_0_03",
+        "kh-resignation-share_0_01",
+        "kh-resignation-share_0_03",
+    ]
+    s = found["kh-resignation-share_0_03"]
+    assert s.policy == "resignation" and s.target == Target(share=0.03)
+    assert s.years == (2016, 2020) and found["extra"].years == (2016, 2020)
+    assert s.source.line_of("policy") == 11 and s.source.line_of("years") == 4
+    assert [x.name for x in load_batch_scenarios(f)] == list(found)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "words"),
+    [
+        # a misspelt grid key: named, with the close match, file and line
+        ("target = [", "taget = [", 12, ["[grid], field 'taget'", "did you mean 'target'"]),
+        ('policy = "early', 'polcy = "early', 8, ["field 'polcy'", "did you mean 'policy'"]),
+        ('"resignation"]', '"resignaton"]', 11, ["unknown policy 'resignaton'", "'resignation'"]),
+        ("[grid]", "[gird]", 10, ["'gird'", "did you mean 'grid'"]),
+        ("share = 0.03", "shar = 0.03", 12, ["target"]),
+    ],
+)
+def test_grid_file_errors_name_file_line_and_suggestion(tmp_path, old, new, line, words):
+    from khoan.scenarios import load_scenarios
+
+    f = _write(tmp_path, GRID_TOML.replace(old, new))
+    with pytest.raises(ScenarioError) as exc:
+        load_scenarios(f)
+    msg = str(exc.value)
+    assert msg.startswith(f"{f}, line {line}: "), msg
+    for w in words:
+        assert w in msg, msg
+    assert exc.value.file == str(f) and exc.value.line == line
+
+
+def test_grid_in_code_refuses_an_unknown_field_with_a_suggestion():
+    from khoan.scenarios import Scenario
+
+    with pytest.raises(ScenarioError, match="'taget'.*did you mean 'target'"):
+        grid(Scenario("kh", years=(2016, 2020)), taget=[{"share": 0.1}])
+
+
+def test_summary_csv_has_one_writer_with_a_byte_order_mark(model, tmp_path):
+    res = run_batch(model, [FakeScenario("Xã Cam Lâm")], tmp_path, progress=False, fn=fake_simulate)
+    data = (tmp_path / "summary.csv").read_bytes()
+    assert data.startswith("\ufeffname,status,".encode()) and "Xã Cam Lâm".encode() in data
+    from khoan.report.excel import csv_bytes
+
+    assert data == csv_bytes(res.table)

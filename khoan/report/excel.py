@@ -157,6 +157,19 @@ def escape_formula(s: str) -> str:
     return "'" + s if needs_escape(s) else s
 
 
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """CSV bytes of a table for spreadsheets: the one CSV writer of khoan's outputs.
+
+    UTF-8 with a byte-order mark (so that Excel reads Vietnamese text correctly), ``\\n`` line
+    ends, no index, and text that could be read as a formula escaped (:func:`escape_formula`).
+    """
+    safe = df.copy()
+    for c in safe.columns:
+        if safe[c].dtype == object or pd.api.types.is_string_dtype(safe[c].dtype):
+            safe[c] = safe[c].map(lambda v: escape_formula(v) if isinstance(v, str) else v)
+    return safe.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+
+
 def _clean_text(s: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", s)
 

@@ -2,12 +2,15 @@
 
 ``khoan.Scenario(...)`` describes a plan; ``khoan.simulate(model, scenario)`` projects it
 against a baseline and returns a :class:`ScenarioResult`; ``load_scenarios(path)`` reads a
-model's ``scenarios.toml``.
+scenario file (a list of scenarios and/or a grid); ``grid(base, field=[...])`` builds one in
+code.
 """
 
+from .files import load_scenarios
+from .grid import grid
 from .result import ScenarioResult
 from .roster import advance_roster, make_hires, reduced_age
-from .scenario import POLICIES, REGIMES, Scenario, ScenarioSource, Target, load_scenarios
+from .scenario import POLICIES, REGIMES, Scenario, ScenarioSource, Target
 from .simulate import check, clear_cache, run_scenario_cli, simulate
 
 __all__ = [
@@ -20,6 +23,7 @@ __all__ = [
     "advance_roster",
     "check",
     "clear_cache",
+    "grid",
     "load_scenarios",
     "make_hires",
     "reduced_age",

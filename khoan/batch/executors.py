@@ -1,0 +1,347 @@
+"""Where the scenarios of a batch run: in process, on local processes, or on a Dask cluster.
+
+Every executor runs :func:`execute` on each scenario and hands its payload (status, summary,
+provenance, encoded Parquet tables, error) to ``record`` and ``update`` in the main process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import pickle
+import signal
+import socket
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from .._canonical import jsonable
+from ..errors import KhoanError
+from .naming import runner_name, scenario_name
+from .store import TABLES, parquet_bytes
+
+__all__ = ["execute", "failed_payload", "is_dask_client", "run_dask", "run_processes"]
+
+Record = Callable[[dict[str, Any]], None]
+
+
+def execute(fn: Callable, model: Any, index: int, scenario: Any) -> dict[str, Any]:
+    """Run one scenario and encode its tables; never raises for an error of the scenario."""
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    name = scenario_name(scenario)
+    payload: dict[str, Any] = {
+        "index": index,
+        "name": name,
+        "worker": f"{socket.gethostname()}:{os.getpid()}",
+        "tables": {},
+        "summary": {},
+        "provenance": {},
+        "error": None,
+        "traceback": None,
+    }
+    try:
+        res = fn(model, scenario)
+        t1 = time.perf_counter()
+        summary = res.summary() if callable(getattr(res, "summary", None)) else {}
+        payload["summary"] = jsonable(dict(summary))
+        payload["provenance"] = jsonable(getattr(res, "provenance", {}) or {})
+        for t in TABLES:
+            df = getattr(res, t, None)
+            if df is not None:
+                payload["tables"][t] = parquet_bytes(df)
+        payload["status"] = "ok"
+    except Exception as exc:
+        t1 = time.perf_counter()
+        payload["tables"] = {}
+        payload["status"] = "failed"
+        payload["error"] = f"{type(exc).__name__}: {exc}"
+        payload["traceback"] = traceback.format_exc()
+    t2 = time.perf_counter()
+    payload["timings"] = {
+        "run_s": round(t1 - t0, 6),
+        "encode_s": round(t2 - t1, 6),
+        "cpu_s": round(time.process_time() - c0, 6),
+    }
+    return payload
+
+
+def failed_payload(index: int, scenario: Any, exc: BaseException) -> dict[str, Any]:
+    """The payload of a scenario that could not run (its worker died, say)."""
+    return {
+        "index": index,
+        "name": scenario if isinstance(scenario, str) else scenario_name(scenario),
+        "worker": None,
+        "tables": {},
+        "summary": {},
+        "provenance": {},
+        "status": "failed",
+        "error": f"{type(exc).__name__}: {exc}",
+        "traceback": "".join(traceback.format_exception(exc)),
+        "timings": {},
+    }
+
+
+# --------------------------------------------------------------------------- local processes
+
+# worker-process state of the "processes" executor: the model is sent once per worker
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(model: Any, fn: Callable) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    _WORKER["model"] = model
+    _WORKER["fn"] = fn
+
+
+def _pool_task(index: int, scenario: Any) -> dict[str, Any]:
+    return execute(_WORKER["fn"], _WORKER["model"], index, scenario)
+
+
+def _mp_context(fn: Callable):
+    """forkserver (POSIX) or spawn: never fork a process that may hold threads (Dask, BLAS).
+
+    The forkserver imports khoan (and the scenario function's module) once, so that each
+    worker starts from a process with pandas, pyarrow and Pyomo already imported.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    mod = getattr(fn, "__module__", "") or ""
+    ctx.set_forkserver_preload(sorted({"khoan.batch", *([mod] if mod.startswith("khoan") else [])}))
+    return ctx
+
+
+def _pool_round(model, fn, items, indices, workers, record, update) -> tuple[set[int], bool]:
+    """Run ``indices`` in one process pool; return the finished ones and whether it broke."""
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_mp_context(fn),
+        initializer=_init_worker,
+        initargs=(model, fn),
+    )
+    futures: dict[Any, int] = {}
+    finished: set[int] = set()
+    broken = False
+    try:
+        for i in indices:
+            try:
+                futures[pool.submit(_pool_task, i, items[i])] = i
+            except BrokenProcessPool:  # a worker already died: collect, then start again
+                broken = True
+                break
+        pending = set(futures)
+        while pending:
+            if broken:  # every other future is settled at once: collect what finished
+                done, pending = wait(pending)
+            else:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in sorted(done, key=futures.__getitem__):
+                i = futures[fut]
+                exc = fut.exception()
+                if isinstance(exc, BrokenProcessPool):
+                    if "initializer" in str(exc):
+                        raise KhoanError(f"worker processes could not start: {exc}")
+                    broken = True
+                    continue
+                p = fut.result() if exc is None else failed_payload(i, items[i], exc)
+                finished.add(i)
+                record(p)
+                update(p)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return finished, broken
+
+
+def run_processes(model, fn, items, todo, n_workers, record: Record, update: Record) -> None:
+    """Run on a local process pool; a worker that dies takes only its own scenario down.
+
+    When a worker process dies (a crash in native code, the out-of-memory killer), the pool
+    breaks. The scenarios that were running are then rerun one at a time in a one-worker pool,
+    which names the one that kills its worker: it is recorded as failed, the others go on.
+    """
+    try:
+        pickle.dumps(fn)
+    except Exception as exc:
+        raise KhoanError(
+            f"executor='processes' sends the scenario function to worker processes: "
+            f"{runner_name(fn)} cannot be pickled ({exc}); use a module-level function"
+        ) from None
+    queue = list(todo)
+    while queue:
+        finished, broken = _pool_round(model, fn, items, queue, n_workers, record, update)
+        queue = [i for i in queue if i not in finished]
+        if not broken:
+            break
+        suspects = queue[:n_workers]
+        queue = queue[n_workers:]
+        while suspects:
+            fin, br = _pool_round(model, fn, items, suspects, 1, record, update)
+            suspects = [i for i in suspects if i not in fin]
+            if br and suspects:
+                culprit = suspects.pop(0)
+                p = failed_payload(
+                    culprit,
+                    items[culprit],
+                    KhoanError(
+                        "the worker process died while running this scenario "
+                        "(a crash in native code or out of memory)"
+                    ),
+                )
+                record(p)
+                update(p)
+
+
+# --------------------------------------------------------------------------- Dask
+
+
+def is_dask_client(executor: Any) -> bool:
+    """Whether ``executor`` is a ``dask.distributed.Client`` (without importing Dask)."""
+    return type(executor).__name__ == "Client" and hasattr(executor, "scatter")
+
+
+def _dask_task(item: tuple[int, Any], model: Any, fn: Callable) -> dict[str, Any]:
+    index, scenario = item
+    return execute(fn, model, index, scenario)
+
+
+#: Seconds to wait for a scheduler address to accept a connection before giving up.
+CONNECT_TIMEOUT_S = 5.0
+
+#: Exceptions of a future whose worker was lost (not an error of the scenario).
+_LOST = ("KilledWorker", "CommClosedError", "CancelledError", "FutureCancelledError")
+
+
+def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """Fail fast when nothing listens at a Dask scheduler address (``tcp://host:port``).
+
+    Raises
+    ------
+    KhoanError
+        The address is malformed or refuses / does not answer a TCP connection within
+        ``timeout`` seconds.
+    """
+    proto, sep, rest = address.partition("://")
+    if not sep:
+        proto, rest = "tcp", address
+    if proto not in ("tcp", "tls"):
+        return  # inproc://, ucx://: no TCP check
+    host, _, port = rest.rstrip("/").rpartition(":")
+    host = host.strip("[]")
+    try:
+        port_no = int(port)
+    except ValueError:
+        raise KhoanError(
+            f"Dask scheduler address {address!r}: give tcp://host:port (e.g. tcp://10.0.0.5:8786)"
+        ) from None
+    try:
+        with socket.create_connection((host or "127.0.0.1", port_no), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise KhoanError(
+            f"no Dask scheduler answers at {address} ({exc.strerror or exc}): start one "
+            "(`dask scheduler`, then `dask worker ADDRESS`) or correct the address"
+        ) from None
+
+
+def _connect(address: str):
+    from distributed import Client
+
+    check_scheduler(address)
+    try:
+        return Client(address, timeout=f"{CONNECT_TIMEOUT_S * 2}s")
+    except (OSError, TimeoutError) as exc:
+        raise KhoanError(f"could not connect to the Dask scheduler at {address}: {exc}") from None
+
+
+def _lost(fut) -> tuple[bool, BaseException | None]:
+    """Whether a future that did not finish lost its worker, and its exception if any."""
+    if fut.status == "cancelled":
+        return True, None
+    try:
+        exc = fut.exception()
+    except BaseException as e:  # a cancelled future raises here
+        return True, e
+    return (exc is None or type(exc).__name__ in _LOST), exc
+
+
+def run_dask(
+    executor, model, fn, items, todo, names, record: Record, update: Record, *, retries: int = 2
+) -> int:
+    """Run on a Dask cluster; return the number of its workers.
+
+    A scenario whose worker is lost (the worker process died, the scheduler cancelled the task)
+    is submitted again, at most ``retries`` times, to whatever worker is alive (the model is
+    scattered again when its copies were lost with the workers); then it is recorded as failed
+    with ``WorkerLost`` and the number of attempts. Errors of the scenario itself are never
+    retried.
+    """
+    from distributed import as_completed
+
+    own = isinstance(executor, str)
+    client = _connect(executor) if own else executor
+    futures: list[Any] = []
+    run_id = uuid.uuid4().hex[:12]
+
+    def submit(i: int, attempt: int, model_f) -> Any:
+        key = f"khoan-batch-{run_id}-{i}" + (f"-retry{attempt - 1}" if attempt > 1 else "")
+        return client.submit(_dask_task, (i, items[i]), model=model_f, fn=fn, key=key, pure=False)
+
+    try:
+        model_f = client.scatter(model, broadcast=True, hash=False)
+        futures = client.map(
+            _dask_task,
+            [(i, items[i]) for i in todo],
+            model=model_f,
+            fn=fn,
+            key=[f"khoan-batch-{run_id}-{i}" for i in todo],
+            pure=False,
+        )
+        index_of = {f.key: i for f, i in zip(futures, todo, strict=True)}
+        attempts = dict.fromkeys(todo, 1)
+        done = as_completed(futures)
+        for fut in done:
+            i = index_of.pop(fut.key)
+            if fut.status == "finished":
+                p = fut.result()
+            else:
+                lost, exc = _lost(fut)
+                if lost and attempts[i] <= retries:
+                    attempts[i] += 1
+                    if model_f.status != "finished":  # its copies died with the workers
+                        model_f = client.scatter(model, broadcast=True, hash=False)
+                    nf = submit(i, attempts[i], model_f)
+                    futures.append(nf)
+                    index_of[nf.key] = i
+                    done.add(nf)
+                    fut.release()
+                    continue
+                if lost:
+                    detail = f" ({type(exc).__name__}: {exc})" if exc is not None else ""
+                    exc = KhoanError(
+                        f"WorkerLost: the Dask worker running this scenario was lost or its task "
+                        f"cancelled, {attempts[i]} attempt(s){detail}"
+                    )
+                p = failed_payload(i, names[i], exc)
+                if lost:
+                    p["error"] = str(exc)
+            p["attempts"] = attempts[i]
+            fut.release()
+            record(p)
+            update(p)
+        n = len(client.scheduler_info(n_workers=-1).get("workers", {})) or 1
+    except BaseException:
+        with contextlib.suppress(Exception):
+            client.cancel(futures)
+        raise
+    finally:
+        if own:
+            client.close()
+    return n

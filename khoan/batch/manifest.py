@@ -1,0 +1,152 @@
+"""The manifest of a batch folder: provenance of every scenario, and what a rerun may reuse."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from .._canonical import canonical_json, sha256
+from .._files import atomic_write_bytes
+from ..errors import KhoanError
+from .store import ENTRY_FILE
+
+__all__ = [
+    "MANIFEST",
+    "MANIFEST_FORMAT",
+    "ManifestWriter",
+    "adopt",
+    "entry_reusable",
+    "read_manifest",
+]
+
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = "khoan-batch/1"
+
+
+def read_manifest(out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Scenario entries and shared parameter references of an earlier run (empty if none)."""
+    p = out / MANIFEST
+    if not p.is_file():
+        return {}, {}
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        # damaged (our writes are atomic, so not by us): keep a copy, recompute everything
+        with contextlib.suppress(OSError):
+            os.replace(p, out / f"{MANIFEST}.damaged")
+        return {}, {}
+    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+        raise KhoanError(f"{p} is not the manifest of a khoan batch: choose another output folder")
+    sc = data.get("scenarios")
+    refs = data.get("parameter_references")
+    return (sc if isinstance(sc, dict) else {}), (refs if isinstance(refs, dict) else {})
+
+
+class ManifestWriter:
+    """Keeps the manifest and writes it atomically after each scenario.
+
+    The list of legal references a result's provenance cites (``provenance.parameters``,
+    the same for every scenario on the same parameters) is stored once under
+    ``parameter_references`` and pointed to by its hash. Writing is skipped while the time
+    since the last write is less than ten times what the last write took (so a large manifest
+    costs at most ~10 % of the run); the final write always happens.
+    """
+
+    def __init__(
+        self,
+        out: Path,
+        header: dict[str, Any],
+        entries: dict[str, dict[str, Any]],
+        refs: dict[str, Any],
+    ):
+        self.out = out
+        self.header = header
+        self.entries = entries
+        self.refs = dict(refs)
+        self._last_end = 0.0
+        self._last_cost = 0.0
+        self.dirty = False
+
+    def _compact(self, entry: dict[str, Any]) -> dict[str, Any]:
+        prov = entry.get("provenance")
+        if not isinstance(prov, dict):
+            return entry
+        prov = dict(prov)
+        params = prov.get("parameters")
+        if isinstance(params, list) and params:
+            h = sha256(canonical_json(params).encode("utf-8"))[:16]
+            self.refs.setdefault(h, params)
+            prov["parameters"] = f"#/parameter_references/{h}"
+        if prov.get("scenario") == entry.get("scenario"):
+            prov["scenario"] = "#/scenarios/<name>/scenario"
+        return {**entry, "provenance": prov}
+
+    def update(self, name: str, entry: dict[str, Any]) -> None:
+        self.entries[name] = self._compact(entry)
+        self.dirty = True
+        if time.perf_counter() - self._last_end >= 10 * self._last_cost:
+            self.flush()
+
+    def flush(self) -> None:
+        t0 = time.perf_counter()
+        entries = dict(
+            sorted(self.entries.items(), key=lambda kv: (kv[1].get("index", 1 << 60), kv[0]))
+        )
+        used = {
+            str(e.get("provenance", {}).get("parameters", "")).rpartition("/")[2]
+            for e in entries.values()
+            if isinstance(e.get("provenance"), dict)
+        }
+        data = {
+            **self.header,
+            "updated": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            "scenarios": entries,
+            "parameter_references": {h: v for h, v in self.refs.items() if h in used},
+        }
+        text = json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False)
+        atomic_write_bytes(self.out / MANIFEST, text.encode("utf-8"))
+        self._last_end = time.perf_counter()
+        self._last_cost = self._last_end - t0
+        self.dirty = False
+
+
+def entry_reusable(
+    entry: dict[str, Any] | None, inputs: dict[str, str], folder: str, out: Path
+) -> bool:
+    """Whether an earlier run's entry is ``ok``, has these inputs and its files verify."""
+    if not entry or entry.get("status") != "ok" or entry.get("inputs") != inputs:
+        return False
+    if entry.get("folder") != folder:
+        return False
+    for t in entry.get("files", {}).values():
+        p = out / t["path"]
+        try:
+            if p.stat().st_size != t["bytes"] or sha256(p.read_bytes()) != t["sha256"]:
+                return False
+        except (OSError, KeyError, TypeError):
+            return False
+    return True
+
+
+def adopt(out: Path, folder: str, name: str, inputs: dict[str, str]) -> dict[str, Any] | None:
+    """The entry of a scenario whose files are complete but not (yet) in the manifest.
+
+    A run writes each scenario's tables, then its own copy of the manifest entry
+    (:data:`~khoan.batch.store.ENTRY_FILE`), and the manifest itself less often; a run killed
+    in between leaves finished scenarios the manifest does not list. Such a scenario is
+    adopted when its entry is ``ok``, has the same inputs, and the size and SHA-256 of every
+    file it lists match; otherwise ``None`` (it is computed again).
+    """
+    p = out / folder / ENTRY_FILE
+    try:
+        entry = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("name") != name:
+        return None
+    return entry if entry_reusable(entry, inputs, folder, out) else None

@@ -1,0 +1,227 @@
+"""The files of a batch: Parquet tables per scenario, written atomically; the folder lock.
+
+Every file is written through :func:`khoan._files.atomic_write_bytes` (temporary file, fsync,
+``os.replace``). Parquet bytes are deterministic: fixed writer options, no timestamp.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import json
+import queue
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .._canonical import canonical_json, sha256
+from .._files import TMP_SUFFIX, atomic_write_bytes, fsync_dir
+from ..errors import KhoanError
+
+__all__ = [
+    "ENTRY_FILE",
+    "LOCK_FILE",
+    "SCENARIO_DIR",
+    "TABLES",
+    "Committer",
+    "clean_temp_files",
+    "folder_lock",
+    "parquet_bytes",
+    "read_parquet",
+    "remove_tables",
+    "summary_table",
+    "write_tables",
+]
+
+#: Tables of a scenario result written as Parquet, in this order.
+TABLES = ("by_year", "by_commune", "leavers")
+SCENARIO_DIR = "scenarios"
+LOCK_FILE = ".khoan-batch.lock"
+#: A scenario's own copy of its manifest entry, written after its tables: a rerun adopts the
+#: tables when the manifest (written less often) has not caught up with them.
+ENTRY_FILE = "entry.json"
+
+_PARQUET_OPTIONS = {
+    "compression": "snappy",
+    "use_dictionary": True,
+    "write_statistics": True,
+    "version": "2.6",
+    "data_page_version": "1.0",
+    "store_schema": True,
+}
+
+
+def parquet_bytes(df: pd.DataFrame) -> bytes:
+    """Deterministic Parquet bytes of a table (no timestamps; fixed writer options)."""
+    if not isinstance(df, pd.DataFrame):
+        df = pd.DataFrame(df)
+    table = pa.Table.from_pandas(df, preserve_index=None)
+    buf = io.BytesIO()
+    pq.write_table(table, buf, **_PARQUET_OPTIONS)
+    return buf.getvalue()
+
+
+def read_parquet(src: bytes | Path) -> pd.DataFrame:
+    """A table from Parquet bytes or a Parquet file."""
+    return pq.read_table(pa.BufferReader(src) if isinstance(src, bytes) else str(src)).to_pandas()
+
+
+def write_tables(
+    out: Path, folder: str, tables: Mapping[str, bytes], entry: Mapping[str, Any] | None = None
+) -> tuple[dict[str, dict[str, Any]], dict[str, Path]]:
+    """Write a scenario's Parquet tables into ``out/folder``; remove those it does not have.
+
+    Then, when ``entry`` is given, write it with the ``files`` record to :data:`ENTRY_FILE`
+    (the scenario's own copy of its manifest entry). The folder is synced once at the end.
+
+    Returns
+    -------
+    files : dict
+        The manifest's ``files`` record: path, bytes and SHA-256 of each table.
+    paths : dict
+        Table name -> Parquet file.
+    """
+    sdir = out / folder
+    files: dict[str, dict[str, Any]] = {}
+    paths: dict[str, Path] = {}
+    for t in TABLES:
+        data = tables.get(t)
+        target = sdir / f"{t}.parquet"
+        if data is None:
+            with contextlib.suppress(FileNotFoundError):
+                target.unlink()
+            continue
+        atomic_write_bytes(target, data, sync_dir=False)
+        files[t] = {"path": f"{folder}/{t}.parquet", "bytes": len(data), "sha256": sha256(data)}
+        paths[t] = target
+    if entry is not None:
+        text = json.dumps({**entry, "files": files}, ensure_ascii=False, allow_nan=False)
+        atomic_write_bytes(sdir / ENTRY_FILE, text.encode("utf-8"), sync_dir=False)
+    if files or entry is not None:
+        fsync_dir(sdir)
+    return files, paths
+
+
+def remove_tables(out: Path, folder: str) -> None:
+    """Remove a scenario's tables (stale files of an earlier run must not pass for new ones)."""
+    for name in (ENTRY_FILE, *(f"{t}.parquet" for t in TABLES)):
+        with contextlib.suppress(FileNotFoundError):
+            (out / folder / name).unlink()
+
+
+class Committer:
+    """Commits finished scenarios (Parquet files, then the manifest) on a background thread.
+
+    Writing is mostly waiting for ``fsync``; on its own thread it overlaps the computation of
+    the next scenarios. Scenarios are committed in the order they are handed over. Signals
+    are delivered to the main thread only, so a Ctrl-C never interrupts a commit half-way;
+    :meth:`close` waits for every handed-over scenario to be committed and re-raises an error
+    of the writer (a full disk, say).
+    """
+
+    def __init__(self, commit: Callable[[dict[str, Any]], None], maxsize: int = 64):
+        self._commit = commit
+        self._queue: queue.Queue = queue.Queue(maxsize)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._loop, name="khoan-batch-writer", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            p = self._queue.get()
+            if p is None:
+                return
+            if self._error is None:
+                try:
+                    self._commit(p)
+                except BaseException as exc:  # reported to the main thread
+                    self._error = exc
+
+    def __call__(self, p: dict[str, Any]) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(p)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+def clean_temp_files(out: Path) -> int:
+    """Remove the temporary files an interrupted run left in ``out``; return how many."""
+    n = 0
+    found = itertools.chain(
+        out.glob(f"*{TMP_SUFFIX}"), (out / SCENARIO_DIR).glob(f"**/*{TMP_SUFFIX}")
+    )
+    for p in found:
+        with contextlib.suppress(OSError):
+            p.unlink()
+            n += 1
+    return n
+
+
+@contextlib.contextmanager
+def folder_lock(out: Path) -> Iterator[None]:
+    """Refuse to run two batches into one folder at the same time (POSIX ``flock``)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no lock
+        yield
+        return
+    f = open(out / LOCK_FILE, "a+b")
+    try:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise KhoanError(f"another khoan batch is writing into {out}") from None
+        yield
+    finally:
+        f.close()
+
+
+# --------------------------------------------------------------------------- summary table
+
+FIRST = ("name", "status")
+
+
+def summary_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per scenario: name, status, every summary figure, error (fixed dtypes)."""
+    keys: list[str] = []
+    for r in rows:
+        for k in r.get("summary", {}):
+            if k not in keys and k not in (*FIRST, "error", "scenario"):
+                keys.append(k)
+    cols: dict[str, Any] = {
+        "name": pd.Series([r["name"] for r in rows], dtype=object),
+        "status": pd.Series([r["status"] for r in rows], dtype=object),
+    }
+    for k in keys:
+        vals = [r.get("summary", {}).get(k) for r in rows]
+        present = [v for v in vals if v is not None]
+        if present and all(isinstance(v, bool) for v in present):
+            cols[k] = pd.Series(vals, dtype="boolean")
+        elif present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+            cols[k] = pd.Series(vals, dtype="Int64")
+        elif present and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in present
+        ):
+            cols[k] = pd.Series([np.nan if v is None else float(v) for v in vals], dtype=float)
+        else:
+            cols[k] = pd.Series(
+                [
+                    None if v is None else (v if isinstance(v, str) else canonical_json(v))
+                    for v in vals
+                ],
+                dtype=object,
+            )
+    cols["error"] = pd.Series([r.get("error") for r in rows], dtype=object)
+    return pd.DataFrame(cols)
