@@ -259,8 +259,8 @@ def test_extreme_amounts_give_a_located_error_or_exact_totals(special, posts):
 
 
 def test_checked_total_refuses_a_wrap():
-    from khoan.periods import checked_total
     from khoan.errors import KhoanError
+    from khoan.periods import checked_total
 
     a = np.array([3, 4], dtype=np.int64)
     assert checked_total({"a": a, "b": a}).tolist() == [6, 8]
