@@ -10,9 +10,9 @@ Usage (from a worktree, with that worktree's khoan first on the path)::
 What is fingerprinted:
 
 - ``khoan demo`` for both bundled models (lump sums, allocation, scenario; workbooks, charts and
-  the Markdown summary). A workbook (.xlsx) is hashed by the XML of its parts with ``docProps/``
-  removed (openpyxl writes the time of writing there), and cells that name the khoan version
-  are blanked; every other file by its bytes.
+  the Markdown summary). A workbook (.xlsx) is hashed by its cell values, one line per sheet,
+  without the provenance rows that name the version or time the run; every other file by its
+  bytes.
 - ``budget()`` province totals by component for a few years of each model, every parameter
   listed under "parameters used" (key, dates, value), and the settlement totals of the base year;
 - ``simulate()`` per-year totals (payroll, lump sum, kept, TNTT, headcount) of a few scenarios,
@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
 
 YEARS = {"khanh_hoa_2016": (2016, 2017, 2019, 2020), "khanh_hoa_2026": (2026, 2027, 2028)}
@@ -36,29 +34,28 @@ SCENARIOS = {
     "khanh_hoa_2016": ("nq39_10pct", "attrition_only", "resignation_10pct"),
     "khanh_hoa_2026": ("kl40_5pct", "early_retirement_10pct"),
 }
-_VERSION = re.compile(rb"<(?:v|t)[^>]*>\s*\d+\.\d+\.\d+[^<]*</(?:v|t)>")
 
 
-def _xlsx_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with zipfile.ZipFile(path) as z:
-        for name in sorted(z.namelist()):
-            if name.startswith("docProps/"):
+def xlsx_digests(path: Path) -> dict[str, str]:
+    """Digest of each sheet's cell values, by sheet name (in the workbook's order).
+
+    openpyxl writes the time of writing into ``docProps/``, which cell values do not see;
+    provenance rows that name the khoan version or measure run time (``khoan``,
+    ``khoan_version``, ``timings.*``) are left out.
+    """
+    import openpyxl
+
+    out = {}
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        h = hashlib.sha256()
+        for row in ws.iter_rows(values_only=True):
+            first = str(row[0]) if row else ""
+            if first in ("khoan", "khoan_version") or first.startswith("timings."):
                 continue
-            data = z.read(name)
-            if name.endswith("sharedStrings.xml"):
-                # the khoan version is provenance, not a result
-                from khoan import __version__
-
-                data = data.replace(__version__.encode(), b"<version>")
-            h.update(name.encode() + b"\0" + data)
-    return h.hexdigest()[:16]
-
-
-def _file_digest(path: Path) -> str:
-    if path.suffix == ".xlsx":
-        return _xlsx_digest(path)
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            h.update(repr(row).encode())
+        out[ws.title] = h.hexdigest()[:16]
+    return out
 
 
 def demo_lines(out: Path) -> list[str]:
@@ -70,7 +67,12 @@ def demo_lines(out: Path) -> list[str]:
     for name in YEARS:
         folder = run_demo(name, out, Console(file=io.StringIO()))
         for f in sorted(folder.iterdir()):
-            lines.append(f"demo {name} {f.name} {_file_digest(f)}")
+            if f.suffix == ".xlsx":
+                for sheet, d in xlsx_digests(f).items():
+                    lines.append(f"demo {name} {f.name} [{sheet}] {d}")
+            else:
+                d = hashlib.sha256(f.read_bytes()).hexdigest()[:16]
+                lines.append(f"demo {name} {f.name} {d}")
     return lines
 
 
