@@ -5,7 +5,7 @@
 * the legacy ``pyomo.environ.SolverFactory`` for every other name (``glpk``, ``cbc``,
   ``appsi_highs``, ...), with duals read through an import ``Suffix``.
 
-* the array hand-off (``_ArrayHighsRunner``, the default for ``highs``): :func:`translate`
+* the array hand-off (``ArrayHighsRunner``, the default for ``highs``): :func:`translate`
   reads the Pyomo model — rows written as ``LinearExpression`` by build.py, anything else
   through ``generate_standard_repn`` — into arrays passed to ``highspy`` in one call; a model it
   does not read (integer variables, non-linear rows, a maximised objective) goes through
@@ -661,7 +661,7 @@ def _objective_arrays(expr: Any, col: dict[int, int], n: int, seen: dict[int, tu
     return cost, float(repn.constant), (n, start, rws.astype(np.int32), fmt, vals)
 
 
-class _ArrayHighsRunner:
+class ArrayHighsRunner:
     """HiGHS through highspy, handed the Pyomo model as arrays by :func:`translate`.
 
     Persistent: changes go to HiGHS as arrays (``refresh_rows``, ``set_costs``,
@@ -817,7 +817,7 @@ def make_runner(
         except (_NotLinear, AttributeError):  # AttributeError: other Pyomo internals
             maps = None
         if maps is not None:
-            return _ArrayHighsRunner(options, maps)
+            return ArrayHighsRunner(options, maps)
     opt = ContribFactory(name)
     runner = (
         _ContribRunner(name, options, opt, manual=manual)

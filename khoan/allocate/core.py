@@ -169,9 +169,9 @@ class Engine:
         """How the model reached the solver: ``arrays`` (read by khoan's translator and passed
         to highspy), ``pyomo-persistent`` (``pyomo.contrib.solver``) or ``pyomo`` (a solver of
         ``SolverFactory``, the model written for it on each solve)."""
-        from ._solvers import _ArrayHighsRunner
+        from ._solvers import ArrayHighsRunner
 
-        if isinstance(self.runner, _ArrayHighsRunner):
+        if isinstance(self.runner, ArrayHighsRunner):
             return "arrays"
         return "pyomo-persistent" if self.runner.persistent else "pyomo"
 
@@ -523,7 +523,7 @@ class Engine:
         )
 
 
-def _check(objective: str, solver: str, problem: AllocationProblem, extra: Any) -> None:
+def check_options(objective: str, solver: str, problem: AllocationProblem, extra: Any) -> None:
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}, not {objective!r}")
     if solver == "kkt" and (
@@ -591,7 +591,7 @@ def solve_allocation(
         The solver did not prove optimality (and ``allow_nonoptimal`` is false), or found no
         solution at all.
     """
-    _check(objective, solver, problem, extra_constraints)
+    check_options(objective, solver, problem, extra_constraints)
     if solver == "kkt":
         return solve_kkt(problem)
     t0 = time.perf_counter()

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .build import deviation_bounds
-from .core import Engine, ExtraConstraints, _check
+from .core import Engine, ExtraConstraints, check_options
 from .diagnose import diagnose
 from .kkt import solve_kkt
 from .problem import AllocationProblem, CoreResult
@@ -69,7 +69,7 @@ class AllocationModel:
     ):
         if solver == "kkt":
             raise ValueError("AllocationModel needs a Pyomo solver, not 'kkt'")
-        _check(objective, solver, problem, extra_constraints)
+        check_options(objective, solver, problem, extra_constraints)
         diagnose(problem)
         self._kw = {
             "mutable": True,

@@ -214,7 +214,7 @@ def _json_default(v: Any) -> Any:
     return str(v)
 
 
-def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None):
+def put_cell(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None):
     """Write one cell; text that could be a formula is stored as a quote-prefixed string."""
     v = _py(value)
     cell = ws.cell(row=row, column=col)
@@ -324,7 +324,7 @@ def _write_table(
 
     hr = start_row
     for j, c in enumerate(cols, start=1):
-        cell = _put(ws, hr, j, label(c, lang))
+        cell = put_cell(ws, hr, j, label(c, lang))
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
         cell.alignment = _HEADER_ALIGN
@@ -336,7 +336,7 @@ def _write_table(
     for i in range(len(df)):
         r = hr + 1 + i
         for j, c in enumerate(cols):
-            cell = _put(ws, r, j + 1, values[i, j], fmts[c])
+            cell = put_cell(ws, r, j + 1, values[i, j], fmts[c])
             widths[j] = max(widths[j], _display_len(cell.value, fmts[c]))
     if sum_cols and len(cols):
         r = hr + 1 + len(df)
@@ -349,10 +349,10 @@ def _write_table(
                     total: Any = int(sum(int(x) for x in s.dropna()))
                 else:
                     total = float(np.nansum(s.to_numpy(dtype=float)))
-                cell = _put(ws, r, j + 1, total, fmts[c] or _FMT_FLOAT)
+                cell = put_cell(ws, r, j + 1, total, fmts[c] or _FMT_FLOAT)
                 widths[j] = max(widths[j], _display_len(cell.value, fmts[c]))
             elif j == label_col:
-                cell = _put(ws, r, j + 1, text("Tổng cộng", "Total", lang))
+                cell = put_cell(ws, r, j + 1, text("Tổng cộng", "Total", lang))
             cell.font = _TOTAL_FONT
             cell.border = _TOTAL_BORDER
     for j, w in enumerate(widths, start=1):
@@ -399,8 +399,8 @@ def _summary_frame(summary: Mapping[str, Any] | pd.DataFrame, lang: str) -> pd.D
 
 
 def _write_summary(ws: Worksheet, title: str, summary: Any, lang: str) -> None:
-    _put(ws, 1, 1, title).font = _TITLE_FONT
-    _put(ws, 2, 1, text("Đơn vị tính: đồng", "Amounts in VND (đồng)", lang))
+    put_cell(ws, 1, 1, title).font = _TITLE_FONT
+    put_cell(ws, 2, 1, text("Đơn vị tính: đồng", "Amounts in VND (đồng)", lang))
     if summary is None:
         ws.column_dimensions["A"].width = 40
         return
@@ -409,7 +409,7 @@ def _write_summary(ws: Worksheet, title: str, summary: Any, lang: str) -> None:
         return
     hr = 4
     for j, h in enumerate((label("item", lang), label("value", lang)), start=1):
-        cell = _put(ws, hr, j, h)
+        cell = put_cell(ws, hr, j, h)
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
     w = [12, 12]
@@ -422,8 +422,8 @@ def _write_summary(ws: Worksheet, title: str, summary: Any, lang: str) -> None:
             fmt = _FMT_PERCENT if _percent(key) else _FMT_FINE if key in _FINE_FLOAT else _FMT_FLOAT
         else:
             fmt = None
-        _put(ws, hr + i, 1, label(key, lang))
-        _put(ws, hr + i, 2, v, fmt)
+        put_cell(ws, hr + i, 1, label(key, lang))
+        put_cell(ws, hr + i, 2, v, fmt)
         w[0] = max(w[0], len(label(key, lang)))
         w[1] = max(w[1], _display_len(v, fmt))
     ws.column_dimensions["A"].width = min(w[0] + 2, 60)
@@ -568,7 +568,7 @@ def write_workbook(
     ws.title = _sheet_name(label("summary", lang), used)
     _write_summary(ws, _clean_text(str(title)), summary, lang)
     if provenance is not None and provenance.get("synthetic"):
-        _put(ws, 3, 1, text(SYNTHETIC_NOTICE_VI, SYNTHETIC_NOTICE_EN, lang)).font = _WARN_FONT
+        put_cell(ws, 3, 1, text(SYNTHETIC_NOTICE_VI, SYNTHETIC_NOTICE_EN, lang)).font = _WARN_FONT
     for key, df in (sheets or {}).items():
         if not isinstance(df, pd.DataFrame):
             raise TypeError(f"sheet {key!r}: expected a DataFrame, got {type(df).__name__}")

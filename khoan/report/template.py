@@ -50,7 +50,7 @@ from ..data.io import read_raw
 from ..data.labels import CATEGORY_LABELS
 from ..data.schema import coerce_table, get_schema
 from ..errors import Problem, ValidationError
-from .excel import _put, atomic_save
+from .excel import atomic_save, put_cell
 from .headers import header_codes, header_text
 from .labels import check_lang, text
 
@@ -150,7 +150,7 @@ def _cell_value(v: Any, spec, lang: str) -> Any:
 def _write_instructions(ws, lang: str) -> None:
     t = lambda vi, en: text(vi, en, lang)  # noqa: E731
     sheet = {k: v[0 if lang == "vi" else 1] for k, v in SHEETS.items()}
-    _put(ws, 1, 1, t("Mẫu nhập liệu khoan — hướng dẫn", "khoan input template — instructions"))
+    put_cell(ws, 1, 1, t("Mẫu nhập liệu khoan — hướng dẫn", "khoan input template — instructions"))
     ws.cell(row=1, column=1).font = Font(bold=True, size=14)
     steps = [
         t(
@@ -189,7 +189,7 @@ def _write_instructions(ws, lang: str) -> None:
         ),
     ]
     for i, s in enumerate(steps, start=3):
-        c = _put(ws, i, 1, s)
+        c = put_cell(ws, i, 1, s)
         c.alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=9)
         ws.row_dimensions[i].height = 32
@@ -207,7 +207,7 @@ def _write_instructions(ws, lang: str) -> None:
         t("Mô tả", "Description"),
     ]
     for j, h in enumerate(heads, start=1):
-        c = _put(ws, hr, j, h)
+        c = put_cell(ws, hr, j, h)
         c.font = Font(bold=True)
         c.fill = _HEADER_FILL
     r = hr + 1
@@ -230,7 +230,7 @@ def _write_instructions(ws, lang: str) -> None:
                 spec.description_vi if lang == "vi" else spec.description_en,
             ]
             for j, v in enumerate(row, start=1):
-                c = _put(ws, r, j, v)
+                c = put_cell(ws, r, j, v)
                 c.alignment = Alignment(wrap_text=True, vertical="top")
             r += 1
     for j, w in enumerate((20, 34, 18, 9, 12, 12, 48, 9, 9, 60), start=1):
@@ -250,9 +250,9 @@ def _write_lists(ws, lang: str) -> dict[str, str]:
     title = quote_sheetname(ws.title)
     for j, (col, values) in enumerate(lists.items(), start=1):
         letter = get_column_letter(j)
-        _put(ws, 1, j, col)
+        put_cell(ws, 1, j, col)
         for i, v in enumerate(values, start=2):
-            _put(ws, i, j, v)
+            put_cell(ws, i, j, v)
         refs[col] = f"{title}!${letter}$2:${letter}${len(values) + 1}"
         ws.column_dimensions[letter].width = max(12, max(len(str(v)) for v in values) + 2)
     return refs
@@ -274,7 +274,7 @@ def _write_table_sheet(
     for j, spec in enumerate(sch.columns, start=1):
         letter = get_column_letter(j)
         head = header_text(spec.column, lang)
-        c = _put(ws, 1, j, head)
+        c = put_cell(ws, 1, j, head)
         c.font = Font(bold=True)
         c.fill = _REQUIRED_FILL if spec.required else _HEADER_FILL
         c.alignment = Alignment(wrap_text=True, vertical="center")
@@ -366,7 +366,7 @@ def _write_table_sheet(
             spec = specs[c]
             vals = data[c].to_numpy(dtype=object)
             for i, v in enumerate(vals, start=2):
-                cell = _put(ws, i, j, _cell_value(v, spec, lang))
+                cell = put_cell(ws, i, j, _cell_value(v, spec, lang))
                 if spec.dtype == "date" and cell.value is not None:
                     cell.number_format = date_fmt
                 elif spec.dtype == "str" and cell.value is not None:

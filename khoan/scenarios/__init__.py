@@ -6,7 +6,7 @@ scenario file (a list of scenarios and/or a grid); ``grid(base, field=[...])`` b
 code.
 """
 
-from .files import load_scenarios
+from .files import load_scenario, load_scenarios
 from .grid import grid
 from .result import ScenarioResult
 from .roster import advance_roster, make_hires, reduced_age
@@ -24,6 +24,7 @@ __all__ = [
     "check",
     "clear_cache",
     "grid",
+    "load_scenario",
     "load_scenarios",
     "make_hires",
     "reduced_age",

@@ -49,7 +49,7 @@ from .grid import grid, scenario_name
 from .scenario import Scenario, ScenarioSource, Target, scenario_error
 from .scenario import suggest as _suggest
 
-__all__ = ["expand", "load_scenarios", "scenarios_from_data"]
+__all__ = ["expand", "load_scenario", "load_scenarios", "scenarios_from_data"]
 
 #: Top-level keys and tables of a scenario file.
 TOP_LEVEL = ("title", "description", "name", "defaults", "overrides", "scenarios", "base", "grid")
@@ -403,3 +403,33 @@ def expand(scenarios: Any) -> list[Any]:
             s = _from_mapping(n, body, {}, None)
         out.append(s)
     return out
+
+
+def load_scenario(path: str | Path, name: str | None = None) -> Scenario:
+    """Read one scenario of a scenario file (``name`` may be omitted when it holds one).
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`load_scenarios`; also when ``name`` is not in the file (with the closest
+        name), or is omitted while the file holds several scenarios.
+    """
+    found = load_scenarios(path)
+    if name is None:
+        if len(found) != 1:
+            raise scenario_error(
+                None,
+                None,
+                f"the file holds {len(found)} scenarios ({', '.join(found)}): name one",
+                ScenarioSource(str(path)),
+            )
+        return next(iter(found.values()))
+    if name not in found:
+        raise scenario_error(
+            name,
+            None,
+            f"no such scenario in the file{_suggest(name, list(found))} "
+            f"(scenarios: {', '.join(found) or 'none'})",
+            ScenarioSource(str(path)),
+        )
+    return found[name]

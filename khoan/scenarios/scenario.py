@@ -34,7 +34,6 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
 from typing import Any
 
 from ..errors import ParameterError, ScenarioError
@@ -49,7 +48,6 @@ __all__ = [
     "Scenario",
     "ScenarioSource",
     "Target",
-    "load_scenarios",
     "scenario_error",
 ]
 
@@ -557,30 +555,6 @@ class Scenario:
             out[f.name] = v
         return out
 
-    # -- files -------------------------------------------------------------------------------------
-    @classmethod
-    def from_toml(cls, path: str | Path, name: str | None = None) -> Scenario:
-        """Read one scenario from a scenarios file (``name`` may be omitted when there is one)."""
-        found = load_scenarios(path)
-        if name is None:
-            if len(found) != 1:
-                raise scenario_error(
-                    None,
-                    None,
-                    f"the file holds {len(found)} scenarios ({', '.join(found)}): name one",
-                    ScenarioSource(str(path)),
-                )
-            return next(iter(found.values()))
-        if name not in found:
-            raise scenario_error(
-                name,
-                None,
-                f"no such scenario in the file{_suggest(name, list(found))} "
-                f"(scenarios: {', '.join(found) or 'none'})",
-                ScenarioSource(str(path)),
-            )
-        return found[name]
-
 
 def _suggest(value: Any, choices: Iterable[str]) -> str:
     choices = list(choices)
@@ -591,10 +565,3 @@ def _suggest(value: Any, choices: Iterable[str]) -> str:
 
 #: The choices and the closest one, for error messages: " (known: a, b); did you mean 'a'?".
 suggest = _suggest
-
-
-def load_scenarios(path: str | Path) -> dict[str, Scenario]:
-    """Read every scenario of a scenario file: see :func:`khoan.scenarios.files.load_scenarios`."""
-    from .files import load_scenarios as _load
-
-    return _load(path)

@@ -1574,7 +1574,7 @@ def run_scenario_cli(model, name: str, out: str | Path | None = None) -> Scenari
         No ``scenarios.toml`` in the model folder, no such scenario, or any scenario error.
     """
     from ..model import Model
-    from .scenario import load_scenarios
+    from .files import load_scenarios
 
     if not isinstance(model, Model):
         from .. import examples

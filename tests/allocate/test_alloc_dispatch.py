@@ -141,7 +141,7 @@ def test_translator_reads_a_quadratic_objective_and_constant_rows():
     d = _solvers.translate(m)
     assert d["row_upper"].tolist() == [4.0] and d["row_offset"].tolist() == [3.0]
     runner = _solvers.make_runner("highs", model=m)
-    assert isinstance(runner, _solvers._ArrayHighsRunner)
+    assert isinstance(runner, _solvers.ArrayHighsRunner)
     assert runner.solve(m).optimal
     # by hand: 2 (x0 − 4) + x1 + μ = 0, x0 + 4 x1 − 8 + 2μ = 0, x0 + 2 x1 = 4
     # → x = (3, 0.5), μ = 1.5; the dual is ∂objective/∂right-hand side = −μ
@@ -150,7 +150,7 @@ def test_translator_reads_a_quadratic_objective_and_constant_rows():
     assert runner.duals([m.c])[0] == pytest.approx(-1.5, abs=1e-7)
     assert runner.row_value(m.c) == pytest.approx(7.0, abs=1e-7)
     pyomo = _solvers.make_runner("highs", model=m, arrays=False)
-    assert not isinstance(pyomo, _solvers._ArrayHighsRunner)
+    assert not isinstance(pyomo, _solvers.ArrayHighsRunner)
     assert pyomo.solve(m).optimal
     assert pyomo.duals([m.c])[0] == pytest.approx(-1.5, abs=1e-7)
 

@@ -11,7 +11,7 @@ import pytest
 from khoan.errors import ScenarioError
 from khoan.examples import path as example_path
 from khoan.params import Override
-from khoan.scenarios import Scenario, Target, load_scenarios
+from khoan.scenarios import Scenario, Target, load_scenario, load_scenarios
 from khoan.scenarios.scenario import ScenarioSource
 
 
@@ -77,11 +77,11 @@ def test_load_scenarios_reads_every_field(tmp_path):
 
 def test_from_toml_and_model_folder(tmp_path):
     p = write(tmp_path, GOOD)
-    assert Scenario.from_toml(p, "attr").policy == "attrition"
+    assert load_scenario(p, "attr").policy == "attrition"
     with pytest.raises(ScenarioError, match="holds 3 scenarios"):
-        Scenario.from_toml(p)
+        load_scenario(p)
     with pytest.raises(ScenarioError, match=r"no such scenario.*did you mean 'attr'"):
-        Scenario.from_toml(p, "atr")
+        load_scenario(p, "atr")
     # a model folder works too
     assert "nq39_10pct" in load_scenarios(example_path("khanh_hoa_2016"))
 
