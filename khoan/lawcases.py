@@ -36,8 +36,11 @@ Kinds and their inputs
     ``regime`` (nd108, nd178, nd154), ``kind`` (early_retirement, resignation), ``date`` (the
     leave date), and the person's fields, either at the top of ``inputs`` or under
     ``person``: ``sex`` (M/F), ``birth_date``, ``insured_since``, ``monthly_salary``
-    (VND/month), optional ``leave_date``, ``decision_date``, ``service_since``,
-    ``unemployment_insured``. Expected components: the money columns of the kind
+    (VND/month; or ``current_salary``), optional ``average_salary``, ``leave_date``,
+    ``decision_date``, ``service_since``, ``unemployment_insured``; or, instead of
+    ``average_salary``, ``roster`` (the person's staff-table fields on the leave date) and an
+    optional ``history`` (salary-history rows), from which the regime's average salary is
+    rebuilt month by month (:func:`khoan.salary_history.average_salary`). Expected components: the money columns of the kind
     (``early_months_lump``, ``early_years``, ``insured_first``, ``insured_further``;
     ``severance``, ``per_insured_year``, ``job_search``, ``at_retirement_age``), ``total``,
     and the descriptive columns (``eligible``, ``band``, ``months_early``, ``years_early``,
@@ -95,13 +98,24 @@ _PERSON_FIELDS = (
     "birth_date",
     "insured_since",
     "monthly_salary",
+    "current_salary",
+    "average_salary",
     "leave_date",
     "decision_date",
     "service_since",
     "unemployment_insured",
 )
 _INPUTS = {
-    "benefit": {"regime", "kind", "date", "person", "overrides", *_PERSON_FIELDS},
+    "benefit": {
+        "regime",
+        "kind",
+        "date",
+        "person",
+        "roster",
+        "history",
+        "overrides",
+        *_PERSON_FIELDS,
+    },
     "retirement_date": {"sex", "birth_date", "on", "overrides"},
     "payroll": {"year", "person", "id", "month", "model", "overrides"},
     "budget": {"year", "commune", "model", "overrides"},
@@ -423,11 +437,51 @@ def _benefit(case: Case, models: _Models) -> dict[str, Any]:
             f"{case.where}: unknown person field(s) {', '.join(sorted(bad))} "
             f"(allowed: {', '.join(_PERSON_FIELDS)})"
         )
+    law = _law(case)
+    roster = inp.get("roster")
+    if roster is not None and "average_salary" not in person:
+        person["average_salary"] = _average_from_roster(case, person, roster, law)
     people = pd.DataFrame([{"id": case.name, **person}])
-    res = benefits.compute(
-        str(inp["regime"]), str(inp["kind"]), people, inp["date"], params=_law(case)
-    )
+    res = benefits.compute(str(inp["regime"]), str(inp["kind"]), people, inp["date"], params=law)
     return _row_values(res.iloc[0])
+
+
+def _average_from_roster(case: Case, person: dict, roster: Any, law: Any) -> float:
+    """The regime's average salary rebuilt from one roster row (and an optional history).
+
+    ``roster`` holds the staff-table fields of the person on the leave date (``grade``,
+    ``step``, ``coefficient``, ``position_coef``, ``tnvk_pct``, ``bao_luu``,
+    ``next_step_date``, ``start_date``, ``category``); ``history`` (optional) a list of
+    salary-history rows (``from_date``, ``coefficient``, ``position_coef``, ``tnvk_pct``).
+    :func:`khoan.salary_history.average_salary` builds the months before leaving.
+    """
+    from . import salary_history
+
+    if not isinstance(roster, dict):
+        raise LawCaseError(f"{case.where}: 'roster' must be a mapping of staff-table fields")
+    inp = case.inputs
+    staff = pd.DataFrame(
+        [
+            {
+                "id": case.name,
+                "category": "cong_chuc",
+                "position_coef": 0.0,
+                "tnvk_pct": 0.0,
+                "bao_luu": 0.0,
+                "insured_since": person.get("insured_since"),
+                **roster,
+            }
+        ]
+    )
+    history = inp.get("history")
+    hist = None
+    if history is not None:
+        if not isinstance(history, list):
+            raise LawCaseError(f"{case.where}: 'history' must be a list of rows")
+        hist = pd.DataFrame([{"id": case.name, **row} for row in history])
+    leave = person.get("leave_date", inp["date"])
+    avg = salary_history.average_salary(staff, leave, str(inp["regime"]), params=law, history=hist)
+    return float(avg["average_salary"].iloc[0])
 
 
 def _retirement(case: Case, models: _Models) -> dict[str, Any]:
