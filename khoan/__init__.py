@@ -46,8 +46,8 @@ _LAZY = {
     "grid": ("khoan.batch", "grid"),
     "run_batch": ("khoan.batch", "run_batch"),
     "BudgetResult": ("khoan.budget", "BudgetResult"),
-    "SettlementResult": ("khoan.budget", "SettlementResult"),
-    "settle": ("khoan.budget", "settle"),
+    "SettlementResult": ("khoan.settlement", "SettlementResult"),
+    "settle": ("khoan.settlement", "settle"),
     "Model": ("khoan.model", "Model"),
     "load": ("khoan.model", "load"),
     "Override": ("khoan.params", "Override"),
@@ -99,7 +99,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .allocate import AllocationModel
     from .allocate.api import AllocationResult, allocate
     from .batch import BatchResult, grid, run_batch
-    from .budget import BudgetResult, SettlementResult, budget, settle
+    from .budget import BudgetResult, budget
+    from .settlement import SettlementResult, settle
     from .model import Model, load
     from .params import Override
     from .payroll import payroll
