@@ -100,11 +100,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .allocate.api import AllocationResult, allocate
     from .batch import BatchResult, grid, run_batch
     from .budget import BudgetResult, budget
-    from .settlement import SettlementResult, settle
     from .model import Model, load
     from .params import Override
     from .payroll import payroll
     from .scenarios import Scenario, ScenarioResult, Target, load_scenarios, simulate
+    from .settlement import SettlementResult, settle
 
 __all__ = [
     "AllocationModel",
