@@ -424,8 +424,9 @@ def rating_weights(
     key : str
         Lookup parameter rating -> coefficient: ``tntt.rating_weights`` (TNTT, TTLT 71/2014
         Điều 6: paid by work results) or ``bonus_fund.rating_weights`` (NĐ 73/2024 Điều 4).
-        Provincial coefficients, illustrative nationally; ``unrated`` applies to people with
-        no rating for the year. The value in force on 31 December is used.
+        Provincial coefficients (a model's ``params/``; illustrative ones in the
+        ``khanh_hoa_2026`` example); ``unrated`` applies to people with no rating for the year.
+        The value in force on 31 December is used.
     ids : array, optional
         Staff ids to return, in that order (default: the staff table's).
 
@@ -438,13 +439,20 @@ def rating_weights(
     ValidationError
         A rating outside :data:`RATINGS` (table ``ratings``, row, column ``rating``).
     ParameterError
-        ``key`` not in force on 31 December, or missing a level.
+        ``key`` not set by the model, not in force on 31 December, or missing a level.
     """
     dec31 = _dt.date(year, 12, 31)
+    if key not in model.params:
+        raise ParameterError(
+            f"sharing by rating in {year}: parameter {key!r} is not set — the coefficients per "
+            "rating are provincial: add params/"
+            + key.replace(".", "/")
+            + ".yaml to the model (example: khoan/models/khanh_hoa_2026/params/)"
+        )
     try:
         table = dict(model.params.value(key, dec31) or {})
     except ParameterError as exc:
-        raise ParameterError(f"ratings weights for {year}: {exc}") from None
+        raise ParameterError(f"sharing by rating in {year}: {exc}") from None
     missing = [k for k in (*RATINGS, "unrated") if k not in table]
     if missing:
         raise ParameterError(

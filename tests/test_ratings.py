@@ -24,6 +24,7 @@ from khoan.params import Override
 from khoan.settlement import RATINGS, rating_weights
 
 FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLE_PARAMS = Path(khoan.__file__).parent / "models" / "khanh_hoa_2026" / "params"
 
 COMMUNES = """code,name,type,district_code,district_name,class,population,area_km2,zone,region_coef,approved_posts,approved_nhdkct,villages_large,villages_other,special_tasks,last_allocation
 22327,Phường Vĩnh Hòa,phuong,568,Thành phố Nha Trang,2,17970,2.92,urban,0.0,3,0,0,0,0,
@@ -60,6 +61,10 @@ def make(tmp_path, ratings: str | None = RATINGS_CSV) -> Path:
         (d / "ratings.csv").write_text(ratings, encoding="utf-8")
     if not (d / "params").exists():
         shutil.copytree(FIXTURES / "two_communes" / "params", d / "params")
+        # the illustrative coefficients per rating of the 2026 example model
+        for key in ("tntt", "bonus_fund"):
+            (d / "params" / key).mkdir()
+            shutil.copy(EXAMPLE_PARAMS / key / "rating_weights.yaml", d / "params" / key)
     return d
 
 
@@ -119,6 +124,14 @@ def test_rating_weights_missing_level_is_a_parameter_error(rated):
     )
     with pytest.raises(ParameterError, match="no coefficient for hoan_thanh, khong_hoan_thanh"):
         rating_weights(m, 2025)
+
+
+def test_rating_weights_not_set_by_the_model(tmp_path):
+    d = make(tmp_path)
+    shutil.rmtree(d / "params" / "tntt")
+    m = load(d)
+    with pytest.raises(ParameterError, match=r"'tntt.rating_weights' is not set.*params/tntt/"):
+        khoan.settle(m, 2025, weights="rating")
 
 
 def test_unknown_rating_given_in_memory_is_refused(rated):
