@@ -417,9 +417,9 @@ def budget_of_run(model, r) -> BudgetResult:
         table["bonus_fund"] = bonus
         keys += ["bonus_fund.rate", "bonus_fund.base"]
         notes.append(
-            "bonus_fund: NĐ 73/2024 bonus fund (bonus_fund.rate × salary fund without "
-            "allowances of the cadres and civil servants on the roster), outside the lump sum "
-            "and not in total"
+            f"bonus_fund {int(bonus.sum()):,} VND: NĐ 73/2024 bonus fund (bonus_fund.rate × "
+            "salary fund without allowances of the cadres and civil servants on the roster), "
+            "outside the lump sum and not in total"
         )
     is_nh = inp.catcode == CATEGORIES.index("nhdkct")
     is_hd = inp.catcode == CATEGORIES.index("hop_dong")

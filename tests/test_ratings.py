@@ -153,6 +153,7 @@ def test_bonus_fund_from_july_2024_outside_the_lump_sum(rated):
     comps = b.table[list(COMPONENTS)].sum(axis=1)
     assert (b.table["total"] == comps).all()  # total is the lump sum only
     assert "bonus_fund.rate" in set(b.params_used["key"])
+    assert any(n.startswith("bonus_fund 9,856,080 VND: NĐ 73/2024") for n in b.notes)
     # 2025: twelve months, 10 % × 2.34 × 2,340,000 × 12 = 6,570,720 per person
     assert khoan.budget(rated, 2025).table["bonus_fund"].tolist() == [3 * 6_570_720]
     # before NĐ 73/2024: no column at all (the tables of earlier years are unchanged)
