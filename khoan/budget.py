@@ -40,6 +40,12 @@ chính) of every commune for a year, as the sum of (NĐ 130/2005/NĐ-CP amended 
     The communes table's ``special_tasks`` (VND/year, routine special tasks).
 ``total``
     The exact integer sum of the components.
+``bonus_fund`` (from 2024-07-01; after ``total``, not part of it)
+    The bonus fund of NĐ 73/2024/NĐ-CP Điều 4, outside the lump sum (``lump_sum.outside``):
+    ``bonus_fund.rate`` (10 %) × the salary fund without allowances (``bonus_fund.base``:
+    salary coefficient × base salary) of the cadres and civil servants on the roster, month by
+    month — in 2024 July to December only (the rate is 0 before 2024-07-01). Rounded once per
+    commune and year. The column is absent for years before 2024.
 
 Each monthly parameter is combined with the base salary over the sub-periods in which both
 are in force (:meth:`khoan.params.ParameterTree.segments`): in June 2019 the NHĐKCT fund is 24/30 of a month at
@@ -73,7 +79,7 @@ from .lumpsum import (
     year_rates,
 )
 from .payroll import CATEGORIES, CONTRIBUTIONS, annual_frame, run, staffing_mask
-from .periods import group_sum
+from .periods import group_sum, msum, round_vnd
 
 __all__ = [
     "COMPONENTS",
@@ -405,6 +411,16 @@ def budget_of_run(model, r) -> BudgetResult:
     for k in COMPONENTS:
         table[k] = ls.parts[k]
     table["total"] = ls.total
+    bonus = bonus_fund(p, r)
+    if bonus is not None:
+        # outside the lump sum (NĐ 73/2024 Điều 4): reported beside ``total``, not in it
+        table["bonus_fund"] = bonus
+        keys += ["bonus_fund.rate", "bonus_fund.base"]
+        notes.append(
+            f"bonus_fund {int(bonus.sum()):,} VND: NĐ 73/2024 bonus fund (bonus_fund.rate × "
+            "salary fund without allowances of the cadres and civil servants on the roster), "
+            "outside the lump sum and not in total"
+        )
     is_nh = inp.catcode == CATEGORIES.index("nhdkct")
     is_hd = inp.catcode == CATEGORIES.index("hop_dong")
     person_total = sf_person + co_person + r.annual["nhdkct_allowance"]
@@ -432,6 +448,22 @@ def budget_of_run(model, r) -> BudgetResult:
         notes=notes,
         _run=r,
     )
+
+
+def bonus_fund(params, r) -> np.ndarray | None:
+    """Bonus fund of NĐ 73/2024/NĐ-CP Điều 4 per commune (VND/year, int64), or None.
+
+    ``Σ_m bonus_fund.rate_m × B[c, m]`` rounded to the đồng once per commune, where ``B`` is
+    the monthly salary fund without allowances (``bonus_fund.base`` terms × base salary, pro
+    rata of the days present) of the cadres and civil servants of the payroll run ``r``; the
+    rate is day-weighted by month (0 before 2024-07-01). None when the rate is 0 all year.
+    """
+    if r.bonus_base_monthly is None or "bonus_fund.rate" not in params:
+        return None
+    rate = np.asarray(params.monthly("bonus_fund.rate", r.year), dtype=float)
+    if not (rate > 0).any():
+        return None
+    return round_vnd(msum((r.bonus_base_monthly * rate[None, :]).T))
 
 
 def _position_note(model, p, year: int) -> str | None:

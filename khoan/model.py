@@ -8,6 +8,8 @@
     outputs.csv       output indicators per commune and year (optional)
     salary_history.csv  salary changes per person, for benefits on an average salary
                       (optional; schema khoan/data/schemas/salary_history.csv)
+    ratings.csv       annual quality rating per person and year (optional; schema
+                      khoan/data/schemas/ratings.csv; NĐ 90/2020 amended by NĐ 48/2023)
     params/           provincial parameter overlay (same YAML format as the national law)
     scenarios.toml    named staff-reduction scenarios (optional)
 
@@ -61,6 +63,12 @@ class Model:
         Optional salary changes (``id``, ``from_date``, ``coefficient``, ``position_coef``,
         ``tnvk_pct``, ``bao_luu``): each row holds from its date until the person's next row.
         Used instead of the back-cast of :mod:`khoan.salary_history`; empty when absent.
+    ratings : DataFrame
+        Optional annual quality ratings (``id``, ``year``, ``rating``): ``xuat_sac``,
+        ``tot``, ``hoan_thanh``, ``khong_hoan_thanh`` (NĐ 90/2020/NĐ-CP Điều 2, amended by NĐ
+        48/2023/NĐ-CP; Vietnamese labels accepted on input). Used by the reduction order
+        (``Scenario.rating_first``, NĐ 29/2023 Điều 2) and by the sharing of TNTT and the bonus
+        fund by rating (``settle(weights="rating")``); empty when absent.
     """
 
     name: str
@@ -72,6 +80,7 @@ class Model:
     path: Path | None = None
     notices: list[Problem] = field(default_factory=list)
     salary_history: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ratings: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def title(self) -> str:
@@ -104,6 +113,8 @@ class Model:
         tables = [self.communes, self.staff, self.outputs]
         if len(self.salary_history):  # absent: the digest of a model without it is unchanged
             tables.append(self.salary_history)
+        if len(self.ratings):  # likewise
+            tables.append(self.ratings)
         for df in tables:
             h.update(pd.util.hash_pandas_object(df, index=False).values.tobytes())
             h.update(",".join(map(str, df.columns)).encode())
@@ -239,6 +250,10 @@ def load(path: str | Path, *, strict: bool = False) -> Model:
     history, pr, no = _read_table(folder, hist_ref, "salary_history")
     problems += pr
     notices += no
+    rat_ref = tables.get("ratings", "ratings.csv" if (folder / "ratings.csv").exists() else None)
+    ratings, pr, no = _read_table(folder, rat_ref, "ratings")
+    problems += pr
+    notices += no
 
     law = load_law()
     params = law
@@ -257,6 +272,7 @@ def load(path: str | Path, *, strict: bool = False) -> Model:
         path=folder,
         notices=notices,
         salary_history=history if history is not None else pd.DataFrame(),
+        ratings=ratings if ratings is not None and len(ratings) else pd.DataFrame(),
     )
     for key, df in (("communes", communes), ("staff", staff)):
         if df is not None and len(df) == 0 and not any(p.row == 1 for p in problems):
@@ -464,7 +480,8 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
     - cadres and civil servants have a grade and step; TNVK only at the top step;
     - regional allowance coefficients are legal levels (``allowances.regional.levels``);
     - a person's end date is not before the start date;
-    - salary-history rows name people of the staff table, one row per person and date.
+    - salary-history rows name people of the staff table, one row per person and date;
+    - rating rows name people of the staff table, one rating per person and year.
     """
     files = files or {}
 
@@ -475,6 +492,7 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
 
     fc, fs, fo = where("communes"), where("staff"), where("outputs")
     fh = where("salary_history")
+    fr = where("ratings")
     problems: list[Problem] = []
     c, s, o = model.communes, model.staff, model.outputs
     date = _dt.date(model.base_year, 1, 1)
@@ -553,6 +571,7 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
                 "end date is before start date",
             )
     problems += _check_history(model, fh)
+    problems += check_ratings(model.ratings, s, fr)
     problems.sort(key=lambda p: (p.file or "", p.row or 0, p.column or ""))
     return problems
 
@@ -582,6 +601,37 @@ def _check_history(model: Model, loc: tuple[str, str | None]) -> list[Problem]:
                 "a second row for this person and date",
             )
         )
+    return out
+
+
+def check_ratings(
+    r: pd.DataFrame | None, s: pd.DataFrame, loc: tuple[str, str | None]
+) -> list[Problem]:
+    """Rating rows: known person ids, one rating per person and year (NĐ 90/2020 Điều 2:
+    one annual rating). The levels themselves are checked by the schema."""
+    out: list[Problem] = []
+    if r is None or not len(r) or "id" not in r.columns:
+        return out
+    file, sheet = loc
+    ids = r["id"].astype(str)
+    unknown = ~ids.isin(set(s["id"].astype(str))) if "id" in s.columns else ids.notna()
+    for i in np.flatnonzero(unknown.to_numpy()):
+        out.append(
+            Problem(file, sheet, int(i) + 2, "id", ids.iloc[i], "id is not in the staff table")
+        )
+    if "year" in r.columns:
+        dup = pd.DataFrame({"id": ids, "y": r["year"]}).duplicated(keep="first").to_numpy()
+        for i in np.flatnonzero(dup):
+            out.append(
+                Problem(
+                    file,
+                    sheet,
+                    int(i) + 2,
+                    "year",
+                    r["year"].iloc[i],
+                    "a second rating for this person and year (one rating a year)",
+                )
+            )
     return out
 
 

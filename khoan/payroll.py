@@ -617,6 +617,8 @@ class Run:
     grade_fund_monthly: np.ndarray  # (n_communes, 12) float: tntt.base terms of staffing
     keys: list[str]
     monthly: dict[str, np.ndarray] | None = None  # component -> (12, n) float when asked
+    #: (n_communes, 12) float: ``bonus_fund.base`` terms of staffing; None before NĐ 73/2024
+    bonus_base_monthly: np.ndarray | None = None
 
 
 def _chunk(inp: Inputs, rates: Rates, sl: slice, keep: bool) -> dict[str, np.ndarray]:
@@ -740,6 +742,28 @@ def grade_terms(params, year: int) -> tuple[str, ...]:
     return fallback
 
 
+def bonus_terms(params, year: int) -> tuple[str, ...]:
+    """Terms of the salary fund of the NĐ 73/2024 bonus fund (``bonus_fund.base``).
+
+    Empty for a year that ends before the parameter's first date (2024-07-01). In 2024 the
+    terms in force from July are used for the whole year; the rate (``bonus_fund.rate``, 0
+    before July) limits the fund to the months from 2024-07-01.
+    """
+    key = "bonus_fund.base"
+    if key not in params:
+        return ()
+    if params.parameter(key).dates[0].year > year:
+        return ()
+    terms = tuple(params.value(key, _dt.date(year, 12, 31)) or ())
+    bad = [t for t in terms if t not in BASE_TERMS]
+    if bad:
+        raise ParameterError(
+            f"parameter {key!r}: unknown base term(s) {', '.join(map(str, bad))} "
+            f"(allowed: {', '.join(BASE_TERMS)})"
+        )
+    return terms
+
+
 def _prefix(u: np.ndarray) -> np.ndarray:
     """Prefix sums over the month axis: ``out[r] = Σ_{m<r} u[m]``, shape (13, ...)."""
     out = np.zeros((13, *u.shape[1:]))
@@ -849,11 +873,14 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
     inp, keys = prepare(model, year, staff)
     rates = monthly_rates(model, year)
     gterms = grade_terms(model.params, year)
+    bterms = bonus_terms(model.params, year)
     n = inp.n
     ncomm = len(model.communes)
     annual_f = {c: np.zeros(n) for c in COMPONENTS}
     sdays = np.zeros((ncomm, 12), dtype=np.int64)
     gfund = np.zeros((ncomm, 12))
+    bfund = np.zeros((ncomm, 12)) if bterms else None
+    funds = [(gterms, gfund)] + ([(bterms, bfund)] if bterms else [])
     monthly: dict[str, np.ndarray] | None = None
     if keep_monthly:
         monthly = {c: np.zeros((12, n)) for c in (*COMPONENTS, "_pres", "_coef", "_tnvk", "_base")}
@@ -876,13 +903,16 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
                 ci = inp.cidx[fidx][st]
                 sdays += np.bincount(ci, minlength=ncomm)[:, None] * mdays[None, :]
                 nst = int(st.sum())
-                g0 = _coef_sum({k: v[st] for k, v in f["_terms0"].items()}, gterms, nst)
-                g1 = _coef_sum({k: v[st] for k, v in f["_terms1"].items()}, gterms, nst)
+                t0 = {k: v[st] for k, v in f["_terms0"].items()}
+                t1 = {k: v[st] for k, v in f["_terms1"].items()}
                 r = inp.rise_month[fidx][st]
-                first = np.bincount(ci, weights=g0, minlength=ncomm)
-                step = np.bincount(ci * 13 + r, weights=g1 - g0, minlength=ncomm * 13)
-                cum = np.cumsum(step.reshape(ncomm, 13), axis=1)[:, :12]
-                gfund += rates.base[None, :] * (first[:, None] + cum)
+                for names, acc in funds:
+                    g0 = _coef_sum(t0, names, nst)
+                    g1 = _coef_sum(t1, names, nst)
+                    first = np.bincount(ci, weights=g0, minlength=ncomm)
+                    step = np.bincount(ci * 13 + r, weights=g1 - g0, minlength=ncomm * 13)
+                    cum = np.cumsum(step.reshape(ncomm, 13), axis=1)[:, :12]
+                    acc += rates.base[None, :] * (first[:, None] + cum)
     for sl in matrix_groups:
         if not len(sl):
             continue
@@ -909,11 +939,14 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
                     .reshape(12, ncomm)
                     .T
                 )
-            g = r["_terms"][gterms[0]][:, st] if gterms else np.zeros((12, len(ci)))
-            for term in gterms[1:]:
-                g = g + r["_terms"][term][:, st]
             flat = (ci[None, :] + ncomm * np.arange(12)[:, None]).ravel()
-            gfund += np.bincount(flat, weights=g.ravel(), minlength=12 * ncomm).reshape(12, ncomm).T
+            for names, acc in funds:
+                g = r["_terms"][names[0]][:, st] if names else np.zeros((12, len(ci)))
+                for term in names[1:]:
+                    g = g + r["_terms"][term][:, st]
+                acc += (
+                    np.bincount(flat, weights=g.ravel(), minlength=12 * ncomm).reshape(12, ncomm).T
+                )
         if monthly is not None:
             for c in COMPONENTS:
                 monthly[c][:, sl] = r["_monthly"][c]
@@ -934,7 +967,8 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
     total = block[len(COMPONENTS) + 1]
     np.sum(block[: len(COMPONENTS)], axis=0, out=total)
     annual["total"] = total
-    return Run(year, inp, rates, annual, sdays, gfund, [*keys, *rates.keys, "tntt.base"], monthly)
+    keys = [*keys, *rates.keys, "tntt.base"]
+    return Run(year, inp, rates, annual, sdays, gfund, keys, monthly, bonus_base_monthly=bfund)
 
 
 def _check_year(year: Any) -> int:

@@ -25,9 +25,11 @@ from .lumpsum import CommuneArrays, tntt_cap, tntt_cap_ratio
 from .payroll import category_column, staffing_mask
 from .periods import group_sum, largest_remainder, round_vnd
 
-__all__ = ["SAVINGS_COLUMNS", "SettlementResult", "settle"]
+__all__ = ["RATINGS", "SAVINGS_COLUMNS", "SettlementResult", "rating_weights", "settle"]
 
 SAVINGS_COLUMNS = ("tntt", "rewards", "welfare", "reserve")
+#: Annual quality ratings, best first (NĐ 90/2020/NĐ-CP Điều 2, amended by NĐ 48/2023/NĐ-CP).
+RATINGS = ("xuat_sac", "tot", "hoan_thanh", "khong_hoan_thanh")
 
 
 @dataclass
@@ -236,7 +238,9 @@ def settle(
         TNTT weight per person (Series indexed by staff id, or the name of a staff column).
         The law pays TNTT by work results, not equally; by default every cadre and civil
         servant present gets the same amount per day present (weight = share of the year
-        present).
+        present). ``"rating"``: by the person's rating of ``year`` in ``model.ratings`` —
+        weight = share of the year present × ``tntt.rating_weights`` of the rating (and the
+        bonus fund with ``bonus_fund.rating_weights``), see :func:`rating_weights`.
     previous_approved_posts : Series or mapping, optional
         Approved staffing before a reduction, by commune code: ``state_saving`` is the lump sum
         at that staffing minus the lump sum now.
@@ -255,6 +259,11 @@ def settle(
       contributions excluded).
     - TNTT per person splits the pool by weight, exactly (largest remainder); a commune with no
       eligible person pays no TNTT and its pool goes to the reserve.
+    - From 2024-07-01 the bonus fund of NĐ 73/2024 Điều 4 (``BudgetResult.table
+      ["bonus_fund"]``, outside the lump sum) is shared the same way among the cadres and civil
+      servants present (``per_person["bonus"]``, by ``bonus_fund.rating_weights`` with
+      ``weights="rating"``); ``table["bonus_fund"]`` is its total per commune. Both columns are
+      absent before 2024.
     - Quarterly advance caps: ``tntt.quarterly_advance_cap`` × the quarter's salary fund by
       grade (the value in force at the quarter's end).
     - Rounding: each amount is rounded half up to the đồng; rewards and rewards + welfare are
@@ -325,12 +334,23 @@ def settle(
     lo = np.maximum(inp.start, b_[0])
     hi = np.minimum(inp.end, b_[12])
     present = np.maximum(hi - lo, 0) / (b_[12] - b_[0])
+    eligible = staffing & (present > 0)
+    by_rating = isinstance(weights, str) and weights == "rating"
     if weights is None:
         w = present.astype(float)
+    elif by_rating:
+        w = present * rating_weights(model, year, ids=inp.ids).to_numpy()
     else:
         w = _person_weights(model, inp, weights)
-    w = np.where(staffing & (present > 0), w, 0.0)
+    w = np.where(eligible, w, 0.0)
     tntt_person = largest_remainder(inp.cidx, w, pool, nc)
+    bonus_pool = t["bonus_fund"].to_numpy(dtype=np.int64) if "bonus_fund" in t.columns else None
+    if bonus_pool is not None:
+        wb = w
+        if by_rating:
+            coef = rating_weights(model, year, key="bonus_fund.rating_weights", ids=inp.ids)
+            wb = np.where(eligible, present * coef.to_numpy(), 0.0)
+        bonus_person = largest_remainder(inp.cidx, wb, bonus_pool, nc)
     paid = group_sum(inp.cidx, tntt_person, nc)
     rest = counted - paid
     # cumulative rounding: rewards + welfare never exceed what is left (shares sum ≤ 1)
@@ -355,6 +375,8 @@ def settle(
     table["reserve"] = reserve
     for q in range(4):
         table[f"advance_cap_q{q + 1}"] = round_vnd(adv[q] * gm[:, 3 * q : 3 * q + 3].sum(axis=1))
+    if bonus_pool is not None:
+        table["bonus_fund"] = group_sum(inp.cidx, bonus_person, nc)
     table["vacancy_saving"] = vac_saving
     table["commune_kept"] = np.minimum(vac_saving, counted)
     if previous_approved_posts is not None:
@@ -382,9 +404,86 @@ def settle(
         },
         index=pd.Index(inp.ids, name="id"),
     )
+    if bonus_pool is not None:
+        per_person["bonus"] = bonus_person
     return SettlementResult(
         year=year, table=table, per_person=per_person, budget=b, shares=shares, notes=notes
     )
+
+
+def rating_weights(
+    model, year: int, *, key: str = "tntt.rating_weights", ids: Any = None
+) -> pd.Series:
+    """Coefficient of each person's rating of ``year`` (``model.ratings``), by staff id.
+
+    Parameters
+    ----------
+    model : khoan.Model
+    year : int
+        The year rated (the settlement's year: the annual rating is made at its end).
+    key : str
+        Lookup parameter rating -> coefficient: ``tntt.rating_weights`` (TNTT, TTLT 71/2014
+        Điều 6: paid by work results) or ``bonus_fund.rating_weights`` (NĐ 73/2024 Điều 4).
+        Provincial coefficients (a model's ``params/``; illustrative ones in the
+        ``khanh_hoa_2026`` example); ``unrated`` applies to people with no rating for the year.
+        The value in force on 31 December is used.
+    ids : array, optional
+        Staff ids to return, in that order (default: the staff table's).
+
+    Returns
+    -------
+    Series of float (coefficients), index ``id``.
+
+    Raises
+    ------
+    ValidationError
+        A rating outside :data:`RATINGS` (table ``ratings``, row, column ``rating``).
+    ParameterError
+        ``key`` not set by the model, not in force on 31 December, or missing a level.
+    """
+    dec31 = _dt.date(year, 12, 31)
+    if key not in model.params:
+        raise ParameterError(
+            f"sharing by rating in {year}: parameter {key!r} is not set — the coefficients per "
+            "rating are provincial: add params/"
+            + key.replace(".", "/")
+            + ".yaml to the model (example: khoan/models/khanh_hoa_2026/params/)"
+        )
+    try:
+        table = dict(model.params.value(key, dec31) or {})
+    except ParameterError as exc:
+        raise ParameterError(f"sharing by rating in {year}: {exc}") from None
+    missing = [k for k in (*RATINGS, "unrated") if k not in table]
+    if missing:
+        raise ParameterError(
+            f"parameter {key!r} in force on {dec31} has no coefficient for "
+            f"{', '.join(missing)} (give one per rating: {', '.join(RATINGS)}, unrated)"
+        )
+    if ids is None:
+        ids = model.staff["id"].astype(str).to_numpy()
+    ids = pd.Index(np.asarray(ids, dtype=str), name="id")
+    out = pd.Series(float(table["unrated"]), index=ids)
+    r = getattr(model, "ratings", None)
+    if r is None or not len(r):
+        return out
+    years = pd.to_numeric(r["year"], errors="coerce").to_numpy()
+    rat = r["rating"].astype(object).to_numpy()
+    bad = ~pd.Series(rat).isin(RATINGS).to_numpy()
+    if bad.any():
+        raise ValidationError(
+            [
+                Problem("ratings", None, int(i) + 2, "rating", rat[i], f"not one of {RATINGS}")
+                for i in np.flatnonzero(bad)
+            ],
+            title="ratings cannot be used",
+        )
+    sel = years == year
+    coef = pd.Series(rat[sel]).map({k: float(table[k]) for k in RATINGS}).to_numpy()
+    pos = ids.get_indexer(r["id"].astype(str).to_numpy()[sel])
+    keep = pos >= 0
+    vals = out.to_numpy().copy()
+    vals[pos[keep]] = coef[keep]
+    return pd.Series(vals, index=ids)
 
 
 def _person_weights(model, inp, weights: Any) -> np.ndarray:

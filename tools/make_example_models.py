@@ -5,6 +5,7 @@ Run from the repository root::
 
     python tools/make_example_models.py            # both models
     python tools/make_example_models.py khanh_hoa_2016
+    python tools/make_example_models.py --ratings khanh_hoa_2026   # only ratings.csv
 
 For each model in ``khoan/models/`` it reads ``communes.csv`` (written by
 ``tools/make_example_communes.py``) and the model's ``params/`` overlay, then writes
@@ -13,7 +14,10 @@ For each model in ``khoan/models/`` it reads ``communes.csv`` (written by
 * ``staff.csv`` — :func:`khoan.data.synth.staff_roster` on the roster date, with the model's
   seed, under the law overlaid with the model's ``params/`` (so a provincial quota applies);
 * ``outputs.csv`` — :func:`khoan.data.synth.outputs` for the year before the base year through
-  the last model year, with seed + 1.
+  the last model year, with seed + 1;
+* ``ratings.csv`` (models listed in ``RATED``, or with ``--ratings``: only this file, from the
+  model's existing ``staff.csv``) — :func:`khoan.data.synth.ratings` of the cadres and civil
+  servants for the two years before the base year through the last model year, with seed + 2.
 
 The output is byte-for-byte the same on every run. The hand-written files (``params/``,
 ``README.md``) are not touched. Every rule of the synthetic data is documented in
@@ -29,7 +33,7 @@ import pandas as pd
 
 from khoan.data.io import read_raw
 from khoan.data.schema import coerce_table, get_schema
-from khoan.data.synth import outputs, staff_roster
+from khoan.data.synth import outputs, ratings, staff_roster
 from khoan.params import load_law
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,6 +63,26 @@ SPECS: dict[str, dict] = {
         "output_years": range(2025, 2031),
     },
 }
+
+
+#: Models that ship a ratings table (khanh_hoa_2016 does not, so that its outputs and digest
+#: stay those of the published demo).
+RATED = ("khanh_hoa_2026",)
+
+
+def make_ratings(name: str, staff: pd.DataFrame | None = None) -> str:
+    """Write ``ratings.csv`` of model ``name`` (from ``staff``, default its ``staff.csv``)."""
+    spec = SPECS[name]
+    folder = MODELS / name
+    if staff is None:
+        raw = read_raw(folder / "staff.csv")
+        staff, problems, _ = coerce_table(raw, get_schema("staff"), "staff.csv", unique=("id",))
+        if problems:
+            raise SystemExit("\n".join(map(str, problems)))
+    years = range(spec["base_year"] - 2, spec["years"][1] + 1)
+    r = ratings(staff, years, spec["seed"] + 2)
+    write_csv(r, folder / "ratings.csv")
+    return f"{name}: {len(r)} ratings ({years[0]}–{years[-1]})"
 
 
 def model_toml(name: str, spec: dict) -> str:
@@ -111,17 +135,20 @@ def make(name: str) -> str:
     (folder / "model.toml").write_text(model_toml(name, spec), encoding="utf-8")
     write_csv(staff, folder / "staff.csv")
     write_csv(outs, folder / "outputs.csv")
+    if name in RATED:
+        make_ratings(name, staff)
     counts = staff["category"].value_counts().sort_index().to_dict()
     return f"{name}: {len(communes)} communes, {len(staff)} staff {counts}, {len(outs)} output rows"
 
 
 def main(argv: list[str]) -> int:
-    names = argv or list(SPECS)
+    only_ratings = "--ratings" in argv
+    names = [a for a in argv if a != "--ratings"] or list(RATED if only_ratings else SPECS)
     for name in names:
         if name not in SPECS:
             print(f"unknown model {name!r} (known: {', '.join(SPECS)})", file=sys.stderr)
             return 2
-        print(make(name))
+        print(make_ratings(name) if only_ratings else make(name))
     return 0
 
 

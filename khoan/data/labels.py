@@ -49,6 +49,13 @@ CATEGORY_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "B": ("B (cán sự)", "B"),
         "cadre_untrained": ("Cán bộ chưa qua đào tạo", "Untrained cadre"),
     },
+    # annual quality rating, NĐ 90/2020/NĐ-CP Điều 2 (amended by NĐ 48/2023/NĐ-CP)
+    "rating": {
+        "xuat_sac": ("Hoàn thành xuất sắc nhiệm vụ", "Excellent"),
+        "tot": ("Hoàn thành tốt nhiệm vụ", "Good"),
+        "hoan_thanh": ("Hoàn thành nhiệm vụ", "Completed"),
+        "khong_hoan_thanh": ("Không hoàn thành nhiệm vụ", "Not completed"),
+    },
 }
 
 #: extra spellings accepted on input, per column (lower-case, NFC).
@@ -56,6 +63,22 @@ _ALIASES: dict[str, dict[str, str]] = {
     "category": {"nhđkct": "nhdkct", "hợp đồng": "hop_dong", "không chuyên trách": "nhdkct"},
     "sex": {"nam": "M", "nữ": "F", "male": "M", "female": "F", "m": "M", "f": "F"},
     "type": {"đặc khu": "dac_khu", "thị trấn": "thi_tran"},
+    "rating": {
+        "hoàn thành xuất sắc": "xuat_sac",
+        "xuất sắc": "xuat_sac",
+        "htxs": "xuat_sac",
+        "hoàn thành tốt": "tot",
+        "tốt": "tot",
+        "httnv": "tot",
+        "htnv": "hoan_thanh",
+        "hoàn thành": "hoan_thanh",
+        "không hoàn thành": "khong_hoan_thanh",
+        "khtnv": "khong_hoan_thanh",
+        "excellent": "xuat_sac",
+        "good": "tot",
+        "completed": "hoan_thanh",
+        "not completed": "khong_hoan_thanh",
+    },
 }
 
 

@@ -122,6 +122,16 @@ before). ``dossiers`` (workload driver) is ``population × 0.30 × 1.03^t × f``
 lognormal commune factor (σ 0.25, × 1.2 for wards) and a yearly lognormal noise (σ 0.05),
 rounded. Rates are rounded to 4 decimals and lie in [0, 1].
 
+Annual ratings (:func:`ratings`)
+================================
+One rating a year (NĐ 90/2020/NĐ-CP Điều 2, amended by NĐ 48/2023/NĐ-CP: ``xuat_sac``,
+``tot``, ``hoan_thanh``, ``khong_hoan_thanh``) for every cadre and civil servant present some
+day of the year. ILLUSTRATIVE shares :data:`RATING_SHARES` (20 % excellent, 60 % good, 17 %
+completed, 3 % not completed; the excellent share is capped by the rules on the share of
+excellent ratings, NĐ 48/2023). Persistence: each year a person keeps last year's rating with
+probability :data:`RATING_PERSISTENCE` (0.5) and otherwise draws afresh from the shares, so the
+shares hold every year.
+
 National inputs (:func:`national`, :func:`synthetic_communes`)
 ==============================================================
 Every unit of the registry (``khoan.data.registry.load_units``) with synthetic attributes:
@@ -170,6 +180,7 @@ __all__ = [
     "TWO_TIER_FROM",
     "national",
     "outputs",
+    "ratings",
     "retirement_age",
     "staff_roster",
     "synthetic_communes",
@@ -287,6 +298,69 @@ def to_schema(df: pd.DataFrame, kind: str) -> pd.DataFrame:
             v = s.astype(object).to_numpy()
             out[spec.column] = pd.Series(np.where(pd.isna(v), None, v), dtype=object)
     return pd.DataFrame(out, index=pd.RangeIndex(n))
+
+
+#: ILLUSTRATIVE shares of the four annual ratings (NĐ 90/2020 amended by NĐ 48/2023).
+RATING_SHARES = {"xuat_sac": 0.20, "tot": 0.60, "hoan_thanh": 0.17, "khong_hoan_thanh": 0.03}
+#: ILLUSTRATIVE probability of keeping last year's rating.
+RATING_PERSISTENCE = 0.5
+
+
+def ratings(
+    staff: pd.DataFrame,
+    years: Iterable[int],
+    seed: int,
+    *,
+    shares: dict[str, float] | None = None,
+    persistence: float = RATING_PERSISTENCE,
+) -> pd.DataFrame:
+    """Synthetic annual ratings of the cadres and civil servants of ``staff`` (see the module).
+
+    Parameters
+    ----------
+    staff : DataFrame
+        A roster (schema ``staff``); people with ``start_date``/``end_date`` are rated only in
+        the years they are present.
+    years : iterable of int
+        Years rated, in increasing order.
+    seed : int
+        Seed (the same seed gives the same table).
+    shares : dict, optional
+        Share of each rating (default :data:`RATING_SHARES`), summing to 1.
+    persistence : float
+        Probability of keeping the previous year's rating.
+
+    Returns
+    -------
+    DataFrame
+        ``id``, ``year``, ``rating`` (schema ``ratings``), one row per person and year.
+    """
+    shares = dict(shares or RATING_SHARES)
+    levels = np.array(list(shares), dtype=object)
+    p = np.array(list(shares.values()), dtype=float)
+    if (p < 0).any() or not np.isclose(p.sum(), 1.0):
+        raise ValueError(f"rating shares must be ≥ 0 and sum to 1, got {shares}")
+    rng = np.random.default_rng(seed)
+    cat = staff["category"].astype(str).to_numpy()
+    keep = np.isin(cat, ["can_bo", "cong_chuc"])
+    ids = staff["id"].astype(str).to_numpy()[keep]
+    n = len(ids)
+    start = pd.to_datetime(staff["start_date"]).to_numpy()[keep]
+    end = pd.to_datetime(staff["end_date"]).to_numpy()[keep]
+    frames = []
+    prev = None
+    for y in years:  # a handful of years; each draw is vectorised over people
+        fresh = rng.choice(len(levels), size=n, p=p)
+        stay = rng.random(n) < persistence
+        code = fresh if prev is None else np.where(stay, prev, fresh)
+        prev = code
+        lo, hi = np.datetime64(f"{int(y)}-12-31"), np.datetime64(f"{int(y)}-01-01")
+        present = ~(start > lo) & ~(end < hi)  # NaT compares False: open dates are present
+        frames.append(
+            pd.DataFrame({"id": ids[present], "year": int(y), "rating": levels[code[present]]})
+        )
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return to_schema(out, "ratings")
 
 
 def retirement_age(params: ParameterTree, on: Any, sex: Any) -> np.ndarray:

@@ -18,7 +18,9 @@ Greedy policies (:func:`priority`, :func:`greedy_select`)
     ``eligible``); ``resignation``: the lowest one-off benefit first (ties: youngest, then id);
     or a named order (``youngest``, ``cost``, ``closest_to_retirement``) or an explicit list of
     ids. Leavers are taken in that order, skipping communes that have reached their floor,
-    until the year's need is met.
+    until the year's need is met. With ``Scenario.rating_first`` the people the law names by
+    their annual rating (:func:`named_by_rating`, NĐ 29/2023 Điều 2) come first
+    (:func:`named_first`).
 Optimal policy (:func:`optimal_select`)
     A MILP (Pyomo, HiGHS through ``pyomo.contrib.solver``) choosing who leaves, in which year
     and (when several kinds are allowed) how, to minimise the net cost over the horizon —
@@ -40,6 +42,8 @@ from ..errors import SolverError
 __all__ = [
     "OptimalResult",
     "greedy_select",
+    "named_by_rating",
+    "named_first",
     "optimal_select",
     "priority",
     "staffing_floor",
@@ -159,6 +163,49 @@ def priority(
     rank = np.empty(n, dtype=np.int64)
     rank[o] = np.arange(n)
     return rank
+
+
+def named_by_rating(before: np.ndarray, two_before: np.ndarray) -> np.ndarray:
+    """People a reduction takes first by their annual ratings (NĐ 29/2023/NĐ-CP Điều 2).
+
+    NĐ 29/2023 Điều 2 khoản 1 điểm đ names those who, in the two consecutive years before
+    the review, were rated once "hoàn thành nhiệm vụ" and once "không hoàn thành nhiệm vụ"
+    (ratings of NĐ 90/2020/NĐ-CP amended by NĐ 48/2023/NĐ-CP); a rating of "không hoàn thành
+    nhiệm vụ" in the year before is also taken (the rule of the draft successor decree and
+    the Luật Cán bộ, công chức 2025). Confidence: unconfirmed (secondary sources).
+
+    Parameters
+    ----------
+    before, two_before : arrays of str or None (n,)
+        Rating codes (``xuat_sac``, ``tot``, ``hoan_thanh``, ``khong_hoan_thanh``) of the year
+        before the year of leaving and of the year before that; None/empty when not rated.
+
+    Returns
+    -------
+    ndarray of bool
+    """
+    b = np.asarray(before, dtype=object)
+    b2 = np.asarray(two_before, dtype=object)
+    return (b == "khong_hoan_thanh") | ((b == "hoan_thanh") & (b2 == "khong_hoan_thanh"))
+
+
+def named_first(rank: np.ndarray, named: np.ndarray) -> np.ndarray:
+    """Ranks with the ``named`` candidates first, each group keeping its order; ``-1`` stays.
+
+    Parameters
+    ----------
+    rank : array of int64 (n,)
+        Rank of each candidate from :func:`priority` (``-1`` = may not leave).
+    named : array of bool (n,)
+        Candidates to take first (:func:`named_by_rating`).
+    """
+    rank = np.asarray(rank, dtype=np.int64)
+    ok = rank >= 0
+    o = np.lexsort((rank, ~np.asarray(named, dtype=bool)))
+    o = o[ok[o]]
+    out = np.full(len(rank), -1, dtype=np.int64)
+    out[o] = np.arange(len(o))
+    return out
 
 
 def greedy_select(

@@ -346,6 +346,13 @@ class Scenario:
         Order in which candidates leave: ``default`` (the policy's own: closest to retirement
         for early retirement, lowest one-off cost for resignation), ``closest_to_retirement``,
         ``cost``, ``youngest``, or a tuple of person ids (only they may leave, in that order).
+    rating_first : bool
+        Take first the people the law names by their annual rating (NĐ 29/2023/NĐ-CP Điều 2
+        khoản 1 điểm đ; the model's ``ratings`` table, NĐ 90/2020 amended by NĐ 48/2023): rated
+        "không hoàn thành nhiệm vụ" in the year before the year of leaving, or "hoàn thành
+        nhiệm vụ" in that year after "không hoàn thành nhiệm vụ" the year before it; then the
+        others, each group in ``order``. Greedy policies (``early_retirement``,
+        ``resignation``) only; the model needs a ratings table.
     kinds : tuple of str, optional
         Departure kinds the policy may use: for ``early_retirement`` and ``resignation``, in
         order of preference (``("early_retirement", "resignation")``: those eligible retire
@@ -372,6 +379,7 @@ class Scenario:
     overrides: tuple[Override, ...] = ()
     leave_month: int = 1
     order: str | tuple[str, ...] = "default"
+    rating_first: bool = False
     kinds: tuple[str, ...] = ()
     solver: str = "highs"
     title: str = ""
@@ -430,7 +438,7 @@ class Scenario:
                 else "at least one category is needed",
             )
         set_(self, "categories", cats)
-        for f in ("approved_falls", "replace_retirees"):
+        for f in ("approved_falls", "replace_retirees", "rating_first"):
             if not isinstance(getattr(self, f), bool):
                 raise err(f, f"{getattr(self, f)!r} is not true or false")
         try:
@@ -459,6 +467,12 @@ class Scenario:
             set_(self, "order", tuple(str(v) for v in self.order))
             if not self.order:
                 raise err("order", "an empty list of ids: nobody could leave")
+        if self.rating_first and self.policy not in ("early_retirement", "resignation"):
+            raise err(
+                "rating_first",
+                f"policy {self.policy!r} does not take leavers in an order: rating_first applies "
+                "to early_retirement and resignation",
+            )
         kinds = (self.kinds,) if isinstance(self.kinds, str) else tuple(self.kinds)
         bad = [k for k in kinds if k not in KINDS]
         if bad:
@@ -534,7 +548,8 @@ class Scenario:
         """Plain fields (for provenance and manifests)."""
         out: dict[str, Any] = {}
         for f in fields(self):
-            if f.name == "source":
+            if f.name == "source" or (f.name == "rating_first" and not self.rating_first):
+                # rating_first off is left out, so the digests of existing scenarios stay
                 continue
             v = getattr(self, f.name)
             if isinstance(v, Target):

@@ -86,7 +86,15 @@ from ..periods import (
     month_bounds,
     round_vnd,
 )
-from .policies import greedy_select, optimal_select, priority, staffing_floor, target_path
+from .policies import (
+    greedy_select,
+    named_by_rating,
+    named_first,
+    optimal_select,
+    priority,
+    staffing_floor,
+    target_path,
+)
 from .result import ScenarioResult
 from .roster import advance_roster, first_of_next_month, make_hires, reduced_age
 from .scenario import Scenario, resolve_param, scenario_error
@@ -878,6 +886,27 @@ def _project(
 # leaver selection
 
 
+def _named(u: _Universe, idx: np.ndarray, y: int, sc: Scenario) -> np.ndarray:
+    """Candidates ``idx`` the law names by their ratings of ``y - 1`` and ``y - 2``."""
+    r = getattr(u.source, "ratings", None)
+    if r is None or not len(r):
+        raise scenario_error(
+            sc.name,
+            "rating_first",
+            "the model has no ratings table (ratings.csv: id, year, rating): nobody can be "
+            "taken first by rating",
+            sc.source,
+        )
+    ids = pd.Index(np.asarray(u.ids[idx], dtype=str))
+    ry = pd.to_numeric(r["year"], errors="coerce").to_numpy()
+    out = []
+    for year in (y - 1, y - 2):
+        sub = r.loc[ry == year].drop_duplicates("id", keep="last")
+        by_id = pd.Series(sub["rating"].to_numpy(dtype=object), index=sub["id"].astype(str))
+        out.append(by_id.reindex(ids).to_numpy(dtype=object))
+    return named_by_rating(out[0], out[1])
+
+
 @dataclass
 class _Plan:
     """The policy: chooses and applies leavers year by year."""
@@ -933,7 +962,9 @@ class _Plan:
         end = _day(_dt.date(y + 1, 1, 1)) - 1
         return u.candidate & (r.left >= _INF) & (r.start <= d) & (r.stop > end)
 
-    def _rank(self, u: _Universe, kind: str, tab: _BTab, ok: np.ndarray) -> np.ndarray:
+    def _rank(
+        self, u: _Universe, kind: str, tab: _BTab, ok: np.ndarray, y: int, named_only: bool = False
+    ) -> np.ndarray:
         sc = self.scenario
         order = sc.order
         if order == "default":
@@ -946,7 +977,11 @@ class _Plan:
             birth_day=u.birth[idx],
             cost=tab["total"].astype(float),
         )
-        return np.where(ok, rank, -1)
+        rank = np.where(ok, rank, -1)
+        if sc.rating_first:
+            named = _named(u, idx, y, sc)
+            rank = named_first(np.where(named | (not named_only), rank, -1), named)
+        return rank
 
     # -- greedy -------------------------------------------------------------------------------
     def _greedy(self, u: _Universe, r: _Run, y: int) -> None:
@@ -961,12 +996,16 @@ class _Plan:
         room = room.copy()
         found = 0
         eligible = np.zeros(len(u.rows), dtype=bool)
-        for k, kind in enumerate(sc.leave_kinds):
+        # rating_first: the people the law names, under any kind they are eligible for, first
+        kinds = list(enumerate(sc.leave_kinds))
+        passes = [(True, k, kind) for k, kind in kinds] if sc.rating_first else []
+        passes += [(False, k, kind) for k, kind in kinds]
+        for named_only, k, kind in passes:
             tab = _benefit_table(u, sc, kind, d)
             idx = tab["universe"]
             ok = avail[idx] & tab["eligible"]
             eligible[idx[ok]] = True
-            rank = self._rank(u, kind, tab, ok)
+            rank = self._rank(u, kind, tab, ok, y, named_only)
             sel = greedy_select(
                 rank,
                 u.cidx[idx],
