@@ -126,8 +126,6 @@ COMPONENTS: tuple[str, ...] = PAY_COMPONENTS + CONTRIBUTIONS
 CATEGORIES = ("can_bo", "cong_chuc", "nhdkct", "hop_dong")
 #: Categories on the approved staffing (biên chế): cadres and civil servants (NĐ 33/2023 Điều 3).
 STAFFING_CATEGORIES = ("can_bo", "cong_chuc")
-#: Categories paid the commune-class allowance (commune cadres, NĐ 92/2009).
-CLASS_ALLOWANCE_CATEGORIES = ("can_bo",)
 #: Categories paid the public-service allowance (NĐ 34/2012 Điều 1).
 PUBLIC_SERVICE_CATEGORIES = ("can_bo", "cong_chuc")
 
