@@ -61,6 +61,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._callable import make_callable
 from .errors import ParameterError
 from .lumpsum import (
     COMPONENTS,
@@ -462,3 +463,6 @@ def _position_note(model, p, year: int) -> str | None:
 
 # ``khoan.budget`` is the function at the package level: carry the rules in its help.
 budget.__doc__ = (budget.__doc__ or "") + "\n" + (__doc__ or "")
+
+
+make_callable(__name__, f"{__name__}:budget")  # khoan.budget(model, year) is budget()

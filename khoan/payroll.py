@@ -90,6 +90,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._callable import make_callable
 from .errors import ParameterError, Problem, ValidationError
 from .periods import FAR_FUTURE as _FAR_FUTURE
 from .periods import FAR_PAST as _FAR_PAST
@@ -1030,3 +1031,6 @@ def annual_frame(r: Run) -> pd.DataFrame:
 
 # ``khoan.payroll`` is this function at the package level: carry the rules in its help.
 payroll.__doc__ = (payroll.__doc__ or "") + "\n" + (__doc__ or "")
+
+
+make_callable(__name__, f"{__name__}:payroll")  # khoan.payroll(model, year) is payroll()
