@@ -26,7 +26,7 @@ from .payroll import category_column, staffing_mask
 from .periods import group_sum, largest_remainder, round_vnd
 from .report.result import Result, digest_of
 
-__all__ = ["SETTLEMENT_KEYS", "SettlementResult", "settle"]
+__all__ = ["SETTLEMENT_KEYS", "SettlementPlot", "SettlementResult", "settle"]
 
 #: Parameters the settlement reads besides the lump sum's (``tntt.cap_ratio_hcmc`` only for
 #: Hồ Chí Minh City, ``province_code = "79"``).
@@ -36,6 +36,59 @@ SETTLEMENT_KEYS = (
     "tntt.quarterly_advance_cap",
     "savings.shares",
 )
+
+
+class SettlementPlot:
+    """Plots of a :class:`SettlementResult` (matplotlib; works with the Agg backend)."""
+
+    def __init__(self, result: SettlementResult):
+        self._r = result
+
+    def uses(self, ax=None, *, top: int | None = 40, lang: str = "vi"):
+        """Stacked bar of the uses of the savings by commune — TNTT, rewards, welfare,
+        reserve (VND/year) — largest savings first.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        top : int or None
+            Show the ``top`` communes with the largest counted savings (None: all).
+        lang : {"vi", "en"}
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        from .report import plots
+        from .report.labels import text
+
+        t = self._r.table.sort_values("savings_counted", ascending=False)
+        n_all = len(t)
+        if top is not None:
+            t = t.head(top)
+        parts = ["tntt", "rewards", "welfare", "reserve"]
+        some = len(t) < n_all
+        ax = plots.bar_stacked(
+            t.set_index("name")[parts],
+            parts,
+            title=text(
+                f"Sử dụng kinh phí tiết kiệm {self._r.year}"
+                + (f" ({len(t)}/{n_all} xã tiết kiệm nhiều nhất)" if some else ""),
+                f"Uses of the savings {self._r.year}"
+                + (f" ({len(t)} of {n_all} communes, largest first)" if some else ""),
+                lang,
+            ),
+            xlabel=text("Đơn vị cấp xã", "Commune", lang),
+            lang=lang,
+            horizontal=True,
+            ax=ax,
+        )
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=2, frameon=False)
+        return ax
+
+    def components(self, ax=None, *, top: int | None = 40, lang: str = "vi"):
+        """The lump sum's components by commune (:meth:`khoan.budget.BudgetPlot.components`)."""
+        return self._r.budget.plot.components(ax, top=top, lang=lang)
 
 
 @dataclass
@@ -107,9 +160,10 @@ class SettlementResult(Result):
         }
 
     @property
-    def plot(self):
-        """Plots: ``.plot.components()`` of the lump sum (:class:`khoan.budget.BudgetPlot`)."""
-        return self.budget.plot
+    def plot(self) -> SettlementPlot:
+        """Plots: ``.plot.uses()`` (TNTT, rewards, welfare, reserve by commune) and
+        ``.plot.components()`` (the lump sum)."""
+        return SettlementPlot(self)
 
     @property
     def province(self) -> pd.DataFrame:

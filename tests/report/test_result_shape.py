@@ -33,7 +33,7 @@ def results(model):
     short = scs["attrition_only"].with_(years=(2016, 2017), target=None)
     return {
         "budget": (budget(model, 2017), "components"),
-        "settlement": (settle(model, 2017), "components"),
+        "settlement": (settle(model, 2017), "uses"),
         "allocation": (allocate(model, 2017, "norm+2%"), "allocation_vs_target"),
         "scenario": (simulate(model, short), "headcount"),
         "batch": (run_batch(model, [short], progress=False), "compare"),
