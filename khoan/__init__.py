@@ -14,8 +14,6 @@ Public API (``__all__``)::
 Money is VND (đồng) as int64 in every returned table; totals equal the sum of their parts.
 """
 
-import sys
-import types
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
@@ -37,9 +35,10 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 #: Public names imported on first use: ``import khoan`` and the command line start without
 #: pandas, Pyomo or pandera.
 _LAZY = {
-    "allocate": ("khoan.allocate.api", "allocate"),
-    "budget": ("khoan.budget", "budget"),
-    "payroll": ("khoan.payroll", "payroll"),
+    # modules that are also their function: khoan.budget(model, year), import khoan.budget
+    "allocate": ("khoan.allocate", None),
+    "budget": ("khoan.budget", None),
+    "payroll": ("khoan.payroll", None),
     "AllocationModel": ("khoan.allocate", "AllocationModel"),
     "AllocationResult": ("khoan.allocate.api", "AllocationResult"),
     "BatchResult": ("khoan.batch", "BatchResult"),
@@ -77,22 +76,10 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 
-#: ``khoan.allocate``, ``khoan.budget`` and ``khoan.payroll`` are both modules and the public
-#: functions. Importing a submodule makes Python set it as an attribute of its package, which
-#: would hide the function; the package refuses that for these three names (the modules stay
-#: in ``sys.modules``, so ``from khoan.budget import X`` works). Code inside khoan imports the
-#: modules with ``from khoan.budget import ...`` (or importlib), never ``from khoan import budget``.
-_FUNCTION_NAMES = frozenset({"allocate", "budget", "payroll"})
-
-
-class _Package(types.ModuleType):
-    def __setattr__(self, name: str, value: object) -> None:
-        if name in _FUNCTION_NAMES and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
+#: ``khoan.allocate``, ``khoan.budget`` and ``khoan.payroll`` are modules that are also their
+#: public function (:mod:`khoan._callable`): ``khoan.budget(model, 2016)`` calls
+#: ``khoan.budget.budget``; ``import khoan.budget as m`` and ``from khoan.budget import X`` give
+#: the module. See docs/architecture.md, "Modules and functions of the same name".
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from . import benefits, examples, params

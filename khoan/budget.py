@@ -67,6 +67,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._callable import make_callable
 from .errors import ParameterError
 from .lumpsum import (
     COMPONENTS,
@@ -80,6 +81,8 @@ from .lumpsum import (
 )
 from .payroll import CATEGORIES, CONTRIBUTIONS, annual_frame, run, staffing_mask
 from .periods import group_sum, msum, round_vnd
+from .report.labels import label as _report_label
+from .report.result import Result, provenance
 
 __all__ = [
     "COMPONENTS",
@@ -120,12 +123,7 @@ _LABELS_EN = {"purchases_repairs": "Routine purchases and repairs"}
 
 
 def _label(name: str, lang: str = "vi") -> str:
-    try:
-        from .report.labels import label
-
-        out = label(name, lang)
-    except ImportError:  # pragma: no cover - report module ships with the package
-        out = name
+    out = _report_label(name, lang)
     if out == name:
         out = (_LABELS_VI if lang == "vi" else _LABELS_EN).get(name, name)
     return out
@@ -184,7 +182,7 @@ class BudgetPlot:
 
 
 @dataclass
-class BudgetResult:
+class BudgetResult(Result):
     """Lump sum of every commune for one year.
 
     Attributes
@@ -217,8 +215,18 @@ class BudgetResult:
 
     @property
     def provenance(self) -> dict[str, Any]:
-        """khoan version, model and parameter digests, overrides applied, notes."""
-        return _provenance(self._model, self.year, self.notes)
+        """:data:`~khoan.report.result.PROVENANCE_KEYS`, then ``year`` and ``notes``."""
+        return {**provenance(self._model), "year": self.year, "notes": list(self.notes)}
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures: ``year``, ``communes`` and the province total of each component
+        and of ``total`` (VND/year)."""
+        prov = self.province.iloc[0]
+        return {
+            "year": int(self.year),
+            "communes": len(self.table),
+            **{c: int(prov[c]) for c in (*COMPONENTS, "total")},
+        }
 
     @property
     def province(self) -> pd.DataFrame:
@@ -256,8 +264,8 @@ class BudgetResult:
         from .report.excel import write_workbook
         from .report.labels import text
 
-        prov = self.province.iloc[0]
-        summary = {c: int(prov[c]) for c in (*COMPONENTS, "total")}
+        s = self.summary()
+        summary = {c: s[c] for c in (*COMPONENTS, "total")}
         params = self.params_used.drop(columns=["source"], errors="ignore")
         return write_workbook(
             path,
@@ -274,15 +282,13 @@ class BudgetResult:
             totals={"by_commune": True, "details": False},
         )
 
-    def _repr_html_(self) -> str:
-        prov = self.province.iloc[0]
-        rows = "".join(
-            f"<tr><td>{_label(c)}</td><td style='text-align:right'>{int(prov[c]):,}</td></tr>"
-            for c in (*COMPONENTS, "total")
-        )
-        return (
-            f"<b>Kinh phí khoán {self.year}</b> — {len(self.table)} đơn vị cấp xã"
-            f" ({self.model_name}), đồng<table>{rows}</table>"
+    def _html_title(self, lang: str = "vi") -> str:
+        from .report.labels import text
+
+        return text(
+            f"Kinh phí khoán {self.year} — {self.model_name}",
+            f"Lump sums {self.year} — {self.model_name}",
+            lang,
         )
 
     def __repr__(self) -> str:
@@ -290,23 +296,6 @@ class BudgetResult:
             f"<BudgetResult {self.year}: {len(self.table)} communes, "
             f"total {int(self.table['total'].sum()):,} VND>"
         )
-
-
-def _provenance(model, year: int, notes) -> dict[str, Any]:
-    from . import __version__
-
-    out: dict[str, Any] = {"khoan": __version__, "year": year, "notes": list(notes)}
-    if model is not None:
-        out.update(
-            {
-                "model": model.name,
-                "synthetic": model.synthetic,
-                "model_digest": model.digest(),
-                "parameters_digest": model.params.digest(),
-                "overrides": [dict(x) for x in model.params.log],
-            }
-        )
-    return out
 
 
 def _cover_year(year: int, what: str, exc: ParameterError) -> ParameterError:
@@ -506,3 +495,6 @@ def _position_note(model, p, year: int) -> str | None:
 
 # ``khoan.budget`` is the function at the package level: carry the rules in its help.
 budget.__doc__ = (budget.__doc__ or "") + "\n" + (__doc__ or "")
+
+
+make_callable(__name__, f"{__name__}:budget")  # khoan.budget(model, year) is budget()

@@ -90,6 +90,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._callable import make_callable
 from .errors import ParameterError, Problem, ValidationError
 from .periods import FAR_FUTURE as _FAR_FUTURE
 from .periods import FAR_PAST as _FAR_PAST
@@ -126,8 +127,6 @@ COMPONENTS: tuple[str, ...] = PAY_COMPONENTS + CONTRIBUTIONS
 CATEGORIES = ("can_bo", "cong_chuc", "nhdkct", "hop_dong")
 #: Categories on the approved staffing (biên chế): cadres and civil servants (NĐ 33/2023 Điều 3).
 STAFFING_CATEGORIES = ("can_bo", "cong_chuc")
-#: Categories paid the commune-class allowance (commune cadres, NĐ 92/2009).
-CLASS_ALLOWANCE_CATEGORIES = ("can_bo",)
 #: Categories paid the public-service allowance (NĐ 34/2012 Điều 1).
 PUBLIC_SERVICE_CATEGORIES = ("can_bo", "cong_chuc")
 
@@ -1066,3 +1065,6 @@ def annual_frame(r: Run) -> pd.DataFrame:
 
 # ``khoan.payroll`` is this function at the package level: carry the rules in its help.
 payroll.__doc__ = (payroll.__doc__ or "") + "\n" + (__doc__ or "")
+
+
+make_callable(__name__, f"{__name__}:payroll")  # khoan.payroll(model, year) is payroll()

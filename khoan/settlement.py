@@ -24,16 +24,85 @@ from .errors import ParameterError, Problem, ValidationError
 from .lumpsum import CommuneArrays, tntt_cap, tntt_cap_ratio
 from .payroll import category_column, staffing_mask
 from .periods import group_sum, largest_remainder, round_vnd
+from .report.result import Result, digest_of
 
-__all__ = ["RATINGS", "SAVINGS_COLUMNS", "SettlementResult", "rating_weights", "settle"]
+__all__ = [
+    "RATINGS",
+    "SETTLEMENT_KEYS",
+    "SettlementPlot",
+    "SettlementResult",
+    "rating_weights",
+    "settle",
+]
 
-SAVINGS_COLUMNS = ("tntt", "rewards", "welfare", "reserve")
 #: Annual quality ratings, best first (NĐ 90/2020/NĐ-CP Điều 2, amended by NĐ 48/2023/NĐ-CP).
 RATINGS = ("xuat_sac", "tot", "hoan_thanh", "khong_hoan_thanh")
 
+#: Parameters the settlement reads besides the lump sum's (``tntt.cap_ratio_hcmc`` only for
+#: Hồ Chí Minh City, ``province_code = "79"``).
+SETTLEMENT_KEYS = (
+    "tntt.cap_ratio",
+    "tntt.cap_ratio_hcmc",
+    "tntt.quarterly_advance_cap",
+    "savings.shares",
+)
+
+
+class SettlementPlot:
+    """Plots of a :class:`SettlementResult` (matplotlib; works with the Agg backend)."""
+
+    def __init__(self, result: SettlementResult):
+        self._r = result
+
+    def uses(self, ax=None, *, top: int | None = 40, lang: str = "vi"):
+        """Stacked bar of the uses of the savings by commune — TNTT, rewards, welfare,
+        reserve (VND/year) — largest savings first.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        top : int or None
+            Show the ``top`` communes with the largest counted savings (None: all).
+        lang : {"vi", "en"}
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        from .report import plots
+        from .report.labels import text
+
+        t = self._r.table.sort_values("savings_counted", ascending=False)
+        n_all = len(t)
+        if top is not None:
+            t = t.head(top)
+        parts = ["tntt", "rewards", "welfare", "reserve"]
+        some = len(t) < n_all
+        ax = plots.bar_stacked(
+            t.set_index("name")[parts],
+            parts,
+            title=text(
+                f"Sử dụng kinh phí tiết kiệm {self._r.year}"
+                + (f" ({len(t)}/{n_all} xã tiết kiệm nhiều nhất)" if some else ""),
+                f"Uses of the savings {self._r.year}"
+                + (f" ({len(t)} of {n_all} communes, largest first)" if some else ""),
+                lang,
+            ),
+            xlabel=text("Đơn vị cấp xã", "Commune", lang),
+            lang=lang,
+            horizontal=True,
+            ax=ax,
+        )
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=2, frameon=False)
+        return ax
+
+    def components(self, ax=None, *, top: int | None = 40, lang: str = "vi"):
+        """The lump sum's components by commune (:meth:`khoan.budget.BudgetPlot.components`)."""
+        return self._r.budget.plot.components(ax, top=top, lang=lang)
+
 
 @dataclass
-class SettlementResult:
+class SettlementResult(Result):
     """Savings of every commune for one year and their uses.
 
     Attributes
@@ -64,6 +133,49 @@ class SettlementResult:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def provenance(self) -> dict[str, Any]:
+        """:data:`~khoan.report.result.PROVENANCE_KEYS` (``inputs``: the digest of the actual
+        spending by commune), then ``year``, ``notes`` and the ``shares`` used."""
+        out = self.budget.provenance
+        out["inputs"] = {
+            **out["inputs"],
+            "actual": digest_of(self.table.set_index("code")["actual"]),
+        }
+        out["notes"] = [*out["notes"], *self.notes]
+        out["shares"] = dict(self.shares)
+        return out
+
+    @property
+    def params_used(self) -> pd.DataFrame:
+        """Every parameter value in force in the year: the lump sum's and the settlement's
+        (:data:`SETTLEMENT_KEYS`), with unit, reference and confidence."""
+        model = self.budget._model
+        if model is None:
+            return self.budget.params_used
+        hcmc = str(getattr(model, "meta", {}).get("province_code", "")) == "79"
+        keys = [
+            *self.budget.params_used["key"].drop_duplicates(),
+            *(k for k in SETTLEMENT_KEYS if hcmc or k != "tntt.cap_ratio_hcmc"),
+        ]
+        return model.params.in_force(keys, _dt.date(self.year, 1, 1), _dt.date(self.year, 12, 31))
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures: ``year``, ``communes`` and the province total of every column
+        of :attr:`table` (VND/year)."""
+        prov = self.province.iloc[0]
+        return {
+            "year": int(self.year),
+            "communes": len(self.table),
+            **{k: int(v) for k, v in prov.items()},
+        }
+
+    @property
+    def plot(self) -> SettlementPlot:
+        """Plots: ``.plot.uses()`` (TNTT, rewards, welfare, reserve by commune) and
+        ``.plot.components()`` (the lump sum)."""
+        return SettlementPlot(self)
+
+    @property
     def province(self) -> pd.DataFrame:
         """One-row table of the province totals (VND/year)."""
         cols = [c for c in self.table.columns if c not in ("code", "name")]
@@ -89,30 +201,21 @@ class SettlementResult:
                 k: (int(v) if isinstance(v, int | np.integer) else v) for k, v in prov.items()
             },
             sheets={"by_commune": self.table, "per_person": self.per_person.reset_index()},
-            params=self.budget.params_used.drop(columns=["source"], errors="ignore"),
-            provenance={**self.budget.provenance, "shares": dict(self.shares)},
+            params=self.params_used.drop(columns=["source"], errors="ignore"),
+            provenance=self.provenance,
             lang=lang,
             totals={"by_commune": True, "per_person": True},
         )
 
-    def _repr_html_(self) -> str:
-        prov = self.province.iloc[0]
-        show = (
-            "lump_sum",
-            "actual",
-            "savings_counted",
-            "overspend",
-            "tntt",
-            "rewards",
-            "welfare",
-            "reserve",
-            "commune_kept",
-            "state_saving",
+    def _html_title(self, lang: str = "vi") -> str:
+        from .report.labels import text
+
+        name = self.budget.model_name
+        return text(
+            f"Quyết toán tiết kiệm {self.year} — {name}",
+            f"Savings settlement {self.year} — {name}",
+            lang,
         )
-        rows = "".join(
-            f"<tr><td>{c}</td><td style='text-align:right'>{int(prov[c]):,}</td></tr>" for c in show
-        )
-        return f"<b>Quyết toán tiết kiệm {self.year}</b> (đồng)<table>{rows}</table>"
 
     def __repr__(self) -> str:
         return (

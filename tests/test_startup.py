@@ -39,18 +39,25 @@ def test_startup_imports_no_heavy_package(code):
     assert not names & set(HEAVY), sorted(names & set(HEAVY))
 
 
-def test_function_names_survive_submodule_imports():
-    """``khoan.budget`` stays the function after ``from khoan.budget import ...``."""
+def test_modules_of_the_same_name_are_also_the_functions():
+    """``khoan.budget`` (and ``payroll``, ``allocate``) is the module and calls the function:
+    ``import khoan.payroll as p`` gives the module, ``khoan.budget(model, year)`` the budget."""
     code = (
-        "import khoan, types\n"
-        "from khoan.budget import BudgetResult\n"
-        "import khoan.allocate.api, khoan.payroll\n"
+        "import inspect, types, khoan\n"
+        "from khoan.budget import BudgetResult, budget\n"
+        "import khoan.allocate.api, khoan.payroll as p\n"
         "from khoan.allocate import AllocationModel\n"
-        "for f in (khoan.allocate, khoan.budget, khoan.payroll):\n"
-        "    assert isinstance(f, types.FunctionType), f\n"
         "from khoan.allocate.api import allocate\n"
-        "from khoan.budget import budget\n"
-        "assert khoan.allocate is allocate and khoan.budget is budget\n"
+        "from khoan.payroll import payroll\n"
+        "assert isinstance(p, types.ModuleType) and p is khoan.payroll\n"
+        "for m, f in ((khoan.allocate, allocate), (khoan.budget, budget), (p, payroll)):\n"
+        "    assert isinstance(m, types.ModuleType) and callable(m), m\n"
+        "    assert inspect.signature(m) == inspect.signature(f), m\n"
+        f"m = khoan.load({str(ROOT / 'tests' / 'fixtures' / 'two_communes')!r})\n"
+        "b = khoan.budget(m, 2016)\n"
+        "assert isinstance(b, BudgetResult)\n"
+        "assert b.table.equals(budget(m, 2016).table)\n"
+        "assert khoan.payroll(m, 2016).equals(payroll(m, 2016))\n"
         "print('ok')\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -35,6 +35,7 @@ PKG = ROOT / "khoan"
 LAYERS: list[tuple[str, ...]] = [
     (
         "khoan.errors",
+        "khoan._callable",
         "khoan._files",
         "khoan._canonical",
         "khoan.periods",

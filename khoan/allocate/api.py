@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import KhoanError
+from ..report.result import Result, digest_of, provenance
 from .core import solve_allocation
 from .indicators import composite_score
 from .problem import AllocationProblem, CoreResult
@@ -474,7 +475,7 @@ class AllocationPlot:
 
 
 @dataclass
-class AllocationResult:
+class AllocationResult(Result):
     """Output-based allocation of one year.
 
     Attributes
@@ -510,8 +511,6 @@ class AllocationResult:
     def from_core(
         cls, model, inp: AllocationInputs, core: CoreResult, prepare_seconds: float = 0.0
     ):
-        from .. import __version__
-
         df = inp.frame.copy()
         df["allocation"] = core.allocation.astype(np.int64)
         if "last" in df:
@@ -541,15 +540,14 @@ class AllocationResult:
             "allocation.scoring.score_cap",
         ]
         keys += [k for k in inp.budget_keys if k not in keys]
-        ptable = model.params.table(_dt.date(year, 1, 1), [k for k in keys if k in model.params])
+        # every value in force at some day of the year, not only on 1 January
+        ptable = model.params.in_force(keys, _dt.date(year, 1, 1), _dt.date(year, 12, 31)).drop(
+            columns=["source"]
+        )
+        options = dict(inp.options)
         prov = {
-            "khoan": __version__,
-            "model": model.name,
-            "synthetic": model.synthetic,
-            "model_digest": model.digest(),
-            "parameters_digest": model.params.digest(),
-            "overrides": [dict(x) for x in model.params.log],
-            "options": {k: v for k, v in inp.options.items()},
+            **provenance(model, inputs={"options": digest_of(options)}),
+            "options": options,
             "solver": core.solver,
             "solver_path": core.path,
             "status": core.status,
@@ -628,10 +626,15 @@ class AllocationResult:
             },
         )
 
-    def _repr_html_(self) -> str:
-        from ..report.html import html_repr
+    def _html_title(self, lang: str = "vi") -> str:
+        from ..report.labels import text
 
-        return html_repr(f"Phân bổ theo kết quả đầu ra {self.year}", self.summary(), self.table)
+        name = self.provenance.get("model") or ""
+        return text(
+            f"Phân bổ theo kết quả đầu ra {self.year} — {name}",
+            f"Output-based allocation {self.year} — {name}",
+            lang,
+        )
 
     def __repr__(self) -> str:
         return (

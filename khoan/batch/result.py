@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import KhoanError
+from ..report.result import Result
 from .store import FIRST, read_parquet
 
 __all__ = ["BatchResult", "StoredResult"]
@@ -115,7 +116,7 @@ class _PlotAccessor:
 
 
 @dataclasses.dataclass
-class BatchResult:
+class BatchResult(Result):
     """Outcome of :func:`run_batch`.
 
     Attributes
@@ -125,8 +126,10 @@ class BatchResult:
         the scenario's headline figures (money in VND as int64: totals, one-off cost,
         cumulative net savings, payback year, ...) and ``error`` (empty when ok).
     provenance : dict
-        khoan version, model name and digest, parameter digest, executor, counts
-        (computed, reused, failed) and timings.
+        :data:`~khoan.report.result.PROVENANCE_KEYS` (``inputs``: the digest of the
+        scenarios' digests, by name), the manifest ``format``, the ``runner``, the
+        ``executor`` and ``workers``, ``counts`` (computed, reused, failed), ``out`` and
+        ``timings``.
     out : Path or None
         Output folder.
     """
@@ -250,10 +253,14 @@ class BatchResult:
             ax.legend(title=text("Kịch bản", "Scenario", lang))
         return ax
 
+    def summary(self) -> dict[str, Any]:
+        """Headline figures: model, number of scenarios, ok, failed, reused, executor."""
+        return self._headline()
+
     def _headline(self) -> dict[str, Any]:
         c = self.provenance.get("counts", {})
         return {
-            "model": self.provenance.get("model", {}).get("name"),
+            "model": self.provenance.get("model"),
             "scenarios": c.get("scenarios", len(self.table)),
             "ok": c.get("ok"),
             "failed": c.get("failed"),
@@ -289,13 +296,11 @@ class BatchResult:
             totals=False,
         )
 
-    def _repr_html_(self) -> str:
-        from ..report.html import html_repr
-
+    def _html_title(self, lang: str = "vi") -> str:
         title = f"khoan.BatchResult — {len(self.table)} kịch bản / scenarios"
         if self.out is not None:
             title += f" → {self.out}"
-        return html_repr(title, self._headline(), self.table, n=20)
+        return title
 
     def __repr__(self) -> str:
         c = self.provenance.get("counts", {})

@@ -15,6 +15,7 @@ from .._canonical import canonical_json, sha256
 from .._files import atomic_write_bytes
 from ..errors import KhoanError, ScenarioError
 from ..report.excel import csv_bytes
+from ..report.result import digest_of, provenance
 from ..scenarios.files import expand
 from .executors import execute, is_dask_client, run_dask, run_processes
 from .manifest import (
@@ -41,10 +42,8 @@ __all__ = ["run_batch"]
 
 
 def _default_fn() -> Callable:
-    try:
-        from ..scenarios import simulate
-    except ImportError as exc:  # pragma: no cover - until the scenario module lands
-        raise KhoanError(f"khoan.scenarios.simulate is not available: {exc}") from None
+    from ..scenarios import simulate
+
     return simulate
 
 
@@ -338,7 +337,18 @@ def run_batch(
         result = BatchResult(
             table=table,
             provenance={
-                **header,
+                **provenance(
+                    model,
+                    inputs={
+                        "scenarios": digest_of(
+                            {n: i["scenario_digest"] for n, i in zip(names, inputs, strict=True)}
+                        )
+                    },
+                    model_digest=model_digest,
+                    parameters_digest=params_digest,
+                ),
+                "format": MANIFEST_FORMAT,
+                "runner": runner,
                 "executor": kind,
                 "workers": n_workers,
                 "counts": counts,

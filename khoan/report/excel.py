@@ -390,14 +390,6 @@ def _flatten(d: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return rows
 
 
-def _summary_frame(summary: Mapping[str, Any] | pd.DataFrame, lang: str) -> pd.DataFrame:
-    if isinstance(summary, pd.DataFrame):
-        return summary
-    return pd.DataFrame(
-        {"item": [str(k) for k in summary], "value": [_py(v) for v in summary.values()]}
-    )
-
-
 def _write_summary(ws: Worksheet, title: str, summary: Any, lang: str) -> None:
     put_cell(ws, 1, 1, title).font = _TITLE_FONT
     put_cell(ws, 2, 1, text("Đơn vị tính: đồng", "Amounts in VND (đồng)", lang))

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..periods import FAR_FUTURE, FAR_PAST, day_number
+from ..report.result import Result
 
 __all__ = ["MONEY_COLUMNS", "ScenarioPlot", "ScenarioResult", "payback_text", "payback_year"]
 
@@ -142,19 +143,16 @@ class ScenarioPlot:
             df["target_headcount"] = by["base_headcount"] - by["target_reduction"]
         df = df.rename(columns={c: _t(c, lang) for c in df.columns})
         title = "Số cán bộ, công chức theo năm" if lang == "vi" else "Headcount by year"
-        try:
-            from ..report.plots import line
+        from ..report.plots import line
 
-            return line(
-                df,
-                title=title,
-                lang=lang,
-                money=False,
-                ax=ax,
-                ylabel="người" if lang == "vi" else "persons",
-            )
-        except ImportError:  # pragma: no cover - report module ships with the package
-            return self._plain_lines(df, title, ax, "persons")
+        return line(
+            df,
+            title=title,
+            lang=lang,
+            money=False,
+            ax=ax,
+            ylabel="người" if lang == "vi" else "persons",
+        )
 
     def waterfall(self, ax=None, *, lang: str = "vi"):
         """Savings waterfall: each year's salary savings (up) and one-off benefits (down),
@@ -170,30 +168,16 @@ class ScenarioPlot:
             if lang == "vi"
             else f"Net savings — {self._r.scenario.name}"
         )
-        try:
-            from ..report.plots import waterfall
+        from ..report.plots import waterfall
 
-            return waterfall(
-                pd.Series(steps),
-                total_label=_t("net", lang),
-                title=title,
-                lang=lang,
-                ax=ax,
-                xlabel="",
-            )
-        except ImportError:  # pragma: no cover
-            import matplotlib.pyplot as plt
-
-            if ax is None:
-                _f, ax = plt.subplots()
-            vals = np.array(list(steps.values()))
-            bottoms = np.r_[0, np.cumsum(vals)[:-1]]
-            ax.bar(range(len(vals)), vals, bottom=bottoms)
-            ax.bar(len(vals), vals.sum())
-            ax.set_xticks(range(len(vals) + 1), [*steps, _t("net", lang)], rotation=90)
-            ax.set_ylabel("đồng" if lang == "vi" else "VND")
-            ax.set_title(title)
-            return ax
+        return waterfall(
+            pd.Series(steps),
+            total_label=_t("net", lang),
+            title=title,
+            lang=lang,
+            ax=ax,
+            xlabel="",
+        )
 
     def cumulative(self, ax=None, *, lang: str = "vi"):
         """Cumulative net savings, public sector and State budget; zero line at payback."""
@@ -204,30 +188,13 @@ class ScenarioPlot:
             }
         )
         title = "Tiết kiệm ròng lũy kế" if lang == "vi" else "Cumulative net savings"
-        try:
-            from ..report.plots import line
+        from ..report.plots import line
 
-            return line(df, title=title, lang=lang, money=True, ax=ax)
-        except ImportError:  # pragma: no cover
-            return self._plain_lines(df, title, ax, "VND")
-
-    @staticmethod
-    def _plain_lines(df, title, ax, unit):  # pragma: no cover - fallback without khoan.report
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _f, ax = plt.subplots()
-        for c in df.columns:
-            ax.plot(df.index, df[c], marker="o", label=c)
-        ax.set_xlabel("Năm")
-        ax.set_ylabel(unit)
-        ax.set_title(title)
-        ax.legend()
-        return ax
+        return line(df, title=title, lang=lang, money=True, ax=ax)
 
 
 @dataclass
-class ScenarioResult:
+class ScenarioResult(Result):
     """A simulated staff-reduction scenario against its baseline.
 
     Attributes
@@ -375,67 +342,50 @@ class ScenarioResult:
         return u.model.replace(staff=self.roster(year, run), communes=communes)
 
     # -- output ------------------------------------------------------------------------------
-    def _title(self, lang: str = "vi") -> str:
+    def _html_title(self, lang: str = "vi") -> str:
         sc = self.scenario
         head = "Kịch bản tinh giản" if lang == "vi" else "Staff-reduction scenario"
         return f"{head} {sc.name} — {self.model_name} {sc.years[0]}–{sc.years[1]}"
 
+    @property
+    def params_used(self) -> pd.DataFrame | None:
+        """Every value of the parameters read, in force at some day of the horizon (not only
+        on its first day): key, dates, value, unit, reference, confidence, source. None for a
+        result without its shared work (e.g. rebuilt from stored tables)."""
+        u = self._universe
+        if u is None:
+            return None
+        y0, y1 = self.provenance.get("horizon") or self.scenario.years
+        return u.params.in_force(
+            sorted({p["key"] for p in self.provenance.get("parameters", [])}),
+            _dt.date(int(y0), 1, 1),
+            _dt.date(int(y1), 12, 31),
+        )
+
+    def _money_columns(self) -> list[str]:
+        return [c for c in MONEY_COLUMNS if c in self.by_year]
+
     def to_excel(self, path: str | Path, lang: str = "vi") -> Path:
         """Workbook: summary, by year, by commune, leavers, parameters used, provenance."""
-        path = Path(path)
+        from ..report.excel import write_workbook
+        from ..report.labels import ADDITIVE_COLUMNS, STOCK_COLUMNS
+
         by = self.by_year.reset_index()
         sheets = {"by_year": by, "by_commune": self.by_commune, "leavers": self.leavers}
-        try:
-            from ..report.excel import write_workbook
-        except ImportError:  # pragma: no cover - report module ships with the package
-            write_workbook = None
-        params = None
-        u = self._universe
-        if u is not None:
-            # every value in force at some day of the horizon, not only on its first day
-            y0, y1 = self.provenance.get("horizon") or self.scenario.years
-            params = u.params.in_force(
-                sorted({p["key"] for p in self.provenance.get("parameters", [])}),
-                _dt.date(int(y0), 1, 1),
-                _dt.date(int(y1), 12, 31),
-            ).drop(columns=["source"])
-        if write_workbook is not None:
-            from ..report.labels import ADDITIVE_COLUMNS, STOCK_COLUMNS
-
-            money = [c for c in MONEY_COLUMNS]
-            # over years, flows add up (savings, costs, leavers); stocks and running totals not
-            year_totals = [c for c in by.columns if c in ADDITIVE_COLUMNS - STOCK_COLUMNS]
-            return write_workbook(
-                path,
-                title=self._title(lang),
-                summary=self._shown_summary(lang),
-                sheets=sheets,
-                totals={"by_year": year_totals},
-                params=params,
-                provenance=self.provenance,
-                lang=lang,
-                money_cols=money,
-            )
-        with pd.ExcelWriter(path, engine="openpyxl") as xw:  # pragma: no cover
-            pd.DataFrame([self.summary()]).to_excel(xw, sheet_name="summary", index=False)
-            for k, df in sheets.items():
-                df.to_excel(xw, sheet_name=k, index=False)
-        return path
-
-    def _repr_html_(self) -> str:
-        try:
-            from ..report.html import html_repr
-
-            return html_repr(
-                self._title(),
-                self._shown_summary(),
-                self.by_year,
-                money_cols=[c for c in MONEY_COLUMNS if c in self.by_year],
-            )
-        except ImportError:  # pragma: no cover
-            import html
-
-            return f"<b>{html.escape(self._title())}</b>{self.by_year.to_html()}"
+        params = self.params_used
+        # over years, flows add up (savings, costs, leavers); stocks and running totals not
+        year_totals = [c for c in by.columns if c in ADDITIVE_COLUMNS - STOCK_COLUMNS]
+        return write_workbook(
+            path,
+            title=self._html_title(lang),
+            summary=self._shown_summary(lang),
+            sheets=sheets,
+            totals={"by_year": year_totals},
+            params=None if params is None else params.drop(columns=["source"]),
+            provenance=self.provenance,
+            lang=lang,
+            money_cols=list(MONEY_COLUMNS),
+        )
 
     def __repr__(self) -> str:
         s = self.summary()

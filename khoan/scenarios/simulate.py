@@ -86,6 +86,7 @@ from ..periods import (
     month_bounds,
     round_vnd,
 )
+from ..report.result import digest_of, provenance
 from .policies import (
     greedy_select,
     named_by_rating,
@@ -1536,8 +1537,6 @@ def _digest(u: _Universe, what: str) -> str:
 
 
 def _provenance(u: _Universe, scenario: Scenario, plan: _Plan | None) -> dict[str, Any]:
-    from .. import __version__
-
     p = u.params
     refs = []
     for key in sorted(u.keys_used):
@@ -1557,19 +1556,16 @@ def _provenance(u: _Universe, scenario: Scenario, plan: _Plan | None) -> dict[st
                     }
                 )
     prov: dict[str, Any] = {
-        "khoan_version": __version__,
-        "model": getattr(u.model, "name", ""),
-        "synthetic": bool(getattr(u.model, "synthetic", False)),
-        "model_digest": _digest(u, "model"),
-        "parameter_digest": _digest(u, "params"),
+        **provenance(
+            u.model,
+            params=p,
+            inputs={"scenario": digest_of(scenario)},
+            model_digest=_digest(u, "model"),
+            parameters_digest=_digest(u, "params"),
+        ),
         "scenario": scenario.to_dict(),
         "regime": scenario.regime,
         "policy": scenario.policy,
-        "overrides_log": [
-            {k: (str(v) if isinstance(v, _dt.date) else v) for k, v in e.items()}
-            for e in p.log
-            if str(e.get("source", "")).startswith("override:")
-        ],
         "parameters": refs,
         "roster_date": str(_date(u.roster_day)),
         "horizon": [u.y0, u.y_last],
