@@ -645,19 +645,26 @@ def run_case(case: Case, tmp: Path, via: str = "cli", subprocess_: bool = False)
 
 
 def figures(results: list[Result], cases: list[Case]) -> str:
-    """The table of figures: classes tried, and how many of each outcome before and now."""
+    """The table of figures: classes tried, and how many of each outcome before issue 12 and
+    now, for each case file and for all of them. A case counts as its worst run (CLI or API)."""
     by_case: dict[str, str] = {}
     order = {o: i for i, o in enumerate(("traceback", "silent", "vague", "located"))}
-    for r in results:  # a case counts as its worst run (CLI or API)
+    for r in results:
         prev = by_case.get(r.case)
         if prev is None or order[r.outcome] < order[prev]:
             by_case[r.case] = r.outcome
-    now = {o: sum(1 for v in by_case.values() if v == o) for o in OUTCOMES}
-    was = {o: sum(1 for c in cases if c.was == o) for o in OUTCOMES}
     lines = [
-        "| | tried | located error | vague | traceback | silent |",
-        "|---|---:|---:|---:|---:|---:|",
-        f"| before issue 12 | {len(cases)} | " + " | ".join(str(was[o]) for o in OUTCOMES) + " |",
-        f"| now | {len(by_case)} | " + " | ".join(str(now[o]) for o in OUTCOMES) + " |",
+        "| cases | | tried | located error | vague | traceback | silent |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
+    sources = sorted({c.source for c in cases})
+    groups = [(f"`{s}`", [c for c in cases if c.source == s]) for s in sources]
+    if len(groups) > 1:
+        groups.append(("all", cases))
+    for name, group in groups:
+        was = [c.was for c in group]
+        now = [by_case[c.id] for c in group if c.id in by_case]
+        for label, outs in (("before issue 12", was), ("now", now)):
+            counts = " | ".join(str(outs.count(o)) for o in OUTCOMES)
+            lines.append(f"| {name} | {label} | {len(outs)} | {counts} |")
     return "\n".join(lines)
