@@ -438,7 +438,12 @@ def deny_from_env() -> None:
     folders = os.environ.get("KHOAN_CORPUS_READ_ONLY", "").split(os.pathsep)
     code = os.environ.get("KHOAN_CORPUS_WRITE_FAULT", "")
     faults = Faults([Path(f) for f in folders if f], int(code) if code else None)
-    denied(faults).__enter__()
+    global _ACTIVE  # kept: a collected context manager would undo the faults
+    _ACTIVE = denied(faults)
+    _ACTIVE.__enter__()
+
+
+_ACTIVE: Any = None
 
 
 # ---------------------------------------------------------------------------------------------
