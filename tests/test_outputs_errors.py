@@ -4,7 +4,7 @@ Every command that writes (``budget``, ``allocate``, ``simulate``, ``template``,
 ``demo``) is run against each kind of unwritable destination: a read-only folder, a parent that
 is a file, an ``--out`` that is a folder (a file for the folder-writing ``run`` and ``demo``).
 The check comes before any work: the commands fail before loading the model.
-The cases are also listed in ``tests/bad_inputs/outputs_cases.md``.
+The same cases run in the bad-input corpus (``tests/bad_inputs/outputs.yaml``).
 """
 
 from __future__ import annotations

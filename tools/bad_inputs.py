@@ -15,6 +15,7 @@ import argparse
 import os
 import sys
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("ignore")
     cases = [c for c in load_cases() if a.k in c.id]
     results = []
+    t0 = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         for i, c in enumerate(cases):
             runs = ["cli", "api"] if has_api(c) else ["cli"]
@@ -45,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
                     miss = f"  missing: {r.missing}" if r.missing else ""
                     print(f"{r.outcome:9} {via:3} {c.id} (was {c.was}){miss}")
     print(figures(results, cases))
+    print(f"\n{len(cases)} cases, {len(results)} runs in {time.monotonic() - t0:.0f} s")
     return 0 if all(r.outcome == "located" for r in results) else 1
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .._canonical import canonical_json, sha256
-from .._files import atomic_write_bytes
+from .._files import atomic_write_bytes, check_folder_target, make_folder
 from ..errors import KhoanError, ScenarioError
 from ..report.excel import csv_bytes
 from ..report.result import digest_of, provenance
@@ -187,8 +187,8 @@ def run_batch(
     lock = contextlib.nullcontext()
     previous: dict[str, dict[str, Any]] = {}
     previous_refs: dict[str, Any] = {}
-    if out_path is not None:
-        out_path.mkdir(parents=True, exist_ok=True)
+    if out_path is not None:  # an unwritable folder is an OutputError, not an OSError
+        make_folder(check_folder_target(out_path))
         lock = folder_lock(out_path)
 
     with lock:

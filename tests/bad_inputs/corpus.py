@@ -41,6 +41,20 @@ Mutations (one key per item):
                 the first, as Excel does).
 ``mkdir``       ``{path, mode}`` and ``chmod`` ``{path, mode}``: folders for output cases;
                 ``path`` may use ``{tmp}`` (the case's scratch folder) and ``{model}``.
+``read_only``   ``{path}``: a folder nobody may write into: mode 0555, and when the corpus
+                runs as root (who ignores modes) ``os.access``/``os.open``/``os.mkdir`` deny
+                writes under it during the run, as a read-only mount would (also in the
+                ``--subprocess`` mode, through ``KHOAN_CORPUS_READ_ONLY``).
+``write_fault`` ``{errno}``: every ``os.replace`` (the last step of khoan's atomic writes)
+                fails with that error (``ENOSPC`` a full disk, ``EROFS`` a read-only file
+                system) during the run.
+``touch``       ``{path}``: an existing regular file (a "parent that is a file", or a file
+                where an output folder is expected).
+
+Commands with an API run (:data:`API`): ``validate``, ``budget``, ``allocate`` (with
+``--envelope`` and ``--no-corridor``), ``simulate`` (the three write ``--out`` ``.xlsx`` with
+the result's ``to_excel``), ``template`` (``write_template``) and ``run`` (``run_batch`` with
+``--out``, ``--jobs``, ``--scheduler``). ``demo`` and ``params`` are command-line only.
 
 Outcomes: **located** (the expected exit code and every fragment), **vague** (an error, but
 a fragment is missing, or an error where success with a note was expected), **traceback** (an
@@ -251,8 +265,23 @@ def _set_cached(path: Path, ref: str, cached: Any) -> None:
             z.writestr(n, b)
 
 
-def apply(model: Path, tmp: Path, mutate: list[dict]) -> None:
-    """Apply a case's mutations to the model folder ``model``."""
+@dataclass
+class Faults:
+    """What the run itself must meet: read-only folders, a failing ``os.replace``."""
+
+    read_only: list[Path] = field(default_factory=list)
+    replace_errno: int | None = None
+
+    def env(self) -> dict[str, str]:
+        return {
+            "KHOAN_CORPUS_READ_ONLY": os.pathsep.join(str(f) for f in self.read_only),
+            "KHOAN_CORPUS_WRITE_FAULT": str(self.replace_errno or ""),
+        }
+
+
+def apply(model: Path, tmp: Path, mutate: list[dict]) -> Faults:
+    """Apply a case's mutations to the model folder ``model``; return the run's faults."""
+    faults = Faults()
     for item in mutate:
         ((op, a),) = item.items()
         a = {k: _sub(v, model, tmp) for k, v in (a or {}).items()}
@@ -343,8 +372,78 @@ def apply(model: Path, tmp: Path, mutate: list[dict]) -> None:
                 p.chmod(int(a["mode"]))
         elif op == "chmod":
             Path(a["path"]).chmod(int(a["mode"]))
+        elif op == "read_only":
+            p = Path(a["path"])
+            p.mkdir(parents=True, exist_ok=True)
+            p.chmod(0o555)
+            faults.read_only.append(p)
+        elif op == "write_fault":
+            import errno
+
+            faults.replace_errno = getattr(errno, str(a["errno"]))
+        elif op == "touch":
+            p = Path(a["path"])
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text("x", encoding="utf-8")
         else:
             raise ValueError(f"unknown mutation {op!r}")
+    return faults
+
+
+@contextlib.contextmanager
+def denied(faults: Faults):
+    """The faults hold during the block. Mode 0555 makes a folder read-only for other users;
+    root ignores modes, so for root ``os.access``, ``os.open`` and ``os.mkdir`` refuse writes
+    under the read-only folders (``EACCES``), as a read-only mount would. With
+    ``replace_errno``, ``os.replace`` fails with that error."""
+    import errno
+
+    real_access, real_open, real_mkdir, real_replace = os.access, os.open, os.mkdir, os.replace
+    roots = [f.resolve() for f in faults.read_only] if os.geteuid() == 0 else []
+
+    def inside(p) -> bool:
+        return any(Path(p).resolve().is_relative_to(r) for r in roots)
+
+    def access(p, mode, *a, **k):
+        return False if inside(p) and mode & os.W_OK else real_access(p, mode, *a, **k)
+
+    def open_(p, flags, *a, **k):
+        if inside(p) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            raise PermissionError(errno.EACCES, "Permission denied", str(p))
+        return real_open(p, flags, *a, **k)
+
+    def mkdir(p, *a, **k):
+        if inside(p):
+            raise PermissionError(errno.EACCES, "Permission denied", str(p))
+        return real_mkdir(p, *a, **k)
+
+    def replace(src, dst, *a, **k):
+        code = faults.replace_errno
+        raise OSError(code, os.strerror(code), str(dst))
+
+    if roots:
+        os.access, os.open, os.mkdir = access, open_, mkdir
+    if faults.replace_errno:
+        os.replace = replace
+    try:
+        yield
+    finally:
+        os.access, os.open, os.mkdir, os.replace = real_access, real_open, real_mkdir, real_replace
+
+
+def deny_from_env() -> None:
+    """In a ``--subprocess`` run: the faults of ``KHOAN_CORPUS_READ_ONLY`` (folders,
+    ``os.pathsep``-separated) and ``KHOAN_CORPUS_WRITE_FAULT`` (an errno) for the rest of the
+    process."""
+    folders = os.environ.get("KHOAN_CORPUS_READ_ONLY", "").split(os.pathsep)
+    code = os.environ.get("KHOAN_CORPUS_WRITE_FAULT", "")
+    faults = Faults([Path(f) for f in folders if f], int(code) if code else None)
+    global _ACTIVE  # kept: a collected context manager would undo the faults
+    _ACTIVE = denied(faults)
+    _ACTIVE.__enter__()
+
+
+_ACTIVE: Any = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -387,13 +486,21 @@ def _classify(case: Case, via: str, code: int | None, text: str, problems=None) 
     return Result(case.id, via, outcome, code, text, missing)
 
 
-def run_cli(case: Case, model: Path, tmp: Path, subprocess_: bool = False) -> Result:
+def run_cli(
+    case: Case, model: Path, tmp: Path, subprocess_: bool = False, faults: Faults | None = None
+) -> Result:
     """Run the case's command line, in this process (default) or a fresh one."""
     argv = [_sub(a, model, tmp) for a in case.run]
     if subprocess_:
-        env = dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="110")
+        env = dict(
+            os.environ,
+            PYTHONPATH=os.pathsep.join([os.environ.get("PYTHONPATH") or str(ROOT), str(HERE)]),
+            COLUMNS="110",
+            **(faults or Faults()).env(),
+        )
+        code_ = "import corpus; corpus.deny_from_env(); from khoan.cli import main; main()"
         p = subprocess.run(
-            [sys.executable, "-c", "from khoan.cli import main; main()", *argv],
+            [sys.executable, "-c", code_, *argv],
             capture_output=True,
             text=True,
             env=env,
@@ -410,7 +517,11 @@ def run_cli(case: Case, model: Path, tmp: Path, subprocess_: bool = False) -> Re
     cwd = os.getcwd()
     try:
         os.chdir(tmp)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with (
+            denied(faults or Faults()),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
             try:
                 cli.main(argv)
             except SystemExit as exc:
@@ -434,11 +545,19 @@ def _api_validate(model: Path, argv: list[str]):
     return m, [str(n) for n in m.notices]
 
 
+def _write_out(result, argv: list[str]) -> None:
+    """The API side of ``--out``: the result's own ``to_excel``."""
+    out = _opt(argv, "--out")
+    if out is not None:
+        result.to_excel(out)
+
+
 def _api_budget(model: Path, argv: list[str]):
     import khoan
 
     m = khoan.load(argv[1])
     b = khoan.budget(m, int(_opt(argv, "--year")))
+    _write_out(b, argv)
     return b, [str(n) for n in m.notices] + [str(n) for n in b.notes]
 
 
@@ -447,7 +566,9 @@ def _api_allocate(model: Path, argv: list[str]):
 
     m = khoan.load(argv[1])
     year = int(_opt(argv, "--year"))
-    r = khoan.allocate(m, year, _opt(argv, "--envelope", "norm"))
+    kw = {"corridor": False} if "--no-corridor" in argv else {}
+    r = khoan.allocate(m, year, _opt(argv, "--envelope", "norm"), **kw)
+    _write_out(r, argv)
     return r, [str(n) for n in m.notices] + [str(n) for n in getattr(r, "notes", [])]
 
 
@@ -457,16 +578,39 @@ def _api_simulate(model: Path, argv: list[str]):
 
     m = khoan.load(argv[1])
     r = run_scenario_cli(m, _opt(argv, "--scenario"))
+    _write_out(r, argv)
     return r, [str(n) for n in m.notices] + [str(n) for n in getattr(r, "notes", [])]
 
 
+def _api_template(model: Path, argv: list[str]):
+    from khoan.report.template import write_template
+
+    path = write_template(argv[1], lang=_opt(argv, "--lang", "vi"))
+    return path, [f"wrote {path}"]
+
+
+def _api_run(model: Path, argv: list[str]):
+    import khoan
+    from khoan.batch import load_batch_scenarios
+
+    scenarios = load_batch_scenarios(argv[1])
+    m = khoan.load(_opt(argv, "--model"))
+    jobs = int(_opt(argv, "--jobs", "1"))
+    executor = _opt(argv, "--scheduler") or ("processes" if jobs > 1 else None)
+    r = khoan.run_batch(m, scenarios, _opt(argv, "--out"), executor, progress=False, jobs=jobs)
+    return r, [f"{len(r.table)} scenarios, {len(r.failed)} failed"]
+
+
 #: The API call of each command: ``f(model, argv)`` with ``argv`` the case's command line after
-#: substitution (``argv[1]`` is the model folder); returns (result, notes as text).
+#: substitution (``argv[1]`` is the model folder, or the workbook of ``template``, or the grid
+#: file of ``run``); returns (result, notes as text).
 API = {
     "validate": _api_validate,
     "budget": _api_budget,
     "allocate": _api_allocate,
     "simulate": _api_simulate,
+    "template": _api_template,
+    "run": _api_run,
 }
 
 
@@ -474,13 +618,14 @@ def has_api(case: Case) -> bool:
     return case.command in API and case.expect.get("api", True) is not False
 
 
-def run_api(case: Case, model: Path, tmp: Path) -> Result:
+def run_api(case: Case, model: Path, tmp: Path, faults: Faults | None = None) -> Result:
     """Run the case through the Python API (the command's entry in :data:`API`)."""
     from khoan.errors import KhoanError
 
     argv = [_sub(a, model, tmp) for a in case.run]
     try:
-        _, notes = API[case.command](model, argv)
+        with denied(faults or Faults()):
+            _, notes = API[case.command](model, argv)
     except KhoanError as exc:
         want = int(case.expect.get("exit", 1))
         code = want if want != 0 else 1  # the API has no exit codes: an error is "an error"
@@ -494,26 +639,37 @@ def run_case(case: Case, tmp: Path, via: str = "cli", subprocess_: bool = False)
     """Build the broken model under ``tmp`` and run the case ``via`` cli or api."""
     tmp.mkdir(parents=True, exist_ok=True)
     model = make_base(case.base, tmp / "model")
-    apply(model, tmp, case.mutate)
-    if via == "api":
-        return run_api(case, model, tmp)
-    return run_cli(case, model, tmp, subprocess_)
+    faults = apply(model, tmp, case.mutate)
+    try:
+        if via == "api":
+            return run_api(case, model, tmp, faults)
+        return run_cli(case, model, tmp, subprocess_, faults)
+    finally:
+        for f in faults.read_only:  # so that the scratch folder can be removed
+            f.chmod(0o755)
 
 
 def figures(results: list[Result], cases: list[Case]) -> str:
-    """The table of figures: classes tried, and how many of each outcome before and now."""
+    """The table of figures: classes tried, and how many of each outcome before issue 12 and
+    now, for each case file and for all of them. A case counts as its worst run (CLI or API)."""
     by_case: dict[str, str] = {}
     order = {o: i for i, o in enumerate(("traceback", "silent", "vague", "located"))}
-    for r in results:  # a case counts as its worst run (CLI or API)
+    for r in results:
         prev = by_case.get(r.case)
         if prev is None or order[r.outcome] < order[prev]:
             by_case[r.case] = r.outcome
-    now = {o: sum(1 for v in by_case.values() if v == o) for o in OUTCOMES}
-    was = {o: sum(1 for c in cases if c.was == o) for o in OUTCOMES}
     lines = [
-        "| | tried | located error | vague | traceback | silent |",
-        "|---|---:|---:|---:|---:|---:|",
-        f"| before issue 12 | {len(cases)} | " + " | ".join(str(was[o]) for o in OUTCOMES) + " |",
-        f"| now | {len(by_case)} | " + " | ".join(str(now[o]) for o in OUTCOMES) + " |",
+        "| cases | | tried | located error | vague | traceback | silent |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
+    sources = sorted({c.source for c in cases})
+    groups = [(f"`{s}`", [c for c in cases if c.source == s]) for s in sources]
+    if len(groups) > 1:
+        groups.append(("all", cases))
+    for name, group in groups:
+        was = [c.was for c in group]
+        now = [by_case[c.id] for c in group if c.id in by_case]
+        for label, outs in (("before issue 12", was), ("now", now)):
+            counts = " | ".join(str(outs.count(o)) for o in OUTCOMES)
+            lines.append(f"| {name} | {label} | {len(outs)} | {counts} |")
     return "\n".join(lines)

@@ -7,8 +7,10 @@ prints the figures of docs/reliability.md from the same cases.
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from corpus import has_api, load_cases, run_case
+from corpus import ROOT, has_api, load_cases, run_case
 
 CASES = load_cases()
 
@@ -31,3 +33,23 @@ def test_corpus_is_large_and_unique():
     ids = [c.id for c in CASES]
     assert len(ids) == len(set(ids))
     assert len([c for c in CASES if c.source == "cases.yaml"]) >= 60
+
+
+def test_output_side_covers_every_writing_command_and_kind():
+    ids = {c.id for c in CASES if c.source == "outputs.yaml"}
+    for command in ("budget", "budget-csv", "allocate", "simulate", "template"):
+        for kind in ("read-only", "parent-is-file", "out-is-a-folder"):
+            assert f"out-{command}-{kind}" in ids
+    for command in ("run", "demo"):
+        for kind in ("read-only", "parent-is-file", "out-is-a-file"):
+            assert f"out-{command}-{kind}" in ids
+
+
+def test_every_readme_command_runs_on_both_bundled_models():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = set(re.findall(r"`khoan ([a-z]+)", readme))
+    assert {"demo", "validate", "budget", "allocate", "simulate", "run", "template"} <= commands
+    for model in sorted(p.name for p in (ROOT / "models").iterdir() if p.is_dir()):
+        runs = {c.command for c in CASES if c.base == model and c.expect.get("exit") == 0}
+        runs |= {c.command for c in CASES if f"--model {model}" in " ".join(c.run)}
+        assert commands <= runs, (model, commands - runs)
