@@ -300,6 +300,8 @@ def _provenance(model, year: int, notes) -> dict[str, Any]:
                 "overrides": [dict(x) for x in model.params.log],
             }
         )
+        if getattr(model, "registry_note", None):
+            out["registry"] = model.registry_note
     return out
 
 
@@ -381,6 +383,8 @@ def budget_of_run(model, r) -> BudgetResult:
                 "the communes, approved posts and roster are those of the model, only the law "
                 "is that of the year",
             )
+        if getattr(model, "registry_note", None):
+            notes.append(model.registry_note)
         pnote = _position_note(model, p, year)
         if pnote:
             notes.append(pnote)

@@ -58,6 +58,8 @@ def resolve_model(model: str):
                 f"[yellow]note[/yellow]: {SYNTHETIC_NOTICE_VI} / {SYNTHETIC_NOTICE_EN}",
                 highlight=False,
             )
+        if m.registry_note:
+            err_console.print(f"[yellow]note[/yellow]: {m.registry_note}", highlight=False)
         return m
     raise KhoanError(
         f"model {model!r} not found: give a model folder or one of {', '.join(examples.names())}"

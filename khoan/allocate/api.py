@@ -546,6 +546,7 @@ class AllocationResult:
             "khoan": __version__,
             "model": model.name,
             "synthetic": model.synthetic,
+            **({"registry": model.registry_note} if model.registry_note else {}),
             "model_digest": model.digest(),
             "parameters_digest": model.params.digest(),
             "overrides": [dict(x) for x in model.params.log],
