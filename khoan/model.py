@@ -433,19 +433,20 @@ def _check_outputs(model: Model, o: pd.DataFrame, add, fo) -> None:
     key = "allocation.indicators"
     if not len(o):
         return
-    if key in model.params:  # the model's own indicators (params/allocation/indicators.yaml)
+    from .data.starter import indicator_catalog
+
+    # the documented codes (khoan/data/starters/indicator_codes.csv, the user guide) and the
+    # model's own (params/allocation/indicators.yaml), whose ranges come first
+    catalog = indicator_catalog()
+    known = set(catalog)
+    ranges = {k: v["range"] for k, v in catalog.items()}
+    if key in model.params:
         param = model.params.parameter(key)
-        known: set[str] = set()
         for e in param.entries:
             if isinstance(e["value"], dict):
                 known |= set(e["value"])
-        ranges = dict(param.limits.get("ranges") or {})
-    else:  # none of its own: the documented codes (khoan/data/starters, user guide)
-        from .data.starter import indicator_catalog
-
-        catalog = indicator_catalog()
-        known = set(catalog)
-        ranges = {k: v["range"] for k, v in catalog.items() if "range" in v}
+        ranges.update(param.limits.get("ranges") or {})
+    else:
         key = "documented indicator codes"
     names = o["indicator"].astype(str)
     unknown = ~names.isin(known)

@@ -14,8 +14,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import ParameterError
 
 __all__ = [
@@ -77,17 +75,27 @@ def require(params: Any, keys: dict[str, str], what: str) -> None:
 
 
 def indicator_catalog() -> dict[str, dict[str, Any]]:
-    """Documented indicator codes: code -> ``{kind, direction, range}`` (from the starter).
+    """Documented indicator codes (``khoan/data/starters/indicator_codes.csv``).
 
-    Used to check a model's outputs when it has no ``allocation.indicators`` of its own, and
-    for the template's drop-down list.
+    Returns
+    -------
+    dict
+        code -> ``{kind, direction, range: [min, max], label_vi, label_en}``. Used to check a
+        model's outputs when it has no ``allocation.indicators`` of its own, for the
+        template's drop-down list and for the user guide's list of codes.
     """
-    data = yaml.safe_load(starter_path("allocation/indicators.yaml").read_text("utf-8"))
-    ranges = data.get("ranges", {})
-    out: dict[str, dict[str, Any]] = {}
-    for entry in data["values"].values():
-        for code, spec in entry["value"].items():
-            out[code] = {"kind": spec["kind"], "direction": spec["direction"]}
-    for code, rng in ranges.items():
-        out.setdefault(code, {"kind": "service", "direction": "higher"})["range"] = list(rng)
-    return out
+    import csv
+    import io
+
+    text = Path(str(files("khoan.data").joinpath("starters", "indicator_codes.csv")))
+    rows = csv.DictReader(io.StringIO(text.read_text("utf-8")))
+    return {
+        r["code"]: {
+            "kind": r["kind"],
+            "direction": r["direction"],
+            "range": [float(r["min"]), float(r["max"])],
+            "label_vi": r["label_vi"],
+            "label_en": r["label_en"],
+        }
+        for r in rows
+    }
