@@ -392,3 +392,20 @@ def test_template_to_model_leaves_an_existing_folder_as_it_was(filled, tmp_path)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     assert isinstance(pd.read_csv(dest / "staff.csv", dtype=str), pd.DataFrame)
     assert issubclass(ParameterError, KhoanError)
+
+
+def test_registry_off_is_in_the_allocation_and_scenario_provenance(tmp_path):
+    src = Path(khoan.examples.path("khanh_hoa_2026"))
+    d = tmp_path / "kh"
+    shutil.copytree(src, d)
+    toml = (d / "model.toml").read_text("utf-8")
+    (d / "model.toml").write_text(toml.replace("[tables]", "registry = false\n\n[tables]"), "utf-8")
+    m = khoan.load(d)
+    note = m.registry_note
+    assert note and not m.registry
+    a = khoan.allocate(m, 2026, "norm")
+    assert a.provenance["registry"] == note
+    from khoan.scenarios.files import load_scenarios
+
+    s = khoan.simulate(m, load_scenarios(d)["kl40_5pct"])
+    assert s.provenance["registry"] == note and note in s.provenance["notes"]
