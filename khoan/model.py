@@ -520,6 +520,9 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
     # root cause first: a code typed as a number lost its leading zero ("3127" for "03127");
     # the staff and outputs rows that write it with the zero are that one problem, not theirs
     short = code_text.str.fullmatch(r"\d{1,4}").fillna(False).astype(bool)
+    if not model.registry:  # made-up codes may be short: only those written padded elsewhere
+        written = pd.concat([t["commune"].astype(str) for t in (s, o) if len(t)] or [code_text])
+        short &= code_text.str.zfill(5).isin(set(written) - set(code_text))
     padded_short = set(code_text[short].str.zfill(5))
     if short.any():
         # padded commune codes of the staff and outputs rows that are not in the communes table

@@ -409,3 +409,18 @@ def test_registry_off_is_in_the_allocation_and_scenario_provenance(tmp_path):
 
     s = khoan.simulate(m, load_scenarios(d)["kl40_5pct"])
     assert s.provenance["registry"] == note and note in s.provenance["notes"]
+
+
+def test_short_made_up_codes_are_fine_without_the_registry(tmp_path):
+    communes = COMMUNES.replace("22327,Phường Vĩnh Hòa", "1,Phường Một").replace(
+        "22330,Phường Vĩnh Hải", "2,Phường Hai"
+    )
+    staff = STAFF.replace(",22327,", ",1,").replace(",22330,", ",00002,")
+    d = tiny_folder(tmp_path, communes=communes, staff=staff, toml=TOML + "registry = false\n")
+    with pytest.raises(ValidationError) as exc:
+        load(d)
+    (p,) = exc.value.problems  # only "2", which the staff table writes 00002
+    assert (p.row, p.column, p.value) == (3, "code", "2")
+    assert "3 row(s) of staff.csv write 00002" in p.rule
+    (d / "staff.csv").write_text(staff.replace(",00002,", ",2,"), encoding="utf-8")
+    assert len(load(d).communes) == 2
