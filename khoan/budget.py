@@ -376,6 +376,8 @@ def budget_of_run(model, r) -> BudgetResult:
                 "the communes, approved posts and roster are those of the model, only the law "
                 "is that of the year",
             )
+        if getattr(model, "registry_note", None):
+            notes.append(model.registry_note)
         pnote = _position_note(model, p, year)
         if pnote:
             notes.append(pnote)

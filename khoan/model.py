@@ -93,6 +93,23 @@ class Model:
         return self.meta.get("synthetic") is True
 
     @property
+    def registry(self) -> bool:
+        """``model.toml`` ``registry = false`` (``khoan init --no-registry``): commune codes are
+        not checked against the official registry (made-up or future units). Every output says
+        so (:attr:`registry_note`)."""
+        return self.meta.get("registry", True) is not False
+
+    @property
+    def registry_note(self) -> str | None:
+        """The notice every output carries when the registry check is off, else ``None``."""
+        if self.registry:
+            return None
+        return (
+            "registry check off (model.toml: registry = false): commune codes were not checked "
+            "against the official registry of administrative units"
+        )
+
+    @property
     def structure(self) -> str:
         return str(self.meta.get("structure", "2025"))
 
@@ -338,6 +355,8 @@ def _check_meta(meta: dict[str, Any]) -> list[Problem]:
                     f"base_year (the roster's year) must lie within the model's years "
                     f"{first}–{last}",
                 )
+    if "registry" in meta and not isinstance(meta["registry"], bool):
+        bad("registry", meta["registry"], "registry must be true or false (no quotes)")
     tables = meta.get("tables", {})
     if not isinstance(tables, dict) or not all(isinstance(v, str) for v in tables.values()):
         bad("tables", tables, 'tables must map table names to files, e.g. communes = "x.csv"')
@@ -428,13 +447,23 @@ def _check_outputs(model: Model, o: pd.DataFrame, add, fo) -> None:
     import difflib
 
     key = "allocation.indicators"
-    if key not in model.params or not len(o):
+    if not len(o):
         return
-    param = model.params.parameter(key)
-    known: set[str] = set()
-    for e in param.entries:
-        if isinstance(e["value"], dict):
-            known |= set(e["value"])
+    from .data.starter import indicator_catalog
+
+    # the documented codes (khoan/data/starters/indicator_codes.csv, the user guide) and the
+    # model's own (params/allocation/indicators.yaml), whose ranges come first
+    catalog = indicator_catalog()
+    known = set(catalog)
+    ranges = {k: v["range"] for k, v in catalog.items()}
+    if key in model.params:
+        param = model.params.parameter(key)
+        for e in param.entries:
+            if isinstance(e["value"], dict):
+                known |= set(e["value"])
+        ranges.update(param.limits.get("ranges") or {})
+    else:
+        key = "documented indicator codes"
     names = o["indicator"].astype(str)
     unknown = ~names.isin(known)
     if unknown.any():
@@ -450,7 +479,6 @@ def _check_outputs(model: Model, o: pd.DataFrame, add, fo) -> None:
                 f"unknown indicator {name!r} in {len(rows)} row(s) "
                 f"({_rows_text(rows)}){hint} (known: {', '.join(sorted(known))})",
             )
-    ranges = dict(param.limits.get("ranges") or {})
     v = o["value"].astype(float)
     for name, (lo, hi) in ranges.items():
         m = (names == name) & v.notna() & ((v < lo) | (v > hi))
@@ -506,10 +534,39 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
     # registry
     from .data import registry
 
-    if len(c):
+    code_text = c["code"].astype(str) if len(c) else pd.Series(dtype=str)
+    # root cause first: a code typed as a number lost its leading zero ("3127" for "03127");
+    # the staff and outputs rows that write it with the zero are that one problem, not theirs
+    short = code_text.str.fullmatch(r"\d{1,4}").fillna(False).astype(bool)
+    if not model.registry:  # made-up codes may be short: only those written padded elsewhere
+        written = pd.concat([t["commune"].astype(str) for t in (s, o) if len(t)] or [code_text])
+        short &= code_text.str.zfill(5).isin(set(written) - set(code_text))
+    padded_short = set(code_text[short].str.zfill(5))
+    if short.any():
+        # padded commune codes of the staff and outputs rows that are not in the communes table
+        refs = {
+            loc[0]: t["commune"].astype(str).str.zfill(5)[~t["commune"].astype(str).isin(code_text)]
+            for loc, t in ((fs, s), (fo, o))
+            if len(t)
+        }
+        for i in np.flatnonzero(short.to_numpy()):
+            code = code_text.iloc[i]
+            full = code.zfill(5)
+            n_ref = {f: int((r == full).sum()) for f, r in refs.items()}
+            also = "; ".join(f"{n} row(s) of {f} write {full}" for f, n in n_ref.items() if n)
+            add(
+                fc,
+                c.index[i : i + 1],
+                "code",
+                [code],
+                f"commune code {code} has {len(code)} digits: official codes have 5 — typed as a "
+                f"number, it lost its leading zero; write {full} and format the column as text"
+                + (f" ({also}: fixed by the same correction)" if also else ""),
+            )
+    if len(c) and model.registry:
         prov = model.meta.get("province_code")
-        ok = registry.check_codes(c["code"].astype(str).to_numpy(), model.structure, prov)
-        bad = ~np.asarray(ok, dtype=bool)
+        ok = registry.check_codes(code_text.to_numpy(), model.structure, prov)
+        bad = ~np.asarray(ok, dtype=bool) & ~short.to_numpy()
         if bad.any():
             where = f" of province {prov}" if prov else ""
             add(
@@ -523,7 +580,7 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
     for file, table in ((fs, s), (fo, o)):
         if len(table):
             ref = table["commune"].astype(str)
-            bad = ~ref.isin(codes)
+            bad = ~ref.isin(codes) & ~ref.str.zfill(5).isin(padded_short)
             # a cascade (one wrong code in the communes table, many rows referring to it) is
             # one problem per missing code, at its first row, with the count and rows
             for code, idx in ref[bad].groupby(ref[bad], sort=False).groups.items():

@@ -24,6 +24,7 @@ import datetime as _dt
 import numpy as np
 import pandas as pd
 
+from ..data.starter import ALLOCATION_KEYS, require
 from ..errors import Problem, ValidationError
 
 __all__ = ["composite_score", "indicator_table", "sub_scores"]
@@ -137,6 +138,7 @@ def composite_score(
         ``<indicator>_score``); ``score``: composite score (mean 1 for workload-only weights).
     """
     date = on or _dt.date(year, 1, 1)
+    require(model.params, ALLOCATION_KEYS, "the output-based allocation")
     spec = model.params.value("allocation.indicators", date)
     cap = float(model.params.value("allocation.scoring.score_cap", date))
     values = indicator_table(model, year, on=date)

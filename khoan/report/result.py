@@ -108,6 +108,8 @@ def provenance(
         "parameters_digest": parameters_digest or (p.digest() if p is not None else None),
         "overrides": [_plain(e) for e in getattr(p, "log", ())],
         "inputs": dict(inputs or {}),
+        # a model loaded with ``registry = false`` says so on every output
+        **({"registry": model.registry_note} if getattr(model, "registry_note", None) else {}),
     }
 
 

@@ -1423,6 +1423,9 @@ def _assemble(
         by = by[["base_headcount", *[c for c in by.columns if c != "base_headcount"]]]
     prov = _provenance(u, scenario, plan)
     prov["notes"] = list(u.notes)
+    if getattr(u.model, "registry_note", None):
+        prov["registry"] = u.model.registry_note
+        prov["notes"].append(u.model.registry_note)
     return ScenarioResult(
         scenario=scenario,
         model_name=getattr(u.model, "name", ""),
