@@ -557,7 +557,9 @@ class _Block:
         """Per-person value of a band lookup (ineligible people get the first band's value)."""
         table = self.value(key)
         band = np.where(self.band == "", next(iter(table)), self.band)
-        return self.tree.lookup(f"benefits.{self.regime}.{key}", self.leave, band)
+        # a few bands for many people: look each band up once
+        codes, uniques = pd.factorize(band)
+        return self.tree.lookup(f"benefits.{self.regime}.{key}", self.leave, uniques)[codes]
 
     def refuse(self, mask: np.ndarray, reason: str) -> None:
         new = mask & self.eligible

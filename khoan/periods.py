@@ -171,7 +171,9 @@ def group_sum_2d(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Exact int64 sums of the rows of integer ``values`` (k, m) by group ``idx``: (n, m)."""
     out = np.zeros((n, values.shape[1]), dtype=np.int64)
     if len(idx):
-        np.add.at(out, idx, values.astype(np.int64))
+        v = np.asarray(values, dtype=np.int64)
+        for j in range(v.shape[1]):  # column by column: bincount, exact (see group_sum)
+            out[:, j] = group_sum(idx, v[:, j], n)
     return out
 
 

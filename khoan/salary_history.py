@@ -62,6 +62,9 @@ SUPPORTED_COMPONENTS = ("salary", "position_allowance", "tnvk", "bao_luu", "nhdk
 
 _NHDKCT = "nhdkct"
 _NEVER = np.iinfo(np.int64).max // 4  # month index of a missing date
+#: People rebuilt at a time by :func:`average_salary` (bounds the people × months arrays:
+#: 32,768 × 60 months × 8 bytes = 15 MiB each; a national roster at once took over 1 GiB).
+_CHUNK = 32_768
 
 
 def _month_index(d: Any) -> np.ndarray:
@@ -90,6 +93,9 @@ def _leave_dates(leave_date: Any, n: int) -> pd.DatetimeIndex:
     """One leave date per person (a scalar is repeated)."""
     if np.ndim(leave_date) == 0:
         return pd.DatetimeIndex(np.full(n, pd.Timestamp(leave_date).to_datetime64(), "M8[ns]"))
+    if isinstance(leave_date, pd.DatetimeIndex) and len(leave_date) == n:
+        if not leave_date.hasnans:  # already dates (no conversion through objects)
+            return leave_date
     d = pd.DatetimeIndex(pd.to_datetime(pd.Series(np.asarray(leave_date, dtype=object))))
     if len(d) != n or d.isna().any():
         raise ScenarioError(f"salary history: {n} leave dates expected, all given")
@@ -105,14 +111,20 @@ def _base_by_month(params: ParameterTree, months: np.ndarray) -> np.ndarray:
     hist = params.history("salary.base")
     starts = _effective_month([np.datetime64(h.start, "D") for h in hist])
     values = np.array([float(h.value) for h in hist])
-    pos = np.searchsorted(starts, months, side="right") - 1
+    months = np.asarray(months, dtype=np.int64)
+    if not months.size:
+        return np.zeros(months.shape)
+    # the months span a few years: look each calendar month up once, then index
+    lo = int(months.min())
+    span = np.arange(lo, int(months.max()) + 1, dtype=np.int64)
+    pos = np.searchsorted(starts, span, side="right") - 1
     if (pos < 0).any():
-        first = _month_text(int(np.asarray(months)[pos < 0].min()))
+        first = _month_text(int(span[pos < 0].min()))
         raise ScenarioError(
             f"salary history: no base salary (salary.base) before {hist[0].start}; the "
             f"history reaches back to {first}"
         )
-    return values[pos]
+    return values[pos][months - lo]
 
 
 def _num(staff: pd.DataFrame, col: str) -> np.ndarray:
@@ -212,12 +224,14 @@ def monthly_salaries(
     new_step = np.clip(raw_step, 1, np.maximum(top, step)[:, None])
     coef = coef0[:, None] + inc[:, None] * (new_step - step[:, None])
     floored = rises[:, None] & (raw_step < 1)
-    pos = np.broadcast_to(_num(staff, "position_coef")[:, None], month.shape).copy()
-    tnvk = np.broadcast_to(_num(staff, "tnvk_pct")[:, None], month.shape).copy()
-    bl = np.broadcast_to(_num(staff, "bao_luu")[:, None], month.shape).copy()
+    # constant over the months unless a supplied history overrides them (read-only views)
+    pos = np.broadcast_to(_num(staff, "position_coef")[:, None], month.shape)
+    tnvk = np.broadcast_to(_num(staff, "tnvk_pct")[:, None], month.shape)
+    bl = np.broadcast_to(_num(staff, "bao_luu")[:, None], month.shape)
     supplied = np.zeros(month.shape, dtype=bool)
 
     if history is not None and len(history) and n:
+        pos, tnvk, bl = pos.copy(), tnvk.copy(), bl.copy()
         h = history.copy()
         pidx = pd.Index(staff["id"].astype(str)).get_indexer(h["id"].astype(str))
         h = h.loc[pidx >= 0]
@@ -353,30 +367,36 @@ def average_salary(
     avg = np.full(n, np.nan)
     count = np.zeros(n, dtype=np.int64)
     note = np.full(n, "", dtype=object)
-    for day in np.unique(leave.normalize()):
-        sel = np.flatnonzero(leave.normalize() == day)
+    days = leave.normalize()
+    for day in np.unique(days):
+        same = days == day
+        sel = np.arange(n) if same.all() else np.flatnonzero(same)
         on = pd.Timestamp(day).date()
         key = f"benefits.{regime}.salary_basis"
         window = int(tree.number(f"{key}.average_months", on))
         if window <= 0:
             continue
         comps = list(tree.value(f"{key}.components", on))
-        h = monthly_salaries(
-            staff.iloc[sel],
-            leave[sel],
-            comps,
-            window,
-            tree,
-            as_of=as_of,
-            history=history,
-        )
-        worked = h["worked"].copy()
-        none = ~worked.any(axis=1)
-        worked[none, -1] = True  # started in the leave month: the month before is all there is
-        k = worked.sum(axis=1)
-        avg[sel] = np.where(worked, h["pay"], 0.0).sum(axis=1) / k
-        count[sel] = k
-        note[sel] = _notes(h, worked, k, window)
+        # people × months arrays a chunk of people at a time (each row is independent)
+        for a in range(0, len(sel), _CHUNK):
+            part = sel[a : a + _CHUNK]
+            rows = slice(part[0], part[-1] + 1) if part[-1] - part[0] + 1 == len(part) else part
+            h = monthly_salaries(
+                staff.iloc[rows],
+                leave[rows],
+                comps,
+                window,
+                tree,
+                as_of=as_of,
+                history=history,
+            )
+            worked = h["worked"].copy()
+            none = ~worked.any(axis=1)
+            worked[none, -1] = True  # started in the leave month: the month before is all
+            k = worked.sum(axis=1)
+            avg[part] = np.where(worked, h["pay"], 0.0).sum(axis=1) / k
+            count[part] = k
+            note[part] = _notes(h, worked, k, window)
     return pd.DataFrame(
         {"average_salary": avg, "months_averaged": count, "basis_note": note}, index=staff.index
     )

@@ -153,6 +153,9 @@ class _YearCost:
     # commune-level parameters of the lump sum (khoan.lumpsum)
     lump: YearRates
     cap_ratio: float
+    # the twelve months of ``monthly`` added in calendar order (K, nd): the annual pay of a
+    # movable person present all year (bit for bit what adding the months gives)
+    full: np.ndarray | None = None
 
 
 @dataclass
@@ -516,6 +519,10 @@ def _cost_years(u: _Universe, scenario: Scenario) -> None:
         for k in gidx:
             gf += a[comps[k]]
         mon = np.stack([mr.monthly[k] for k in comps])  # (K, 12, nd)
+        del mr
+        full = mon[:, 0, :].copy()
+        for mth in range(1, 12):
+            full += mon[:, mth, :]
         u.years[y] = _YearCost(
             year=y,
             bounds=month_bounds(y),
@@ -528,6 +535,7 @@ def _cost_years(u: _Universe, scenario: Scenario) -> None:
             gterm_idx=gidx,
             lump=lump,
             cap_ratio=cap_ratio,
+            full=full,
         )
     u.sf_idx, u.co_idx = sf_idx, co_idx  # type: ignore[attr-defined]
     cs = list(p.value("scenarios.current_salary", _dt.date(u.y0, 1, 1)))
@@ -599,19 +607,27 @@ def _benefit_table(u: _Universe, scenario: Scenario, kind: str, leave_day: np.in
     average = np.full(len(cand), np.nan)
     note = np.full(len(cand), "", dtype=object)
     if window > 0 and len(cand):
-        try:
-            avg = _salary_history.average_salary(
-                r,
-                leave,
-                scenario.regime,
-                u.params,
-                as_of=_date(u.roster_day),
-                history=getattr(u.model, "salary_history", None),
+        # the same for every kind of leaving on this date: rebuilt once (people × 60 months)
+        akey = ("average_salary", scenario.regime, int(leave_day))
+        cached = u.benefit_cache.get(akey)
+        if cached is None:
+            try:
+                avg = _salary_history.average_salary(
+                    r,
+                    leave,
+                    scenario.regime,
+                    u.params,
+                    as_of=_date(u.roster_day),
+                    history=getattr(u.model, "salary_history", None),
+                )
+            except (ScenarioError, ParameterError) as exc:
+                raise scenario_error(scenario.name, "regime", str(exc), scenario.source) from None
+            cached = (
+                avg["average_salary"].to_numpy(dtype=float),
+                avg["basis_note"].to_numpy(dtype=object),
             )
-        except (ScenarioError, ParameterError) as exc:
-            raise scenario_error(scenario.name, "regime", str(exc), scenario.source) from None
-        average = avg["average_salary"].to_numpy(dtype=float)
-        note = avg["basis_note"].to_numpy(dtype=object)
+            u.benefit_cache[akey] = cached
+        average, note = cached
     # unemployment insurance (BHTN) coverage: the roster's flag, else the category's default
     # (contributions.bhtn_default); the covered get it instead of NĐ 178's job-search pay
     default = u.params.value("contributions.bhtn_default", _date(leave_day)) or {}
@@ -1203,10 +1219,18 @@ def _tally(u: _Universe, r: _Run, years: list[int], approved: dict[int, np.ndarr
         yc = u.years[y]
         b = yc.bounds
         pm = (ms_start[None, :] <= b[:12, None]) & (ms_stop[None, :] > b[:12, None])  # (12, nd)
-        mon = np.where(pm[None, :, :], yc.monthly, 0.0)
-        acc = mon[:, 0, :].copy()
-        for mth in range(1, 12):
-            acc += mon[:, mth, :]
+        # months added in calendar order, as khoan.payroll does: present all year -> the
+        # year's precomputed sum; absent -> 0; only people present part of the year month by
+        # month
+        whole = pm.all(axis=0)
+        acc = np.where(whole[None, :], yc.full, 0.0)
+        part = np.flatnonzero(~whole & pm.any(axis=0))
+        if len(part):
+            mon = np.where(pm[None, :, part], yc.monthly[:, :, part], 0.0)
+            sub = mon[:, 0, :].copy()
+            for mth in range(1, 12):
+                sub += mon[:, mth, :]
+            acc[:, part] = sub
         ints = round_vnd(acc)  # (K, nd)
         mci = u.cidx[mpos_rows]
         st = u.staffing[mpos_rows]
