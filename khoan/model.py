@@ -633,32 +633,43 @@ def check_model(model: Model, files: dict[str, str] | None = None) -> list[Probl
     return problems
 
 
-def _check_history(model: Model, loc: tuple[str, str | None]) -> list[Problem]:
-    """Salary-history rows: known person ids, no two rows for one person and date."""
-    h, s = model.salary_history, model.staff
+def _check_person_rows(
+    t: pd.DataFrame | None,
+    s: pd.DataFrame,
+    loc: tuple[str, str | None],
+    key: str,
+    shown: Any,
+    twice: str,
+) -> list[Problem]:
+    """Rows of a table keyed by person and ``key`` (a date or a year): every ``id`` is in the
+    staff table, and no two rows share the person and ``key`` (``twice`` says why)."""
     out: list[Problem] = []
-    if h is None or not len(h) or "id" not in h.columns:
+    if t is None or not len(t) or "id" not in t.columns:
         return out
     file, sheet = loc
-    ids = h["id"].astype(str)
+    ids = t["id"].astype(str)
     unknown = ~ids.isin(set(s["id"].astype(str))) if "id" in s.columns else ids.notna()
     for r in np.flatnonzero(unknown.to_numpy()):
         out.append(
             Problem(file, sheet, int(r) + 2, "id", ids.iloc[r], "id is not in the staff table")
         )
-    dup = pd.DataFrame({"id": ids, "d": h["from_date"]}).duplicated(keep="first").to_numpy()
-    for r in np.flatnonzero(dup):
-        out.append(
-            Problem(
-                file,
-                sheet,
-                int(r) + 2,
-                "from_date",
-                str(pd.Timestamp(h["from_date"].iloc[r]).date()),
-                "a second row for this person and date",
-            )
-        )
+    if key in t.columns:
+        dup = pd.DataFrame({"id": ids, "k": t[key]}).duplicated(keep="first").to_numpy()
+        for r in np.flatnonzero(dup):
+            out.append(Problem(file, sheet, int(r) + 2, key, shown(t[key].iloc[r]), twice))
     return out
+
+
+def _check_history(model: Model, loc: tuple[str, str | None]) -> list[Problem]:
+    """Salary-history rows: known person ids, no two rows for one person and date."""
+    return _check_person_rows(
+        model.salary_history,
+        model.staff,
+        loc,
+        "from_date",
+        lambda v: str(pd.Timestamp(v).date()),
+        "a second row for this person and date",
+    )
 
 
 def check_ratings(
@@ -666,30 +677,14 @@ def check_ratings(
 ) -> list[Problem]:
     """Rating rows: known person ids, one rating per person and year (NĐ 90/2020 Điều 2:
     one annual rating). The levels themselves are checked by the schema."""
-    out: list[Problem] = []
-    if r is None or not len(r) or "id" not in r.columns:
-        return out
-    file, sheet = loc
-    ids = r["id"].astype(str)
-    unknown = ~ids.isin(set(s["id"].astype(str))) if "id" in s.columns else ids.notna()
-    for i in np.flatnonzero(unknown.to_numpy()):
-        out.append(
-            Problem(file, sheet, int(i) + 2, "id", ids.iloc[i], "id is not in the staff table")
-        )
-    if "year" in r.columns:
-        dup = pd.DataFrame({"id": ids, "y": r["year"]}).duplicated(keep="first").to_numpy()
-        for i in np.flatnonzero(dup):
-            out.append(
-                Problem(
-                    file,
-                    sheet,
-                    int(i) + 2,
-                    "year",
-                    r["year"].iloc[i],
-                    "a second rating for this person and year (one rating a year)",
-                )
-            )
-    return out
+    return _check_person_rows(
+        r,
+        s,
+        loc,
+        "year",
+        lambda v: v,
+        "a second rating for this person and year (one rating a year)",
+    )
 
 
 def _check_scales(
