@@ -22,6 +22,7 @@ people read it) and ``_money_columns()`` (columns shown as đồng).
 
 from __future__ import annotations
 
+import abc
 import datetime as _dt
 import io
 from collections.abc import Iterable, Mapping
@@ -113,7 +114,7 @@ def provenance(
     }
 
 
-class Result:
+class Result(abc.ABC):
     """Methods shared by the result classes (see the module docstring).
 
     A subclass provides ``table`` (a DataFrame), ``summary()``, ``plot``, ``to_excel`` and
@@ -124,9 +125,9 @@ class Result:
     provenance: dict[str, Any]
 
     # -- the contract --------------------------------------------------------------------
-    def summary(self) -> dict[str, Any]:  # pragma: no cover - every result overrides it
+    @abc.abstractmethod
+    def summary(self) -> dict[str, Any]:
         """Headline figures: ``str`` -> ``int`` (VND) / ``float`` / ``str`` / ``bool`` / None."""
-        raise NotImplementedError
 
     def _html_title(self, lang: str = "vi") -> str:  # pragma: no cover - overridden
         return type(self).__name__
