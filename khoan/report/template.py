@@ -97,6 +97,16 @@ _REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
 
 
 # -- writing ---------------------------------------------------------------------------------------
+
+
+def _header_row(ws, row: int, heads: list[str]) -> None:
+    """A bold, filled header row of the instructions sheet."""
+    for j, h in enumerate(heads, start=1):
+        c = put_cell(ws, row, j, h)
+        c.font = Font(bold=True)
+        c.fill = _HEADER_FILL
+
+
 def _choices(column: str, spec_allowed: tuple[str, ...], lang: str) -> list[Any]:
     if column in CATEGORY_LABELS:
         i = 0 if lang == "vi" else 1
@@ -207,10 +217,7 @@ def _write_instructions(ws, lang: str) -> None:
         t("Tối đa", "Max"),
         t("Mô tả", "Description"),
     ]
-    for j, h in enumerate(heads, start=1):
-        c = put_cell(ws, hr, j, h)
-        c.font = Font(bold=True)
-        c.fill = _HEADER_FILL
+    _header_row(ws, hr, heads)
     r = hr + 1
     for table in TABLES:
         sch = get_schema(table)
@@ -246,10 +253,7 @@ def _write_instructions(ws, lang: str) -> None:
         t("Tối thiểu", "Min"),
         t("Tối đa", "Max"),
     ]
-    for j, h in enumerate(heads, start=1):
-        c = put_cell(ws, r, j, h)
-        c.font = Font(bold=True)
-        c.fill = _HEADER_FILL
+    _header_row(ws, r, heads)
     kinds = {"service": t("dịch vụ công", "service"), "workload": t("khối lượng", "workload")}
     better = {"lower": t("thấp hơn", "lower"), "higher": t("cao hơn", "higher")}
     for code, spec in indicator_catalog().items():
