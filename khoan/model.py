@@ -256,21 +256,18 @@ def load(path: str | Path, *, strict: bool = False) -> Model:
     staff, pr, no = _read_table(folder, tables.get("staff", "staff.csv"), "staff", ("id",))
     problems += pr
     notices += no
-    out_ref = tables.get("outputs", "outputs.csv" if (folder / "outputs.csv").exists() else None)
-    outputs, pr, no = _read_table(folder, out_ref, "outputs")
-    problems += pr
-    notices += no
-    hist_ref = tables.get(
-        "salary_history",
-        "salary_history.csv" if (folder / "salary_history.csv").exists() else None,
+    # optional tables: named in model.toml, else read when the default file exists
+    optional = {}
+    for name in ("outputs", "salary_history", "ratings"):
+        default = f"{name}.csv" if (folder / f"{name}.csv").exists() else None
+        optional[name], pr, no = _read_table(folder, tables.get(name, default), name)
+        problems += pr
+        notices += no
+    outputs, history, ratings = (
+        optional["outputs"],
+        optional["salary_history"],
+        optional["ratings"],
     )
-    history, pr, no = _read_table(folder, hist_ref, "salary_history")
-    problems += pr
-    notices += no
-    rat_ref = tables.get("ratings", "ratings.csv" if (folder / "ratings.csv").exists() else None)
-    ratings, pr, no = _read_table(folder, rat_ref, "ratings")
-    problems += pr
-    notices += no
 
     law = load_law()
     params = law
