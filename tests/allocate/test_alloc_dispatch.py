@@ -118,7 +118,7 @@ def test_translator_and_pyomo_interface_agree(objective, groups, staffing, monke
     assert arrays.path == "arrays"
 
     def refuse(model):
-        raise _solvers._NotLinear("forced")
+        raise _solvers.NotLinear("forced")
 
     monkeypatch.setattr(_solvers, "translate", refuse)
     pyomo = solve_allocation(p, objective=objective)
