@@ -40,18 +40,25 @@ LAYERS: list[tuple[str, ...]] = [
         "khoan._canonical",
         "khoan.periods",
     ),  # days, months, đồng; no law
-    ("khoan.params",),  # dated parameters
+    ("khoan.params", "khoan.params.parameter"),  # dated parameters (one file; the tree)
     ("khoan.data",),  # schemas, readers, registry of admin units
     ("khoan.payroll", "khoan.salary_history", "khoan.benefits"),  # pay; one-off benefits
     ("khoan.lumpsum",),  # the lump-sum rules, once
-    ("khoan.report",),  # labels, formats, workbooks, charts (no costing)
-    ("khoan.model", "khoan.examples", "khoan.report.template"),  # a model: tables + params
-    ("khoan.data.synth",),  # synthetic models
+    ("khoan.report", "khoan.report.template_write"),  # labels, formats, workbooks, charts
+    # a model: tables + params, its cross-table checks; the input template read back
+    (
+        "khoan.model",
+        "khoan.model_check",
+        "khoan.examples",
+        "khoan.report.template",
+        "khoan.report.template_read",
+    ),
+    ("khoan.data.synth", "khoan.data.synth_staff"),  # synthetic models
     ("khoan.budget",),  # lump sum of a model and year
     ("khoan.settlement",),  # savings and TNTT at year end
     ("khoan.allocate", "khoan.scenarios"),  # allocation; staff-reduction projection
     ("khoan.batch",),  # many scenarios
-    ("khoan.lawcases",),  # law cases as data (khoan check)
+    ("khoan.lawcases", "khoan.lawcases_read"),  # law cases as data (khoan check)
     ("khoan.demo", "khoan.cli"),  # the command line
     ("khoan",),  # public API (lazy)
 ]

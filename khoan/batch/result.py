@@ -19,8 +19,11 @@ __all__ = ["BatchResult", "StoredResult"]
 _OF_THE_RUN = ("counts", "executor", "out", "reused", "timings", "workers")
 
 
-class StoredResult:
+class StoredResult(Result):
     """A finished scenario as stored by a batch: tables read from Parquet on first use.
+
+    Shares the result base (:class:`khoan.report.result.Result`): ``to_frame``, ``to_csv``,
+    ``to_parquet`` and the Jupyter view of :attr:`table` (the ``by_year`` table).
 
     Attributes
     ----------
@@ -70,6 +73,10 @@ class StoredResult:
     def summary(self) -> dict[str, Any]:
         """Headline figures of the scenario (as in the batch summary row)."""
         return dict(self.provenance.get("summary", {}))
+
+    def _html_title(self, lang: str = "vi") -> str:
+        head = "Kịch bản (đã lưu)" if lang == "vi" else "Stored scenario"
+        return f"{head} {self.name}"
 
     def __repr__(self) -> str:
         return f"<khoan StoredResult {self.name!r}: {', '.join(self._sources)}>"

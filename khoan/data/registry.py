@@ -30,7 +30,6 @@ __all__ = ["STRUCTURES", "check_codes", "load_units", "provinces"]
 #: Registry structures available, with the file each one is read from.
 STRUCTURES: dict[str, str] = {"2016": "units_2016.csv", "2025": "units_2025.csv"}
 
-_CODE_COLUMNS = ("province_code", "district_code", "code")
 _CODE_WIDTH = {"province_code": 2, "district_code": 3, "code": 5}
 
 

@@ -30,7 +30,6 @@ Optimal policy (:func:`optimal_select`)
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 
@@ -475,8 +474,3 @@ def optimal_select(
         n_variables=nv,
         n_constraints=ncons,
     )
-
-
-def ceil_share(x: float) -> int:
-    """Round a number of persons up (a tolerance of 10⁻⁶ absorbs floating-point noise)."""
-    return math.ceil(x - 1e-6)
