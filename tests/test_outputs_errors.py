@@ -48,40 +48,12 @@ COMMANDS = {
 KINDS = ["read_only", "parent_is_file", "wrong_kind"]
 
 
-def _deny_writes_under(folder: Path, monkeypatch) -> None:
-    """Make ``folder`` read-only: mode 0555, and for root (who ignores the mode) a denial from
-    ``os.access`` and ``os.open`` as a read-only mount would give."""
-    folder.chmod(0o555)
-    if os.geteuid() == 0:
-        real_access, real_open, real_mkdir = os.access, os.open, os.mkdir
-
-        def inside(p) -> bool:
-            return Path(p).resolve().is_relative_to(folder.resolve())
-
-        def access(p, mode, *a, **k):
-            return False if inside(p) and mode & os.W_OK else real_access(p, mode, *a, **k)
-
-        def open_(p, flags, *a, **k):
-            if inside(p) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
-                raise PermissionError(errno.EACCES, "Permission denied", str(p))
-            return real_open(p, flags, *a, **k)
-
-        def mkdir(p, *a, **k):
-            if inside(p):
-                raise PermissionError(errno.EACCES, "Permission denied", str(p))
-            return real_mkdir(p, *a, **k)
-
-        monkeypatch.setattr(os, "access", access)
-        monkeypatch.setattr(os, "open", open_)
-        monkeypatch.setattr(os, "mkdir", mkdir)
-
-
-def _destination(kind: str, tmp_path: Path, folder: bool, monkeypatch) -> tuple[str, str]:
+def _destination(kind: str, tmp_path: Path, folder: bool, read_only) -> tuple[str, str]:
     """(destination, expected message fragment) for an unwritable kind."""
     if kind == "read_only":
         ro = tmp_path / "ro"
         ro.mkdir()
-        _deny_writes_under(ro, monkeypatch)
+        read_only(ro)
         return str(ro / ("out" if folder else "out.xlsx")), "read-only"
     if kind == "parent_is_file":
         f = tmp_path / "notes.txt"
@@ -105,9 +77,11 @@ def _run(args: list[str], capsys) -> tuple[int, str]:
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("command", list(COMMANDS))
-def test_unwritable_output_is_one_line_exit_1(command, kind, tmp_path, monkeypatch, capsys):
+def test_unwritable_output_is_one_line_exit_1(
+    command, kind, tmp_path, monkeypatch, capsys, read_only
+):
     make_args, folder = COMMANDS[command]
-    dest, fragment = _destination(kind, tmp_path, folder, monkeypatch)
+    dest, fragment = _destination(kind, tmp_path, folder, read_only)
     if command == "budget-csv" and kind == "wrong_kind":
         Path(dest + ".csv").mkdir()
     loaded = []

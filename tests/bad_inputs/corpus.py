@@ -85,7 +85,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 OUTCOMES = ("located", "vague", "traceback", "silent")
 
-sys.path.insert(0, str(HERE.parent))  # tiny_model
+sys.path.insert(0, str(HERE.parent))  # tiny_model, fs_faults
+
+from fs_faults import deny_writes  # noqa: E402
 
 
 @dataclass
@@ -390,45 +392,11 @@ def apply(model: Path, tmp: Path, mutate: list[dict]) -> Faults:
     return faults
 
 
-@contextlib.contextmanager
 def denied(faults: Faults):
-    """The faults hold during the block. Mode 0555 makes a folder read-only for other users;
-    root ignores modes, so for root ``os.access``, ``os.open`` and ``os.mkdir`` refuse writes
-    under the read-only folders (``EACCES``), as a read-only mount would. With
-    ``replace_errno``, ``os.replace`` fails with that error."""
-    import errno
-
-    real_access, real_open, real_mkdir, real_replace = os.access, os.open, os.mkdir, os.replace
-    roots = [f.resolve() for f in faults.read_only] if os.geteuid() == 0 else []
-
-    def inside(p) -> bool:
-        return any(Path(p).resolve().is_relative_to(r) for r in roots)
-
-    def access(p, mode, *a, **k):
-        return False if inside(p) and mode & os.W_OK else real_access(p, mode, *a, **k)
-
-    def open_(p, flags, *a, **k):
-        if inside(p) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
-            raise PermissionError(errno.EACCES, "Permission denied", str(p))
-        return real_open(p, flags, *a, **k)
-
-    def mkdir(p, *a, **k):
-        if inside(p):
-            raise PermissionError(errno.EACCES, "Permission denied", str(p))
-        return real_mkdir(p, *a, **k)
-
-    def replace(src, dst, *a, **k):
-        code = faults.replace_errno
-        raise OSError(code, os.strerror(code), str(dst))
-
-    if roots:
-        os.access, os.open, os.mkdir = access, open_, mkdir
-    if faults.replace_errno:
-        os.replace = replace
-    try:
-        yield
-    finally:
-        os.access, os.open, os.mkdir, os.replace = real_access, real_open, real_mkdir, real_replace
+    """The faults hold during the block (a context manager): writes under the read-only
+    folders refused, for root too (``tests/fs_faults.py``); with ``replace_errno``,
+    ``os.replace`` fails with that error."""
+    return deny_writes(faults.read_only, faults.replace_errno)
 
 
 def deny_from_env() -> None:
