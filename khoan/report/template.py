@@ -1,19 +1,8 @@
 """The Excel input template: a workbook a province fills in, and how it becomes a model.
 
-``write_template("input.xlsx")`` writes a blank workbook with:
-
-- **Hướng dẫn** (instructions): what to fill in, and one row per column of every table with its
-  header, code, whether it is required, type, unit, allowed values, range and description —
-  all taken from the schema files (``khoan/data/schemas/*.csv``);
-- **Đơn vị hành chính** (communes), **Nhân sự** (staff), **Chỉ tiêu đầu ra** (outputs): one
-  table each, header in row 1, data from row 2 (so that a problem reported at "row 7" is row 7
-  of the sheet). A header reads ``Vietnamese label (code)``, e.g. ``Hệ số lương
-  (coefficient)``: the code in brackets is the schema column name; a comment on the header
-  cell describes the column. Required columns have an orange header;
-- drop-down lists (data validation) for unit type, class, zone, category, position, sex, grade
-  and yes/no columns, fed from a hidden **Danh mục** sheet; the staff and outputs ``commune``
-  column suggests the codes of the communes sheet. Code columns are formatted as text so that
-  leading zeros survive; date columns as dates.
+``write_template("input.xlsx")`` writes a blank workbook (:mod:`khoan.report.template_write`
+describes its sheets): instructions, one sheet per table with ``Vietnamese label (code)``
+headers in row 1 and data from row 2, drop-down lists fed from a hidden sheet.
 
 Reading it back: the schema readers expect the schema's column names as headers, so the
 Vietnamese headers go through :func:`header_codes` (which accepts a code, a label, or
