@@ -49,7 +49,17 @@ LAYERS: list[tuple[str, ...]] = [
     ("khoan.data.synth",),  # synthetic models
     ("khoan.budget",),  # lump sum of a model and year
     ("khoan.settlement",),  # savings and TNTT at year end
-    ("khoan.allocate", "khoan.scenarios"),  # allocation; staff-reduction projection
+    # allocation; staff-reduction projection (inside khoan.scenarios, top-down: universe →
+    # benefit_tables → plan → projection → simulate; no circle, checked below)
+    (
+        "khoan.allocate",
+        "khoan.scenarios",
+        "khoan.scenarios.universe",
+        "khoan.scenarios.benefit_tables",
+        "khoan.scenarios.plan",
+        "khoan.scenarios.projection",
+        "khoan.scenarios.simulate",
+    ),
     ("khoan.batch",),  # many scenarios
     ("khoan.lawcases",),  # law cases as data (khoan check)
     ("khoan.demo", "khoan.cli"),  # the command line
