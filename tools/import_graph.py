@@ -42,7 +42,13 @@ LAYERS: list[tuple[str, ...]] = [
     ),  # days, months, đồng; no law
     ("khoan.params",),  # dated parameters
     ("khoan.data",),  # schemas, readers, registry of admin units
-    ("khoan.payroll", "khoan.salary_history", "khoan.benefits"),  # pay; one-off benefits
+    (
+        "khoan.payroll_rates",  # codes and monthly rates of a payroll year
+        "khoan.payroll_inputs",  # the roster's checks and per-person arrays
+        "khoan.payroll",  # the engine: pay month by month, annual sums
+        "khoan.salary_history",
+        "khoan.benefits",
+    ),  # pay; one-off benefits
     ("khoan.lumpsum",),  # the lump-sum rules, once
     ("khoan.report",),  # labels, formats, workbooks, charts (no costing)
     ("khoan.model", "khoan.examples", "khoan.report.template"),  # a model: tables + params
