@@ -47,6 +47,7 @@ LAYERS: list[tuple[str, ...]] = [
         "khoan.payroll_inputs",  # the roster's checks and per-person arrays
         "khoan.payroll",  # the engine: pay month by month, annual sums
         "khoan.salary_history",
+        "khoan.retirement",  # retirement ages (NĐ 135/2020), year rounding
         "khoan.benefits",
     ),  # pay; one-off benefits
     ("khoan.lumpsum",),  # the lump-sum rules, once
