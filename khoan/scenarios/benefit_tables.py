@@ -71,7 +71,7 @@ def benefit_table(u: Universe, scenario: Scenario, kind: str, leave_day: np.int6
     mi = max(mi, 0)
     yc = u.years[u.y0 + mi // 12]
     idx = np.array([names.index(k) for k in comps], dtype=np.int64)
-    salary = yc.monthly[idx][:, mi % 12, :].sum(axis=0)[u.mpos[cand]]
+    salary = yc.monthly.month(mi % 12)[idx].sum(axis=0)[u.mpos[cand]]
     r = u.rows.iloc[cand]
     average = np.full(len(cand), np.nan)
     note = np.full(len(cand), "", dtype=object)

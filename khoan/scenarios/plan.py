@@ -374,6 +374,7 @@ class Plan:
             retire_day=u.retire[idx],
             birth_day=u.birth[idx],
             cost=tab["total"].astype(float),
+            id_rank=u.id_rank()[idx],
         )
         rank = np.where(ok, rank, -1)
         if sc.rating_first:

@@ -119,6 +119,7 @@ def priority(
     retire_day: np.ndarray,
     birth_day: np.ndarray,
     cost: np.ndarray | None = None,
+    id_rank: np.ndarray | None = None,
 ) -> np.ndarray:
     """Sort keys → rank of each candidate (0 = leaves first); ``-1`` = may not leave.
 
@@ -132,6 +133,10 @@ def priority(
         Person ids, pension start and birth date as day numbers.
     cost : array (n,), optional
         One-off benefit of each candidate (needed for ``cost``).
+    id_rank : array of int (n,), optional
+        Position of each id in the ids sorted as text (equal ids, equal positions), e.g.
+        ``numpy.unique(ids.astype(str), return_inverse=True)[1]``: the same tie-break as the
+        ids themselves without comparing strings (for callers that rank many times).
 
     Returns
     -------
@@ -139,8 +144,8 @@ def priority(
         Rank of each candidate; ties are broken by id so the result is deterministic.
     """
     n = len(ids)
-    ids_s = np.asarray(ids, dtype=str)
     if not isinstance(order, str):
+        ids_s = np.asarray(ids, dtype=str)
         pos = pd.Index(list(order)).get_indexer(ids_s)
         rank = np.full(n, -1, dtype=np.int64)
         listed = pos >= 0
@@ -149,6 +154,7 @@ def priority(
         r[o] = np.arange(int(listed.sum()))
         rank[listed] = r
         return rank
+    ids_s = np.asarray(ids, dtype=str) if id_rank is None else np.asarray(id_rank)
     if order == "closest_to_retirement":
         keys = (ids_s, retire_day)
     elif order == "youngest":

@@ -87,7 +87,7 @@ def tally(u: Universe, r: Run, years: list[int], approved: dict[int, np.ndarray]
         acc = np.where(whole[None, :], yc.full, 0.0)
         part = np.flatnonzero(~whole & pm.any(axis=0))
         if len(part):
-            mon = np.where(pm[None, :, part], yc.monthly[:, :, part], 0.0)
+            mon = np.where(pm[None, :, part], yc.monthly.take(part), 0.0)
             sub = mon[:, 0, :].copy()
             for mth in range(1, 12):
                 sub += mon[:, mth, :]

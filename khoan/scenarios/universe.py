@@ -45,6 +45,7 @@ _payroll = importlib.import_module("khoan.payroll")
 __all__ = [
     "INF",
     "NEG",
+    "MonthlyPay",
     "Universe",
     "YearCost",
     "clear_cache",
@@ -89,6 +90,74 @@ def clear_cache() -> None:
 
 
 @dataclass
+class MonthlyPay:
+    """Month-by-month pay of the movable people in one year, stored compactly and exactly.
+
+    The payroll engine's monthly amounts (VND/month, float) of component ``k`` and person ``p``
+    change in few months (a base-salary change, a step rise): each component's January values
+    and, for the months after, only the values that differ from the month before — rebuilt by
+    carrying each value forward, so :meth:`take` and :meth:`month` return the engine's floats
+    bit for bit (nothing is added or rounded here).
+    """
+
+    first: np.ndarray  # (K, nd) float: January
+    comp: np.ndarray  # (E,) component index of each change, grouped by month
+    person: np.ndarray  # (E,) movable position
+    value: np.ndarray  # (E,) float: the amount from that month on
+    starts: np.ndarray  # (13,) offsets: the changes of month m are [starts[m], starts[m + 1])
+
+    @classmethod
+    def from_months(cls, arrays: list[np.ndarray]) -> MonthlyPay:
+        """From one (12, nd) array per component."""
+        first = np.stack([np.asarray(a[0], dtype=float) for a in arrays])
+        months, comps, people, values = [], [], [], []
+        for k, a in enumerate(arrays):
+            m, p = np.nonzero(a[1:] != a[:-1])  # month - 1 and person of each change
+            months.append(m + 1)
+            comps.append(np.full(len(m), k, dtype=np.int16))
+            people.append(p.astype(np.int32))
+            values.append(np.asarray(a[m + 1, p], dtype=float))
+        month = np.concatenate(months)
+        o = np.argsort(month, kind="stable")
+        starts = np.searchsorted(month[o], np.arange(13), side="left")
+        return cls(
+            first=first,
+            comp=np.concatenate(comps)[o],
+            person=np.concatenate(people)[o],
+            value=np.concatenate(values)[o],
+            starts=starts,
+        )
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held."""
+        return sum(a.nbytes for a in (self.first, self.comp, self.person, self.value))
+
+    def take(self, sel: np.ndarray) -> np.ndarray:
+        """(K, 12, len(sel)) amounts of the movable positions ``sel`` (distinct)."""
+        k, nd = self.first.shape
+        out = np.empty((k, 12, len(sel)))
+        out[:] = self.first[:, None, sel]
+        where = np.full(nd, -1, dtype=np.int64)
+        where[sel] = np.arange(len(sel))
+        for m in range(1, 12):
+            a, b = self.starts[m], self.starts[m + 1]
+            j = where[self.person[a:b]]
+            ok = j >= 0
+            if ok.any():
+                out[self.comp[a:b][ok], m:, j[ok]] = self.value[a:b][ok][:, None]
+        return out
+
+    def month(self, m: int) -> np.ndarray:
+        """(K, nd) amounts of month ``m`` (0 = January) of every movable person."""
+        out = self.first.copy()
+        for mm in range(1, m + 1):
+            a, b = self.starts[mm], self.starts[mm + 1]
+            out[self.comp[a:b], self.person[a:b]] = self.value[a:b]
+        return out
+
+
+@dataclass
 class YearCost:
     """Pay of one year: fixed people aggregated per commune, others month by month."""
 
@@ -101,7 +170,7 @@ class YearCost:
     fixed_grade: np.ndarray  # (nc,) int64 salary fund by grade of staffing
     fixed_days: np.ndarray  # (nc, 12) int64 person-days of staffing
     # movable people (full presence, month by month)
-    monthly: np.ndarray  # (K, 12, nd) float VND/month
+    monthly: MonthlyPay  # (K, 12, nd) float VND/month, compact
     gterm_idx: np.ndarray  # component indices of the salary fund by grade
     # commune-level parameters of the lump sum (khoan.lumpsum)
     lump: YearRates
@@ -163,6 +232,14 @@ class Universe:
     sf_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     co_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     csum: np.ndarray = field(default_factory=lambda: np.zeros((1, 0)))
+    id_ranks: np.ndarray | None = None  # see id_rank()
+
+    def id_rank(self) -> np.ndarray:
+        """Position of each person's id among the ids sorted as text (computed once): the
+        policies' tie-break without comparing strings."""
+        if self.id_ranks is None:
+            self.id_ranks = np.unique(np.asarray(self.ids, dtype=str), return_inverse=True)[1]
+        return self.id_ranks
 
     @property
     def horizon_end(self) -> np.int64:
@@ -432,6 +509,7 @@ def _cost_years(u: Universe, scenario: Scenario) -> None:
     fage, mage = frows, mrows
     p = u.params
     communes = CommuneArrays.from_table(u.model.communes)
+    mtotal: list[np.ndarray] = []  # (12, nd) total pay of movable people, month by month
     for y in range(u.y0, u.y_last + 1):
         jan1 = _dt.date(y, 1, 1)
         fage = advance_roster(fage, jan1, p)
@@ -476,11 +554,20 @@ def _cost_years(u: Universe, scenario: Scenario) -> None:
         gf = np.zeros(len(fixed), dtype=np.int64)
         for k in gidx:
             gf += a[comps[k]]
-        mon = np.stack([mr.monthly[k] for k in comps])  # (K, 12, nd)
+        arrays = [mr.monthly[k] for k in comps]  # (12, nd) each
         del mr
-        full = mon[:, 0, :].copy()
+        # the months added in calendar order per component, and the components added in
+        # order per month (the same additions as on a (K, 12, nd) stack)
+        full = np.stack([a[0] for a in arrays]).astype(float)
         for mth in range(1, 12):
-            full += mon[:, mth, :]
+            for k, a in enumerate(arrays):
+                full[k] += a[mth]
+        mtot = np.array(arrays[0], dtype=float)
+        for a in arrays[1:]:
+            mtot += a
+        mtotal.append(mtot)
+        mon = MonthlyPay.from_months(arrays)
+        del arrays
         u.years[y] = YearCost(
             year=y,
             bounds=month_bounds(y),
@@ -508,7 +595,6 @@ def _cost_years(u: Universe, scenario: Scenario) -> None:
         )
     # month-by-month total pay of movable people over the horizon: (months, nd), and its
     # running sum from the horizon's first month (pay saved by a leaver between two months)
-    mtotal = np.concatenate(
-        [u.years[y].monthly.sum(axis=0) for y in range(u.y0, u.y_last + 1)], axis=0
-    )
-    u.csum = np.vstack([np.zeros((1, mtotal.shape[1])), np.cumsum(mtotal, axis=0)])
+    mt = np.concatenate(mtotal, axis=0)
+    del mtotal
+    u.csum = np.vstack([np.zeros((1, mt.shape[1])), np.cumsum(mt, axis=0)])
