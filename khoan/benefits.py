@@ -501,6 +501,11 @@ def _in_force(tree: ParameterTree, regime: str, date: _dt.date) -> bool:
         return False
 
 
+def _flag_values(col: pd.Series) -> np.ndarray:
+    """A flag column as given: a bool array when it is one, else its objects."""
+    return col.to_numpy() if col.dtype == bool else col.to_numpy(dtype=object)
+
+
 def _prepare(people: pd.DataFrame, on: Any, regime: str, kind: str) -> pd.DataFrame:
     where = f"benefits {regime}/{kind}"
     if not isinstance(people, pd.DataFrame):
@@ -592,7 +597,7 @@ def _prepare(people: pd.DataFrame, on: Any, regime: str, kind: str) -> pd.DataFr
         df["unemployment_insured"] = False
     # reduced retirement age (NĐ 135/2020 Điều 5, Phụ lục II): months early count from it
     df["reduced_age"] = (
-        as_flags(people["reduced_age"].to_numpy(dtype=object), len(df))
+        as_flags(_flag_values(people["reduced_age"]), len(df))
         if "reduced_age" in people.columns
         else False
     )

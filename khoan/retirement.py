@@ -72,6 +72,10 @@ def _latest(tree: ParameterTree, key: str) -> Any:
 
 def _month_index(dates: pd.DatetimeIndex) -> np.ndarray:
     """Months since year 0: ``year * 12 + month - 1``."""
+    v = np.asarray(dates.values)
+    if getattr(dates, "tz", None) is None and v.dtype.kind == "M" and not np.isnat(v).any():
+        # the month of each date as a count since 1970-01 (no field extraction)
+        return v.astype("datetime64[M]").astype(np.int64) + 1970 * 12
     return dates.year.to_numpy(dtype=np.int64) * 12 + dates.month.to_numpy(dtype=np.int64) - 1
 
 
@@ -116,7 +120,10 @@ def _as_sex(sex: Any, n: int) -> np.ndarray:
     s = np.atleast_1d(np.asarray(sex, dtype=object))
     if len(s) == 1 and n > 1:
         s = np.repeat(s, n)
-    out = pd.Series(s, dtype=object).astype(str).str.strip().str.upper().to_numpy(dtype=object)
+    # normalised once per distinct value (a roster has two or three)
+    codes, uniq = pd.factorize(pd.Series(s, dtype=object), use_na_sentinel=False)
+    norm = pd.Series(uniq, dtype=object).astype(str).str.strip().str.upper()
+    out = norm.to_numpy(dtype=object)[codes]
     bad = ~np.isin(out, SEXES)
     if bad.any():
         raise ScenarioError(
@@ -293,6 +300,13 @@ def _retirement_inputs(sex: Any, birth_date: Any, params, on, reduced: Any = Fal
 
 def as_flags(values: Any, n: int) -> np.ndarray:
     """``reduced`` as a bool array of length ``n`` (a scalar is broadcast; missing = False)."""
+    if isinstance(values, np.ndarray) and values.dtype == bool and values.ndim == 1:
+        flags = values.copy()
+        if len(flags) == 1 and n > 1:
+            flags = np.repeat(flags, n)
+        if len(flags) != n and n != 1:
+            raise ScenarioError(f"reduced has {len(flags)} value(s) for {n} person(s)")
+        return flags
     raw = pd.Series(np.atleast_1d(np.asarray(values, dtype=object)))
     if raw.isna().all() and len(raw) == 1:
         raw = pd.Series([False])

@@ -227,20 +227,23 @@ def _replace_at_floor(u: Universe, r: Run, exits: np.ndarray, d0: np.int64, d1: 
     end = count_at(u, r, d1 - 1, floor=True)
     low = np.flatnonzero(end < u.floor)
     low = np.intersect1d(low, u.cidx[exits])
+    if not len(low):
+        return
+    # headcount on the eve of the year: the hires activated below start within the year, so
+    # it is the same before and after each commune's replacements
+    h0 = count_at(u, r, d0 - 1, floor=True)
     for c in low:
-        h = int(count_at(u, r, d0 - 1, floor=True)[c])
-        inc = u.floor_pop & (u.cidx == c)
-        starts = np.flatnonzero(inc & (r.start >= d0) & (r.start < d1))
-        lv = np.flatnonzero(inc & (r.left >= d0) & (r.left < d1))
+        h = int(h0[c])
+        inc = u.floor_members(int(c))  # ascending universe indices
+        starts = inc[(r.start[inc] >= d0) & (r.start[inc] < d1)]
+        lv = inc[(r.left[inc] >= d0) & (r.left[inc] < d1)]
         ex = exits[u.cidx[exits] == c]
+        other = inc[~u.affected[inc] & (r.stop[inc] >= d0) & (r.stop[inc] < d1)]
         ev = (
             [(int(r.start[i]), 0, i) for i in starts]
             + [(int(r.left[i]), 1, i) for i in lv]
             + [(int(u.exit[i]), 2, i) for i in ex]
-            + [
-                (int(r.stop[i]), 3, i)
-                for i in np.flatnonzero(inc & ~u.affected & (r.stop >= d0) & (r.stop < d1))
-            ]
+            + [(int(r.stop[i]), 3, i) for i in other]
         )
         for _when, typ, i in sorted(ev):
             if typ == 0:

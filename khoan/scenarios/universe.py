@@ -233,6 +233,7 @@ class Universe:
     co_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     csum: np.ndarray = field(default_factory=lambda: np.zeros((1, 0)))
     id_ranks: np.ndarray | None = None  # see id_rank()
+    floor_groups: tuple[np.ndarray, np.ndarray] | None = None  # see floor_members()
 
     def id_rank(self) -> np.ndarray:
         """Position of each person's id among the ids sorted as text (computed once): the
@@ -240,6 +241,17 @@ class Universe:
         if self.id_ranks is None:
             self.id_ranks = np.unique(np.asarray(self.ids, dtype=str), return_inverse=True)[1]
         return self.id_ranks
+
+    def floor_members(self, c: int) -> np.ndarray:
+        """Universe indices (ascending) of commune ``c``'s people counted against its minimum
+        staffing (``floor_pop``); grouped once."""
+        if self.floor_groups is None:
+            fp = np.flatnonzero(self.floor_pop)
+            o = fp[np.argsort(self.cidx[fp], kind="stable")]
+            cuts = np.searchsorted(self.cidx[o], np.arange(self.nc + 1), side="left")
+            self.floor_groups = (o, cuts)
+        o, cuts = self.floor_groups
+        return o[cuts[c] : cuts[c + 1]]
 
     @property
     def horizon_end(self) -> np.int64:
