@@ -33,7 +33,13 @@ __all__ = ["BenefitTable", "benefit_table"]
 
 class BenefitTable(dict):
     """Benefits of every candidate on one leave date: column name -> numpy array, rows in
-    universe order (``universe`` holds the universe index of each row)."""
+    universe order (``universe`` holds the universe index of each row). ``ranks`` keeps the
+    candidates' priority for each order of leaving, computed once (it depends only on the
+    table)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.ranks: dict = {}
 
     def rows(self, who: np.ndarray) -> np.ndarray:
         return np.searchsorted(self["universe"], who)

@@ -36,7 +36,7 @@ from .policies import (
 from .scenario import Scenario, resolve_param, scenario_error
 from .universe import INF, Universe, roster_date, to_day
 
-__all__ = ["Plan", "Run", "check", "count_at", "make_plan", "project"]
+__all__ = ["Plan", "Run", "check", "count_at", "counts_at", "make_plan", "project"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,6 +182,16 @@ def count_at(
     return np.bincount(u.cidx[pres], minlength=u.nc)
 
 
+def counts_at(u: Universe, r: Run, times: list, floor: bool = False) -> np.ndarray:
+    """:func:`count_at` on several days at once: (len(times), n_communes)."""
+    idx = u.population("floor" if floor else "affected")
+    st, sp = r.start[idx], r.stop[idx]
+    t = np.asarray(times, dtype=np.int64)[:, None]
+    pres = (st[None, :] <= t) & (sp[None, :] > t)
+    flat = (u.cidx[idx][None, :] + u.nc * np.arange(len(times))[:, None])[pres]
+    return np.bincount(flat, minlength=len(times) * u.nc).reshape(len(times), u.nc)
+
+
 def _activate(u: Universe, r: Run, persons: np.ndarray) -> None:
     h = u.hire_of[persons]
     h = h[h >= 0]
@@ -224,14 +234,11 @@ def _replace_at_floor(u: Universe, r: Run, exits: np.ndarray, d0: np.int64, d1: 
     """Replace the exits that would take a commune below its minimum staffing."""
     if not len(exits):
         return
-    end = count_at(u, r, d1 - 1, floor=True)
+    # headcount on the eve of the year and at its end; the hires activated below start
+    # within the year, so the eve's count holds before and after each commune's replacements
+    h0, end = counts_at(u, r, [d0 - 1, d1 - 1], floor=True)
     low = np.flatnonzero(end < u.floor)
     low = np.intersect1d(low, u.cidx[exits])
-    if not len(low):
-        return
-    # headcount on the eve of the year: the hires activated below start within the year, so
-    # it is the same before and after each commune's replacements
-    h0 = count_at(u, r, d0 - 1, floor=True)
     for c in low:
         h = int(h0[c])
         inc = u.floor_members(int(c))  # ascending universe indices
@@ -331,9 +338,9 @@ class Plan:
         scenario's categories (exits that breach a floor are refilled), and each commune's room
         above its floor at the end of each year — arrays (n_years, n_communes)."""
         ends = [to_day(_dt.date(t + 1, 1, 1)) - 1 for t in range(y, u.y_last + 1)]
-        aff = np.stack([count_at(u, r, e) for e in ends])
-        flo = np.stack([count_at(u, r, e, floor=True) for e in ends])
-        h0 = count_at(u, r, to_day(_dt.date(y, 1, 1)) - 1, floor=True)
+        aff = counts_at(u, r, ends)
+        flo = counts_at(u, r, [to_day(_dt.date(y, 1, 1)) - 1, *ends], floor=True)
+        h0, flo = flo[0], flo[1:]
         refill = np.maximum(0, np.minimum(u.floor, h0)[None, :] - flo)
         heff = aff + refill
         room = np.maximum(0, flo - u.floor[None, :])
@@ -371,14 +378,17 @@ class Plan:
         if order == "default":
             order = "closest_to_retirement" if kind == "early_retirement" else "cost"
         idx = tab["universe"]
-        rank = priority(
-            order,
-            ids=u.ids[idx],
-            retire_day=u.retire[idx],
-            birth_day=u.birth[idx],
-            cost=tab["total"].astype(float),
-            id_rank=u.id_rank()[idx],
-        )
+        rank = tab.ranks.get(order)
+        if rank is None:
+            rank = priority(
+                order,
+                ids=u.ids[idx],
+                retire_day=u.retire[idx],
+                birth_day=u.birth[idx],
+                cost=tab["total"].astype(float),
+                id_rank=u.id_rank()[idx],
+            )
+            tab.ranks[order] = rank
         rank = np.where(ok, rank, -1)
         if sc.rating_first:
             named = _named(u, idx, y, sc)

@@ -234,6 +234,7 @@ class Universe:
     csum: np.ndarray = field(default_factory=lambda: np.zeros((1, 0)))
     id_ranks: np.ndarray | None = None  # see id_rank()
     floor_groups: tuple[np.ndarray, np.ndarray] | None = None  # see floor_members()
+    pop_index: dict[str, np.ndarray] = field(default_factory=dict)  # see population()
 
     def id_rank(self) -> np.ndarray:
         """Position of each person's id among the ids sorted as text (computed once): the
@@ -241,6 +242,14 @@ class Universe:
         if self.id_ranks is None:
             self.id_ranks = np.unique(np.asarray(self.ids, dtype=str), return_inverse=True)[1]
         return self.id_ranks
+
+    def population(self, which: str) -> np.ndarray:
+        """Universe indices of the scenario's categories (``"affected"``) or of the people
+        counted against the minimum staffing (``"floor"``); computed once."""
+        if which not in self.pop_index:
+            mask = self.floor_pop if which == "floor" else self.affected
+            self.pop_index[which] = np.flatnonzero(mask)
+        return self.pop_index[which]
 
     def floor_members(self, c: int) -> np.ndarray:
         """Universe indices (ascending) of commune ``c``'s people counted against its minimum
