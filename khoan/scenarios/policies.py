@@ -214,6 +214,18 @@ def named_first(rank: np.ndarray, named: np.ndarray) -> np.ndarray:
     return out
 
 
+def _by_rank(idx: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """``idx`` ordered by ``r`` (non-negative), ties in ``idx`` order: a stable argsort, done
+    by placing each index at its rank when the ranks are distinct (the usual case)."""
+    if len(r) and int(r.max()) < 4 * len(r) + 1024:
+        slot = np.full(int(r.max()) + 1, -1, dtype=np.int64)
+        slot[r] = idx
+        out = slot[slot >= 0]
+        if len(out) == len(idx):  # distinct ranks: nothing was overwritten
+            return out
+    return idx[np.argsort(r, kind="stable")]
+
+
 def greedy_select(
     rank: np.ndarray,
     commune: np.ndarray,
@@ -246,10 +258,12 @@ def greedy_select(
     if not ok.any():
         return out
     idx = np.flatnonzero(ok)
-    idx = idx[np.argsort(rank[idx], kind="stable")]
+    idx = _by_rank(idx, rank[idx])
     c = commune[idx]
-    # position of each candidate within its commune, in rank order
-    o = np.argsort(c, kind="stable")
+    # position of each candidate within its commune, in rank order (a stable sort; on small
+    # integers numpy's stable sort is a radix sort)
+    key = c.astype(np.int16) if len(c) and 0 <= c.min() and c.max() < 2**15 else c
+    o = np.argsort(key, kind="stable")
     cs = c[o]
     first = np.searchsorted(cs, cs, side="left")
     within = np.empty(len(idx), dtype=np.int64)
