@@ -15,7 +15,9 @@ first one (cache cleared). Figures are recorded in ``benchmarks/README.md`` ("Sc
 National scale (issue 15): ``test_national_scenario`` runs NQ 39 10 % on
 ``khoan.data.synth.national("2016", seed=0)`` (421,428 people, 10,051 communes, 2016–2020) in a
 fresh interpreter — cold, then warm, and the process's peak RSS — and checks the result's
-digest; ``python benchmarks/bench_scenarios.py national`` prints the same figures.
+digest; ``python benchmarks/bench_scenarios.py national`` prints the same figures. The test
+xfails while any of the three goals is missed (cold and warm are, as of 2026-12-07; peak RSS
+1.41 GiB is met) and fails if the money changes.
 """
 
 from __future__ import annotations

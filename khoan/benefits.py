@@ -1,35 +1,16 @@
-"""Statutory retirement age and staff-reduction benefits (tinh giản biên chế).
+"""Staff-reduction benefits (tinh giản biên chế), on the statutory retirement age.
 
-Everything is vectorised over people (numpy/pandas); the only Python loops run over the two
-sexes, the few calendar years of the retirement-age schedule and the distinct leave dates.
+Everything is vectorised over people (numpy/pandas); the only Python loops run over the
+regimes' rules and the distinct leave dates.
 Every amount comes from the dated parameters (``khoan/params/law/retirement/`` and
 ``khoan/params/law/benefits/``); none is written here.
 
 Rules and their legal basis
 ---------------------------
-Retirement age (:func:`retirement_date`, :func:`retirement_age`)
-    Before 2021 men retire at 60 and women at 55 (Bộ luật Lao động 1994 Điều 145; Luật BHXH
-    2014 Điều 54). From 2021 the age rises by calendar year (Bộ luật Lao động 2019 Điều 169;
-    NĐ 135/2020/NĐ-CP Điều 4 and Phụ lục I): men 60y3m in 2021, +3 months a year, to 62 in
-    2028; women 55y4m in 2021, +4 months a year, to 60 in 2035. The age that applies is the one
-    of the calendar year in which the person reaches it — the first year ``Y`` such that the
-    person reaches the age of year ``Y`` during ``Y`` (someone reaching the 2021 age in
-    December 2021 keeps it even though they would also reach the 2022 age in 2022). The age is
-    reached in the month of the birthday + the months of the age; the pension starts on the
-    first day of the following month (NĐ 135/2020 Phụ lục II; Luật BHXH 2014 Điều 59). Only
-    the birth month matters, not the day.
-Reduced retirement age (``reduced=True``)
-    Up to 5 years lower for people with 15 years in arduous or hazardous jobs or in areas of
-    special difficulty (Bộ luật Lao động 2019 Điều 169 khoản 3; NĐ 135/2020 Điều 5 and Phụ lục
-    II): men 55y3m in 2021 rising 3 months a year to 57 in 2028, women 50y4m rising 4 months a
-    year to 55 in 2035; 55 / 50 before 2021 (Luật BHXH 2014 Điều 54 khoản 1 điểm b). Same rule
-    of the calendar year in which the age is reached. Who qualifies:
-    :func:`khoan.scenarios.roster.reduced_age`; :func:`compute` counts months early from it
-    for people flagged ``reduced_age`` (NĐ 29/2023 Điều 5 khoản 1; NĐ 178/2024 Điều 7).
-Year rounding (:func:`round_years`)
-    Insured (or worked) years and years retired early are whole years plus odd months: 1–6 odd
-    months count as half a year, 7–11 as a whole year (NĐ 108/2014/NĐ-CP; NĐ 178/2024/NĐ-CP;
-    parameter ``retirement.year_rounding``).
+Retirement age, reduced retirement age, year rounding
+    :mod:`khoan.retirement` (:func:`retirement_date`, :func:`retirement_age`,
+    :func:`round_years` and :func:`months_between` are re-exported here); months early
+    count to the pension start it gives, insured years round by its rule.
 Benefits (:func:`compute`)
     ``nd108`` — NĐ 108/2014 → 113/2018 → 143/2020 → NĐ 29/2023, leave dates 2015–2024.
     ``nd178`` — NĐ 178/2024 as amended by NĐ 67/2025 (guidance TT 01/2025/TT-BNV), from 2025.
@@ -108,7 +89,16 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError, ScenarioError
-from .params import ParameterTree, load_law, to_date
+from .params import ParameterTree, to_date
+from .retirement import (
+    SEXES,
+    as_flags,
+    law_tree,
+    months_between,
+    retirement_age,
+    retirement_date,
+    round_years,
+)
 
 __all__ = [
     "COLUMNS",
@@ -169,329 +159,6 @@ COLUMNS = (
 
 #: Note when a regime pays on an average salary and the caller gave none.
 NO_AVERAGE_NOTE = "no salary history: average salary = current salary"
-
-_SEXES = ("M", "F")
-
-
-# ---------------------------------------------------------------------------------------------
-# small helpers
-
-
-def _tree(params: ParameterTree | None) -> ParameterTree:
-    return load_law() if params is None else params
-
-
-def _latest(tree: ParameterTree, key: str) -> Any:
-    """The last dated value of ``key`` (the law as now written)."""
-    return tree.history(key)[-1].value
-
-
-def _month_index(dates: pd.DatetimeIndex) -> np.ndarray:
-    """Months since year 0: ``year * 12 + month - 1``."""
-    return dates.year.to_numpy(dtype=np.int64) * 12 + dates.month.to_numpy(dtype=np.int64) - 1
-
-
-def _first_of_month(month_index: np.ndarray) -> np.ndarray:
-    """``datetime64[D]`` of the first day of each month index."""
-    return (
-        (np.asarray(month_index, dtype=np.int64) - 1970 * 12)
-        .astype("datetime64[M]")
-        .astype("datetime64[D]")
-    )
-
-
-def months_between(start: Any, end: Any) -> np.ndarray:
-    """Whole months from ``start`` to ``end`` (negative when ``end`` is earlier).
-
-    Calendar months, minus one when the day of ``end`` is before the day of ``start``:
-    2025-03-01 → 2028-10-01 is 43 months, 2025-03-15 → 2028-10-01 is 42.
-
-    Parameters
-    ----------
-    start, end : date-like or array-like of dates (broadcast together)
-
-    Returns
-    -------
-    numpy.ndarray of int64
-    """
-    s = pd.DatetimeIndex(pd.to_datetime(np.atleast_1d(np.asarray(start))))
-    e = pd.DatetimeIndex(pd.to_datetime(np.atleast_1d(np.asarray(end))))
-    months = _month_index(e) - _month_index(s)
-    earlier_day = e.day.to_numpy() < s.day.to_numpy()
-    return months - earlier_day.astype(np.int64)
-
-
-def _shape_info(*args: Any) -> tuple[bool, pd.Index | None]:
-    """(all scalar?, index of the first Series argument)."""
-    index = next((a.index for a in args if isinstance(a, pd.Series)), None)
-    scalar = all(np.ndim(a) == 0 for a in args)
-    return scalar, index
-
-
-def _as_sex(sex: Any, n: int) -> np.ndarray:
-    s = np.atleast_1d(np.asarray(sex, dtype=object))
-    if len(s) == 1 and n > 1:
-        s = np.repeat(s, n)
-    out = pd.Series(s, dtype=object).astype(str).str.strip().str.upper().to_numpy(dtype=object)
-    bad = ~np.isin(out, _SEXES)
-    if bad.any():
-        raise ScenarioError(
-            f"sex must be 'M' or 'F'; got {sorted(set(map(str, s[bad])))[:5]} "
-            f"({int(bad.sum())} value(s))"
-        )
-    return out
-
-
-def _as_dates(values: Any, what: str) -> pd.DatetimeIndex:
-    arr = np.atleast_1d(np.asarray(values, dtype=object) if np.ndim(values) == 0 else values)
-    d = pd.DatetimeIndex(pd.to_datetime(pd.Series(np.asarray(arr)), errors="coerce"))
-    if d.isna().any():
-        raise ScenarioError(f"{what} is missing or not a date in {int(d.isna().sum())} value(s)")
-    return d
-
-
-# ---------------------------------------------------------------------------------------------
-# retirement age
-
-
-def _age_tables(
-    tree: ParameterTree, on: Any, reduced: bool = False
-) -> dict[str, tuple[int, np.ndarray, np.ndarray]]:
-    """Per sex: (age before the schedule in months, schedule years, schedule ages in months).
-
-    The schedule is expanded to consecutive years; it is empty when not in force on ``on``.
-    ``reduced``: the reduced ages (``retirement.reduced.*``, NĐ 135/2020 Phụ lục II) instead of
-    the normal ones (``retirement.age.*``, Phụ lục I).
-    """
-    node = "retirement.reduced" if reduced else "retirement.age"
-    pre_key, sched_key = f"{node}.pre_2021", f"{node}.schedule"
-    if on is None:
-        pre, sched = _latest(tree, pre_key), _latest(tree, sched_key)
-    else:
-        pre = tree.value(pre_key, on)
-        try:
-            sched = tree.value(sched_key, on)
-        except ParameterError:  # the schedule was not yet law on that date
-            sched = None
-    out = {}
-    for sex in _SEXES:
-        try:
-            y, m = pre[sex]
-            pre_months = int(y) * 12 + int(m)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ParameterError(f"{pre_key}: needs [years, months] for sex {sex!r}") from exc
-        years: list[int] = []
-        ages: list[int] = []
-        table = (sched or {}).get(sex) or {}
-        if table:
-            listed = {int(k): int(v[0]) * 12 + int(v[1]) for k, v in table.items()}
-            first, last = min(listed), max(listed)
-            current = listed[first]
-            for year in range(first, last + 1):
-                current = listed.get(year, current)
-                years.append(year)
-                ages.append(current)
-            steps = np.diff([pre_months, *ages])
-            if (steps < 0).any() or (steps > 12).any():
-                raise ParameterError(
-                    f"{sched_key}: the age for sex {sex!r} must rise by 0 to 12 months a year"
-                )
-        out[sex] = (pre_months, np.asarray(years, dtype=np.int64), np.asarray(ages, np.int64))
-    return out
-
-
-def _age_months(
-    sex: np.ndarray,
-    birth: pd.DatetimeIndex,
-    tree: ParameterTree,
-    on: Any,
-    reduced: np.ndarray | None = None,
-) -> np.ndarray:
-    """Retirement age in months for each person (the age of the year in which it is reached);
-    the reduced age where ``reduced`` is True."""
-    born = _month_index(birth)
-    out = np.zeros(len(born), dtype=np.int64)
-    red = np.zeros(len(born), dtype=bool) if reduced is None else reduced
-    for flag in (False, True):
-        sel = red == flag
-        if sel.any():
-            out[sel] = _age_months_of(sex[sel], born[sel], _age_tables(tree, on, flag))
-    return out
-
-
-def _age_months_of(
-    sex: np.ndarray, born: np.ndarray, tables: dict[str, tuple[int, np.ndarray, np.ndarray]]
-) -> np.ndarray:
-    """Retirement age in months from one family of age tables (see :func:`_age_tables`)."""
-    out = np.zeros(len(born), dtype=np.int64)
-    for code, (pre, years, ages) in tables.items():
-        mask = sex == code
-        if not mask.any():
-            continue
-        b = born[mask]
-        if len(years) == 0:
-            out[mask] = pre
-            continue
-        # candidate 0: the pre-schedule age, if reached before the first schedule year;
-        # candidate k: the age of schedule year k, if reached during that year (the last
-        # year's age also applies to every later year). The first candidate that holds wins.
-        reach = b[:, None] + ages[None, :]
-        holds = (reach // 12) == years[None, :]
-        holds[:, -1] = (reach[:, -1] // 12) >= years[-1]
-        pre_holds = ((b + pre) // 12) < years[0]
-        cand = np.column_stack([pre_holds, holds])
-        if not cand.any(axis=1).all():  # pragma: no cover - excluded by _age_tables checks
-            raise ParameterError("retirement.age.schedule: no age applies to some birth months")
-        choice = cand.argmax(axis=1)
-        out[mask] = np.concatenate([[pre], ages])[choice]
-    return out
-
-
-def retirement_age(
-    sex: Any,
-    birth_date: Any,
-    params: ParameterTree | None = None,
-    on: Any = None,
-    reduced: Any = False,
-) -> tuple[Any, Any]:
-    """Statutory retirement age that applies to each person, as (years, months).
-
-    Parameters
-    ----------
-    sex : "M" / "F", or array-like / Series of them
-    birth_date : date-like, or array-like / Series of dates
-    params : ParameterTree, optional
-        Defaults to the national law (:func:`khoan.params.load_law`).
-    on : date-like, optional
-        Date the law is read on. ``None`` (default): the law as now written, for every cohort.
-        Before 2021-01-01 the schedule was not law, so everyone gets 60 / 55 (reduced: 55 / 50).
-    reduced : bool, or array-like / Series of bool
-        The reduced age of Bộ luật Lao động 2019 Điều 169 khoản 3 (NĐ 135/2020 Điều 5, Phụ lục
-        II: men 55y3m in 2021 rising to 57 in 2028, women 50y4m rising to 55 in 2035; 55 / 50
-        before 2021) for people with at least 15 years in arduous or hazardous jobs or in areas
-        of special difficulty (``retirement.reduced.*``). Whether someone qualifies is the
-        caller's: see :func:`khoan.scenarios.roster.reduced_age`.
-
-    Returns
-    -------
-    (years, months)
-        ints for scalar input, int arrays (or Series, for Series input) otherwise.
-
-    Notes
-    -----
-    Bộ luật Lao động 2019 Điều 169; NĐ 135/2020/NĐ-CP Điều 4, Phụ lục I (from 2021);
-    Bộ luật Lao động 1994 Điều 145, Luật BHXH 2014 Điều 54 (60 / 55 before 2021). The age of
-    the calendar year in which the person reaches it applies.
-    """
-    scalar, index, _birth, age = _retirement_inputs(sex, birth_date, params, on, reduced)
-    years, months = age // 12, age % 12
-    if scalar:
-        return int(years[0]), int(months[0])
-    if index is not None:
-        return pd.Series(years, index=index), pd.Series(months, index=index)
-    return years, months
-
-
-def _retirement_inputs(sex: Any, birth_date: Any, params, on, reduced: Any = False) -> tuple:
-    """Shape of the input, birth dates and the retirement age in months, for both
-    :func:`retirement_age` and :func:`retirement_date`."""
-    scalar, index = _shape_info(sex, birth_date)
-    birth = _as_dates(birth_date, "birth_date")
-    sx = _as_sex(sex, len(birth))
-    if len(birth) == 1 and len(sx) > 1:
-        birth = pd.DatetimeIndex(np.repeat(birth.to_numpy(), len(sx)))
-    red = _as_flags(reduced, len(birth))
-    if len(red) > len(birth) == 1:
-        birth = pd.DatetimeIndex(np.repeat(birth.to_numpy(), len(red)))
-        sx = np.repeat(sx, len(red))
-    return scalar, index, birth, _age_months(sx, birth, _tree(params), on, red)
-
-
-def _as_flags(values: Any, n: int) -> np.ndarray:
-    """``reduced`` as a bool array of length ``n`` (a scalar is broadcast; missing = False)."""
-    raw = pd.Series(np.atleast_1d(np.asarray(values, dtype=object)))
-    if raw.isna().all() and len(raw) == 1:
-        raw = pd.Series([False])
-    try:
-        flags = raw.astype("boolean").fillna(False).to_numpy(dtype=bool)
-    except (TypeError, ValueError) as exc:
-        raise ScenarioError(f"reduced must be True/False; got {raw.unique()[:5].tolist()}") from exc
-    if len(flags) == 1 and n > 1:
-        flags = np.repeat(flags, n)
-    if len(flags) != n and n != 1:
-        raise ScenarioError(f"reduced has {len(flags)} value(s) for {n} person(s)")
-    return flags
-
-
-def retirement_date(
-    sex: Any,
-    birth_date: Any,
-    params: ParameterTree | None = None,
-    on: Any = None,
-    reduced: Any = False,
-) -> Any:
-    """First day of the month the statutory pension starts.
-
-    The person reaches the retirement age (see :func:`retirement_age`) in the month of the
-    birthday + the months of the age; the pension starts on the first day of the next month
-    (NĐ 135/2020/NĐ-CP Phụ lục II; Luật BHXH 2014 Điều 59). A man born in 1961-01 reaches
-    60y3m in 2021-04 and draws a pension from 2021-05-01; with the reduced age
-    (``reduced=True``, Phụ lục II) a man born in 1966-01 reaches 55y3m in 2021-04 and draws it
-    from 2021-05-01.
-
-    Parameters
-    ----------
-    sex, birth_date, params, on, reduced
-        As in :func:`retirement_age`.
-
-    Returns
-    -------
-    datetime.date for scalar input; ``numpy.ndarray`` of ``datetime64[D]`` for arrays;
-    ``pandas.Series`` (datetime64, same index) for Series input.
-    """
-    scalar, index, birth, age = _retirement_inputs(sex, birth_date, params, on, reduced)
-    start = _first_of_month(_month_index(birth) + age + 1)
-    if scalar:
-        return pd.Timestamp(start[0]).date()
-    if index is not None:
-        return pd.Series(pd.to_datetime(start).astype("datetime64[ns]"), index=index)
-    return start
-
-
-def round_years(months: Any, params: ParameterTree | None = None, on: Any = None) -> Any:
-    """Whole months → years counted for benefits, with the odd-month rule.
-
-    1–6 odd months count as half a year, 7–11 as a whole year (thresholds from
-    ``retirement.year_rounding``; NĐ 108/2014/NĐ-CP, NĐ 178/2024/NĐ-CP): 43 months = 3y7m →
-    4.0; 42 months = 3y6m → 3.5; 36 → 3.0; 0 → 0.0.
-
-    Parameters
-    ----------
-    months : int or array-like / Series of non-negative whole months
-    params : ParameterTree, optional
-    on : date-like, optional
-        Date the rule is read on (default: the rule as now written).
-
-    Returns
-    -------
-    float, or float array / Series of the same shape.
-    """
-    tree = _tree(params)
-    key = "retirement.year_rounding"
-    rule = _latest(tree, key) if on is None else tree.value(key, on)
-    half, full = int(rule["half_year_from"]), int(rule["full_year_from"])
-    scalar, index = _shape_info(months)
-    m = np.atleast_1d(np.asarray(months, dtype=float))
-    if np.isnan(m).any() or (m < 0).any() or (m != np.floor(m)).any():
-        raise ScenarioError("round_years: months must be non-negative whole numbers")
-    m = m.astype(np.int64)
-    odd = m % 12
-    years = (m // 12).astype(float) + np.where(odd >= full, 1.0, np.where(odd >= half, 0.5, 0.0))
-    if scalar:
-        return float(years[0])
-    if index is not None:
-        return pd.Series(years, index=index)
-    return years
 
 
 # ---------------------------------------------------------------------------------------------
@@ -834,6 +501,11 @@ def _in_force(tree: ParameterTree, regime: str, date: _dt.date) -> bool:
         return False
 
 
+def _flag_values(col: pd.Series) -> np.ndarray:
+    """A flag column as given: a bool array when it is one, else its objects."""
+    return col.to_numpy() if col.dtype == bool else col.to_numpy(dtype=object)
+
+
 def _prepare(people: pd.DataFrame, on: Any, regime: str, kind: str) -> pd.DataFrame:
     where = f"benefits {regime}/{kind}"
     if not isinstance(people, pd.DataFrame):
@@ -861,7 +533,7 @@ def _prepare(people: pd.DataFrame, on: Any, regime: str, kind: str) -> pd.DataFr
         raise ScenarioError(f"{where}: field 'id' repeats {_ids_text(dup.drop_duplicates())}")
 
     sex = people["sex"].astype("string").str.strip().str.upper()
-    bad = sex.isna() | ~sex.isin(_SEXES)
+    bad = sex.isna() | ~sex.isin(SEXES)
     if bad.any():
         raise ScenarioError(
             f"{where}: field 'sex' is missing or not 'M'/'F' for {_ids_text(df['id'][bad])}"
@@ -925,7 +597,7 @@ def _prepare(people: pd.DataFrame, on: Any, regime: str, kind: str) -> pd.DataFr
         df["unemployment_insured"] = False
     # reduced retirement age (NĐ 135/2020 Điều 5, Phụ lục II): months early count from it
     df["reduced_age"] = (
-        _as_flags(people["reduced_age"].to_numpy(dtype=object), len(df))
+        as_flags(_flag_values(people["reduced_age"]), len(df))
         if "reduced_age" in people.columns
         else False
     )
@@ -1013,7 +685,7 @@ def compute(
             f"benefits: regime {regime!r} has no {kind!r} rule (NĐ 154/2025 Điều 9 gives NHĐKCT "
             "a one-off allowance on leaving: use kind 'resignation')"
         )
-    tree = _tree(params)
+    tree = law_tree(params)
     df = _prepare(people, on, regime, kind)
     if df.empty:
         cols = list(COLUMNS) + list(COMPONENTS[kind]) + ["total"]

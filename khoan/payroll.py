@@ -79,529 +79,84 @@ of the rounded components, so totals reconcile to the đồng at every level of 
 ``salary_fund_grade`` (the salary fund by grade, step and position: the ``tntt.base`` terms,
 salary + position allowance — the base of the TNTT cap, TTLT 71/2014) is the sum of those
 rounded components and is not part of ``total``.
+
+Modules
+-------
+:mod:`khoan.payroll_rates` holds the codes (components, categories) and reads the rates of a
+year; :mod:`khoan.payroll_inputs` checks the roster and builds the per-person arrays; this
+module is the engine (:func:`run`, :func:`payroll`) and re-exports their public names.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ._callable import make_callable
-from .errors import ParameterError, Problem, ValidationError
-from .periods import FAR_FUTURE as _FAR_FUTURE
-from .periods import FAR_PAST as _FAR_PAST
-from .periods import day_number as _days_of
-from .periods import month_bounds, msum, round_vnd
+from .errors import ParameterError
+from .payroll_inputs import (
+    Inputs,
+    bhtn_covered,
+    category_column,
+    prepare,
+    staffing_mask,
+)
+from .payroll_rates import (
+    BASE_TERMS,
+    CATEGORIES,
+    COMPONENTS,
+    CONTRIBUTION_EXTRA_TERMS,
+    CONTRIBUTIONS,
+    PAY_COMPONENTS,
+    PUBLIC_SERVICE_CATEGORIES,
+    STAFFING_CATEGORIES,
+    TERM_COMPONENTS,
+    Rates,
+    bonus_terms,
+    contribution_rates,
+    grade_terms,
+    low_pay_rates,
+    monthly_rates,
+)
+from .periods import msum, round_vnd
 
+#: Names of :mod:`khoan.payroll_rates` and :mod:`khoan.payroll_inputs` are re-exported here (the
+#: engine's public surface as before the split).
 __all__ = [
+    "BASE_TERMS",
     "CATEGORIES",
     "COMPONENTS",
     "CONTRIBUTIONS",
+    "CONTRIBUTION_EXTRA_TERMS",
     "PAY_COMPONENTS",
+    "PUBLIC_SERVICE_CATEGORIES",
+    "STAFFING_CATEGORIES",
+    "TERM_COMPONENTS",
+    "Inputs",
+    "Rates",
+    "Run",
+    "annual_frame",
+    "bhtn_covered",
+    "bonus_terms",
+    "category_column",
+    "contribution_rates",
+    "grade_terms",
+    "low_pay_rates",
+    "monthly_rates",
     "payroll",
+    "prepare",
     "round_vnd",
+    "run",
+    "staffing_mask",
 ]
-
-#: Pay components (VND/year), in the column order of :func:`payroll`.
-PAY_COMPONENTS: tuple[str, ...] = (
-    "salary",
-    "position_allowance",
-    "tnvk",
-    "commune_class_allowance",
-    "public_service_allowance",
-    "regional_allowance",
-    "bao_luu",
-    "low_pay_supplement",
-    "nhdkct_allowance",
-)
-#: Employer contributions (VND/year).
-CONTRIBUTIONS: tuple[str, ...] = ("bhxh", "bhyt", "kpcd", "bhtn")
-#: Every component of ``total``.
-COMPONENTS: tuple[str, ...] = PAY_COMPONENTS + CONTRIBUTIONS
-
-#: Staff categories (schema ``staff.category``).
-CATEGORIES = ("can_bo", "cong_chuc", "nhdkct", "hop_dong")
-#: Categories on the approved staffing (biên chế): cadres and civil servants (NĐ 33/2023 Điều 3).
-STAFFING_CATEGORIES = ("can_bo", "cong_chuc")
-#: Categories paid the public-service allowance (NĐ 34/2012 Điều 1).
-PUBLIC_SERVICE_CATEGORIES = ("can_bo", "cong_chuc")
 
 _CHUNK = 32_768
 #: Tolerance of the comparison of a salary coefficient with the NĐ 17/2015 threshold (2.34).
 _COEF_TOL = 5e-4
-
-
-def _days(col: pd.Series | None, n: int, fill: int) -> np.ndarray:
-    """Dates as int64 day numbers; missing -> ``fill``."""
-    if col is None:
-        return np.full(n, fill, dtype=np.int64)
-    v = pd.to_datetime(col, errors="coerce").to_numpy(dtype="datetime64[D]")
-    out = v.astype(np.int64)
-    out[np.isnat(v)] = fill
-    return out
-
-
-def _num(s: pd.DataFrame, name: str, default: float = 0.0) -> np.ndarray:
-    if name not in s.columns:
-        return np.full(len(s), default)
-    return pd.to_numeric(s[name], errors="coerce").astype(float).fillna(default).to_numpy()
-
-
-@dataclass
-class Inputs:
-    """Per-person arrays prepared once (public for the benchmark baseline and budget).
-
-    Every array has one entry per person in roster order; money is not stored here.
-    """
-
-    n: int
-    ids: pd.Series  # as given (any dtype)
-    commune: pd.Series
-    cidx: np.ndarray  # position of the person's commune in model.communes
-    category: np.ndarray  # object array of codes
-    catcode: np.ndarray  # index into CATEGORIES
-    coef0: np.ndarray  # coefficient before the step rise
-    coef1: np.ndarray  # coefficient from the rise month on
-    tnvk0: np.ndarray  # percent
-    tnvk1: np.ndarray
-    rise_month: np.ndarray  # 0..11, or 12 when no rise inside the year
-    pos: np.ndarray
-    bao_luu: np.ndarray
-    region: np.ndarray
-    start: np.ndarray  # first day (day number)
-    end: np.ndarray  # day after the last day (exclusive)
-    bhtn_flag: np.ndarray  # bool
-
-
-@dataclass
-class Rates:
-    """Parameter values of one year, month by month, prepared once.
-
-    ``*_eff`` arrays combine a rate with the categories it applies to, day-weighted over the
-    sub-periods of each month in which both are in force (so an allowance abolished on the
-    25th, by its rate and by its categories at once, is counted 24/30 of June, not less).
-    ``catcode`` indexes :data:`CATEGORIES`.
-    """
-
-    year: int
-    bounds: np.ndarray  # 13 day numbers
-    base: np.ndarray  # (12,) VND/month
-    class_eff: np.ndarray  # (12, n_communes, 4) rate
-    ps_eff: np.ndarray  # (12, 4) rate
-    contrib_eff: dict[str, np.ndarray]  # component -> (12, 4) rate
-    bases: dict[str, tuple[str, ...]]  # allowance -> terms of its salary base
-    keys: list[str] = field(default_factory=list)
-    supp_eff: np.ndarray = field(default_factory=lambda: np.zeros((12, len(CATEGORIES))))
-    supp_max: float = 0.0  # highest coefficient paid the NĐ 17/2015 supplement
-
-    @property
-    def supp_any(self) -> bool:
-        """Whether the NĐ 17/2015 additional salary (or its kept difference) is paid in the year."""
-        return bool(self.supp_eff.any())
-
-    @property
-    def class_any(self) -> bool:
-        """Whether any commune-class allowance is in force in the year."""
-        return bool(self.class_eff.any())
-
-
-#: Terms a salary base may name (``*.base`` parameters) -> monthly amount of the term.
-BASE_TERMS = ("coefficient", "position_coef", "tnvk", "bao_luu")
-#: Allowances that ``contributions.base`` may name besides :data:`BASE_TERMS`.
-CONTRIBUTION_EXTRA_TERMS = ("commune_class_allowance",)
-
-
-def _catmask(cats: Any) -> np.ndarray:
-    cats = set(cats or [])
-    return np.array([1.0 if c in cats else 0.0 for c in CATEGORIES])
-
-
-def _param_error(year: int, what: str, exc: ParameterError) -> ParameterError:
-    return ParameterError(f"{what} for {year}: {exc}")
-
-
-def _base_terms(params, key: str, year: int, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
-    lists = {tuple(seg.values[0] or ()) for seg in params.segments([key], year)}
-    if len(lists) != 1:
-        raise ParameterError(
-            f"parameter {key!r} changes inside {year}: a salary base that changes within a "
-            "year is not supported — put the change on 1 January"
-        )
-    terms = lists.pop()
-    allowed = BASE_TERMS + extra
-    bad = [t for t in terms if t not in allowed]
-    if bad:
-        raise ParameterError(
-            f"parameter {key!r}: unknown base term(s) {', '.join(map(str, bad))} "
-            f"(allowed: {', '.join(allowed)})"
-        )
-    return terms
-
-
-def contribution_rates(params, year: int) -> dict[str, np.ndarray]:
-    """Employer contribution rates by month and staff category: ``{name: (12, 4)}``.
-
-    ``rate[m, k]`` = Σ over the sub-periods of month ``m`` of the rate in force × [category
-    ``k`` listed in ``contributions.covered_categories``] × day share.
-    """
-    k_cov = "contributions.covered_categories"
-    out = {}
-    for c in CONTRIBUTIONS:
-        k = f"contributions.employer.{c}"
-        eff = np.zeros((12, len(CATEGORIES)))
-        for seg in params.segments([k, k_cov], year):
-            eff += np.outer(seg.weights * seg.number(0), _catmask(seg.values[1]))
-        out[c] = eff
-    return out
-
-
-def monthly_rates(model, year: int) -> Rates:
-    """Read every monthly parameter the payroll needs for ``year``.
-
-    Raises
-    ------
-    ParameterError
-        A parameter has no value in force for part of the year (the year lies outside the
-        parameters' coverage), naming the key and file.
-    """
-    p = model.params
-    keys: list[str] = []
-    try:
-        keys.append("salary.base")
-        base = np.asarray(p.monthly("salary.base", year), dtype=float)
-        cls = model.communes["class"].to_numpy()
-        k_rate, k_cat = "allowances.commune_class.rate", "allowances.commune_class.categories"
-        keys += [k_rate, k_cat]
-        class_eff = np.zeros((12, len(cls), len(CATEGORIES)))
-        for seg in p.segments([k_rate, k_cat], year):
-            if seg.values[0] is None:
-                continue
-            rate = np.asarray(p.lookup(k_rate, seg.starts[0], cls), dtype=float)
-            class_eff += (
-                seg.weights[:, None, None]
-                * rate[None, :, None]
-                * _catmask(seg.values[1])[None, None, :]
-            )
-        k_ps = "allowances.public_service.rate"
-        keys.append(k_ps)
-        ps_eff = np.outer(
-            np.asarray(p.monthly(k_ps, year), dtype=float), _catmask(PUBLIC_SERVICE_CATEGORIES)
-        )
-        keys.append("contributions.covered_categories")
-        keys += [f"contributions.employer.{c}" for c in CONTRIBUTIONS]
-        contrib_eff = contribution_rates(p, year)
-        bases = {}
-        for name, k in (
-            ("tnvk", "allowances.tnvk_base"),
-            ("commune_class_allowance", "allowances.commune_class.base"),
-            ("public_service_allowance", "allowances.public_service.base"),
-            ("contributions", "contributions.base"),
-        ):
-            keys.append(k)
-            extra = CONTRIBUTION_EXTRA_TERMS if name == "contributions" else ()
-            bases[name] = _base_terms(p, k, year, extra)
-        if "tnvk" in bases["tnvk"]:
-            raise ParameterError("allowances.tnvk_base cannot contain tnvk itself")
-        supp_eff, supp_max, supp_keys = low_pay_rates(p, year, base)
-        keys += supp_keys
-    except ParameterError as exc:
-        raise _param_error(year, "payroll", exc) from None
-    return Rates(
-        year=year,
-        bounds=month_bounds(year),
-        base=base,
-        class_eff=class_eff,
-        ps_eff=ps_eff,
-        contrib_eff=contrib_eff,
-        bases=bases,
-        keys=keys,
-        supp_eff=supp_eff,
-        supp_max=supp_max,
-    )
-
-
-_LOW_PAY = "salary.low_pay"
-
-
-def low_pay_rates(params, year: int, base: np.ndarray) -> tuple[np.ndarray, float, list[str]]:
-    """NĐ 17/2015 additional salary per unit of salary coefficient, by month and category.
-
-    ``eff[m, k]`` (VND/month per coefficient point) = Σ over the sub-periods of month ``m`` of
-    ``u × [category k listed in salary.low_pay.categories] × day share``, where ``u`` is
-    ``rate × L_m`` while ``salary.low_pay.frozen_base`` is null (2015-01-01 – 2016-04-30) and
-    ``max(0, (1 + rate) × frozen_base − L_m)`` once it is set (the kept difference from
-    2016-05-01, NĐ 47/2016; TT 103/2016/TT-BTC); 0 where ``rate`` is null (before 2015 and
-    from 2017-07-01). A model whose parameters lack the keys pays none.
-
-    Returns
-    -------
-    (eff, max_coefficient, keys)
-        ``eff`` (12, 4) VND/month per coefficient point; the highest salary coefficient paid
-        (``salary.low_pay.max_coefficient``, one value per year); the keys read.
-
-    Raises
-    ------
-    ParameterError
-        ``max_coefficient`` changes inside the year.
-    """
-    keys = [f"{_LOW_PAY}.{k}" for k in ("rate", "frozen_base", "max_coefficient", "categories")]
-    eff = np.zeros((12, len(CATEGORIES)))
-    if any(k not in params for k in keys):
-        return eff, 0.0, []
-    k_rate, k_frozen, k_max, k_cat = keys
-    jan1, dec31 = _dt.date(year, 1, 1), _dt.date(year, 12, 31)
-
-    def in_year(key: str) -> list:
-        return [
-            e for e in params.history(key) if e.start <= dec31 and (e.end is None or e.end >= jan1)
-        ]
-
-    if all(e.value is None for e in in_year(k_rate)):
-        return eff, 0.0, []
-    for seg in params.segments([k_rate, k_frozen, k_cat], year):
-        r, fz, cats = seg.values
-        if r is None:
-            continue
-        u = float(r) * base if fz is None else np.maximum(0.0, (1.0 + float(r)) * fz - base)
-        eff += np.outer(seg.weights * u, _catmask(cats))
-    vals = {float(e.value) for e in in_year(k_max)}
-    if len(vals) != 1:
-        raise ParameterError(
-            f"parameter {k_max!r} changes inside {year}: put the change on 1 January"
-        )
-    return eff, vals.pop(), keys
-
-
-def _codes(col: pd.Series, allowed: tuple[str, ...] | list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of ``col``'s values in ``allowed`` (-1: unknown, -2: missing) and the values.
-
-    Factorises first, so only the distinct values are compared (fast on any string dtype).
-    """
-    codes, uniques = pd.factorize(col, use_na_sentinel=True)
-    uniq = [str(u) for u in uniques]
-    pos = pd.Index(list(allowed), dtype=object).get_indexer(pd.Index(uniq, dtype=object))
-    out = np.where(codes < 0, -2, pos[np.maximum(codes, 0)] if len(pos) else -1)
-    return out.astype(np.int64), np.asarray(uniq, dtype=object)
-
-
-def _problems_staff(
-    model, s: pd.DataFrame, scales: dict, untrained: dict
-) -> tuple[list[Problem], dict[str, np.ndarray]]:
-    """Checks the payroll needs (the loader checks more); every problem with its row.
-
-    Returns the problems and the category codes computed on the way (commune, category,
-    grade, position positions), so that :func:`prepare` does not compute them twice.
-    """
-    problems: list[Problem] = []
-    rows = np.arange(len(s)) + 2
-
-    def add(mask, column, rule, values=None):
-        """A Problem per row of ``mask``; values default to the column's own cells."""
-        if not mask.any():
-            return
-        if values is None:
-            values = (
-                s[column].to_numpy(dtype=object)[mask].tolist()
-                if column in s.columns
-                else [None] * int(mask.sum())
-            )
-        for r, v in zip(rows[mask], values, strict=True):
-            problems.append(Problem("staff", None, int(r), column, v, rule))
-
-    for col in ("id", "commune", "category", "coefficient"):
-        if col not in s.columns:
-            problems.append(Problem("staff", None, 1, col, None, "required column is missing"))
-    if problems:
-        return problems, {}
-    codes = model.communes["code"].astype(str).tolist()
-    cidx, _u = _codes(s["commune"], codes)
-    add(cidx < 0, "commune", "commune is not in the communes table")
-    cat, _u = _codes(s["category"], CATEGORIES)
-    add(cat < 0, "category", f"unknown category (allowed: {', '.join(CATEGORIES)})")
-    coef = pd.to_numeric(s["coefficient"], errors="coerce").to_numpy(dtype=float)
-    add(~np.isfinite(coef) | (coef < 0), "coefficient", "salary coefficient is missing or negative")
-    add(s["id"].duplicated(keep="first").to_numpy(), "id", "duplicate staff id")
-    known = [*scales, "cadre_untrained"]
-    if "grade" in s.columns:
-        grade, _u = _codes(s["grade"], known)
-    else:
-        grade = np.full(len(s), -2, dtype=np.int64)
-    add(
-        grade == -1,
-        "grade",
-        f"grade missing from the salary scales (salary.scales: {', '.join(known)})",
-    )
-    staffing = np.isin(cat, [CATEGORIES.index(c) for c in STAFFING_CATEGORIES])
-    nograde = staffing & (grade == -2)
-    add(
-        nograde,
-        "grade",
-        "cadres and civil servants need a grade on the salary scales",
-        [None] * int(nograde.sum()),
-    )
-    positions = list(untrained)
-    # positions matter only for untrained cadres (their fixed coefficients)
-    ut = grade == len(scales)
-    pos = np.full(len(s), -2, dtype=np.int64)
-    if "position" in s.columns and ut.any():
-        pos[ut], _u = _codes(s["position"][ut], positions)
-    add(
-        ut & (pos < 0),
-        "position",
-        "untrained cadre coefficients exist only for elected cadre positions "
-        "(salary.cadre_untrained)",
-    )
-    for col in ("position_coef", "tnvk_pct", "bao_luu"):
-        if col in s.columns:
-            v = pd.to_numeric(s[col], errors="coerce").to_numpy(dtype=float)
-            add(v < 0, col, "must not be negative", v[v < 0].tolist())
-    if "position_coef" in s.columns and ut.any():
-        v = pd.to_numeric(s["position_coef"], errors="coerce").to_numpy(dtype=float)
-        bad = ut & (v > 0)
-        add(
-            bad,
-            "position_coef",
-            "an untrained commune cadre is paid the fixed position salary of salary."
-            "cadre_untrained, which includes the position: no position allowance (NĐ 92/2009 "
-            "Điều 5 khoản 1); set position_coef to 0",
-            v[bad].tolist(),
-        )
-    if "start_date" in s.columns and "end_date" in s.columns:
-        st = pd.to_datetime(s["start_date"], errors="coerce")
-        en = pd.to_datetime(s["end_date"], errors="coerce")
-        bad = (st.notna() & en.notna() & (en < st)).to_numpy()
-        add(bad, "end_date", "end date is before start date", en[bad].astype(str).tolist())
-    return problems, {"cidx": cidx, "cat": cat, "grade": grade, "position": pos}
-
-
-def bhtn_covered(staff: pd.DataFrame, default: np.ndarray) -> np.ndarray:
-    """Unemployment-insurance (BHTN) coverage per person: the roster's ``bhtn_covered`` where
-    given, else ``default`` (the category's ``contributions.bhtn_default``, per person)."""
-    if "bhtn_covered" not in staff.columns:
-        return np.asarray(default, dtype=bool)
-    flag = staff["bhtn_covered"].astype("boolean")
-    given = flag.notna().to_numpy()
-    return np.where(given, flag.fillna(False).to_numpy(dtype=bool), default)
-
-
-def prepare(model, year: int, staff: pd.DataFrame | None = None) -> tuple[Inputs, list[str]]:
-    """Validate the roster and build the per-person arrays for ``year``.
-
-    Returns
-    -------
-    (Inputs, keys)
-        The arrays and the parameter keys read.
-
-    Raises
-    ------
-    ValidationError
-        Unknown commune, category or grade (a grade missing from ``salary.scales``), a missing
-        coefficient, a duplicate id — every problem with its row (header = row 1).
-    ParameterError
-        A parameter is not in force on 1 January of ``year``.
-    """
-    s = model.staff if staff is None else staff
-    jan1 = _dt.date(year, 1, 1)
-    keys = [
-        "salary.scales",
-        "salary.cadre_untrained",
-        "salary.cadre_untrained_step2_years",
-        "allowances.tnvk",
-        "contributions.bhtn_default",
-    ]
-    try:
-        scales = model.params.value("salary.scales", jan1)
-        untrained = model.params.value("salary.cadre_untrained", jan1)
-        tnvk = model.params.value("allowances.tnvk", jan1)
-        bhtn_default = model.params.value("contributions.bhtn_default", jan1)
-    except ParameterError as exc:
-        raise _param_error(year, "payroll", exc) from None
-    problems, cc = _problems_staff(model, s, scales, untrained)
-    if problems:
-        raise ValidationError(problems, title=f"Staff roster cannot be paid for {year}")
-    n = len(s)
-    cidx = cc["cidx"]
-    catcode = cc["cat"]
-    gcode = cc["grade"]
-    category = np.asarray(CATEGORIES, dtype=object)[catcode]
-    coef0 = pd.to_numeric(s["coefficient"], errors="coerce").to_numpy(dtype=float)
-    pos = _num(s, "position_coef")
-    tnvk0 = _num(s, "tnvk_pct")
-    bl = _num(s, "bao_luu")
-    region = pd.to_numeric(model.communes["region_coef"], errors="coerce").fillna(0.0)
-    region = region.to_numpy(dtype=float)[cidx]
-    step = _num(s, "step", np.nan) if "step" in s.columns else np.full(n, np.nan)
-
-    nd = _days(s.get("next_step_date"), n, _FAR_PAST)
-    inside = (nd >= _days_of(jan1)) & (nd < _days_of(_dt.date(year + 1, 1, 1)))
-    month = nd.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    rise_month = np.where(inside, month - (year - 1970) * 12, 12)
-    coef1 = coef0.copy()
-    tnvk1 = tnvk0.copy()
-    start_pct, inc_pct = float(tnvk["start_pct"]), float(tnvk["increment_pct"])
-    for gi, (_g, sc) in enumerate(scales.items()):
-        m = inside & (gcode == gi)
-        if not m.any():
-            continue
-        first, inc, top = float(sc["first"]), float(sc["increment"]), int(sc["steps"])
-        st = step[m]
-        st = np.where(np.isnan(st), np.round((coef0[m] - first) / inc) + 1, st)
-        below = st < top
-        coef1[m] = np.where(below, coef0[m] + inc, coef0[m])
-        t0 = tnvk0[m]
-        tnvk1[m] = np.where(below, t0, np.where(t0 > 0, t0 + inc_pct, start_pct))
-    m = inside & (gcode == len(scales))
-    if m.any():
-        pc = cc["position"][m]
-        s1 = np.array([float(untrained[q][0]) for q in untrained])[pc]
-        s2 = np.array([float(untrained[q][1]) for q in untrained])[pc]
-        st = step[m]
-        at1 = np.where(np.isnan(st), np.isclose(coef0[m], s1, atol=5e-4), st == 1)
-        coef1[m] = np.where(at1, s2, coef0[m])
-
-    start = _days(s.get("start_date"), n, _FAR_PAST)
-    end = _days(s.get("end_date"), n, _FAR_FUTURE - 1) + 1
-    dflt = np.array([bool(bhtn_default.get(c, False)) for c in CATEGORIES])
-    bhtn_flag = bhtn_covered(s, dflt[catcode])
-    return (
-        Inputs(
-            n=n,
-            ids=s["id"],
-            commune=s["commune"],
-            cidx=cidx,
-            category=category,
-            catcode=catcode,
-            coef0=coef0,
-            coef1=coef1,
-            tnvk0=tnvk0,
-            tnvk1=tnvk1,
-            rise_month=rise_month.astype(np.int64),
-            pos=pos,
-            bao_luu=bl,
-            region=region,
-            start=start,
-            end=end,
-            bhtn_flag=bhtn_flag,
-        ),
-        keys,
-    )
-
-
 _NHDKCT = CATEGORIES.index("nhdkct")
-
-
-def staffing_mask(inp: Inputs) -> np.ndarray:
-    """People on the approved staffing (cadres and civil servants)."""
-    return np.isin(inp.catcode, [CATEGORIES.index(c) for c in STAFFING_CATEGORIES])
-
-
-def category_column(inp: Inputs) -> pd.Categorical:
-    """The staff category as a categorical column (codes of :data:`CATEGORIES`)."""
-    return pd.Categorical.from_codes(inp.catcode, CATEGORIES)
 
 
 @dataclass
@@ -700,67 +255,6 @@ def _chunk(inp: Inputs, rates: Rates, sl: slice, keep: bool) -> dict[str, np.nda
         res["_tnvk"] = tn
         res["_base"] = np.broadcast_to(rates.base[:, None], pres.shape)
     return res
-
-
-#: Annual component(s) that carry each term of the salary fund by grade (NHĐKCT have no grade).
-TERM_COMPONENTS = {
-    "coefficient": ("salary",),
-    "position_coef": ("position_allowance",),
-    "tnvk": ("tnvk",),
-    "bao_luu": ("bao_luu",),
-}
-
-
-def grade_terms(params, year: int) -> tuple[str, ...]:
-    """Terms of the salary fund by grade, step and position (``tntt.base``, TTLT 71/2014).
-
-    Falls back to (coefficient, position_coef) for the months before the parameter's first
-    date. In the year of that date (TTLT 71/2014 took effect on 2014-07-18, inside the first
-    year of commune lump sums under NĐ 117/2013) the fallback covers the months before it and
-    the parameter the months from it; both must name the same terms.
-    """
-    key = "tntt.base"
-    fallback = ("coefficient", "position_coef")
-    if key not in params:
-        return fallback
-    p = params.parameter(key)
-    first = p.dates[0]
-    if first.year > year:
-        return fallback
-    if first.year < year or first == _dt.date(year, 1, 1):
-        return _base_terms(params, key, year)
-    # first value starts inside the year: fallback before it, dated values after it
-    within = {tuple(e.value or ()) for e in params.history(key) if e.start.year == year}
-    if within != {fallback}:
-        raise ParameterError(
-            f"parameter {key!r} changes inside {year}: its first value "
-            f"{', '.join(map(str, sorted(within)))} differs from the terms used before "
-            f"{first} ({', '.join(fallback)}) — a salary base that changes within a year is not "
-            "supported"
-        )
-    return fallback
-
-
-def bonus_terms(params, year: int) -> tuple[str, ...]:
-    """Terms of the salary fund of the NĐ 73/2024 bonus fund (``bonus_fund.base``).
-
-    Empty for a year that ends before the parameter's first date (2024-07-01). In 2024 the
-    terms in force from July are used for the whole year; the rate (``bonus_fund.rate``, 0
-    before July) limits the fund to the months from 2024-07-01.
-    """
-    key = "bonus_fund.base"
-    if key not in params:
-        return ()
-    if params.parameter(key).dates[0].year > year:
-        return ()
-    terms = tuple(params.value(key, _dt.date(year, 12, 31)) or ())
-    bad = [t for t in terms if t not in BASE_TERMS]
-    if bad:
-        raise ParameterError(
-            f"parameter {key!r}: unknown base term(s) {', '.join(map(str, bad))} "
-            f"(allowed: {', '.join(BASE_TERMS)})"
-        )
-    return terms
 
 
 def _prefix(u: np.ndarray) -> np.ndarray:

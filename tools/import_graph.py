@@ -42,7 +42,14 @@ LAYERS: list[tuple[str, ...]] = [
     ),  # days, months, đồng; no law
     ("khoan.params", "khoan.params.parameter"),  # dated parameters (one file; the tree)
     ("khoan.data",),  # schemas, readers, registry of admin units
-    ("khoan.payroll", "khoan.salary_history", "khoan.benefits"),  # pay; one-off benefits
+    (
+        "khoan.payroll_rates",  # codes and monthly rates of a payroll year
+        "khoan.payroll_inputs",  # the roster's checks and per-person arrays
+        "khoan.payroll",  # the engine: pay month by month, annual sums
+        "khoan.salary_history",
+        "khoan.retirement",  # retirement ages (NĐ 135/2020), year rounding
+        "khoan.benefits",
+    ),  # pay; one-off benefits
     ("khoan.lumpsum",),  # the lump-sum rules, once
     ("khoan.report", "khoan.report.template_write"),  # labels, formats, workbooks, charts
     # a model: tables + params, its cross-table checks; the input template read back
@@ -56,7 +63,17 @@ LAYERS: list[tuple[str, ...]] = [
     ("khoan.data.synth", "khoan.data.synth_staff"),  # synthetic models
     ("khoan.budget",),  # lump sum of a model and year
     ("khoan.settlement",),  # savings and TNTT at year end
-    ("khoan.allocate", "khoan.scenarios"),  # allocation; staff-reduction projection
+    # allocation; staff-reduction projection (inside khoan.scenarios, top-down: universe →
+    # benefit_tables → plan → projection → simulate; no circle, checked below)
+    (
+        "khoan.allocate",
+        "khoan.scenarios",
+        "khoan.scenarios.universe",
+        "khoan.scenarios.benefit_tables",
+        "khoan.scenarios.plan",
+        "khoan.scenarios.projection",
+        "khoan.scenarios.simulate",
+    ),
     ("khoan.batch",),  # many scenarios
     ("khoan.lawcases", "khoan.lawcases_read"),  # law cases as data (khoan check)
     ("khoan.demo", "khoan.cli"),  # the command line

@@ -118,6 +118,7 @@ def priority(
     retire_day: np.ndarray,
     birth_day: np.ndarray,
     cost: np.ndarray | None = None,
+    id_rank: np.ndarray | None = None,
 ) -> np.ndarray:
     """Sort keys → rank of each candidate (0 = leaves first); ``-1`` = may not leave.
 
@@ -131,6 +132,10 @@ def priority(
         Person ids, pension start and birth date as day numbers.
     cost : array (n,), optional
         One-off benefit of each candidate (needed for ``cost``).
+    id_rank : array of int (n,), optional
+        Position of each id in the ids sorted as text (equal ids, equal positions), e.g.
+        ``numpy.unique(ids.astype(str), return_inverse=True)[1]``: the same tie-break as the
+        ids themselves without comparing strings (for callers that rank many times).
 
     Returns
     -------
@@ -138,8 +143,8 @@ def priority(
         Rank of each candidate; ties are broken by id so the result is deterministic.
     """
     n = len(ids)
-    ids_s = np.asarray(ids, dtype=str)
     if not isinstance(order, str):
+        ids_s = np.asarray(ids, dtype=str)
         pos = pd.Index(list(order)).get_indexer(ids_s)
         rank = np.full(n, -1, dtype=np.int64)
         listed = pos >= 0
@@ -148,6 +153,7 @@ def priority(
         r[o] = np.arange(int(listed.sum()))
         rank[listed] = r
         return rank
+    ids_s = np.asarray(ids, dtype=str) if id_rank is None else np.asarray(id_rank)
     if order == "closest_to_retirement":
         keys = (ids_s, retire_day)
     elif order == "youngest":
@@ -207,6 +213,18 @@ def named_first(rank: np.ndarray, named: np.ndarray) -> np.ndarray:
     return out
 
 
+def _by_rank(idx: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """``idx`` ordered by ``r`` (non-negative), ties in ``idx`` order: a stable argsort, done
+    by placing each index at its rank when the ranks are distinct (the usual case)."""
+    if len(r) and int(r.max()) < 4 * len(r) + 1024:
+        slot = np.full(int(r.max()) + 1, -1, dtype=np.int64)
+        slot[r] = idx
+        out = slot[slot >= 0]
+        if len(out) == len(idx):  # distinct ranks: nothing was overwritten
+            return out
+    return idx[np.argsort(r, kind="stable")]
+
+
 def greedy_select(
     rank: np.ndarray,
     commune: np.ndarray,
@@ -239,10 +257,12 @@ def greedy_select(
     if not ok.any():
         return out
     idx = np.flatnonzero(ok)
-    idx = idx[np.argsort(rank[idx], kind="stable")]
+    idx = _by_rank(idx, rank[idx])
     c = commune[idx]
-    # position of each candidate within its commune, in rank order
-    o = np.argsort(c, kind="stable")
+    # position of each candidate within its commune, in rank order (a stable sort; on small
+    # integers numpy's stable sort is a radix sort)
+    key = c.astype(np.int16) if len(c) and 0 <= c.min() and c.max() < 2**15 else c
+    o = np.argsort(key, kind="stable")
     cs = c[o]
     first = np.searchsorted(cs, cs, side="left")
     within = np.empty(len(idx), dtype=np.int64)

@@ -1,0 +1,390 @@
+"""Year-by-year money and counts of a run, and the tables of a scenario result.
+
+- :func:`tally` — headcount flows per commune and year, the payroll total (fixed people's
+  precomputed sums + movable people's months, added in calendar order as
+  :func:`khoan.payroll.payroll` does), the lump sum through :func:`khoan.lumpsum.components`
+  (the one copy of the lump-sum rules), the vacancy share the commune keeps and the TNTT paid
+  (:func:`khoan.lumpsum.tntt_cap`);
+- :func:`baseline_run` — the baseline projected and tallied once per shared work;
+- :func:`assemble` — ``by_year``, ``by_commune``, the leavers' table (benefits from
+  :mod:`khoan.scenarios.benefit_tables`) and the provenance of a :class:`ScenarioResult`.
+
+Money is int64 VND; province totals are sums of the communes' figures.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as _dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import benefits as _benefits
+from ..errors import KhoanError
+from ..lumpsum import components, tntt_cap
+from ..periods import group_sum, group_sum_2d, round_vnd
+from ..report.result import digest_of, provenance
+from .benefit_tables import benefit_table
+from .plan import Plan, Run, project
+from .result import ScenarioResult
+from .scenario import Scenario
+from .universe import INF, Universe, to_date, to_day
+
+__all__ = ["assemble", "baseline_run", "tally"]
+
+
+# ---------------------------------------------------------------------------------------------
+# money and counts of a run
+
+
+def tally(u: Universe, r: Run, years: list[int], approved: dict[int, np.ndarray]) -> None:
+    """Headcount flows and money of every year of ``years`` (stored on the run)."""
+    aff = u.affected
+    valid = r.start < r.stop
+    mpos_rows = u.midx
+    ms_start = r.start[mpos_rows]
+    ms_stop = r.stop[mpos_rows]
+    for y in years:
+        d0, d1 = to_day(_dt.date(y, 1, 1)), to_day(_dt.date(y + 1, 1, 1))
+        nc = u.nc
+        pres0 = aff & valid & (r.start <= d0 - 1) & (r.stop > d0 - 1)
+        pres1 = aff & valid & (r.start <= d1 - 1) & (r.stop > d1 - 1)
+        stops = aff & valid & (r.stop >= d0) & (r.stop < d1)
+        leav = stops & (r.left == r.stop)
+        ret = stops & ~leav & (u.exit_kind == 1)
+        oth = stops & ~leav & ~ret
+        starts = aff & valid & (r.start >= d0) & (r.start < d1)
+        ci = u.cidx
+        cnt = {
+            "headcount_start": np.bincount(ci[pres0], minlength=nc),
+            "retirements": np.bincount(ci[ret], minlength=nc),
+            "exits": np.bincount(ci[oth], minlength=nc),
+            "leavers": np.bincount(ci[leav], minlength=nc),
+            "hires": np.bincount(ci[starts], minlength=nc),
+            "headcount_end": np.bincount(ci[pres1], minlength=nc),
+        }
+        bal = (
+            cnt["headcount_start"]
+            - cnt["retirements"]
+            - cnt["exits"]
+            - cnt["leavers"]
+            + cnt["hires"]
+            - cnt["headcount_end"]
+        )
+        if bal.any():  # pragma: no cover - an invariant of the projection
+            raise KhoanError(f"headcount does not balance in {y} (internal error)")
+        r.counts[y] = cnt
+        # money
+        yc = u.years[y]
+        b = yc.bounds
+        pm = (ms_start[None, :] <= b[:12, None]) & (ms_stop[None, :] > b[:12, None])  # (12, nd)
+        # months added in calendar order, as khoan.payroll does: present all year -> the
+        # year's precomputed sum; absent -> 0; only people present part of the year month by
+        # month
+        whole = pm.all(axis=0)
+        acc = np.where(whole[None, :], yc.full, 0.0)
+        part = np.flatnonzero(~whole & pm.any(axis=0))
+        if len(part):
+            mon = np.where(pm[None, :, part], yc.monthly.take(part), 0.0)
+            sub = mon[:, 0, :].copy()
+            for mth in range(1, 12):
+                sub += mon[:, mth, :]
+            acc[:, part] = sub
+        ints = round_vnd(acc)  # (K, nd)
+        mci = u.cidx[mpos_rows]
+        st = u.staffing[mpos_rows]
+        tot = ints.sum(axis=0)
+        sf = ints[u.sf_idx].sum(axis=0)
+        co = ints[u.co_idx].sum(axis=0)
+        gf = ints[yc.gterm_idx].sum(axis=0) if len(yc.gterm_idx) else np.zeros_like(tot)
+        mdays = np.diff(b)
+        days = yc.fixed_days + group_sum_2d(mci[st], (pm[:, st] * mdays[:, None]).T, nc)
+        payroll_total = yc.fixed_total + group_sum(mci, tot, nc)
+        salary_fund = yc.fixed_sf + group_sum(mci[st], sf[st], nc)
+        contrib = yc.fixed_contrib + group_sum(mci[st], co[st], nc)
+        grade = yc.fixed_grade + group_sum(mci[st], gf[st], nc)
+        appr = approved[y]
+        # the lump sum of this roster and approved staffing (khoan.lumpsum, as khoan.budget)
+        ls = components(yc.lump, appr, days, salary_fund, contrib)
+        lump = ls.total
+        # settlement (khoan.settlement.settle, actual spending = the roster paid): the commune
+        # keeps the vacant posts' share; TNTT ≤ tntt.cap_ratio × salary fund by grade
+        kept = ls.vacancy_saving
+        cap = tntt_cap(yc.cap_ratio, grade)
+        anyone = days.sum(axis=1) > 0
+        tntt = np.where(anyone, np.minimum(kept, cap), 0)
+        fte = days.sum(axis=1) / mdays.sum()
+        r.money[y] = {
+            "payroll_total": payroll_total,
+            "lump_sum": lump,
+            "commune_kept": kept,
+            "tntt": tntt,
+            "fte": fte,
+            "approved_posts": appr,
+        }
+
+
+def baseline_run(u: Universe, scenario: Scenario) -> Run:
+    key = scenario.replace_retirees
+    b = u.baseline_cache.get(key)
+    if b is not None:
+        return b
+    b = project(u, scenario, policy_active=False)
+    years = list(range(u.y0, u.y_last + 1))
+    tally(u, b, years, {y: u.approved for y in years})
+    u.baseline_cache[key] = b
+    return b
+
+
+_COUNT_COLS = ("headcount_start", "retirements", "exits", "leavers", "hires", "headcount_end")
+
+
+def assemble(
+    u: Universe, scenario: Scenario, base: Run, scen: Run, plan: Plan | None
+) -> ScenarioResult:
+    years = scenario.year_list
+    ny, nc = len(years), u.nc
+    lv, lv_commune, lv_year = _leavers(u, scenario, scen)
+    one_off = np.zeros((ny, nc), dtype=np.int64)
+    if len(lv_year):
+        np.add.at(one_off, (lv_year - years[0], lv_commune), lv["total"].to_numpy(np.int64))
+
+    def st(run: Run, part: str, k: str) -> np.ndarray:  # (ny, nc)
+        src = run.counts if part == "c" else run.money
+        return np.stack([np.asarray(src[y][k]) for y in years])
+
+    cols: dict[str, np.ndarray] = {}
+    for k in _COUNT_COLS:
+        cols[k] = st(scen, "c", k).astype(np.int64)
+    cols["baseline_headcount_end"] = st(base, "c", "headcount_end").astype(np.int64)
+    cols["approved_posts"] = st(scen, "m", "approved_posts").astype(np.int64)
+    cols["baseline_approved_posts"] = st(base, "m", "approved_posts").astype(np.int64)
+    cols["payroll_total"] = st(scen, "m", "payroll_total")
+    cols["baseline_payroll_total"] = st(base, "m", "payroll_total")
+    cols["recurring_savings"] = cols["baseline_payroll_total"] - cols["payroll_total"]
+    cols["lump_sum"] = st(scen, "m", "lump_sum")
+    cols["baseline_lump_sum"] = st(base, "m", "lump_sum")
+    cols["state_savings"] = cols["baseline_lump_sum"] - cols["lump_sum"]
+    cols["one_off_cost"] = one_off
+    cols["net_savings"] = cols["recurring_savings"] - one_off
+    cols["state_net_savings"] = cols["state_savings"] - one_off
+    cols["cumulative_net_savings"] = np.cumsum(cols["net_savings"], axis=0)
+    cols["cumulative_state_net_savings"] = np.cumsum(cols["state_net_savings"], axis=0)
+    cols["commune_kept"] = st(scen, "m", "commune_kept")
+    cols["baseline_commune_kept"] = st(base, "m", "commune_kept")
+    cols["tntt"] = st(scen, "m", "tntt")
+    cols["baseline_tntt"] = st(base, "m", "tntt")
+    fte, bfte = st(scen, "m", "fte"), st(base, "m", "fte")
+    cols["tntt_per_person"] = _per(cols["tntt"], fte)
+    cols["baseline_tntt_per_person"] = _per(cols["baseline_tntt"], bfte)
+    bal = (
+        cols["headcount_start"]
+        - cols["retirements"]
+        - cols["exits"]
+        - cols["leavers"]
+        + cols["hires"]
+        - cols["headcount_end"]
+    )
+    if bal.any():  # pragma: no cover - an invariant of the projection
+        raise KhoanError("headcount conservation fails (internal error)")
+    # by commune: commune-major, years inside
+    bc = pd.DataFrame(
+        {
+            "commune": np.repeat(u.codes, ny),
+            "year": np.tile(np.asarray(years, dtype=np.int64), nc),
+            **{k: v.T.ravel() for k, v in cols.items()},
+        }
+    )
+    # province
+    tot = {k: v.sum(axis=1) for k, v in cols.items()}
+    tot["cumulative_net_savings"] = np.cumsum(tot["net_savings"])
+    tot["cumulative_state_net_savings"] = np.cumsum(tot["state_net_savings"])
+    tot["tntt_per_person"] = _per(tot["tntt"], fte.sum(axis=1))
+    tot["baseline_tntt_per_person"] = _per(tot["baseline_tntt"], bfte.sum(axis=1))
+    prov: dict[str, np.ndarray] = {}
+    if plan is not None:
+        base_total = int(plan.base.sum())
+        req = plan.path.sum(axis=1) if plan.per_commune else plan.path[:, 0]
+        red = base_total - tot["headcount_end"]
+        if plan.per_commune:
+            gap = np.maximum(0, plan.path - (plan.base[None, :] - cols["headcount_end"]))
+            gap = gap.sum(axis=1)
+        else:
+            gap = np.maximum(0, req - red)
+        prov = {
+            "base_headcount": np.full(ny, base_total, dtype=np.int64),
+            "target_reduction": req.astype(np.int64),
+            "reduction": red.astype(np.int64),
+            "target_gap": gap.astype(np.int64),
+        }
+    by = pd.DataFrame(
+        {**tot, **prov},
+        index=pd.Index(np.asarray(years, dtype=np.int64), name="year"),
+    )
+    if plan is not None:
+        by = by[["base_headcount", *[c for c in by.columns if c != "base_headcount"]]]
+    prov = _provenance(u, scenario, plan)
+    prov["notes"] = list(u.notes)
+    if getattr(u.model, "registry_note", None):
+        prov["registry"] = u.model.registry_note
+        prov["notes"].append(u.model.registry_note)
+    return ScenarioResult(
+        scenario=scenario,
+        model_name=getattr(u.model, "name", ""),
+        by_year=by,
+        by_commune=bc,
+        leavers=lv,
+        provenance=prov,
+        _universe=u,
+        _runs={"baseline": base, "scenario": scen},
+    )
+
+
+def _per(amount: np.ndarray, fte: np.ndarray) -> np.ndarray:
+    """Amount per full-time person (VND, rounded half up; 0 where nobody is in post)."""
+    a = np.asarray(amount, dtype=float)
+    f = np.asarray(fte, dtype=float)
+    out = np.divide(a, f, out=np.zeros_like(a), where=f > 0)
+    return np.floor(out + 0.5).astype(np.int64)
+
+
+_LEAVER_INFO = (
+    "band",
+    "retirement_date",
+    "months_early",
+    "years_early",
+    "insured_years",
+    "months_after_decision",
+    "monthly_salary",
+    "average_salary",
+    "benefit_months",
+    "basis_note",
+)
+
+
+def _leavers(
+    u: Universe, scenario: Scenario, r: Run
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The leavers' table, and each leaver's commune index and year (for aggregation)."""
+    who = np.flatnonzero(r.left < INF)
+    money_cols: list[str] = []
+    for k in scenario.leave_kinds:
+        for c in _benefits.COMPONENTS[k]:
+            if c not in money_cols:
+                money_cols.append(c)
+    parts: dict[str, list] = collections.defaultdict(list)
+    order: list[np.ndarray] = []
+    for y in sorted(set(r.leave_year[who].tolist())):
+        d = to_day(scenario.leave_date(y))
+        for k, kind in enumerate(scenario.leave_kinds):
+            sel = who[(r.leave_year[who] == y) & (r.leave_kind[who] == k)]
+            if not len(sel):
+                continue
+            tab = benefit_table(u, scenario, kind, d)
+            j = tab.rows(sel)
+            order.append(sel)
+            parts["year"].append(np.full(len(sel), y, dtype=np.int64))
+            parts["leave_date"].append(np.full(len(sel), np.datetime64(to_date(d), "ns")))
+            parts["kind"].append(np.full(len(sel), kind, dtype=object))
+            for c in _LEAVER_INFO:
+                parts[c].append(tab[c][j])
+            for c in money_cols:
+                parts[c].append(
+                    tab[c][j].astype(np.int64) if c in tab else np.zeros(len(sel), np.int64)
+                )
+            parts["total"].append(tab["total"][j])
+            # pay with contributions the leaver would have had to the horizon's end
+            lm = int(np.searchsorted(u.month_starts, d, side="left"))
+            sm = np.searchsorted(
+                u.month_starts, np.minimum(u.exit[sel], u.horizon_end), side="left"
+            )
+            mp = u.mpos[sel]
+            saved = u.csum[np.maximum(sm, lm), mp] - u.csum[lm, mp]
+            parts["salary_saved_to_horizon"].append(np.floor(saved + 0.5).astype(np.int64))
+    cols = [
+        "id",
+        "commune",
+        "category",
+        "position",
+        "year",
+        "leave_date",
+        "kind",
+        *_LEAVER_INFO,
+        *money_cols,
+        "total",
+        "salary_saved_to_horizon",
+    ]
+    if not order:
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        return empty, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    sel = np.concatenate(order)
+    data = {
+        "id": u.ids[sel],
+        "commune": u.codes[u.cidx[sel]],
+        "category": u.cats[sel],
+        "position": u.positions[sel],
+    }
+    for c in cols[4:]:
+        data[c] = np.concatenate(parts[c])
+    data["retirement_date"] = data["retirement_date"].astype("datetime64[ns]")
+    df = pd.DataFrame(data)
+    o = np.lexsort((data["id"].astype(str), data["commune"].astype(str), data["year"]))
+    df = df.iloc[o].reset_index(drop=True)
+    return df, u.cidx[sel][o], data["year"][o]
+
+
+def _digest(u: Universe, what: str) -> str:
+    """SHA-256 of the model's tables and parameters, or of the parameters with the scenario's
+    overrides (computed once per shared work)."""
+    if what not in u.digests:
+        u.digests[what] = u.source.digest() if what == "model" else u.params.digest()
+    return u.digests[what]
+
+
+def _provenance(u: Universe, scenario: Scenario, plan: Plan | None) -> dict[str, Any]:
+    p = u.params
+    refs = []
+    for key in sorted(u.keys_used):
+        keys = [k for k in p.keys() if k == key or k.startswith(key + ".")]
+        for k in keys:
+            for e in p.history(k):
+                if e.end is not None and e.end < _dt.date(u.y0, 1, 1):
+                    continue
+                if e.start > _dt.date(u.y_last, 12, 31):
+                    continue
+                refs.append(
+                    {
+                        "key": k,
+                        "from": str(e.start),
+                        "reference": e.reference,
+                        "confidence": e.confidence,
+                    }
+                )
+    prov: dict[str, Any] = {
+        **provenance(
+            u.model,
+            params=p,
+            inputs={"scenario": digest_of(scenario)},
+            model_digest=_digest(u, "model"),
+            parameters_digest=_digest(u, "params"),
+        ),
+        "scenario": scenario.to_dict(),
+        "regime": scenario.regime,
+        "policy": scenario.policy,
+        "parameters": refs,
+        "roster_date": str(to_date(u.roster_day)),
+        "horizon": [u.y0, u.y_last],
+    }
+    if plan is not None and plan.solved is not None:
+        s = plan.solved
+        prov["optimal"] = {
+            "solver": scenario.solver,
+            "status": s.status,
+            "objective_vnd": s.objective,
+            "variables": s.n_variables,
+            "constraints": s.n_constraints,
+            "seconds": s.seconds,
+        }
+    return prov

@@ -1,0 +1,621 @@
+"""The shared work of a scenario projection: everyone who may be on the roster, and their pay.
+
+A :class:`Universe` is built once per model, parameter overrides, categories and last year, and
+cached (:func:`shared_work`, :func:`clear_cache`) so that the scenarios of a model share it:
+
+- the roster on the roster date and the hires who would replace the statutory retirees and the
+  people whose ``end_date`` falls in the horizon (``scenarios.hire.*``), with each person's first
+  day, natural exit day (NĐ 135/2020 retirement ages, ``khoan.benefits.retirement_date``; the
+  reduced age of Phụ lục II by :func:`~khoan.scenarios.roster.reduced_age`) and role
+  (candidate leaver, must-fill post, counted against the minimum staffing);
+- the pay of every year of the horizon (:func:`khoan.payroll.run` on the roster aged by
+  :func:`~khoan.scenarios.roster.advance_roster`): people whose presence is the same in every
+  run ("fixed") summed per commune, the others ("movable") month by month, with the lump-sum
+  rates of the year (:func:`khoan.lumpsum.year_rates`) and the TNTT cap ratio.
+
+Dates are day numbers (days since 1970-01-01, :mod:`khoan.periods`); an open date is
+:data:`INF` (or :data:`NEG` for an unknown start). Money is VND (int64 once rounded).
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as _dt
+import importlib
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import benefits as _benefits
+from ..errors import ParameterError, ValidationError
+from ..lumpsum import KEYS as LUMPSUM_KEYS
+from ..lumpsum import SALARY_FUND_PARTS, CommuneArrays, YearRates, tntt_cap_ratio, year_rates
+from ..params import ParameterTree
+from ..periods import FAR_FUTURE, FAR_PAST, group_sum, month_bounds
+from .policies import staffing_floor
+from .roster import advance_roster, first_of_next_month, make_hires, reduced_age
+from .scenario import Scenario, scenario_error
+
+# the module, not the function khoan.payroll that the package exposes under the same name
+_payroll = importlib.import_module("khoan.payroll")
+
+__all__ = [
+    "INF",
+    "NEG",
+    "MonthlyPay",
+    "Universe",
+    "YearCost",
+    "clear_cache",
+    "roster_date",
+    "shared_work",
+    "to_date",
+    "to_day",
+    "to_days",
+]
+
+INF = np.int64(FAR_FUTURE)  # open dates as day numbers (khoan.periods, as the payroll)
+NEG = np.int64(FAR_PAST)
+_CACHE_SIZE = 8
+_CACHE: collections.OrderedDict[tuple, Universe] = collections.OrderedDict()
+
+
+def to_day(d: Any) -> np.int64:
+    """Day number (days since 1970-01-01) of a date, datetime or ISO string."""
+    return np.int64(np.datetime64(pd.Timestamp(d).date(), "D").astype(np.int64))
+
+
+def to_days(values: Any, fill: np.int64) -> np.ndarray:
+    """Day numbers of a column of dates; ``fill`` where a date is missing or unreadable."""
+    s = pd.to_datetime(pd.Series(values), errors="coerce")
+    out = s.to_numpy(dtype="datetime64[D]").astype(np.int64)
+    out[s.isna().to_numpy()] = fill
+    return out
+
+
+def to_date(day: int) -> _dt.date:
+    """The date of a day number."""
+    return pd.Timestamp(np.datetime64(int(day), "D")).date()
+
+
+def clear_cache() -> None:
+    """Forget the per-model work cached across scenarios."""
+    _CACHE.clear()
+
+
+# ---------------------------------------------------------------------------------------------
+# per-model work, shared by the scenarios of a model
+
+
+@dataclass
+class MonthlyPay:
+    """Month-by-month pay of the movable people in one year, stored compactly and exactly.
+
+    The payroll engine's monthly amounts (VND/month, float) of component ``k`` and person ``p``
+    change in few months (a base-salary change, a step rise): each component's January values
+    and, for the months after, only the values that differ from the month before — rebuilt by
+    carrying each value forward, so :meth:`take` and :meth:`month` return the engine's floats
+    bit for bit (nothing is added or rounded here).
+    """
+
+    first: np.ndarray  # (K, nd) float: January
+    comp: np.ndarray  # (E,) component index of each change, grouped by month
+    person: np.ndarray  # (E,) movable position
+    value: np.ndarray  # (E,) float: the amount from that month on
+    starts: np.ndarray  # (13,) offsets: the changes of month m are [starts[m], starts[m + 1])
+
+    @classmethod
+    def from_months(cls, arrays: list[np.ndarray]) -> MonthlyPay:
+        """From one (12, nd) array per component."""
+        first = np.stack([np.asarray(a[0], dtype=float) for a in arrays])
+        months, comps, people, values = [], [], [], []
+        for k, a in enumerate(arrays):
+            m, p = np.nonzero(a[1:] != a[:-1])  # month - 1 and person of each change
+            months.append(m + 1)
+            comps.append(np.full(len(m), k, dtype=np.int16))
+            people.append(p.astype(np.int32))
+            values.append(np.asarray(a[m + 1, p], dtype=float))
+        month = np.concatenate(months)
+        o = np.argsort(month, kind="stable")
+        starts = np.searchsorted(month[o], np.arange(13), side="left")
+        return cls(
+            first=first,
+            comp=np.concatenate(comps)[o],
+            person=np.concatenate(people)[o],
+            value=np.concatenate(values)[o],
+            starts=starts,
+        )
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held."""
+        return sum(a.nbytes for a in (self.first, self.comp, self.person, self.value))
+
+    def take(self, sel: np.ndarray) -> np.ndarray:
+        """(K, 12, len(sel)) amounts of the movable positions ``sel`` (distinct)."""
+        k, nd = self.first.shape
+        out = np.empty((k, 12, len(sel)))
+        out[:] = self.first[:, None, sel]
+        where = np.full(nd, -1, dtype=np.int64)
+        where[sel] = np.arange(len(sel))
+        for m in range(1, 12):
+            a, b = self.starts[m], self.starts[m + 1]
+            j = where[self.person[a:b]]
+            ok = j >= 0
+            if ok.any():
+                out[self.comp[a:b][ok], m:, j[ok]] = self.value[a:b][ok][:, None]
+        return out
+
+    def month(self, m: int) -> np.ndarray:
+        """(K, nd) amounts of month ``m`` (0 = January) of every movable person."""
+        out = self.first.copy()
+        for mm in range(1, m + 1):
+            a, b = self.starts[mm], self.starts[mm + 1]
+            out[self.comp[a:b], self.person[a:b]] = self.value[a:b]
+        return out
+
+
+@dataclass
+class YearCost:
+    """Pay of one year: fixed people aggregated per commune, others month by month."""
+
+    year: int
+    bounds: np.ndarray  # 13 day numbers
+    # fixed people (same presence in every run)
+    fixed_total: np.ndarray  # (nc,) int64 payroll total
+    fixed_sf: np.ndarray  # (nc,) int64 salary fund parts of staffing
+    fixed_contrib: np.ndarray  # (nc,) int64 contributions of staffing
+    fixed_grade: np.ndarray  # (nc,) int64 salary fund by grade of staffing
+    fixed_days: np.ndarray  # (nc, 12) int64 person-days of staffing
+    # movable people (full presence, month by month)
+    monthly: MonthlyPay  # (K, 12, nd) float VND/month, compact
+    gterm_idx: np.ndarray  # component indices of the salary fund by grade
+    # commune-level parameters of the lump sum (khoan.lumpsum)
+    lump: YearRates
+    cap_ratio: float
+    # the twelve months of ``monthly`` added in calendar order (K, nd): the annual pay of a
+    # movable person present all year (bit for bit what adding the months gives)
+    full: np.ndarray | None = None
+
+
+@dataclass
+class Universe:
+    """Everyone who may be on the roster during the horizon, and their pay."""
+
+    key: tuple
+    source: Any  # the model given (kept alive so that its id stays unique)
+    model: Any  # the model with the scenario's parameters
+    params: ParameterTree
+    categories: tuple[str, ...]
+    y0: int
+    y_last: int
+    roster_day: np.int64
+    codes: np.ndarray
+    nc: int
+    rows: pd.DataFrame  # staff schema, roster then hires (state on the roster date / hire start)
+    n_roster: int
+    cidx: np.ndarray
+    affected: np.ndarray
+    must_fill: np.ndarray
+    is_hire: np.ndarray
+    hire_of: np.ndarray  # roster index -> universe index of its hire (-1)
+    replaces: np.ndarray  # hire -> roster index replaced (-1)
+    start: np.ndarray  # first day (day number)
+    exit: np.ndarray  # natural exit day (exclusive)
+    exit_kind: np.ndarray  # 0 none, 1 retirement, 2 end date in the staff table
+    retire: np.ndarray  # statutory pension start (day number; INF if not computed)
+    reduced: np.ndarray  # bool: retires at the reduced age (NĐ 135/2020 Phụ lục II)
+    birth: np.ndarray
+    candidate: np.ndarray
+    floor_pop: np.ndarray  # people counted against the minimum staffing
+    movable: np.ndarray  # presence may differ between runs
+    mpos: np.ndarray  # universe index -> position among movable (-1)
+    midx: np.ndarray  # movable position -> universe index
+    staffing: np.ndarray  # category in the approved staffing (cadres, civil servants)
+    approved: np.ndarray  # (nc,) int64
+    floor: np.ndarray  # (nc,) int64
+    month_starts: np.ndarray  # day numbers of every month start of the horizon (+ end)
+    ids: np.ndarray  # person ids (str objects)
+    cats: np.ndarray
+    positions: np.ndarray
+    years: dict[int, YearCost] = field(default_factory=dict)
+    benefit_cache: dict[tuple, pd.DataFrame] = field(default_factory=dict)
+    baseline_cache: dict[bool, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)
+    keys_used: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+    # set by the costing of the years: payroll component indices of the salary fund parts and
+    # of the contributions; cumulative monthly pay of movable people (months + 1, nd) VND
+    sf_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    co_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    csum: np.ndarray = field(default_factory=lambda: np.zeros((1, 0)))
+    id_ranks: np.ndarray | None = None  # see id_rank()
+    floor_groups: tuple[np.ndarray, np.ndarray] | None = None  # see floor_members()
+    pop_index: dict[str, np.ndarray] = field(default_factory=dict)  # see population()
+
+    def id_rank(self) -> np.ndarray:
+        """Position of each person's id among the ids sorted as text (computed once): the
+        policies' tie-break without comparing strings."""
+        if self.id_ranks is None:
+            self.id_ranks = np.unique(np.asarray(self.ids, dtype=str), return_inverse=True)[1]
+        return self.id_ranks
+
+    def population(self, which: str) -> np.ndarray:
+        """Universe indices of the scenario's categories (``"affected"``) or of the people
+        counted against the minimum staffing (``"floor"``); computed once."""
+        if which not in self.pop_index:
+            mask = self.floor_pop if which == "floor" else self.affected
+            self.pop_index[which] = np.flatnonzero(mask)
+        return self.pop_index[which]
+
+    def floor_members(self, c: int) -> np.ndarray:
+        """Universe indices (ascending) of commune ``c``'s people counted against its minimum
+        staffing (``floor_pop``); grouped once."""
+        if self.floor_groups is None:
+            fp = np.flatnonzero(self.floor_pop)
+            o = fp[np.argsort(self.cidx[fp], kind="stable")]
+            cuts = np.searchsorted(self.cidx[o], np.arange(self.nc + 1), side="left")
+            self.floor_groups = (o, cuts)
+        o, cuts = self.floor_groups
+        return o[cuts[c] : cuts[c + 1]]
+
+    @property
+    def horizon_end(self) -> np.int64:
+        return to_day(_dt.date(self.y_last + 1, 1, 1))
+
+
+def _override_key(scenario: Scenario) -> tuple:
+    return tuple(
+        (o.name, repr(sorted((k, repr(v)) for k, v in o.changes.items())))
+        for o in scenario.overrides
+    )
+
+
+def roster_date(model) -> _dt.date:
+    rd = model.meta.get("roster_date") if isinstance(model.meta, dict) else None
+    if rd:
+        return pd.Timestamp(rd).date()
+    return _dt.date(model.years[0], 1, 1)
+
+
+def shared_work(model, scenario: Scenario) -> tuple[Universe, bool]:
+    """The shared work for this model, overrides, categories and horizon; (universe, cached).
+
+    The cache knows a model by identity (the objects of its tables and parameters): build a new
+    model (``model.replace(staff=...)``) rather than editing a table in place, or call
+    :func:`clear_cache`.
+    """
+    key = (
+        id(model),
+        id(model.staff),
+        id(model.communes),
+        id(model.params),
+        _override_key(scenario),
+        scenario.categories,
+        scenario.years[1],
+    )
+    u = _CACHE.get(key)
+    if u is not None and u.source is model:
+        _CACHE.move_to_end(key)
+        return u, True
+    u = _build_universe(model, scenario, key)
+    _CACHE[key] = u
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return u, False
+
+
+def _check_people(scenario: Scenario, staff: pd.DataFrame, affected: np.ndarray) -> None:
+    for col, what in (("birth_date", "birth date"), ("sex", "sex")):
+        if col not in staff.columns:
+            raise scenario_error(
+                scenario.name,
+                f"staff.{col}",
+                f"the staff table has no {col!r} column: the statutory retirement date "
+                "(NĐ 135/2020) cannot be computed",
+                scenario.source,
+            )
+        v = staff[col]
+        bad = v.isna().to_numpy().copy()
+        if col == "sex":
+            bad |= ~v.astype(str).str.upper().isin(["M", "F"]).to_numpy()
+        bad = bad & affected
+        if bad.any():
+            ids = staff["id"].astype(str).to_numpy()[bad]
+            shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+            raise scenario_error(
+                scenario.name,
+                f"staff.{col}",
+                f"{len(ids)} person(s) in the scenario's categories have no {what} ({shown}): "
+                "their statutory retirement date (NĐ 135/2020) and benefits cannot be computed",
+                scenario.source,
+            )
+
+
+def _build_universe(model, scenario: Scenario, key: tuple) -> Universe:
+    t0 = time.perf_counter()
+    params = scenario.params(model.params)
+    m = model.replace(params=params)
+    y0, yl = int(model.years[0]), int(scenario.years[1])
+    rdate = roster_date(model)
+    rday = to_day(rdate)
+    staff = model.staff.reset_index(drop=True)
+    n0 = len(staff)
+    codes = model.communes["code"].astype(str).to_numpy()
+    nc = len(codes)
+    cidx0 = pd.Index(codes).get_indexer(staff["commune"].astype(str).to_numpy())
+    cat = staff["category"].astype(str).to_numpy()
+    affected0 = np.isin(cat, scenario.categories)
+    _check_people(scenario, staff, affected0)
+    jan0 = _dt.date(y0, 1, 1)
+    try:
+        must_cats = list(params.value("scenarios.min_staffing.must_fill_categories", jan0))
+        share = float(params.number("scenarios.min_staffing.share_of_approved", jan0))
+    except ParameterError as exc:
+        raise scenario_error(scenario.name, "overrides", str(exc), scenario.source) from None
+    must0 = affected0 & np.isin(cat, must_cats)
+    retire0 = np.full(n0, INF, dtype=np.int64)
+    reduced0 = np.zeros(n0, dtype=bool)
+    notes: list[str] = []
+    if affected0.any():
+        # statutory pension start: the normal age (Phụ lục I), or the reduced age (Phụ lục II)
+        # for people with 15 years in areas of special difficulty (roster.reduced_age)
+        red = reduced_age(staff.loc[affected0], model.communes, params, rdate)
+        retire0[affected0] = red["retirement_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+        reduced0[affected0] = red["reduced"].to_numpy(dtype=bool)
+        if reduced0.any():
+            derived = int((red["reduced"] & red["derived"]).sum())
+            within = int((reduced0 & (retire0 < to_day(_dt.date(yl + 1, 1, 1)))).sum())
+            notes.append(
+                f"{int(reduced0.sum())} person(s) have the reduced retirement age (Bộ luật Lao "
+                "động 2019 Điều 169 khoản 3; NĐ 135/2020 Điều 5, Phụ lục II), "
+                f"{within} of them reach it by the end of {yl}"
+                + (
+                    f"; for {derived} of them the qualifying years are derived: service since "
+                    "start_date (or insured_since) in a commune with region_coef ≥ "
+                    "retirement.reduced.region_coef_min, as the roster has no "
+                    "reduced_age_years for them"
+                    if derived
+                    else ""
+                )
+            )
+    start0 = to_days(staff.get("start_date"), NEG)
+    end0 = to_days(staff.get("end_date"), INF - 1) + 1
+    end0[end0 >= INF] = INF
+    exit0 = np.where(affected0, np.minimum(retire0, end0), end0)
+    exit0 = np.where(affected0 & (exit0 < rday), rday, exit0)
+    kind0 = np.where(~affected0 | (exit0 >= INF), 0, np.where(retire0 <= end0, 1, 2))
+    hend = to_day(_dt.date(yl + 1, 1, 1))
+    need_hire = affected0 & (exit0 < hend) & (exit0 > start0)
+    hidx = np.flatnonzero(need_hire)
+    hstart = (
+        np.array([to_day(first_of_next_month(to_date(d))) for d in exit0[hidx]], dtype=np.int64)
+        if len(hidx)
+        else np.zeros(0, dtype=np.int64)
+    )
+    hires = make_hires(staff.iloc[hidx], hstart.astype("datetime64[D]"), params)
+    nh = len(hires)
+    rows = pd.concat([staff, hires], ignore_index=True) if nh else staff.copy()
+    n = n0 + nh
+    is_hire = np.r_[np.zeros(n0, bool), np.ones(nh, bool)]
+    replaces = np.r_[np.full(n0, -1), hidx].astype(np.int64)
+    hire_of = np.full(n0, -1, dtype=np.int64)
+    hire_of[hidx] = n0 + np.arange(nh)
+    cidx = np.r_[cidx0, cidx0[hidx]].astype(np.int64)
+    affected = np.r_[affected0, np.ones(nh, bool)]
+    must = np.r_[must0, must0[hidx]]
+    if nh:
+        hret = _benefits.retirement_date(
+            hires["sex"].astype(str).to_numpy(), pd.DatetimeIndex(hires["birth_date"]), params
+        )
+        hret = np.asarray(hret, dtype="datetime64[D]").astype(np.int64)
+        if (hret < hend).any():
+            raise scenario_error(
+                scenario.name,
+                "years",
+                "a hire replacing a retiree would retire within the period "
+                "(parameter scenarios.hire.age too high for so long a period)",
+                scenario.source,
+            )
+    else:
+        hret = np.zeros(0, dtype=np.int64)
+    start = np.r_[start0, hstart]
+    exit_ = np.r_[exit0, np.full(nh, INF)]
+    exit_kind = np.r_[kind0, np.zeros(nh, dtype=np.int64)]
+    retire = np.r_[retire0, hret]
+    reduced = np.r_[reduced0, np.zeros(nh, dtype=bool)]
+    birth = to_days(rows["birth_date"], NEG)
+    candidate = np.zeros(n, bool)
+    candidate[:n0] = affected0 & ~must0 & (start0 <= rday) & (end0 >= INF) & (exit0 > rday)
+    movable = candidate | (is_hire & ~must)
+    midx = np.flatnonzero(movable)
+    mpos = np.full(n, -1, dtype=np.int64)
+    mpos[midx] = np.arange(len(midx))
+    staffing = np.isin(rows["category"].astype(str).to_numpy(), _payroll.STAFFING_CATEGORIES)
+    approved = pd.to_numeric(model.communes["approved_posts"], errors="coerce").fillna(0)
+    approved = approved.to_numpy().astype(np.int64)
+    # the floor counts the approved staffing (cadres and civil servants) whatever the
+    # scenario's categories, plus those categories
+    staffing0 = np.isin(cat, _payroll.STAFFING_CATEGORIES)
+    floor_pop0 = staffing0 | affected0
+    nmust = np.bincount(cidx0[floor_pop0 & np.isin(cat, must_cats)], minlength=nc)
+    floor = staffing_floor(approved, nmust, share)
+    ms = np.array(
+        [to_day(_dt.date(y, mo, 1)) for y in range(y0, yl + 1) for mo in range(1, 13)] + [hend],
+        dtype=np.int64,
+    )
+    u = Universe(
+        key=key,
+        source=model,
+        model=m,
+        params=params,
+        categories=scenario.categories,
+        y0=y0,
+        y_last=yl,
+        roster_day=rday,
+        codes=codes,
+        nc=nc,
+        rows=rows,
+        n_roster=n0,
+        cidx=cidx,
+        affected=affected,
+        must_fill=must,
+        is_hire=is_hire,
+        hire_of=hire_of,
+        replaces=replaces,
+        start=start,
+        exit=exit_,
+        exit_kind=exit_kind,
+        retire=retire,
+        reduced=reduced,
+        birth=birth,
+        candidate=candidate,
+        floor_pop=np.r_[floor_pop0, np.ones(nh, bool)],
+        movable=movable,
+        mpos=mpos,
+        midx=midx,
+        staffing=staffing,
+        approved=approved,
+        floor=floor,
+        month_starts=ms,
+        ids=rows["id"].astype(str).to_numpy(dtype=object),
+        cats=rows["category"].astype(str).to_numpy(dtype=object),
+        positions=rows["position"].astype(str).to_numpy(dtype=object),
+        notes=notes,
+    )
+    u.keys_used |= {
+        "scenarios.min_staffing.must_fill_categories",
+        "scenarios.min_staffing.share_of_approved",
+        "scenarios.hire.grade",
+        "scenarios.hire.age",
+        "scenarios.current_salary",
+        "retirement.age.pre_2021",
+        "retirement.age.schedule",
+        "retirement.reduced",
+    }
+    t1 = time.perf_counter()
+    _cost_years(u, scenario)
+    u.timings = {"roster": t1 - t0, "pay": time.perf_counter() - t1}
+    return u
+
+
+def _fixed_rows(u: Universe) -> np.ndarray:
+    return np.flatnonzero(~u.movable)
+
+
+def _cost_years(u: Universe, scenario: Scenario) -> None:
+    """Pay of fixed and movable people for every year of the horizon (payroll engine)."""
+    comps = list(_payroll.COMPONENTS)
+    sf_idx = np.array([comps.index(c) for c in SALARY_FUND_PARTS])
+    co_idx = np.array([comps.index(c) for c in _payroll.CONTRIBUTIONS])
+    fixed = _fixed_rows(u)
+    rows = u.rows
+    # fixed rows keep their actual presence: start as given (hires: hire start), end = exit
+    frows = rows.iloc[fixed].copy()
+    fstart = u.start[fixed]
+    fend = np.where(u.affected[fixed] & (u.exit[fixed] < INF), u.exit[fixed], INF)
+    # fixed hires replace must-fill people: always active
+    frows["start_date"] = pd.DatetimeIndex(
+        np.where(fstart <= NEG, np.datetime64("NaT"), fstart.astype("datetime64[D]"))
+    )
+    frows["end_date"] = pd.DatetimeIndex(
+        np.where(fend >= INF, np.datetime64("NaT"), (fend - 1).astype("datetime64[D]"))
+    )
+    mrows = rows.iloc[u.midx].copy()
+    mrows["start_date"] = pd.NaT
+    mrows["end_date"] = pd.NaT
+    fage, mage = frows, mrows
+    p = u.params
+    communes = CommuneArrays.from_table(u.model.communes)
+    mtotal: list[np.ndarray] = []  # (12, nd) total pay of movable people, month by month
+    for y in range(u.y0, u.y_last + 1):
+        jan1 = _dt.date(y, 1, 1)
+        fage = advance_roster(fage, jan1, p)
+        mage = advance_roster(mage, jan1, p)
+        try:
+            fr = _payroll.run(u.model, y, fage)
+            mr = _payroll.run(u.model, y, mage, keep_monthly=True)
+            lump = year_rates(p, y, communes)
+            cap_ratio, cap_key = tntt_cap_ratio(u.model, p, _dt.date(y, 12, 31))
+            u.keys_used.add(cap_key)
+            gterms = _payroll.grade_terms(p, y)
+        except ParameterError as exc:
+            raise scenario_error(
+                scenario.name,
+                "years",
+                f"{y} is outside the parameters' coverage: {exc}",
+                scenario.source,
+            ) from None
+        except ValidationError as exc:
+            raise scenario_error(
+                scenario.name,
+                "staff",
+                f"the roster of {y} cannot be paid: {exc}",
+                scenario.source,
+            ) from None
+        u.keys_used |= set(fr.keys) | set(LUMPSUM_KEYS) | {"tntt.cap_ratio", "tntt.base"}
+        st = u.staffing[fixed]
+        ci = u.cidx[fixed]
+        a = fr.annual
+        tot = np.zeros(len(fixed), dtype=np.int64)
+        for k in comps:
+            tot += a[k]
+        sf = np.zeros(len(fixed), dtype=np.int64)
+        for k in SALARY_FUND_PARTS:
+            sf += a[k]
+        co = np.zeros(len(fixed), dtype=np.int64)
+        for k in _payroll.CONTRIBUTIONS:
+            co += a[k]
+        gidx = np.array(
+            sorted({comps.index(cc) for t in gterms for cc in _payroll.TERM_COMPONENTS[t]})
+        )
+        gf = np.zeros(len(fixed), dtype=np.int64)
+        for k in gidx:
+            gf += a[comps[k]]
+        arrays = [mr.monthly[k] for k in comps]  # (12, nd) each
+        del mr
+        # the months added in calendar order per component, and the components added in
+        # order per month (the same additions as on a (K, 12, nd) stack)
+        full = np.stack([a[0] for a in arrays]).astype(float)
+        for mth in range(1, 12):
+            for k, a in enumerate(arrays):
+                full[k] += a[mth]
+        mtot = np.array(arrays[0], dtype=float)
+        for a in arrays[1:]:
+            mtot += a
+        mtotal.append(mtot)
+        mon = MonthlyPay.from_months(arrays)
+        del arrays
+        u.years[y] = YearCost(
+            year=y,
+            bounds=month_bounds(y),
+            fixed_total=group_sum(ci, tot, u.nc),
+            fixed_sf=group_sum(ci[st], sf[st], u.nc),
+            fixed_contrib=group_sum(ci[st], co[st], u.nc),
+            fixed_grade=group_sum(ci[st], gf[st], u.nc),
+            fixed_days=fr.staffing_days.astype(np.int64),
+            monthly=mon,
+            gterm_idx=gidx,
+            lump=lump,
+            cap_ratio=cap_ratio,
+            full=full,
+        )
+    u.sf_idx, u.co_idx = sf_idx, co_idx
+    cs = list(p.value("scenarios.current_salary", _dt.date(u.y0, 1, 1)))
+    bad = [k for k in cs if k not in comps]
+    if bad:
+        raise scenario_error(
+            scenario.name,
+            "overrides",
+            f"parameter scenarios.current_salary names {bad}, not payroll components "
+            f"({', '.join(comps)})",
+            scenario.source,
+        )
+    # month-by-month total pay of movable people over the horizon: (months, nd), and its
+    # running sum from the horizon's first month (pay saved by a leaver between two months)
+    mt = np.concatenate(mtotal, axis=0)
+    del mtotal
+    u.csum = np.vstack([np.zeros((1, mt.shape[1])), np.cumsum(mt, axis=0)])

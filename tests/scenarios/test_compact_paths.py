@@ -1,0 +1,119 @@
+"""The national-scale shortcuts give exactly what the plain computations give.
+
+- :class:`~khoan.scenarios.universe.MonthlyPay` rebuilds the payroll engine's monthly floats bit
+  for bit (January values + changes carried forward);
+- :func:`~khoan.scenarios.policies.greedy_select` orders candidates as a stable argsort would,
+  with distinct ranks (placed by rank) and with tied ranks (the sort);
+- :func:`~khoan.scenarios.policies.priority` with ``id_rank`` breaks ties as the ids do;
+- the retirement helpers' shortcuts (month index, flags) agree with the general path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from khoan.retirement import as_flags, retirement_date
+from khoan.scenarios.policies import greedy_select, priority
+from khoan.scenarios.universe import MonthlyPay
+
+
+def _months(rng: np.random.Generator, nd: int) -> list[np.ndarray]:
+    """Monthly amounts like the engine's: a rate change in July, step rises, zero components."""
+    out = []
+    for k in range(5):
+        if k == 3:
+            out.append(np.zeros((12, nd)))
+            continue
+        coef = rng.uniform(1.86, 6.2, nd)
+        base = np.r_[np.full(6, 1_210_000.0), np.full(6, 1_300_000.0)]
+        a = coef[None, :] * base[:, None] * (0.1 + 0.3 * k)
+        rise = rng.integers(0, 13, nd)  # 12: no rise this year
+        for m in range(12):
+            a[m, rise <= m] *= 1.0 + 0.34 / 3.0
+        out.append(a)
+    return out
+
+
+def test_monthly_pay_is_exact() -> None:
+    rng = np.random.default_rng(7)
+    arrays = _months(rng, 257)
+    dense = np.stack(arrays)  # (K, 12, nd)
+    mp = MonthlyPay.from_months(arrays)
+    assert mp.nbytes < dense.nbytes
+    sel = np.array([5, 0, 256, 17, 100])
+    assert np.array_equal(mp.take(sel), dense[:, :, sel])
+    assert np.array_equal(mp.take(np.arange(257)), dense)
+    for m in (0, 5, 6, 11):
+        assert np.array_equal(mp.month(m), dense[:, m, :])
+
+
+def _reference_select(rank, commune, room, need, per_commune=False):
+    n = len(rank)
+    out = np.zeros(n, dtype=bool)
+    idx = np.flatnonzero(rank >= 0)
+    idx = idx[np.argsort(rank[idx], kind="stable")]
+    c = commune[idx]
+    o = np.argsort(c, kind="stable")
+    cs = c[o]
+    within = np.empty(len(idx), dtype=np.int64)
+    within[o] = np.arange(len(idx)) - np.searchsorted(cs, cs, side="left")
+    if per_commune:
+        take = within < np.minimum(room, np.maximum(need, 0))[c]
+        out[idx[take]] = True
+        return out
+    out[idx[within < room[c]][: max(int(need), 0)]] = True
+    return out
+
+
+def test_greedy_select_orders_as_a_stable_sort() -> None:
+    rng = np.random.default_rng(3)
+    for trial in range(40):
+        n, nc = int(rng.integers(1, 400)), int(rng.integers(1, 30))
+        if trial % 2:
+            rank = rng.permutation(n).astype(np.int64)  # distinct ranks
+        else:
+            rank = rng.integers(0, max(n // 3, 1), n).astype(np.int64)  # ties
+        rank[rng.random(n) < 0.2] = -1
+        commune = rng.integers(0, nc, n)
+        room = rng.integers(0, 6, nc)
+        need = int(rng.integers(0, n + 1))
+        got = greedy_select(rank, commune, room, need)
+        assert np.array_equal(got, _reference_select(rank, commune, room, need))
+        need_c = rng.integers(0, 5, nc)
+        got = greedy_select(rank, commune, room, need_c, per_commune=True)
+        assert np.array_equal(got, _reference_select(rank, commune, room, need_c, True))
+
+
+def test_priority_id_rank_breaks_ties_as_ids() -> None:
+    rng = np.random.default_rng(5)
+    ids = np.array([f"P{v:05d}" for v in rng.permutation(3000)], dtype=object)
+    retire = rng.integers(18_000, 18_050, 3000)  # many ties
+    birth = rng.integers(-5_000, -4_990, 3000)
+    cost = rng.integers(0, 4, 3000).astype(float)
+    id_rank = np.unique(ids.astype(str), return_inverse=True)[1]
+    for order in ("closest_to_retirement", "youngest", "cost"):
+        plain = priority(order, ids=ids, retire_day=retire, birth_day=birth, cost=cost)
+        fast = priority(
+            order, ids=ids, retire_day=retire, birth_day=birth, cost=cost, id_rank=id_rank
+        )
+        assert np.array_equal(plain, fast)
+
+
+def test_retirement_shortcuts_agree() -> None:
+    births = pd.Series(pd.to_datetime(["1961-01-15", "1966-01-31", "1958-12-01", "1970-06-30"]))
+    sex = pd.Series(["M", " m", "F", "f "])
+    flags = np.array([False, True, False, True])
+    fast = retirement_date(sex, births, reduced=flags)
+    plain = retirement_date(sex, births, reduced=flags.astype(object))
+    assert fast.equals(plain)
+    # a man born 1961-01 reaches 60y3m in 2021-04 (NĐ 135/2020 Phụ lục I): pension 2021-05-01
+    assert fast.iloc[0] == pd.Timestamp("2021-05-01")
+    # reduced age (Phụ lục II): a man born 1966-01 reaches 55y3m in 2021-04
+    assert fast.iloc[1] == pd.Timestamp("2021-05-01")
+    assert as_flags(np.array([True]), 3).tolist() == [True, True, True]
+    assert as_flags(np.array([None, True, False], dtype=object), 3).tolist() == [
+        False,
+        True,
+        False,
+    ]
