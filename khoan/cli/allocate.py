@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from . import common
-from .budget import money_table as _money_table
-from .common import app, console
-from .common import check_out as _check_out
-from .common import lang_ok as _lang_ok
-from .common import write_table as _write_table
+from .budget import money_table
+from .common import Lang, OutFile, app, cell, check_out, console, text, write_result
 
 
 @app.command("allocate")
@@ -30,8 +26,8 @@ def allocate_command(
     no_corridor: Annotated[
         bool, typer.Option("--no-corridor", help="No stability corridor.")
     ] = False,
-    out: Annotated[Path | None, typer.Option(help="Write .xlsx or .csv.")] = None,
-    lang: Annotated[str, typer.Option(help="vi or en.", callback=_lang_ok)] = "vi",
+    out: OutFile = None,
+    lang: Lang = "vi",
 ) -> None:
     """Output-based allocation of an envelope among communes (Pyomo + HiGHS)."""
     from ..allocate.api import allocate as _allocate
@@ -45,7 +41,7 @@ def allocate_command(
             f"--corridor {corridor}: a share of last year's allocation between 0 and 1 "
             "(e.g. 0.1 for ± 10 %)"
         )
-    _check_out(out)
+    check_out(out)
     relative = envelope.strip().lower().startswith("norm")
     if not relative:  # an amount: checked before the model is loaded
         parse_envelope(envelope, 0, what="--envelope")
@@ -61,23 +57,22 @@ def allocate_command(
         corridor=False if no_corridor else corridor,
     )
     s = r.summary()
-    console.print(
-        _money_table(
-            f"{m.title} — phân bổ {year} ({r.status})",
-            [
-                ("Tổng kinh phí / envelope", s["envelope"]),
-                ("Tổng định mức / norm total", norm_total),
-                ("Tổng mục tiêu / targets", s["sum_targets"]),
-                ("Tổng mức sàn / floors", s["sum_floors"]),
-                ("Tổng phân bổ / allocated", int(r.table["allocation"].sum())),
-            ],
-            lang=lang,
-        )
-    )
-    console.print(
-        f"Xã ở mức sàn / at floor: {s['communes_at_floor']}; ở biên độ / at corridor: "
-        f"{s['communes_at_corridor']}; giá trị biên của tổng kinh phí / envelope dual: "
-        f"{s['envelope_dual']:.6f}"
+    rows = [
+        (text(lang, "Tổng kinh phí", "Envelope"), s["envelope"]),
+        (text(lang, "Tổng định mức", "Norm-based total"), norm_total),
+        (text(lang, "Tổng mục tiêu", "Targets"), s["sum_targets"]),
+        (text(lang, "Tổng mức sàn", "Floors"), s["sum_floors"]),
+        (text(lang, "Tổng phân bổ", "Allocated"), int(r.table["allocation"].sum())),
+    ]
+    title = text(lang, f"phân bổ {year}", f"allocation {year}")
+    console.print(money_table(f"{m.title} — {title} ({r.status})", rows, lang))
+    dual = cell(round(float(s["envelope_dual"]), 6), lang)
+    common.say(
+        lang,
+        f"Xã ở mức sàn: {cell(s['communes_at_floor'], lang)}; ở biên độ ổn định: "
+        f"{cell(s['communes_at_corridor'], lang)}; giá trị biên của tổng kinh phí: {dual}",
+        f"Communes at their floor: {cell(s['communes_at_floor'], lang)}; at the corridor: "
+        f"{cell(s['communes_at_corridor'], lang)}; envelope dual: {dual}",
     )
     if out:
-        _write_table(r.table, out, lambda p: r.to_excel(p, lang=lang))
+        write_result(r, out, lang)

@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from . import common
-from .common import app, console, err_console
-from .common import lang_ok as _lang_ok
+from .common import Lang, app, cell, check_out, console, note, say, text
 
 
 @app.command("validate")
@@ -30,6 +29,7 @@ def validate_command(
     no_registry: Annotated[
         bool, typer.Option("--no-registry", help="Workbook only: do not check codes.")
     ] = False,
+    lang: Lang = "vi",
 ) -> None:
     """Validate a model folder (or a filled template): every problem with file, row and column."""
     from .. import examples
@@ -37,21 +37,34 @@ def validate_command(
 
     p = Path(path)
     if p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm"):
-        _validate_workbook(p, province, structure, not no_registry)
+        _validate_workbook(p, province, structure, not no_registry, lang)
         return
     m = load(
         p if p.exists() or path not in examples.names() else examples.path(path), strict=strict
     )
     for n in m.notices:
-        err_console.print(f"[yellow]note[/yellow]: {n}")
+        note(lang, n, n)
+    _say_ok(m.name, m, lang)
+
+
+def _say_ok(name: str, m, lang: str) -> None:
+    """``OK name: 132 communes, 1,650 staff, 2,640 output rows`` in the language."""
     s = m.summary()
+    communes, staff, rows = (cell(v, lang) for v in (s["communes"], s["staff"], len(m.outputs)))
     console.print(
-        f"[green]OK[/green] {m.name}: {s['communes']} communes, {s['staff']} staff, "
-        f"{len(m.outputs)} output rows"
+        "[green]OK[/green] "
+        + text(
+            lang,
+            f"{name}: {communes} đơn vị cấp xã, {staff} người, {rows} dòng chỉ tiêu đầu ra",
+            f"{name}: {communes} communes, {staff} staff, {rows} output rows",
+        ),
+        highlight=False,
     )
 
 
-def _validate_workbook(xlsx: Path, province: str | None, structure: str, registry: bool) -> None:
+def _validate_workbook(
+    xlsx: Path, province: str | None, structure: str, registry: bool, lang: str = "vi"
+) -> None:
     """``khoan validate filled.xlsx``: check the template as ``khoan init --from`` would, and
     say what to run next."""
     import tempfile
@@ -76,21 +89,21 @@ def _validate_workbook(xlsx: Path, province: str | None, structure: str, registr
         except ValidationError as exc:
             raise ValidationError(
                 exc.problems,
-                title=f"Template {xlsx.name} is not valid (fix it, then run khoan validate "
-                f"{xlsx} again; then: {hint})",
+                title=text(
+                    lang,
+                    f"Mẫu nhập liệu {xlsx.name} chưa hợp lệ (sửa rồi chạy lại khoan validate "
+                    f"{xlsx}; sau đó: {hint})",
+                    f"Template {xlsx.name} is not valid (fix it, then run khoan validate "
+                    f"{xlsx} again; then: {hint})",
+                ),
             ) from None
         from ..model import load
 
         m = load(model)
-    s = m.summary()
-    console.print(
-        f"[green]OK[/green] {xlsx.name}: {s['communes']} communes, {s['staff']} staff, "
-        f"{len(m.outputs)} output rows",
-        highlight=False,
-    )
+    _say_ok(xlsx.name, m, lang)
     if m.registry_note:
-        err_console.print(f"[yellow]note[/yellow]: {m.registry_note}", highlight=False)
-    console.print(f"Tạo mô hình / make the model: {hint}", highlight=False, soft_wrap=True)
+        note(lang, m.registry_note, m.registry_note)
+    say(lang, f"Tạo mô hình: {hint}", f"Make the model: {hint}", soft_wrap=True)
 
 
 @app.command("init")
@@ -114,7 +127,7 @@ def init_command(
             "every output says so.",
         ),
     ] = False,
-    lang: Annotated[str, typer.Option(help="Blank workbook language.", callback=_lang_ok)] = "vi",
+    lang: Lang = "vi",
 ) -> None:
     """Make a new province model: model.toml, tables, params/ to fill, scenarios.toml."""
     from ..report.template import init_model
@@ -130,20 +143,28 @@ def init_command(
         registry=not no_registry,
         lang=lang,
     )
-    console.print(f"Đã tạo / created {path}", highlight=False)
+    say(lang, f"Đã tạo {path}", f"Created {path}")
     for f in sorted(p for p in path.rglob("*") if p.is_file()):
         console.print(f"  {f.relative_to(path)}", highlight=False)
     if no_registry:
-        err_console.print(
-            "[yellow]note[/yellow]: registry = false — codes are not checked against the "
-            "official registry; every output will say so",
-            highlight=False,
+        note(
+            lang,
+            "registry = false — mã đơn vị không được đối chiếu với danh mục chính thức; mọi "
+            "kết quả đều ghi rõ điều này",
+            "registry = false — codes are not checked against the official registry; every "
+            "output will say so",
         )
-    steps = ([f"fill {path / 'input.xlsx'}", f"khoan validate {path}"] if from_ is None else []) + [
+    fill = text(lang, f"điền {path / 'input.xlsx'}", f"fill {path / 'input.xlsx'}")
+    params = text(
+        lang,
+        f"đặt các tham số của tỉnh vào {path / 'params'} (xem params/README.md)",
         f"put the province's parameters in {path / 'params'} (see params/README.md)",
-        f"khoan budget {path} --year {_base_year(path)}",
+    )
+    steps = ([fill, f"khoan validate {path}"] if from_ is None else []) + [
+        params,
+        f"khoan budget {path} --year {_base_year(path)}" + ("" if lang == "vi" else " --lang en"),
     ]
-    console.print("Tiếp theo / next:", highlight=False)
+    say(lang, "Tiếp theo:", "Next:")
     for i, s in enumerate(steps, 1):
         console.print(f"  {i}. {s}", highlight=False, soft_wrap=True)
 
@@ -157,15 +178,14 @@ def _base_year(folder: Path) -> int:
 @app.command("template")
 def template_command(
     out: Annotated[Path, typer.Argument(help="Workbook to write, e.g. nhap-lieu.xlsx")],
-    lang: Annotated[str, typer.Option(help="Header language: vi or en.", callback=_lang_ok)] = "vi",
+    lang: Lang = "vi",
     model: Annotated[
         str | None, typer.Option(help="Fill the template with this model's tables.")
     ] = None,
 ) -> None:
     """Write a blank input workbook (communes, staff, outputs) with instructions and lists."""
-    from .._files import check_file_target
     from ..report.template import write_template
 
-    check_file_target(out)
+    check_out(out, (".xlsx",))
     path = write_template(out, lang=lang, model=common.resolve_model(model) if model else None)
-    console.print(f"Đã ghi / wrote {path}")
+    say(lang, f"Đã ghi {path}", f"Wrote {path}")

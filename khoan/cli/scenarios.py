@@ -2,101 +2,103 @@
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from . import common
-from .common import app, console, err_console
-from .common import check_out as _check_out
+from .common import Lang, OutFile, app, cell, check_out, console, err_console, note, text
+
+#: Columns of the year-by-year table of ``khoan simulate`` (money in millions of đồng).
+_SIMULATE_COLUMNS = (
+    "headcount_start",
+    "retirements",
+    "leavers",
+    "hires",
+    "headcount_end",
+    "one_off_cost",
+    "recurring_savings",
+    "cumulative_net_savings",
+)
+
+
+def _shown(v: Any, column: str, lang: str) -> str:
+    """A cell of a terminal table: money (:data:`~khoan.report.labels.MONEY_COLUMNS`) in
+    millions of đồng, other values by :func:`~khoan.cli.common.cell`."""
+    from ..report.fmt import millions
+    from ..report.labels import MONEY_COLUMNS
+
+    if column in MONEY_COLUMNS and not isinstance(v, str):
+        return millions(v, lang)
+    return cell(v, lang, column)
 
 
 @app.command("simulate")
 def simulate_command(
     model: Annotated[str, typer.Argument(help="Model folder or example name.")],
     scenario: Annotated[str, typer.Option(help="Scenario name in the model's scenarios.toml.")],
-    out: Annotated[Path | None, typer.Option(help="Write the result workbook (.xlsx).")] = None,
+    out: OutFile = None,
+    lang: Lang = "vi",
 ) -> None:
     """Staff-reduction scenario year by year: headcount, salary fund, one-off costs, savings."""
+    from ..report.labels import short_label
     from ..scenarios import run_scenario_cli
 
-    _check_out(out)
+    check_out(out)
     r = run_scenario_cli(common.resolve_model(model), scenario, out=None)
     by = r.by_year
+    cols = [c for c in _SIMULATE_COLUMNS if c in by.columns]
     t = Table(
-        "Năm / year",
-        "Đầu kỳ",
-        "Nghỉ hưu",
-        "Tinh giản",
-        "Tuyển",
-        "Cuối kỳ",
-        "Chi một lần (tr.đ)",
-        "Tiết kiệm (tr.đ)",
-        "Ròng lũy kế (tr.đ)",
+        short_label("year", lang),
+        box=box.SIMPLE_HEAD,
+        caption=text(lang, "người; tiền: triệu đồng", "persons; money: million VND"),
     )
+    for c in cols:  # the unit goes in the caption: the table fits 80 columns
+        head = short_label(c, lang).split("\n")[0]
+        t.add_column(head, justify="right", min_width=max(map(len, head.split())))
     for y, row in by.iterrows():
-        t.add_row(
-            str(y if "year" not in by.columns else row["year"]),
-            f"{int(row['headcount_start']):,}",
-            f"{int(row['retirements']):,}",
-            f"{int(row['leavers']):,}",
-            f"{int(row['hires']):,}",
-            f"{int(row['headcount_end']):,}",
-            f"{int(row['one_off_cost']) / 1e6:,.0f}",
-            f"{int(row['recurring_savings']) / 1e6:,.0f}",
-            f"{int(row['cumulative_net_savings']) / 1e6:,.0f}",
-        )
+        year = row["year"] if "year" in by.columns else y
+        t.add_row(cell(year, lang, "year"), *[_shown(row[c], c, lang) for c in cols])
     console.print(t)
     sm = r.summary()
-    console.print(
-        f"{scenario}: {sm['headcount_start']:,} → {sm['headcount_end']:,} "
-        f"({sm['share_reduced']:.1%}); "
-        + (
-            f"năm hoàn vốn / payback year: {sm['payback_year']}"
-            if sm["payback_year"] is not None
-            else "chưa hoàn vốn trong kỳ / no payback within the period"
-        )
+    start, end = cell(sm["headcount_start"], lang), cell(sm["headcount_end"], lang)
+    share = cell(sm["share_reduced"], lang, "share")
+    payback = sm["payback_year"]
+    common.say(
+        lang,
+        f"{scenario}: {start} → {end} người ({share}); "
+        + (f"năm hoàn vốn: {payback}" if payback is not None else "chưa hoàn vốn trong kỳ"),
+        f"{scenario}: {start} → {end} persons ({share}); "
+        + (f"payback year: {payback}" if payback is not None else "no payback within the period"),
     )
     if sm.get("target_met") is False:
         gap = int(r.by_year["target_gap"].iloc[-1]) if "target_gap" in r.by_year else None
-        err_console.print(
-            "[yellow]note[/yellow]: chưa đạt chỉ tiêu tinh giản / the reduction target is not "
-            "met"
-            + (f" ({gap:,} persons short in {r.by_year.index[-1]})" if gap else "")
+        last = r.by_year.index[-1]
+        note(
+            lang,
+            "chưa đạt chỉ tiêu tinh giản"
+            + (f" (còn thiếu {cell(gap, lang)} người năm {last})" if gap else "")
+            + ": xem cột «Số người còn thiếu so với chỉ tiêu»",
+            "the reduction target is not met"
+            + (f" ({cell(gap, lang)} persons short in {last})" if gap else "")
             + ": see the target_gap column",
-            highlight=False,
         )
     if out:
-        console.print(f"Đã ghi / wrote {r.to_excel(out)}")
+        common.write_result(r, out, lang)
 
 
 #: Headline columns of the summary table printed by ``khoan run`` (when present).
 _CLI_COLUMNS = ("leavers", "one_off_cost", "cumulative_net_savings", "payback_year")
 #: Rows of that table at most (failed scenarios first).
 _CLI_ROWS = 40
-
-
-def _fmt_cell(v: Any, column: str = "") -> str:
-    import numpy as np
-    import pandas as pd
-
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    if isinstance(v, bool | np.bool_):
-        return str(bool(v))
-    if isinstance(v, int | np.integer):
-        return str(int(v)) if "year" in column else f"{int(v):,}"
-    if isinstance(v, float | np.floating) and "share" in column:
-        return f"{float(v):.2%}"
-    if isinstance(v, float | np.floating):
-        return f"{float(v):,.4g}" if abs(v) < 1000 else f"{float(v):,.0f}"
-    return str(v)
+#: Width of the scenario-name column at least (longer names fold onto more lines).
+_NAME_WIDTH = 12
 
 
 def run_batch_cli(
@@ -109,6 +111,7 @@ def run_batch_cli(
     stdout: Console | None = None,
     stderr: Console | None = None,
     fn: Callable | None = None,
+    lang: str = "vi",
 ) -> int:
     """``khoan run SCENARIOS.toml --model PATH --out DIR [--jobs N | --scheduler ADDRESS]``.
 
@@ -129,6 +132,9 @@ def run_batch_cli(
         Where to print (default the command's consoles on stdout / stderr).
     fn : callable, optional
         Replaces :func:`khoan.scenarios.simulate` (tests).
+    lang : {"vi", "en"}
+        Headers, messages and numbers of the printed table (money in millions of đồng;
+        the columns fit an 80-column terminal, long scenario names fold).
 
     Returns
     -------
@@ -152,6 +158,7 @@ def run_batch_cli(
     )
 
     from ..batch import MANIFEST, load_batch_scenarios, run_batch
+    from ..report.labels import STATUS_LABELS, short_label
 
     out_c = stdout or console
     err_c = stderr or err_console
@@ -181,7 +188,7 @@ def run_batch_cli(
             if p["status"] != "ok":
                 failed_live.append(p["name"])
             mark = "✓" if p["status"] == "ok" else "✗"
-            bar.update(task, advance=1, last=f"{mark} {p['name'][:50]}")
+            bar.update(task, advance=1, last=f"{mark} {p['name'][:30]}")
 
         res = run_batch(m, scenarios, out, executor, progress=on_done, fn=fn, jobs=jobs)
         bar.update(task, completed=len(scenarios))
@@ -189,33 +196,57 @@ def run_batch_cli(
     t = res.table
     headline = [c for c in _CLI_COLUMNS if c in t.columns]
     if not headline:
-        headline = [c for c in t.columns if c not in ("name", "status", "error")][:6]
+        headline = [c for c in t.columns if c not in ("name", "status", "error")][:4]
     show = ["name", "status", *headline]
-    table = Table(title=f"khoan run — {len(t)} scenarios → {out}")
+    table = Table(
+        title=text(lang, f"khoan run — {len(t)} kịch bản", f"khoan run — {len(t)} scenarios")
+    )
     for c in show:
         if c == "name":
             longest = max((len(str(n)) for n in t["name"]), default=4)
-            table.add_column(c, overflow="fold", min_width=min(longest, 40))
+            table.add_column(
+                short_label(c, lang), overflow="fold", min_width=min(longest, _NAME_WIDTH)
+            )
         else:
-            table.add_column(c, no_wrap=True, justify="left" if c == "status" else "right")
+            table.add_column(
+                short_label(c, lang), no_wrap=True, justify="left" if c == "status" else "right"
+            )
     shown = t
     if len(t) > _CLI_ROWS:  # the failed ones, then the first ok ones
         shown = pd.concat([t[t["status"] != "ok"], t[t["status"] == "ok"]]).head(_CLI_ROWS)
-        table.caption = f"{_CLI_ROWS} of {len(t)} rows; all in {Path(out) / 'summary.csv'}"
+        table.caption = text(
+            lang,
+            f"{_CLI_ROWS} trên {len(t)} dòng; đủ cả trong {Path(out) / 'summary.csv'}",
+            f"{_CLI_ROWS} of {len(t)} rows; all in {Path(out) / 'summary.csv'}",
+        )
+    k = 0 if lang == "vi" else 1
     for _, row in shown.iterrows():
-        cells = [_fmt_cell(row[c], c) for c in show]
-        if row["status"] != "ok":
+        cells = [_shown(row[c], c, lang) for c in show]
+        status = str(row["status"])
+        cells[1] = STATUS_LABELS.get(status, (status, status))[k]
+        if status != "ok":
             cells[1] = f"[red]{cells[1]}[/red]"
         table.add_row(*cells)
     out_c.print(table)
-    c = res.provenance["counts"]
+    n = res.provenance["counts"]
+    where = Path(out)
     out_c.print(
-        f"{c['ok']} ok, {c['failed']} failed, {c['reused']} reused from an earlier run; "
-        f"manifest: {Path(out) / MANIFEST}"
+        text(
+            lang,
+            f"{n['ok']} xong, {n['failed']} lỗi, {n['reused']} dùng lại từ lần chạy trước; "
+            f"kết quả: {where}; sổ theo dõi: {where / MANIFEST}",
+            f"{n['ok']} ok, {n['failed']} failed, {n['reused']} reused from an earlier run; "
+            f"results: {where}; manifest: {where / MANIFEST}",
+        ),
+        highlight=False,
     )
     if res.failed:
         err_c.print(
-            f"Lỗi / error: {len(res.failed)} scenario(s) failed: {', '.join(res.failed)}",
+            text(
+                lang,
+                f"Lỗi: {len(res.failed)} kịch bản không chạy được: {', '.join(res.failed)}",
+                f"Error: {len(res.failed)} scenario(s) failed: {', '.join(res.failed)}",
+            ),
             style="red",
             highlight=False,
             markup=False,
@@ -236,6 +267,7 @@ def run_command(
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
     ] = None,
+    lang: Lang = "vi",
 ) -> None:
     """Run many scenarios (batch) on local cores or a Dask cluster; resumable."""
     from .._files import check_folder_target
@@ -243,6 +275,6 @@ def run_command(
     if jobs is not None and scheduler is not None:
         raise typer.BadParameter("give --jobs or --scheduler, not both")
     check_folder_target(out)
-    code = run_batch_cli(scenarios, model, out, jobs=jobs, scheduler=scheduler)
+    code = run_batch_cli(scenarios, model, out, jobs=jobs, scheduler=scheduler, lang=lang)
     if code:
         raise typer.Exit(code)
