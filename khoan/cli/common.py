@@ -99,9 +99,12 @@ def resolve_model(model: str):
             err_console.print(
                 f"[yellow]note[/yellow]: {SYNTHETIC_NOTICE_VI} / {SYNTHETIC_NOTICE_EN}",
                 highlight=False,
+                soft_wrap=True,
             )
         if m.registry_note:
-            err_console.print(f"[yellow]note[/yellow]: {m.registry_note}", highlight=False)
+            err_console.print(
+                f"[yellow]note[/yellow]: {m.registry_note}", highlight=False, soft_wrap=True
+            )
         return m
     raise KhoanError(
         f"model {model!r} not found: give a model folder or one of {', '.join(examples.names())}"
@@ -192,7 +195,9 @@ def say(lang: str, vi: str, en: str, *, err: bool = False, **kw: Any) -> None:
 def note(lang: str, vi: str, en: str) -> None:
     """A note on stderr (``ghi chú:`` / ``note:``)."""
     head = text(lang, "ghi chú", "note")
-    err_console.print(f"[yellow]{head}[/yellow]: {text(lang, vi, en)}", highlight=False)
+    err_console.print(
+        f"[yellow]{head}[/yellow]: {text(lang, vi, en)}", highlight=False, soft_wrap=True
+    )
 
 
 def cell(v: Any, lang: str = "vi", column: str = "") -> str:
