@@ -27,14 +27,18 @@ DEMO_SCENARIO = {"khanh_hoa_2016": "nq39_10pct", "khanh_hoa_2026": "kl40_5pct"}
 DEMO_ENVELOPE_GROWTH = 0.02
 
 
-def _m(v: float) -> str:
-    """Millions of đồng with Vietnamese thousands separators (1.234.567)."""
-    return f"{round(v / 1e6):,}".replace(",", ".")
+def _d(v: float, lang: str = "vi") -> str:
+    """Đồng (or a count) with the thousands separators of ``lang`` (1.234.567 / 1,234,567)."""
+    from .report.fmt import vnd
+
+    return vnd(v, lang)
 
 
-def _d(v: float) -> str:
-    """Đồng with Vietnamese thousands separators."""
-    return f"{int(v):,}".replace(",", ".")
+def _pct(v: float, lang: str = "vi") -> str:
+    """A share as a percentage in the style of ``lang`` (10,5% / 10.5%)."""
+    from .report.fmt import percent
+
+    return percent(v, lang)
 
 
 def _payback(year) -> str:
@@ -44,7 +48,7 @@ def _payback(year) -> str:
     return f"hoàn vốn năm {int(year)} / payback {int(year)}"
 
 
-def _component_rows(b, label) -> list[tuple[str, str, str]]:
+def _component_rows(b, label, lang: str = "vi") -> list[tuple[str, str, str]]:
     """(label, millions, đồng) per component and total; the millions add up to the total
     (largest-remainder rounding, :func:`khoan.report.fmt.largest_remainder`)."""
     import numpy as np
@@ -55,8 +59,11 @@ def _component_rows(b, label) -> list[tuple[str, str, str]]:
     parts = [c for c in b.province.columns if c != "total"]
     vals = np.array([[int(prov[c]) for c in parts]], dtype=np.int64)
     mil = largest_remainder(vals, 1_000_000)[0]
-    rows = [(label(c), _m(m * 1e6), _d(prov[c])) for c, m in zip(parts, mil, strict=True)]
-    rows.append((label("total"), _m(int(mil.sum()) * 1e6), _d(prov["total"])))
+    rows = [
+        (label(c, lang), _d(int(m), lang), _d(prov[c], lang))
+        for c, m in zip(parts, mil, strict=True)
+    ]
+    rows.append((label("total", lang), _d(int(mil.sum()), lang), _d(prov["total"], lang)))
     return rows
 
 
@@ -84,6 +91,7 @@ def run_demo(
     *,
     load_model: Callable[[str], Any] | None = None,
     show_summary: Callable[[Any], None] | None = None,
+    lang: str = "vi",
 ) -> Path:
     """Run the demo on ``model_name`` and write the report into ``out``.
 
@@ -98,6 +106,9 @@ def run_demo(
         How to load the model and show its summary (the command line passes its own, which
         print the synthetic-data notice and the model's tables); default: load quietly, no
         summary.
+    lang : {"vi", "en"}
+        Language of the workbooks and of the numbers printed and written in the summary
+        (1.234.567 / 1,234,567).
 
     Returns
     -------
@@ -132,7 +143,7 @@ def run_demo(
 
         y0 = model.base_year
         b = budget(model, y0)
-        files.append(b.to_excel(folder / f"du-toan-{y0}.xlsx"))
+        files.append(b.to_excel(folder / f"du-toan-{y0}.xlsx", lang=lang))
         ax = b.plot.components()
         files.append(save(ax, folder / f"du-toan-{y0}.png"))
         progress.update(task, advance=1, description="Phân bổ theo kết quả / allocation")
@@ -141,7 +152,7 @@ def run_demo(
         norm1 = int(budget(model, y1).table["total"].sum())
         envelope = int(round(norm1 * (1 + DEMO_ENVELOPE_GROWTH)))
         a = allocate(model, y1, envelope)
-        files.append(a.to_excel(folder / f"phan-bo-{y1}.xlsx"))
+        files.append(a.to_excel(folder / f"phan-bo-{y1}.xlsx", lang=lang))
         files.append(save(a.plot.allocation_vs_target(), folder / f"phan-bo-{y1}.png"))
         files.append(save(a.plot.change(), folder / f"phan-bo-{y1}-thay-doi.png"))
         progress.update(task, advance=1, description="Tinh giản biên chế / staff reduction")
@@ -152,13 +163,13 @@ def run_demo(
             name = next(iter(scenarios), None)
         s = simulate(model, scenarios[name]) if name else None
         if s is not None:
-            files.append(s.to_excel(folder / f"tinh-gian-{name}.xlsx"))
+            files.append(s.to_excel(folder / f"tinh-gian-{name}.xlsx", lang=lang))
             files.append(save(s.plot.headcount(), folder / f"tinh-gian-{name}-bien-che.png"))
             files.append(save(s.plot.cumulative(), folder / f"tinh-gian-{name}-luy-ke.png"))
             files.append(save(s.plot.waterfall(), folder / f"tinh-gian-{name}-thac-nuoc.png"))
         progress.update(task, advance=1, description="Ghi báo cáo / writing the report")
 
-        md = _summary_md(model, b, a, s, name, envelope, files, label)
+        md = _summary_md(model, b, a, s, name, envelope, files, label, lang)
         atomic_write_bytes(folder / "tom-tat.md", md.encode("utf-8"))
         files.append(folder / "tom-tat.md")
         progress.update(task, advance=1, description="Xong / done")
@@ -167,27 +178,42 @@ def run_demo(
         show_summary(model)
     from rich.table import Table
 
-    t = Table(f"Dự toán khoán {y0} / lump sums {y0}", "Triệu đồng", "Đồng")
-    for row in _component_rows(b, label):
+    vi = lang == "vi"
+    t = Table(
+        f"Dự toán khoán {y0}" if vi else f"Lump sums {y0}",
+        "Triệu đồng" if vi else "Million VND",
+        "Đồng" if vi else "VND",
+    )
+    t.columns[1].justify = t.columns[2].justify = "right"
+    for row in _component_rows(b, label, lang):
         t.add_row(*row)
     console.print(t)
+    n, env, total = len(a.table), _d(envelope, lang), _d(a.table["allocation"].sum(), lang)
     console.print(
-        f"Phân bổ {y1}: {len(a.table)} xã, tổng {_d(envelope)} đồng = Σ phân bổ "
-        f"{_d(a.table['allocation'].sum())} ({a.status})"
+        f"Phân bổ {y1}: {n} xã, tổng {env} đồng = Σ phân bổ {total} ({a.status})"
+        if vi
+        else f"Allocation {y1}: {n} communes, envelope {env} VND = Σ allocated {total} "
+        f"({a.status})",
+        highlight=False,
     )
     if s is not None:
         sm = s.summary()
+        h0, h1 = _d(sm["headcount_start"], lang), _d(sm["headcount_end"], lang)
+        share, cost = _pct(sm["share_reduced"], lang), _d(sm["one_off_cost"], lang)
+        net = _d(sm["cumulative_net_savings"], lang)
         console.print(
-            f"Kịch bản {name}: biên chế {_d(sm['headcount_start'])} → {_d(sm['headcount_end'])} "
-            f"({sm['share_reduced']:.1%}); chi trả một lần {_d(sm['one_off_cost'])} đồng; "
-            f"tiết kiệm ròng lũy kế {_d(sm['cumulative_net_savings'])} đồng; "
-            f"{_payback(sm['payback_year'])}"
+            f"Kịch bản {name}: biên chế {h0} → {h1} ({share}); chi trả một lần {cost} đồng; "
+            f"tiết kiệm ròng lũy kế {net} đồng; {_payback(sm['payback_year'])}"
+            if vi
+            else f"Scenario {name}: headcount {h0} → {h1} ({share}); one-off cost {cost} VND; "
+            f"cumulative net savings {net} VND; {_payback(sm['payback_year'])}",
+            highlight=False,
         )
     console.print(f"[bold]Báo cáo / report:[/bold] {folder.resolve()}  ({len(files)} tệp / files)")
     return folder
 
 
-def _summary_md(model, b, a, s, name, envelope, files, label) -> str:
+def _summary_md(model, b, a, s, name, envelope, files, label, lang: str = "vi") -> str:
     y0, y1 = b.year, a.year
     prov = b.province.iloc[0]
     lines = [
@@ -202,7 +228,7 @@ def _summary_md(model, b, a, s, name, envelope, files, label) -> str:
         "| Thành phần / component | Triệu đồng | Đồng |",
         "|---|---:|---:|",
     ]
-    for row in _component_rows(b, label):
+    for row in _component_rows(b, label, lang):
         lines.append("| " + " | ".join(row) + " |")
     lines += [
         "",
@@ -214,10 +240,11 @@ def _summary_md(model, b, a, s, name, envelope, files, label) -> str:
         "",
         f"## 2. Phân bổ theo kết quả đầu ra năm {y1} / output-based allocation {y1}",
         "",
-        f"Tổng kinh phí (định mức + {DEMO_ENVELOPE_GROWTH:.0%}): {_d(envelope)} đồng; "
-        f"tổng mục tiêu {_d(a.diagnostics['sum_targets'])} đồng; "
-        f"tổng mức sàn {_d(a.diagnostics['sum_floors'])} đồng; trạng thái: {a.status}. "
-        f"Σ phân bổ = {_d(a.table['allocation'].sum())} đồng.",
+        f"Tổng kinh phí (định mức + {_pct(DEMO_ENVELOPE_GROWTH, lang)}): "
+        f"{_d(envelope, lang)} đồng; "
+        f"tổng mục tiêu {_d(a.diagnostics['sum_targets'], lang)} đồng; "
+        f"tổng mức sàn {_d(a.diagnostics['sum_floors'], lang)} đồng; trạng thái: {a.status}. "
+        f"Σ phân bổ = {_d(a.table['allocation'].sum(), lang)} đồng.",
         "",
         f"![Phân bổ {y1}](phan-bo-{y1}.png)",
         f"![Thay đổi {y1}](phan-bo-{y1}-thay-doi.png)",
@@ -230,13 +257,14 @@ def _summary_md(model, b, a, s, name, envelope, files, label) -> str:
             "",
             "| Chỉ tiêu | Giá trị |",
             "|---|---:|",
-            f"| Biên chế đầu kỳ / start | {sm['headcount_start']:,} |",
-            f"| Biên chế cuối kỳ / end | {sm['headcount_end']:,} |",
-            f"| Tỷ lệ tinh giản / reduced | {sm['share_reduced']:.1%} |",
-            f"| Chi trả chế độ một lần / one-off cost (đồng) | {_d(sm['one_off_cost'])} |",
-            f"| Tiết kiệm quỹ lương / recurring savings (đồng) | {_d(sm['recurring_savings'])} |",
+            f"| Biên chế đầu kỳ / start | {_d(sm['headcount_start'], lang)} |",
+            f"| Biên chế cuối kỳ / end | {_d(sm['headcount_end'], lang)} |",
+            f"| Tỷ lệ tinh giản / reduced | {_pct(sm['share_reduced'], lang)} |",
+            f"| Chi trả chế độ một lần / one-off cost (đồng) | {_d(sm['one_off_cost'], lang)} |",
+            f"| Tiết kiệm quỹ lương / recurring savings (đồng) | "
+            f"{_d(sm['recurring_savings'], lang)} |",
             f"| Tiết kiệm ròng lũy kế / cumulative net savings (đồng) | "
-            f"{_d(sm['cumulative_net_savings'])} |",
+            f"{_d(sm['cumulative_net_savings'], lang)} |",
             f"| Năm hoàn vốn / payback year | {_payback(sm['payback_year'])} |",
             "",
             f"![Biên chế](tinh-gian-{name}-bien-che.png)",

@@ -24,6 +24,7 @@ from .errors import ParameterError, Problem, ValidationError
 from .lumpsum import CommuneArrays, tntt_cap, tntt_cap_ratio
 from .payroll import category_column, staffing_mask
 from .periods import group_sum, largest_remainder, round_vnd
+from .report.fmt import vnd
 from .report.result import Result, digest_of
 
 __all__ = [
@@ -218,11 +219,8 @@ class SettlementResult(Result):
         )
 
     def __repr__(self) -> str:
-        return (
-            f"<SettlementResult {self.year}: savings "
-            f"{int(self.table['savings_counted'].sum()):,} VND, TNTT "
-            f"{int(self.table['tntt'].sum()):,} VND>"
-        )
+        savings, tntt = (vnd(int(self.table[c].sum()), "en") for c in ("savings_counted", "tntt"))
+        return f"<SettlementResult {self.year}: savings {savings} VND, TNTT {tntt} VND>"
 
 
 def _commune_values(

@@ -734,7 +734,9 @@ def test_run_cli_ok(model, tmp_path, monkeypatch):
     from rich.console import Console
 
     out, err = Console(record=True, width=200), Console(record=True, width=200)
-    assert run_cli("x.toml", model, tmp_path, stdout=out, stderr=err, fn=fake_simulate) == 0
+    assert (
+        run_cli("x.toml", model, tmp_path, stdout=out, stderr=err, fn=fake_simulate, lang="en") == 0
+    )
     assert "4 ok, 0 failed" in out.export_text()
 
 

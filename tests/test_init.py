@@ -58,8 +58,12 @@ def filled(tmp_path) -> Path:
 def test_validate_workbook_says_what_to_run(filled, capsys):
     code, out, err = cli_run(capsys, "validate", filled, "--province", "56", "--structure", "2016")
     assert code == 0, err
-    assert "OK filled.xlsx: 2 communes, 5 staff" in out
+    assert "OK filled.xlsx: 2 đơn vị cấp xã, 5 người" in out
     assert f"khoan init MY_MODEL --province 56 --from {filled} --structure 2016" in out
+    code, out, err = cli_run(
+        capsys, "validate", filled, "--province", "56", "--structure", "2016", "--lang", "en"
+    )
+    assert code == 0 and "OK filled.xlsx: 2 communes, 5 staff" in out
 
 
 def test_validate_workbook_problems_name_the_sheet_and_the_next_step(filled, capsys):
@@ -69,7 +73,7 @@ def test_validate_workbook_problems_name_the_sheet_and_the_next_step(filled, cap
     code, _, err = cli_run(capsys, "validate", filled, "--province", "56", "--structure", "2016")
     assert code == 1
     assert "filled.xlsx, sheet Nhân sự, row 3, column 'coefficient'" in err
-    assert "then: khoan init MY_MODEL --province 56" in err
+    assert "sau đó: khoan init MY_MODEL --province 56" in err
     assert "model.toml not found" not in err
 
 

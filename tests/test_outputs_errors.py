@@ -85,7 +85,7 @@ def test_unwritable_output_is_one_line_exit_1(
     if command == "budget-csv" and kind == "wrong_kind":
         Path(dest + ".csv").mkdir()
     loaded = []
-    monkeypatch.setattr(cli, "resolve_model", lambda *a, **k: loaded.append(a))
+    monkeypatch.setattr(cli.common, "resolve_model", lambda *a, **k: loaded.append(a))
     code, err = _run(make_args(dest), capsys)
     assert code == 1, err
     lines = err.strip().splitlines()

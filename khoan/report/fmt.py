@@ -31,7 +31,9 @@ __all__ = [
     "millions",
     "money_unit",
     "number",
+    "percent",
     "round_half_up",
+    "short",
     "to_millions",
     "vnd",
 ]
@@ -86,6 +88,38 @@ def millions(x: object, lang: str = "vi", decimals: int = 0) -> str:
     if decimals == 0 and isinstance(x, int | np.integer):
         return number(int(round_half_up(np.array([int(x)], dtype=np.int64), MILLION)[0]), 0, lang)
     return number(float(x) / MILLION, decimals, lang)
+
+
+def short(x: object, lang: str = "vi", digits: int = 4) -> str:
+    """A number for a narrow cell: whole numbers (and any number from 1,000 up) whole with
+    thousands separators; others with ``digits`` significant digits, trailing zeros dropped.
+
+    >>> short(1234567.4, "vi"), short(0.012345, "vi"), short(2.5, "en"), short(3, "vi")
+    ('1.234.567', '0,01235', '2.5', '3')
+    """
+    check_lang(lang)
+    if _missing(x):
+        return ""
+    if isinstance(x, bool | np.bool_):
+        return str(bool(x))
+    if isinstance(x, int | np.integer):
+        return number(int(x), 0, lang)
+    v = float(x)
+    if not math.isfinite(v):
+        return str(v)
+    if abs(v) >= 1000 or v == int(v):
+        return number(v, 0, lang)
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(v))))
+    s = number(v, decimals, lang)
+    sep = _SEP[lang][1]
+    return s.rstrip("0").rstrip(sep) if sep in s else s
+
+
+def percent(x: object, lang: str = "vi", decimals: int = 1) -> str:
+    """A share (0.125) as a percentage in the style of ``lang``: ``12,5%`` / ``12.5%``."""
+    if _missing(x):
+        return ""
+    return number(100 * float(x), decimals, lang) + "%"
 
 
 def money_unit(max_abs: float, lang: str = "vi") -> tuple[int, str]:

@@ -430,3 +430,34 @@ def relabel(df: pd.DataFrame, lang: str = "vi", *, values: bool = True) -> pd.Da
     if out.index.name is not None:
         out.index.name = label(out.index.name, lang)
     return out
+
+
+# --- the command line: short headers of terminal tables (cli-vi) ------------------------------
+#: column name -> (Vietnamese, English) headers short enough for an 80-column terminal; a
+#: ``\n`` splits a header over two lines. Money columns are shown in millions of đồng there.
+SHORT_LABELS: dict[str, tuple[str, str]] = {
+    "name": ("Kịch bản", "Scenario"),
+    "status": ("Kết quả", "Status"),
+    "year": ("Năm", "Year"),
+    "headcount_start": ("Đầu kỳ\n(người)", "Start\n(persons)"),
+    "retirements": ("Nghỉ hưu\n(người)", "Retired\n(persons)"),
+    "leavers": ("Tinh giản\n(người)", "Leavers\n(persons)"),
+    "hires": ("Tuyển mới\n(người)", "Hires\n(persons)"),
+    "headcount_end": ("Cuối kỳ\n(người)", "End\n(persons)"),
+    "one_off_cost": ("Chi một lần\n(tr.đ)", "One-off\n(VND m)"),
+    "recurring_savings": ("Tiết kiệm\n(tr.đ)", "Savings\n(VND m)"),
+    "cumulative_net_savings": ("Ròng lũy kế\n(tr.đ)", "Cum. net\n(VND m)"),
+    "payback_year": ("Hoàn vốn\n(năm)", "Payback\n(year)"),
+    "share_reduced": ("Tỷ lệ\ntinh giản", "Share\nreduced"),
+}
+#: codes of a batch run's ``status`` column -> (Vietnamese, English)
+STATUS_LABELS: dict[str, tuple[str, str]] = {"ok": ("xong", "ok"), "failed": ("lỗi", "failed")}
+
+
+def short_label(col: object, lang: str = "vi") -> str:
+    """Short header of a column for a terminal table (:data:`SHORT_LABELS`), else its
+    :func:`label`."""
+    pair = SHORT_LABELS.get(col) if isinstance(col, str) else None
+    if pair is None:
+        return label(col, lang)
+    return pair[0] if check_lang(lang) == "vi" else pair[1]

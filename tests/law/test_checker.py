@@ -198,14 +198,16 @@ def run_cli(*args):
 def test_cli_check_pass_and_fail(tmp_path):
     ok = run_cli("check", str(good(tmp_path)))
     assert ok.returncode == 0, ok.stderr
-    assert "PASS" in ok.stdout and "2/2" in ok.stdout
+    assert "ĐẠT" in ok.stdout and "2/2" in ok.stdout
     bad_dir = tmp_path / "bad"
     bad_dir.mkdir()
-    r = run_cli("check", str(good(bad_dir, bhxh=4620000)))
+    r = run_cli("check", str(good(bad_dir, bhxh=4620000)), "--lang", "en")
     assert r.returncode == 1
     assert "FAIL" in r.stdout and "bhxh" in r.stdout
     assert "4,620,000" in r.stdout and "4,620,240" in r.stdout and "240" in r.stdout
     assert "1/2" in r.stdout
+    vi = run_cli("check", str(bad_dir / "cases.yaml")).stdout
+    assert "KHÔNG ĐẠT" in vi and "4.620.000" in vi and "1/2 trường hợp đạt" in vi
     assert "Traceback" not in r.stderr
 
 

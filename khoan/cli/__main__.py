@@ -1,0 +1,5 @@
+"""``python -m khoan.cli``: the ``khoan`` command."""
+
+from . import main
+
+main()
