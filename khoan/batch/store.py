@@ -7,7 +7,6 @@ Every file is written through :func:`khoan._files.atomic_write_bytes` (temporary
 from __future__ import annotations
 
 import contextlib
-import io
 import itertools
 import json
 import queue
@@ -31,6 +30,7 @@ __all__ = [
     "SCENARIO_DIR",
     "TABLES",
     "Committer",
+    "arrow_table",
     "clean_temp_files",
     "folder_lock",
     "parquet_bytes",
@@ -58,14 +58,98 @@ _PARQUET_OPTIONS = {
 }
 
 
+#: dtypes whose Arrow type and pandas metadata do not depend on the values (``object`` does:
+#: pyarrow infers its type from the contents, so such tables always go through ``from_pandas``)
+_FAST_KINDS = frozenset("iufbM")
+
+
+def _signature(df: pd.DataFrame) -> tuple | None:
+    """What the Arrow schema and pandas metadata of ``df`` depend on, or ``None`` (slow path)."""
+    cols = df.columns
+    if df.attrs or cols.nlevels != 1 or not cols.is_unique:
+        return None
+    dtypes = tuple(df.dtypes)
+    for d in dtypes:
+        if not (
+            (isinstance(d, np.dtype) and d.kind in _FAST_KINDS)
+            or (isinstance(d, pd.StringDtype) and d.storage == "pyarrow")
+        ):
+            return None
+    idx = df.index
+    if isinstance(idx, pd.RangeIndex):
+        if idx.start != 0 or idx.step != 1:
+            return None
+        index: tuple = ("range", idx.name)
+    elif idx.nlevels == 1 and isinstance(idx.dtype, np.dtype) and idx.dtype.kind in "iu":
+        index = ("column", idx.name, str(idx.dtype))
+    else:
+        return None
+    return (tuple(cols), str(cols.dtype), tuple(map(str, dtypes)), index)
+
+
+class _Encoding:
+    """A cached Arrow schema and pandas metadata for tables of one signature."""
+
+    __slots__ = ("schema", "meta", "range_index")
+
+    def __init__(self, table: pa.Table, range_index: bool):
+        self.schema = table.schema.remove_metadata()
+        self.meta = json.loads(table.schema.metadata[b"pandas"])
+        self.range_index = range_index
+
+    def metadata(self, nrows: int) -> bytes:
+        meta = self.meta
+        if self.range_index:  # the only part that depends on the rows: the RangeIndex's stop
+            meta = {**meta, "index_columns": [{**meta["index_columns"][0], "stop": nrows}]}
+        return json.dumps(meta).encode("utf8")  # as pyarrow.pandas_compat writes it
+
+    def table(self, df: pd.DataFrame) -> pa.Table:
+        arrays = [
+            pa.array(a, from_pandas=True) if isinstance(a, np.ndarray) else pa.array(a)
+            for a in df._iter_column_arrays()
+        ]
+        if not self.range_index:
+            arrays.append(pa.array(np.asarray(df.index), from_pandas=True))
+        schema = self.schema.with_metadata({b"pandas": self.metadata(len(df))})
+        return pa.Table.from_arrays(arrays, schema=schema)
+
+
+#: signature -> encoding (``None``: the fast path was checked and does not reproduce
+#: ``from_pandas`` for it). Small: a batch has three tables and a few dtype variants.
+_ENCODINGS: dict[tuple, _Encoding | None] = {}
+
+
+def arrow_table(df: pd.DataFrame) -> pa.Table:
+    """``pa.Table.from_pandas(df)``, from the column arrays with a cached schema when possible.
+
+    ``from_pandas`` spends most of its time on per-column pandas access, type inference and
+    building the pandas metadata again for every table; for tables with the same columns and
+    dtypes the schema and metadata are the same but for the row count of a ``RangeIndex``. The
+    first table of a signature goes through ``from_pandas`` and the cached encoding is checked
+    against it (schema, metadata and values); a signature where they differ, or a table with
+    ``object`` columns, always takes ``from_pandas``.
+    """
+    sig = _signature(df)
+    enc = _ENCODINGS.get(sig, None) if sig is not None else None
+    if enc is not None:
+        return enc.table(df)
+    table = pa.Table.from_pandas(df, preserve_index=None)
+    if sig is not None and sig not in _ENCODINGS:
+        _ENCODINGS[sig] = None
+        with contextlib.suppress(Exception):  # any surprise: keep the slow path for it
+            cand = _Encoding(table, range_index=sig[3][0] == "range")
+            if cand.table(df).equals(table, check_metadata=True):
+                _ENCODINGS[sig] = cand
+    return table
+
+
 def parquet_bytes(df: pd.DataFrame) -> bytes:
     """Deterministic Parquet bytes of a table (no timestamps; fixed writer options)."""
     if not isinstance(df, pd.DataFrame):
         df = pd.DataFrame(df)
-    table = pa.Table.from_pandas(df, preserve_index=None)
-    buf = io.BytesIO()
-    pq.write_table(table, buf, **_PARQUET_OPTIONS)
-    return buf.getvalue()
+    buf = pa.BufferOutputStream()  # in Arrow memory: no Python call per write of the writer
+    pq.write_table(arrow_table(df), buf, **_PARQUET_OPTIONS)
+    return buf.getvalue().to_pybytes()
 
 
 def read_parquet(src: bytes | Path) -> pd.DataFrame:
