@@ -56,7 +56,9 @@ def test_range_index_stop_follows_the_rows():
     store.parquet_bytes(_tables(3)["by_commune"])
     df = _tables(9)["by_commune"]
     meta = store.arrow_table(df).schema.pandas_metadata
-    assert meta["index_columns"] == [{"kind": "range", "name": None, "start": 0, "stop": 9, "step": 1}]
+    assert meta["index_columns"] == [
+        {"kind": "range", "name": None, "start": 0, "stop": 9, "step": 1}
+    ]
 
 
 def test_object_columns_take_from_pandas():

@@ -7,6 +7,7 @@ provenance, encoded Parquet tables, error) to ``record`` and ``update`` in the m
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import pickle
@@ -97,6 +98,10 @@ def _init_worker(model: Any, fn: Callable) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     _WORKER["model"] = model
     _WORKER["fn"] = fn
+    # the imported modules and the model live as long as the worker: out of the collector's
+    # sight, so that its full collections do not walk them again for every scenario
+    gc.collect()
+    gc.freeze()
 
 
 def _pool_task(index: int, scenario: Any) -> dict[str, Any]:

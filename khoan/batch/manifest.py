@@ -52,9 +52,12 @@ class ManifestWriter:
 
     The list of legal references a result's provenance cites (``provenance.parameters``,
     the same for every scenario on the same parameters) is stored once under
-    ``parameter_references`` and pointed to by its hash. Writing is skipped while the time
-    since the last write is less than ten times what the last write took (so a large manifest
-    costs at most ~10 % of the run); the final write always happens.
+    ``parameter_references`` and pointed to by its hash. Each scenario's entry is encoded to
+    JSON once, when it is recorded, and written on a line of its own: a rewrite of the
+    manifest joins the encoded lines (its cost grows with the file's size, not with the work
+    of encoding it again). Writing is skipped while the time since the last write is less
+    than ten times what the last write took (so a large manifest costs at most ~10 % of the
+    run); the final write always happens.
     """
 
     def __init__(
@@ -68,9 +71,21 @@ class ManifestWriter:
         self.header = header
         self.entries = entries
         self.refs = dict(refs)
+        self._encoded: dict[str, str] = {}
+        self._last_params: tuple[Any, str] | None = None
         self._last_end = 0.0
         self._last_cost = 0.0
         self.dirty = False
+
+    def _params_ref(self, params: list[Any]) -> str:
+        """The hash under which a list of references is stored (computed once per list)."""
+        last = self._last_params
+        if last is not None and last[0] == params:  # the same list for every scenario
+            return last[1]
+        h = sha256(canonical_json(params).encode("utf-8"))[:16]
+        self.refs.setdefault(h, params)
+        self._last_params = (params, h)
+        return h
 
     def _compact(self, entry: dict[str, Any]) -> dict[str, Any]:
         prov = entry.get("provenance")
@@ -79,40 +94,53 @@ class ManifestWriter:
         prov = dict(prov)
         params = prov.get("parameters")
         if isinstance(params, list) and params:
-            h = sha256(canonical_json(params).encode("utf-8"))[:16]
-            self.refs.setdefault(h, params)
-            prov["parameters"] = f"#/parameter_references/{h}"
+            prov["parameters"] = f"#/parameter_references/{self._params_ref(params)}"
         if prov.get("scenario") == entry.get("scenario"):
             prov["scenario"] = "#/scenarios/<name>/scenario"
         return {**entry, "provenance": prov}
 
     def update(self, name: str, entry: dict[str, Any]) -> None:
         self.entries[name] = self._compact(entry)
+        self._encoded.pop(name, None)
         self.dirty = True
         if time.perf_counter() - self._last_end >= 10 * self._last_cost:
             self.flush()
 
+    def _line(self, name: str) -> str:
+        text = self._encoded.get(name)
+        if text is None:
+            text = _dumps(name) + ": " + _dumps(self.entries[name])
+            self._encoded[name] = text
+        return text
+
     def flush(self) -> None:
         t0 = time.perf_counter()
-        entries = dict(
-            sorted(self.entries.items(), key=lambda kv: (kv[1].get("index", 1 << 60), kv[0]))
-        )
+        names = sorted(self.entries, key=lambda n: (self.entries[n].get("index", 1 << 60), n))
         used = {
             str(e.get("provenance", {}).get("parameters", "")).rpartition("/")[2]
-            for e in entries.values()
+            for e in self.entries.values()
             if isinstance(e.get("provenance"), dict)
         }
-        data = {
-            **self.header,
-            "updated": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-            "scenarios": entries,
-            "parameter_references": {h: v for h, v in self.refs.items() if h in used},
-        }
-        text = json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False)
+        head = {**self.header, "updated": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
+        refs = {h: v for h, v in self.refs.items() if h in used}
+        text = "".join(
+            (
+                _dumps(head)[:-1],
+                ',\n"scenarios": {\n' if names else ',\n"scenarios": {',
+                ",\n".join(map(self._line, names)),
+                "\n},\n" if names else "},\n",
+                f'"parameter_references": {_dumps(refs)}\n}}\n',
+            )
+        )
         atomic_write_bytes(self.out / MANIFEST, text.encode("utf-8"))
         self._last_end = time.perf_counter()
         self._last_cost = self._last_end - t0
         self.dirty = False
+
+
+def _dumps(data: Any) -> str:
+    """Compact JSON (the C encoder: ``indent`` would switch to the pure-Python one)."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=False)
 
 
 def entry_reusable(

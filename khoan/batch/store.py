@@ -63,12 +63,12 @@ _PARQUET_OPTIONS = {
 _FAST_KINDS = frozenset("iufbM")
 
 
-def _signature(df: pd.DataFrame) -> tuple | None:
+def _signature(df: pd.DataFrame, arrays: list[Any]) -> tuple | None:
     """What the Arrow schema and pandas metadata of ``df`` depend on, or ``None`` (slow path)."""
     cols = df.columns
     if df.attrs or cols.nlevels != 1 or not cols.is_unique:
         return None
-    dtypes = tuple(df.dtypes)
+    dtypes = tuple(a.dtype for a in arrays)
     for d in dtypes:
         if not (
             (isinstance(d, np.dtype) and d.kind in _FAST_KINDS)
@@ -90,7 +90,7 @@ def _signature(df: pd.DataFrame) -> tuple | None:
 class _Encoding:
     """A cached Arrow schema and pandas metadata for tables of one signature."""
 
-    __slots__ = ("schema", "meta", "range_index")
+    __slots__ = ("meta", "range_index", "schema")
 
     def __init__(self, table: pa.Table, range_index: bool):
         self.schema = table.schema.remove_metadata()
@@ -103,10 +103,10 @@ class _Encoding:
             meta = {**meta, "index_columns": [{**meta["index_columns"][0], "stop": nrows}]}
         return json.dumps(meta).encode("utf8")  # as pyarrow.pandas_compat writes it
 
-    def table(self, df: pd.DataFrame) -> pa.Table:
+    def table(self, df: pd.DataFrame, columns: list[Any]) -> pa.Table:
         arrays = [
             pa.array(a, from_pandas=True) if isinstance(a, np.ndarray) else pa.array(a)
-            for a in df._iter_column_arrays()
+            for a in columns
         ]
         if not self.range_index:
             arrays.append(pa.array(np.asarray(df.index), from_pandas=True))
@@ -129,16 +129,20 @@ def arrow_table(df: pd.DataFrame) -> pa.Table:
     against it (schema, metadata and values); a signature where they differ, or a table with
     ``object`` columns, always takes ``from_pandas``.
     """
-    sig = _signature(df)
+    try:  # the columns' arrays without building a Series for each (pandas >= 2)
+        columns = list(df._iter_column_arrays())
+    except AttributeError:  # pragma: no cover - another pandas: always from_pandas
+        return pa.Table.from_pandas(df, preserve_index=None)
+    sig = _signature(df, columns)
     enc = _ENCODINGS.get(sig, None) if sig is not None else None
     if enc is not None:
-        return enc.table(df)
+        return enc.table(df, columns)
     table = pa.Table.from_pandas(df, preserve_index=None)
     if sig is not None and sig not in _ENCODINGS:
         _ENCODINGS[sig] = None
         with contextlib.suppress(Exception):  # any surprise: keep the slow path for it
             cand = _Encoding(table, range_index=sig[3][0] == "range")
-            if cand.table(df).equals(table, check_metadata=True):
+            if cand.table(df, columns).equals(table, check_metadata=True):
                 _ENCODINGS[sig] = cand
     return table
 
