@@ -68,7 +68,7 @@ def test_object_columns_take_from_pandas():
     mixed = pd.DataFrame({"id": ["a", "b"], "total": pd.Series([1, 2], dtype=object)})
     for df in (empty, mixed, empty):
         assert store.parquet_bytes(df) == _reference_bytes(df)
-    assert store._ENCODINGS == {}
+    assert store._ENCODINGS and set(store._ENCODINGS.values()) == {None}
 
 
 def test_a_signature_whose_fast_path_differs_is_not_cached(monkeypatch):
@@ -78,3 +78,24 @@ def test_a_signature_whose_fast_path_differs_is_not_cached(monkeypatch):
     assert store.parquet_bytes(df) == _reference_bytes(df)
     assert list(store._ENCODINGS.values()) == [None]
     assert store.parquet_bytes(df) == _reference_bytes(df)  # slow path again, same bytes
+
+
+def test_provenance_json_reuses_an_equal_reference_list_only():
+    import datetime as dt
+
+    from khoan._canonical import jsonable
+    from khoan.batch import executors
+
+    refs = [{"key": "a.b", "reference": "NĐ 108/2014/NĐ-CP", "confidence": "confirmed"}]
+    first = {"parameters": refs, "horizon": dt.date(2020, 12, 31), "n": np.int64(3)}
+    second = {"parameters": [dict(r) for r in refs], "horizon": dt.date(2021, 1, 1)}
+    assert executors._provenance_json(first) == jsonable(first)
+    out = executors._provenance_json(second)
+    assert out == jsonable(second)
+    assert out["parameters"] is executors._REFERENCES[1]  # the earlier conversion, reused
+    dated = {"parameters": [{"key": "a.b", "from": dt.date(2016, 1, 1)}]}  # not plain JSON
+    assert executors._provenance_json(dated) == jsonable(dated)
+    again = {"parameters": [{"key": "a.b", "from": dt.date(2017, 1, 1)}]}
+    assert executors._provenance_json(again) == {
+        "parameters": [{"key": "a.b", "from": "2017-01-01"}]
+    }

@@ -51,7 +51,7 @@ def execute(fn: Callable, model: Any, index: int, scenario: Any) -> dict[str, An
         t1 = time.perf_counter()
         summary = res.summary() if callable(getattr(res, "summary", None)) else {}
         payload["summary"] = jsonable(dict(summary))
-        payload["provenance"] = jsonable(getattr(res, "provenance", {}) or {})
+        payload["provenance"] = _provenance_json(getattr(res, "provenance", {}) or {})
         for t in TABLES:
             df = getattr(res, t, None)
             if df is not None:
@@ -70,6 +70,33 @@ def execute(fn: Callable, model: Any, index: int, scenario: Any) -> dict[str, An
         "cpu_s": round(time.process_time() - c0, 6),
     }
     return payload
+
+
+#: the last list of legal references a provenance cited, raw and as JSON data: every scenario
+#: on the same parameters cites an equal list (57 entries, 13 kB), converted once per worker
+_REFERENCES: list[Any] = [None, None]
+
+
+def _provenance_json(prov: Any) -> Any:
+    """``jsonable(prov)``, reusing the conversion of an equal ``parameters`` list.
+
+    The list is reused only when it was plain JSON data already (strings, numbers) and the
+    new one compares equal to it.
+    """
+    params = prov.get("parameters") if isinstance(prov, dict) else None
+    if not isinstance(params, list) or not params:
+        return jsonable(prov)
+    try:
+        same = params == _REFERENCES[0]
+    except Exception:  # values whose comparison is not a bool (arrays)
+        same = False
+    if same:
+        data = jsonable({k: v for k, v in prov.items() if k != "parameters"})
+        return {k: (_REFERENCES[1] if k == "parameters" else data[k]) for k in prov}
+    data = jsonable(prov)
+    if data.get("parameters") == params:  # plain JSON already: safe to reuse when equal
+        _REFERENCES[:] = [params, data["parameters"]]
+    return data
 
 
 def failed_payload(index: int, scenario: Any, exc: BaseException) -> dict[str, Any]:

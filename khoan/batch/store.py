@@ -63,28 +63,39 @@ _PARQUET_OPTIONS = {
 _FAST_KINDS = frozenset("iufbM")
 
 
-def _signature(df: pd.DataFrame, arrays: list[Any]) -> tuple | None:
-    """What the Arrow schema and pandas metadata of ``df`` depend on, or ``None`` (slow path)."""
+def _signature(df: pd.DataFrame, arrays: list[Any]) -> tuple:
+    """What the Arrow schema and pandas metadata of ``df`` depend on (a cache key)."""
+    idx = df.index
+    index = (
+        ("range", idx.start, idx.step, idx.name)
+        if isinstance(idx, pd.RangeIndex)
+        else (type(idx), idx.nlevels, idx.dtype, idx.name)
+    )
+    cols = df.columns
+    return (tuple(cols.tolist()), cols.dtype, tuple(a.dtype for a in arrays), index)
+
+
+def _fast_eligible(df: pd.DataFrame, arrays: list[Any]) -> bool:
+    """Whether the fast path may be tried for tables like ``df`` (checked once per signature)."""
     cols = df.columns
     if df.attrs or cols.nlevels != 1 or not cols.is_unique:
-        return None
-    dtypes = tuple(a.dtype for a in arrays)
-    for d in dtypes:
+        return False
+    for a in arrays:
+        d = a.dtype
         if not (
             (isinstance(d, np.dtype) and d.kind in _FAST_KINDS)
             or (isinstance(d, pd.StringDtype) and d.storage == "pyarrow")
         ):
-            return None
+            return False
     idx = df.index
     if isinstance(idx, pd.RangeIndex):
-        if idx.start != 0 or idx.step != 1:
-            return None
-        index: tuple = ("range", idx.name)
-    elif idx.nlevels == 1 and isinstance(idx.dtype, np.dtype) and idx.dtype.kind in "iu":
-        index = ("column", idx.name, str(idx.dtype))
-    else:
-        return None
-    return (tuple(cols), str(cols.dtype), tuple(map(str, dtypes)), index)
+        return idx.start == 0 and idx.step == 1
+    return (
+        type(idx) is pd.Index
+        and idx.nlevels == 1
+        and isinstance(idx.dtype, np.dtype)
+        and idx.dtype.kind in "iu"
+    )
 
 
 class _Encoding:
@@ -133,13 +144,20 @@ def arrow_table(df: pd.DataFrame) -> pa.Table:
         columns = list(df._iter_column_arrays())
     except AttributeError:  # pragma: no cover - another pandas: always from_pandas
         return pa.Table.from_pandas(df, preserve_index=None)
-    sig = _signature(df, columns)
-    enc = _ENCODINGS.get(sig, None) if sig is not None else None
+    try:
+        sig = _signature(df, columns)
+        enc = _ENCODINGS.get(sig)
+    except TypeError:  # an unhashable column name or dtype
+        return pa.Table.from_pandas(df, preserve_index=None)
     if enc is not None:
         return enc.table(df, columns)
     table = pa.Table.from_pandas(df, preserve_index=None)
-    if sig is not None and sig not in _ENCODINGS:
+    if sig not in _ENCODINGS:
+        if len(_ENCODINGS) >= 256:  # tables of many shapes (a custom fn): keep it small
+            _ENCODINGS.clear()
         _ENCODINGS[sig] = None
+        if not _fast_eligible(df, columns):
+            return table
         with contextlib.suppress(Exception):  # any surprise: keep the slow path for it
             cand = _Encoding(table, range_index=sig[3][0] == "range")
             if cand.table(df, columns).equals(table, check_metadata=True):
