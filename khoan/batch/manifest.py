@@ -6,6 +6,7 @@ import contextlib
 import datetime as _dt
 import json
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,10 @@ class ManifestWriter:
     of encoding it again). Writing is skipped while the time since the last write is less
     than ten times what the last write took (so a large manifest costs at most ~10 % of the
     run); the final write always happens.
+
+    :meth:`update` and :meth:`flush` may be called from several writer threads: entries are
+    recorded under a lock, and a thread that finds another one writing the manifest leaves
+    its entry to the next write.
     """
 
     def __init__(
@@ -75,7 +80,15 @@ class ManifestWriter:
         self._last_params: tuple[Any, str] | None = None
         self._last_end = 0.0
         self._last_cost = 0.0
-        self.dirty = False
+        self._lock = threading.Lock()  # entries, refs and the encoded lines
+        self._writing = threading.Lock()  # one manifest write at a time
+        self._version = 0  # updates recorded
+        self._written = 0  # the version the manifest file holds
+
+    @property
+    def dirty(self) -> bool:
+        """Whether an update is not in the manifest file yet."""
+        return self._written != self._version
 
     def _params_ref(self, params: list[Any]) -> str:
         """The hash under which a list of references is stored (computed once per list)."""
@@ -100,11 +113,16 @@ class ManifestWriter:
         return {**entry, "provenance": prov}
 
     def update(self, name: str, entry: dict[str, Any]) -> None:
-        self.entries[name] = self._compact(entry)
-        self._encoded.pop(name, None)
-        self.dirty = True
+        with self._lock:
+            self.entries[name] = self._compact(entry)
+            self._encoded.pop(name, None)
+            self._version += 1
         if time.perf_counter() - self._last_end >= 10 * self._last_cost:
-            self.flush()
+            if self._writing.acquire(blocking=False):  # else another thread is writing
+                try:
+                    self._flush()
+                finally:
+                    self._writing.release()
 
     def _line(self, name: str) -> str:
         text = self._encoded.get(name)
@@ -114,20 +132,28 @@ class ManifestWriter:
         return text
 
     def flush(self) -> None:
+        """Write the manifest now (waits for a write another thread has begun)."""
+        with self._writing:
+            self._flush()
+
+    def _flush(self) -> None:
         t0 = time.perf_counter()
-        names = sorted(self.entries, key=lambda n: (self.entries[n].get("index", 1 << 60), n))
-        used = {
-            str(e.get("provenance", {}).get("parameters", "")).rpartition("/")[2]
-            for e in self.entries.values()
-            if isinstance(e.get("provenance"), dict)
-        }
+        with self._lock:
+            version = self._version
+            names = sorted(self.entries, key=lambda n: (self.entries[n].get("index", 1 << 60), n))
+            lines = [self._line(n) for n in names]
+            used = {
+                str(e.get("provenance", {}).get("parameters", "")).rpartition("/")[2]
+                for e in self.entries.values()
+                if isinstance(e.get("provenance"), dict)
+            }
+            refs = {h: v for h, v in self.refs.items() if h in used}
         head = {**self.header, "updated": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
-        refs = {h: v for h, v in self.refs.items() if h in used}
         text = "".join(
             (
                 _dumps(head)[:-1],
                 ',\n"scenarios": {\n' if names else ',\n"scenarios": {',
-                ",\n".join(map(self._line, names)),
+                ",\n".join(lines),
                 "\n},\n" if names else "},\n",
                 f'"parameter_references": {_dumps(refs)}\n}}\n',
             )
@@ -135,7 +161,7 @@ class ManifestWriter:
         atomic_write_bytes(self.out / MANIFEST, text.encode("utf-8"))
         self._last_end = time.perf_counter()
         self._last_cost = self._last_end - t0
-        self.dirty = False
+        self._written = version
 
 
 def _dumps(data: Any) -> str:

@@ -223,21 +223,30 @@ def remove_tables(out: Path, folder: str) -> None:
 
 
 class Committer:
-    """Commits finished scenarios (Parquet files, then the manifest) on a background thread.
+    """Commits finished scenarios (Parquet files, then the manifest) on background threads.
 
-    Writing is mostly waiting for ``fsync``; on its own thread it overlaps the computation of
-    the next scenarios. Scenarios are committed in the order they are handed over. Signals
-    are delivered to the main thread only, so a Ctrl-C never interrupts a commit half-way;
-    :meth:`close` waits for every handed-over scenario to be committed and re-raises an error
-    of the writer (a full disk, say).
+    Writing is mostly waiting for ``fsync``; on their own threads the writes overlap the
+    computation of the next scenarios, and several threads waiting at once let the file
+    system commit their syncs together (one journal commit for several files) instead of one
+    after the other. Each scenario is committed by one thread, files first, then its manifest
+    entry; scenarios are taken in the order they are handed over. Signals are delivered to the
+    main thread only, so a Ctrl-C never interrupts a commit half-way; :meth:`close` waits for
+    every handed-over scenario to be committed and re-raises an error of a writer (a full
+    disk, say).
     """
 
-    def __init__(self, commit: Callable[[dict[str, Any]], None], maxsize: int = 64):
+    def __init__(
+        self, commit: Callable[[dict[str, Any]], None], maxsize: int = 64, threads: int = 4
+    ):
         self._commit = commit
         self._queue: queue.Queue = queue.Queue(maxsize)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._loop, name="khoan-batch-writer", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._loop, name=f"khoan-batch-writer-{k}", daemon=True)
+            for k in range(max(1, threads))
+        ]
+        for t in self._threads:
+            t.start()
 
     def _loop(self) -> None:
         while True:
@@ -256,8 +265,10 @@ class Committer:
         self._queue.put(p)
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
+        for _ in self._threads:
+            self._queue.put(None)
+        for t in self._threads:
+            t.join()
         if self._error is not None:
             raise self._error
 

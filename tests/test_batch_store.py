@@ -1,4 +1,4 @@
-"""Parquet encoding of batch tables: the cached fast path gives the bytes of ``from_pandas``."""
+"""Batch files: Parquet encoding (the bytes of from_pandas), the manifest written from threads."""
 
 from __future__ import annotations
 
@@ -99,3 +99,38 @@ def test_provenance_json_reuses_an_equal_reference_list_only():
     assert executors._provenance_json(again) == {
         "parameters": [{"key": "a.b", "from": "2017-01-01"}]
     }
+
+
+def test_manifest_updates_from_several_threads(tmp_path):
+    """Every entry recorded by any writer thread is in the manifest after the final flush."""
+    import json
+    import threading
+
+    from khoan.batch.manifest import ManifestWriter, read_manifest
+
+    refs = [{"key": "a.b", "reference": "NĐ 108/2014/NĐ-CP", "confidence": "confirmed"}]
+    w = ManifestWriter(tmp_path, {"format": "khoan-batch/1", "runner": "r"}, {}, {})
+    assert not w.dirty
+
+    def work(k: int) -> None:
+        for i in range(k, 200, 4):
+            w.update(f"s{i:03d}", {"index": i, "status": "ok", "provenance": {"parameters": refs}})
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    w.flush()
+    assert not w.dirty
+    entries, stored_refs = read_manifest(tmp_path)
+    assert list(entries) == [f"s{i:03d}" for i in range(200)]  # in index order
+    assert [e["index"] for e in entries.values()] == list(range(200))
+    (h,) = stored_refs
+    assert stored_refs[h] == refs
+    assert {e["provenance"]["parameters"] for e in entries.values()} == {
+        f"#/parameter_references/{h}"
+    }
+    text = (tmp_path / "manifest.json").read_text("utf-8")
+    assert len(text.splitlines()) == 200 + 5  # one line per scenario, five around them
+    assert json.loads(text)["runner"] == "r"
