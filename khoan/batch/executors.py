@@ -149,6 +149,12 @@ def _mp_context(fn: Callable):
     return ctx
 
 
+#: Scenarios handed to the pool ahead of the workers, per worker. A bounded window keeps each
+#: ``wait`` cheap (it registers a waiter on every future it is given: with every scenario of a
+#: large batch submitted at once, the parent's waiting grew with the square of the batch).
+WINDOW_PER_WORKER = 4
+
+
 def _pool_round(model, fn, items, indices, workers, record, update) -> tuple[set[int], bool]:
     """Run ``indices`` in one process pool; return the finished ones and whether it broke."""
     pool = ProcessPoolExecutor(
@@ -158,23 +164,36 @@ def _pool_round(model, fn, items, indices, workers, record, update) -> tuple[set
         initargs=(model, fn),
     )
     futures: dict[Any, int] = {}
+    pending: set[Any] = set()
     finished: set[int] = set()
     broken = False
-    try:
-        for i in indices:
+    ahead = iter(indices)
+    window = max(2, WINDOW_PER_WORKER * workers)
+
+    def submit_more() -> bool:
+        """Keep ``window`` scenarios submitted; False when the pool is found broken."""
+        while len(pending) < window:
+            i = next(ahead, None)
+            if i is None:
+                return True
             try:
-                futures[pool.submit(_pool_task, i, items[i])] = i
+                fut = pool.submit(_pool_task, i, items[i])
             except BrokenProcessPool:  # a worker already died: collect, then start again
-                broken = True
-                break
-        pending = set(futures)
+                return False
+            futures[fut] = i
+            pending.add(fut)
+        return True
+
+    try:
+        broken = not submit_more()
         while pending:
             if broken:  # every other future is settled at once: collect what finished
-                done, pending = wait(pending)
+                done, _ = wait(pending)
             else:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            pending.difference_update(done)
             for fut in sorted(done, key=futures.__getitem__):
-                i = futures[fut]
+                i = futures.pop(fut)
                 exc = fut.exception()
                 if isinstance(exc, BrokenProcessPool):
                     if "initializer" in str(exc):
@@ -185,6 +204,8 @@ def _pool_round(model, fn, items, indices, workers, record, update) -> tuple[set
                 finished.add(i)
                 record(p)
                 update(p)
+            if not broken:
+                broken = not submit_more()
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
