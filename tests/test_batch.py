@@ -622,6 +622,22 @@ def test_processes_a_dying_worker_fails_only_its_scenario(model, tmp_path):
     assert len(res.results) == 4
 
 
+def test_processes_a_dying_worker_beyond_the_submission_window(model, tmp_path):
+    """Scenarios are handed to the pool a few at a time: a crash late in the batch, after
+    the first window was consumed, still fails only its own scenario, and every other one
+    (submitted before or after it) is computed once."""
+    from khoan.batch import executors
+
+    n = 3 * executors.WINDOW_PER_WORKER * 2 + 1
+    scs = [FakeScenario(f"s{i}", policy="crash" if i == n - 6 else "attrition") for i in range(n)]
+    res = run_batch(model, scs, tmp_path, "processes", progress=False, fn=fake_simulate, jobs=2)
+    assert res.failed == [f"s{n - 6}"]
+    assert len(res.results) == n - 1
+    man = json.loads((tmp_path / "manifest.json").read_text())["scenarios"]
+    assert [e["index"] for e in man.values()] == list(range(n))
+    assert all(e["attempts"] == 1 for e in man.values())
+
+
 def test_processes_needs_a_picklable_function(model):
     with pytest.raises(KhoanError, match="module-level"):
         run_batch(

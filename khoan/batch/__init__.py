@@ -7,7 +7,8 @@ Parquet and its provenance in ``manifest.json``, so that a rerun into the same f
 computes what is missing or has changed::
 
     out/
-      manifest.json                  provenance of every scenario (inputs, status, timings, errors)
+      manifest.json                  provenance of every scenario (inputs, status, timings, errors;
+                                     one line of JSON per scenario)
       summary.csv                    one row per scenario (byte-identical for the same inputs)
       summary.xlsx                   the same table as a workbook
       scenarios/<safe name>/         by_year.parquet, by_commune.parquet, leavers.parquet,

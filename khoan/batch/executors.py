@@ -7,6 +7,7 @@ provenance, encoded Parquet tables, error) to ``record`` and ``update`` in the m
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import pickle
@@ -50,7 +51,7 @@ def execute(fn: Callable, model: Any, index: int, scenario: Any) -> dict[str, An
         t1 = time.perf_counter()
         summary = res.summary() if callable(getattr(res, "summary", None)) else {}
         payload["summary"] = jsonable(dict(summary))
-        payload["provenance"] = jsonable(getattr(res, "provenance", {}) or {})
+        payload["provenance"] = _provenance_json(getattr(res, "provenance", {}) or {})
         for t in TABLES:
             df = getattr(res, t, None)
             if df is not None:
@@ -69,6 +70,33 @@ def execute(fn: Callable, model: Any, index: int, scenario: Any) -> dict[str, An
         "cpu_s": round(time.process_time() - c0, 6),
     }
     return payload
+
+
+#: the last list of legal references a provenance cited, raw and as JSON data: every scenario
+#: on the same parameters cites an equal list (57 entries, 13 kB), converted once per worker
+_REFERENCES: list[Any] = [None, None]
+
+
+def _provenance_json(prov: Any) -> Any:
+    """``jsonable(prov)``, reusing the conversion of an equal ``parameters`` list.
+
+    The list is reused only when it was plain JSON data already (strings, numbers) and the
+    new one compares equal to it.
+    """
+    params = prov.get("parameters") if isinstance(prov, dict) else None
+    if not isinstance(params, list) or not params:
+        return jsonable(prov)
+    try:
+        same = params == _REFERENCES[0]
+    except Exception:  # values whose comparison is not a bool (arrays)
+        same = False
+    if same:
+        data = jsonable({k: v for k, v in prov.items() if k != "parameters"})
+        return {k: (_REFERENCES[1] if k == "parameters" else data[k]) for k in prov}
+    data = jsonable(prov)
+    if data.get("parameters") == params:  # plain JSON already: safe to reuse when equal
+        _REFERENCES[:] = [params, data["parameters"]]
+    return data
 
 
 def failed_payload(index: int, scenario: Any, exc: BaseException) -> dict[str, Any]:
@@ -97,6 +125,10 @@ def _init_worker(model: Any, fn: Callable) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     _WORKER["model"] = model
     _WORKER["fn"] = fn
+    # the imported modules and the model live as long as the worker: out of the collector's
+    # sight, so that its full collections do not walk them again for every scenario
+    gc.collect()
+    gc.freeze()
 
 
 def _pool_task(index: int, scenario: Any) -> dict[str, Any]:
@@ -117,6 +149,12 @@ def _mp_context(fn: Callable):
     return ctx
 
 
+#: Scenarios handed to the pool ahead of the workers, per worker. A bounded window keeps each
+#: ``wait`` cheap (it registers a waiter on every future it is given: with every scenario of a
+#: large batch submitted at once, the parent's waiting grew with the square of the batch).
+WINDOW_PER_WORKER = 4
+
+
 def _pool_round(model, fn, items, indices, workers, record, update) -> tuple[set[int], bool]:
     """Run ``indices`` in one process pool; return the finished ones and whether it broke."""
     pool = ProcessPoolExecutor(
@@ -126,23 +164,36 @@ def _pool_round(model, fn, items, indices, workers, record, update) -> tuple[set
         initargs=(model, fn),
     )
     futures: dict[Any, int] = {}
+    pending: set[Any] = set()
     finished: set[int] = set()
     broken = False
-    try:
-        for i in indices:
+    ahead = iter(indices)
+    window = max(2, WINDOW_PER_WORKER * workers)
+
+    def submit_more() -> bool:
+        """Keep ``window`` scenarios submitted; False when the pool is found broken."""
+        while len(pending) < window:
+            i = next(ahead, None)
+            if i is None:
+                return True
             try:
-                futures[pool.submit(_pool_task, i, items[i])] = i
+                fut = pool.submit(_pool_task, i, items[i])
             except BrokenProcessPool:  # a worker already died: collect, then start again
-                broken = True
-                break
-        pending = set(futures)
+                return False
+            futures[fut] = i
+            pending.add(fut)
+        return True
+
+    try:
+        broken = not submit_more()
         while pending:
             if broken:  # every other future is settled at once: collect what finished
-                done, pending = wait(pending)
+                done, _ = wait(pending)
             else:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            pending.difference_update(done)
             for fut in sorted(done, key=futures.__getitem__):
-                i = futures[fut]
+                i = futures.pop(fut)
                 exc = fut.exception()
                 if isinstance(exc, BrokenProcessPool):
                     if "initializer" in str(exc):
@@ -153,6 +204,8 @@ def _pool_round(model, fn, items, indices, workers, record, update) -> tuple[set
                 finished.add(i)
                 record(p)
                 update(p)
+            if not broken:
+                broken = not submit_more()
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise

@@ -6,6 +6,7 @@ import contextlib
 import datetime as _dt
 import json
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -52,9 +53,16 @@ class ManifestWriter:
 
     The list of legal references a result's provenance cites (``provenance.parameters``,
     the same for every scenario on the same parameters) is stored once under
-    ``parameter_references`` and pointed to by its hash. Writing is skipped while the time
-    since the last write is less than ten times what the last write took (so a large manifest
-    costs at most ~10 % of the run); the final write always happens.
+    ``parameter_references`` and pointed to by its hash. Each scenario's entry is encoded to
+    JSON once, when it is recorded, and written on a line of its own: a rewrite of the
+    manifest joins the encoded lines (its cost grows with the file's size, not with the work
+    of encoding it again). Writing is skipped while the time since the last write is less
+    than ten times what the last write took (so a large manifest costs at most ~10 % of the
+    run); the final write always happens.
+
+    :meth:`update` and :meth:`flush` may be called from several writer threads: entries are
+    recorded under a lock, and a thread that finds another one writing the manifest leaves
+    its entry to the next write.
     """
 
     def __init__(
@@ -68,9 +76,29 @@ class ManifestWriter:
         self.header = header
         self.entries = entries
         self.refs = dict(refs)
+        self._encoded: dict[str, str] = {}
+        self._last_params: tuple[Any, str] | None = None
         self._last_end = 0.0
         self._last_cost = 0.0
-        self.dirty = False
+        self._lock = threading.Lock()  # entries, refs and the encoded lines
+        self._writing = threading.Lock()  # one manifest write at a time
+        self._version = 0  # updates recorded
+        self._written = 0  # the version the manifest file holds
+
+    @property
+    def dirty(self) -> bool:
+        """Whether an update is not in the manifest file yet."""
+        return self._written != self._version
+
+    def _params_ref(self, params: list[Any]) -> str:
+        """The hash under which a list of references is stored (computed once per list)."""
+        last = self._last_params
+        if last is not None and last[0] == params:  # the same list for every scenario
+            return last[1]
+        h = sha256(canonical_json(params).encode("utf-8"))[:16]
+        self.refs.setdefault(h, params)
+        self._last_params = (params, h)
+        return h
 
     def _compact(self, entry: dict[str, Any]) -> dict[str, Any]:
         prov = entry.get("provenance")
@@ -79,40 +107,66 @@ class ManifestWriter:
         prov = dict(prov)
         params = prov.get("parameters")
         if isinstance(params, list) and params:
-            h = sha256(canonical_json(params).encode("utf-8"))[:16]
-            self.refs.setdefault(h, params)
-            prov["parameters"] = f"#/parameter_references/{h}"
+            prov["parameters"] = f"#/parameter_references/{self._params_ref(params)}"
         if prov.get("scenario") == entry.get("scenario"):
             prov["scenario"] = "#/scenarios/<name>/scenario"
         return {**entry, "provenance": prov}
 
     def update(self, name: str, entry: dict[str, Any]) -> None:
-        self.entries[name] = self._compact(entry)
-        self.dirty = True
+        with self._lock:
+            self.entries[name] = self._compact(entry)
+            self._encoded.pop(name, None)
+            self._version += 1
         if time.perf_counter() - self._last_end >= 10 * self._last_cost:
-            self.flush()
+            if self._writing.acquire(blocking=False):  # else another thread is writing
+                try:
+                    self._flush()
+                finally:
+                    self._writing.release()
+
+    def _line(self, name: str) -> str:
+        text = self._encoded.get(name)
+        if text is None:
+            text = _dumps(name) + ": " + _dumps(self.entries[name])
+            self._encoded[name] = text
+        return text
 
     def flush(self) -> None:
+        """Write the manifest now (waits for a write another thread has begun)."""
+        with self._writing:
+            self._flush()
+
+    def _flush(self) -> None:
         t0 = time.perf_counter()
-        entries = dict(
-            sorted(self.entries.items(), key=lambda kv: (kv[1].get("index", 1 << 60), kv[0]))
+        with self._lock:
+            version = self._version
+            names = sorted(self.entries, key=lambda n: (self.entries[n].get("index", 1 << 60), n))
+            lines = [self._line(n) for n in names]
+            used = {
+                str(e.get("provenance", {}).get("parameters", "")).rpartition("/")[2]
+                for e in self.entries.values()
+                if isinstance(e.get("provenance"), dict)
+            }
+            refs = {h: v for h, v in self.refs.items() if h in used}
+        head = {**self.header, "updated": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
+        text = "".join(
+            (
+                _dumps(head)[:-1],
+                ',\n"scenarios": {\n' if names else ',\n"scenarios": {',
+                ",\n".join(lines),
+                "\n},\n" if names else "},\n",
+                f'"parameter_references": {_dumps(refs)}\n}}\n',
+            )
         )
-        used = {
-            str(e.get("provenance", {}).get("parameters", "")).rpartition("/")[2]
-            for e in entries.values()
-            if isinstance(e.get("provenance"), dict)
-        }
-        data = {
-            **self.header,
-            "updated": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-            "scenarios": entries,
-            "parameter_references": {h: v for h, v in self.refs.items() if h in used},
-        }
-        text = json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False)
         atomic_write_bytes(self.out / MANIFEST, text.encode("utf-8"))
         self._last_end = time.perf_counter()
         self._last_cost = self._last_end - t0
-        self.dirty = False
+        self._written = version
+
+
+def _dumps(data: Any) -> str:
+    """Compact JSON (the C encoder: ``indent`` would switch to the pure-Python one)."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=False)
 
 
 def entry_reusable(

@@ -134,7 +134,7 @@ def run_batch(
     not exist), as Python requires for a process that may hold threads: a script must then
     guard its entry point with ``if __name__ == "__main__":``.
 
-    Finished scenarios are committed (files, then manifest entry) on a background thread
+    Finished scenarios are committed (files, then manifest entry) on background writer threads
     while the next ones compute.
 
     A scenario that raises is recorded as ``failed`` (error and traceback in the manifest and

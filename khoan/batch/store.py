@@ -7,7 +7,6 @@ Every file is written through :func:`khoan._files.atomic_write_bytes` (temporary
 from __future__ import annotations
 
 import contextlib
-import io
 import itertools
 import json
 import queue
@@ -31,6 +30,7 @@ __all__ = [
     "SCENARIO_DIR",
     "TABLES",
     "Committer",
+    "arrow_table",
     "clean_temp_files",
     "folder_lock",
     "parquet_bytes",
@@ -58,14 +58,120 @@ _PARQUET_OPTIONS = {
 }
 
 
+#: dtypes whose Arrow type and pandas metadata do not depend on the values (``object`` does:
+#: pyarrow infers its type from the contents, so such tables always go through ``from_pandas``)
+_FAST_KINDS = frozenset("iufbM")
+
+
+def _signature(df: pd.DataFrame, arrays: list[Any]) -> tuple:
+    """What the Arrow schema and pandas metadata of ``df`` depend on (a cache key)."""
+    idx = df.index
+    index = (
+        ("range", idx.start, idx.step, idx.name)
+        if isinstance(idx, pd.RangeIndex)
+        else (type(idx), idx.nlevels, idx.dtype, idx.name)
+    )
+    cols = df.columns
+    return (tuple(cols.tolist()), cols.dtype, tuple(a.dtype for a in arrays), index)
+
+
+def _fast_eligible(df: pd.DataFrame, arrays: list[Any]) -> bool:
+    """Whether the fast path may be tried for tables like ``df`` (checked once per signature)."""
+    cols = df.columns
+    if df.attrs or cols.nlevels != 1 or not cols.is_unique:
+        return False
+    for a in arrays:
+        d = a.dtype
+        if not (
+            (isinstance(d, np.dtype) and d.kind in _FAST_KINDS)
+            or (isinstance(d, pd.StringDtype) and d.storage == "pyarrow")
+        ):
+            return False
+    idx = df.index
+    if isinstance(idx, pd.RangeIndex):
+        return idx.start == 0 and idx.step == 1
+    return (
+        type(idx) is pd.Index
+        and idx.nlevels == 1
+        and isinstance(idx.dtype, np.dtype)
+        and idx.dtype.kind in "iu"
+    )
+
+
+class _Encoding:
+    """A cached Arrow schema and pandas metadata for tables of one signature."""
+
+    __slots__ = ("meta", "range_index", "schema")
+
+    def __init__(self, table: pa.Table, range_index: bool):
+        self.schema = table.schema.remove_metadata()
+        self.meta = json.loads(table.schema.metadata[b"pandas"])
+        self.range_index = range_index
+
+    def metadata(self, nrows: int) -> bytes:
+        meta = self.meta
+        if self.range_index:  # the only part that depends on the rows: the RangeIndex's stop
+            meta = {**meta, "index_columns": [{**meta["index_columns"][0], "stop": nrows}]}
+        return json.dumps(meta).encode("utf8")  # as pyarrow.pandas_compat writes it
+
+    def table(self, df: pd.DataFrame, columns: list[Any]) -> pa.Table:
+        arrays = [
+            pa.array(a, from_pandas=True) if isinstance(a, np.ndarray) else pa.array(a)
+            for a in columns
+        ]
+        if not self.range_index:
+            arrays.append(pa.array(np.asarray(df.index), from_pandas=True))
+        schema = self.schema.with_metadata({b"pandas": self.metadata(len(df))})
+        return pa.Table.from_arrays(arrays, schema=schema)
+
+
+#: signature -> encoding (``None``: the fast path was checked and does not reproduce
+#: ``from_pandas`` for it). Small: a batch has three tables and a few dtype variants.
+_ENCODINGS: dict[tuple, _Encoding | None] = {}
+
+
+def arrow_table(df: pd.DataFrame) -> pa.Table:
+    """``pa.Table.from_pandas(df)``, from the column arrays with a cached schema when possible.
+
+    ``from_pandas`` spends most of its time on per-column pandas access, type inference and
+    building the pandas metadata again for every table; for tables with the same columns and
+    dtypes the schema and metadata are the same but for the row count of a ``RangeIndex``. The
+    first table of a signature goes through ``from_pandas`` and the cached encoding is checked
+    against it (schema, metadata and values); a signature where they differ, or a table with
+    ``object`` columns, always takes ``from_pandas``.
+    """
+    try:  # the columns' arrays without building a Series for each (pandas >= 2)
+        columns = list(df._iter_column_arrays())
+    except AttributeError:  # pragma: no cover - another pandas: always from_pandas
+        return pa.Table.from_pandas(df, preserve_index=None)
+    try:
+        sig = _signature(df, columns)
+        enc = _ENCODINGS.get(sig)
+    except TypeError:  # an unhashable column name or dtype
+        return pa.Table.from_pandas(df, preserve_index=None)
+    if enc is not None:
+        return enc.table(df, columns)
+    table = pa.Table.from_pandas(df, preserve_index=None)
+    if sig not in _ENCODINGS:
+        if len(_ENCODINGS) >= 256:  # tables of many shapes (a custom fn): keep it small
+            _ENCODINGS.clear()
+        _ENCODINGS[sig] = None
+        if not _fast_eligible(df, columns):
+            return table
+        with contextlib.suppress(Exception):  # any surprise: keep the slow path for it
+            cand = _Encoding(table, range_index=sig[3][0] == "range")
+            if cand.table(df, columns).equals(table, check_metadata=True):
+                _ENCODINGS[sig] = cand
+    return table
+
+
 def parquet_bytes(df: pd.DataFrame) -> bytes:
     """Deterministic Parquet bytes of a table (no timestamps; fixed writer options)."""
     if not isinstance(df, pd.DataFrame):
         df = pd.DataFrame(df)
-    table = pa.Table.from_pandas(df, preserve_index=None)
-    buf = io.BytesIO()
-    pq.write_table(table, buf, **_PARQUET_OPTIONS)
-    return buf.getvalue()
+    buf = pa.BufferOutputStream()  # in Arrow memory: no Python call per write of the writer
+    pq.write_table(arrow_table(df), buf, **_PARQUET_OPTIONS)
+    return buf.getvalue().to_pybytes()
 
 
 def read_parquet(src: bytes | Path) -> pd.DataFrame:
@@ -117,21 +223,30 @@ def remove_tables(out: Path, folder: str) -> None:
 
 
 class Committer:
-    """Commits finished scenarios (Parquet files, then the manifest) on a background thread.
+    """Commits finished scenarios (Parquet files, then the manifest) on background threads.
 
-    Writing is mostly waiting for ``fsync``; on its own thread it overlaps the computation of
-    the next scenarios. Scenarios are committed in the order they are handed over. Signals
-    are delivered to the main thread only, so a Ctrl-C never interrupts a commit half-way;
-    :meth:`close` waits for every handed-over scenario to be committed and re-raises an error
-    of the writer (a full disk, say).
+    Writing is mostly waiting for ``fsync``; on their own threads the writes overlap the
+    computation of the next scenarios, and several threads waiting at once let the file
+    system commit their syncs together (one journal commit for several files) instead of one
+    after the other. Each scenario is committed by one thread, files first, then its manifest
+    entry; scenarios are taken in the order they are handed over. Signals are delivered to the
+    main thread only, so a Ctrl-C never interrupts a commit half-way; :meth:`close` waits for
+    every handed-over scenario to be committed and re-raises an error of a writer (a full
+    disk, say).
     """
 
-    def __init__(self, commit: Callable[[dict[str, Any]], None], maxsize: int = 64):
+    def __init__(
+        self, commit: Callable[[dict[str, Any]], None], maxsize: int = 64, threads: int = 4
+    ):
         self._commit = commit
         self._queue: queue.Queue = queue.Queue(maxsize)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._loop, name="khoan-batch-writer", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._loop, name=f"khoan-batch-writer-{k}", daemon=True)
+            for k in range(max(1, threads))
+        ]
+        for t in self._threads:
+            t.start()
 
     def _loop(self) -> None:
         while True:
@@ -150,8 +265,10 @@ class Committer:
         self._queue.put(p)
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
+        for _ in self._threads:
+            self._queue.put(None)
+        for t in self._threads:
+            t.join()
         if self._error is not None:
             raise self._error
 
