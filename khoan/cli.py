@@ -555,6 +555,27 @@ def simulate(
         console.print(f"Đã ghi / wrote {r.to_excel(out)}")
 
 
+# -- khoan report: the printable PDF (logic in khoan/report/pdf.py) --------------------------------
+@app.command()
+def report(
+    model: Annotated[str, typer.Argument(help="Model folder or example name.")],
+    year: Annotated[int, typer.Option(help="Budget year.")],
+    out: Annotated[Path, typer.Option(help="The PDF to write, e.g. bao-cao.pdf.")],
+    scenario: Annotated[
+        str | None, typer.Option(help="Add a scenario of the model's scenarios.toml.")
+    ] = None,
+    lang: Annotated[str, typer.Option(help="vi or en.", callback=_lang_ok)] = "vi",
+) -> None:
+    """Printable report (PDF, A4): summary, charts, tables by district, parameters, provenance."""
+    if out.suffix.lower() != ".pdf":
+        raise typer.BadParameter(f"--out {out}: the report is a PDF, e.g. bao-cao.pdf")
+    _check_out(out)
+    from .report.pdf import report_pdf
+
+    path = report_pdf(resolve_model(model), year, out, scenario=scenario, lang=lang)
+    console.print(f"Đã ghi / wrote {path}", highlight=False)
+
+
 #: Headline columns of the summary table printed by ``khoan run`` (when present).
 _CLI_COLUMNS = ("leavers", "one_off_cost", "cumulative_net_savings", "payback_year")
 #: Rows of that table at most (failed scenarios first).
