@@ -564,8 +564,10 @@ def _scenario_headline(pdf: Any, s: Any, lang: str) -> None:
             text("Tỷ lệ tinh giản", "Share reduced", lang),
             number(100 * sm["share_reduced"], 1, lang) + " %",
         ],
-        [text(f"{label('one_off_cost', lang)} (đồng)", "One-off cost (đồng)", lang)]
-        + [vnd(sm["one_off_cost"], lang)],
+        [
+            text(f"{label('one_off_cost', lang)} (đồng)", "One-off cost (đồng)", lang),
+            vnd(sm["one_off_cost"], lang),
+        ],
         [
             text(
                 f"{label('cumulative_net_savings', lang)} (đồng)",
@@ -822,7 +824,10 @@ def _provenance_rows(prov: Mapping[str, Any], lang: str) -> list[list[str]]:
             key = f"{prefix}{k}"
             if k == "parameters" and isinstance(v, list):
                 rows.append(
-                    [key, text(f"{len(v)} tham số (mục Tham số)", f"{len(v)} (see Parameters)", lang)]
+                    [
+                        key,
+                        text(f"{len(v)} tham số (mục Tham số)", f"{len(v)} (see Parameters)", lang),
+                    ]
                 )
             elif k == "overrides" and isinstance(v, list):
                 if not v:

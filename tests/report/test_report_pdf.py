@@ -97,7 +97,9 @@ def test_2016_pdf_embeds_dejavu_and_images(pdf_2016_scenario):
 
 def test_2026_with_scenario_through_the_command(tmp_path, capsys):
     out = tmp_path / "bao-cao.pdf"
-    main(["report", "khanh_hoa_2026", "--year", "2026", "--scenario", "kl40_5pct", "--out", str(out)])
+    main(
+        ["report", "khanh_hoa_2026", "--year", "2026", "--scenario", "kl40_5pct", "--out", str(out)]
+    )
     assert "bao-cao.pdf" in capsys.readouterr().out
     r, txt = _text(out)
     assert len(r.pages) > 5
