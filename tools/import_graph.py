@@ -51,6 +51,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("khoan.settlement",),  # savings and TNTT at year end
     ("khoan.allocate", "khoan.scenarios"),  # allocation; staff-reduction projection
     ("khoan.batch",),  # many scenarios
+    ("khoan.report.pdf",),  # the printable report: a budget and a scenario on paper
     ("khoan.lawcases",),  # law cases as data (khoan check)
     ("khoan.demo", "khoan.cli"),  # the command line
     ("khoan",),  # public API (lazy)

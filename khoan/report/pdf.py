@@ -464,8 +464,9 @@ def _title_page(pdf: Any, model: Any, b: Any, s: Any, lang: str, on: _dt.date) -
     if prov:
         pdf.set_font(_FONT, "B", 16)
         pdf.multi_cell(0, 9, prov, align="C", new_x="LMARGIN")
-    pdf.set_font(_FONT, "", 12)
-    pdf.multi_cell(0, 7, model.title, align="C", new_x="LMARGIN")
+    if model.title != prov:
+        pdf.set_font(_FONT, "", 12)
+        pdf.multi_cell(0, 7, model.title, align="C", new_x="LMARGIN")
     pdf.ln(8)
     lines = [text(f"Năm ngân sách: {b.year}", f"Budget year: {b.year}", lang)]
     if s is not None:
