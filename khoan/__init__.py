@@ -9,6 +9,7 @@ Public API (``__all__``)::
     khoan.allocate(model, 2017, envelope)               # AllocationResult (Pyomo + HiGHS)
     khoan.simulate(model, khoan.Scenario(...))          # ScenarioResult: staff reduction
     khoan.run_batch(model, scenarios, out="runs/")      # BatchResult: many scenarios
+    khoan.report_pdf(model, 2016, "bao-cao.pdf")        # printable report (PDF, A4)
     khoan.benefits.compute("nd178", "early_retirement", people, on)
 
 Money is VND (đồng) as int64 in every returned table; totals equal the sum of their parts.
@@ -55,6 +56,7 @@ _LAZY = {
     "Target": ("khoan.scenarios", "Target"),
     "load_scenarios": ("khoan.scenarios", "load_scenarios"),
     "simulate": ("khoan.scenarios", "simulate"),
+    "report_pdf": ("khoan.report.pdf", "report_pdf"),
     "benefits": ("khoan.benefits", None),
     "examples": ("khoan.examples", None),
     "params": ("khoan.params", None),
@@ -90,6 +92,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .model import Model, load
     from .params import Override
     from .payroll import payroll
+    from .report.pdf import report_pdf
     from .scenarios import Scenario, ScenarioResult, Target, load_scenarios, simulate
     from .settlement import SettlementResult, settle
 
@@ -120,6 +123,7 @@ __all__ = [
     "load_scenarios",
     "params",
     "payroll",
+    "report_pdf",
     "run_batch",
     "settle",
     "simulate",

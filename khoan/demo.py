@@ -7,7 +7,8 @@ Steps (each with its result written to the report folder):
 3. the output-based allocation of the next year's envelope (norm-based total + 2 %);
 4. the plan's staff-reduction scenario (≥ 10 % by 2021, NQ 39-NQ/TW, for ``khanh_hoa_2016``;
    the first scenario of ``scenarios.toml`` otherwise) over the model's years;
-5. a workbook per analysis, PNG charts and a Markdown summary (``tom-tat.md``).
+5. a workbook per analysis, PNG charts, a Markdown summary (``tom-tat.md``) and the printable
+   report of the base year with the scenario (``bao-cao.pdf``, :mod:`khoan.report.pdf`).
 """
 
 from __future__ import annotations
@@ -168,6 +169,9 @@ def run_demo(
             files.append(save(s.plot.cumulative(), folder / f"tinh-gian-{name}-luy-ke.png"))
             files.append(save(s.plot.waterfall(), folder / f"tinh-gian-{name}-thac-nuoc.png"))
         progress.update(task, advance=1, description="Ghi báo cáo / writing the report")
+        from .report.pdf import write_report
+
+        files.append(write_report(folder / "bao-cao.pdf", model, b, s))
 
         md = _summary_md(model, b, a, s, name, envelope, files, label, lang)
         atomic_write_bytes(folder / "tom-tat.md", md.encode("utf-8"))

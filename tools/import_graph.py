@@ -75,6 +75,7 @@ LAYERS: list[tuple[str, ...]] = [
         "khoan.scenarios.simulate",
     ),
     ("khoan.batch",),  # many scenarios
+    ("khoan.report.pdf",),  # the printable report: a budget and a scenario on paper
     ("khoan.lawcases", "khoan.lawcases_read"),  # law cases as data (khoan check)
     ("khoan.demo", "khoan.cli"),  # the command line
     ("khoan",),  # public API (lazy)

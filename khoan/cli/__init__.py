@@ -10,6 +10,7 @@ module per group of commands registers them on import:
 - :mod:`.budget`: ``budget``, ``demo``;
 - :mod:`.allocate`: ``allocate``;
 - :mod:`.scenarios`: ``simulate``, ``run``;
+- :mod:`.report`: ``report`` (the printable PDF);
 - :mod:`.params`: ``params list|show``, ``check``.
 
 None of them imports pandas or Pyomo at module level (``khoan --help`` stays fast).
@@ -23,7 +24,7 @@ import sys
 from ..errors import KhoanError
 
 # the commands register in the order of the analyst's work (as ``khoan --help`` lists them)
-for _group in ("inputs", "budget", "allocate", "scenarios", "params"):
+for _group in ("inputs", "budget", "allocate", "scenarios", "report", "params"):
     importlib.import_module(f".{_group}", __name__)
 
 from .budget import print_summary  # noqa: E402

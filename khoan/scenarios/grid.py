@@ -22,7 +22,7 @@ import numpy as np
 from .._canonical import canonical_json, short_hash
 from ..errors import ScenarioError
 
-__all__ = ["grid", "scenario_name"]
+__all__ = ["check_effect", "effective", "grid", "scenario_name"]
 
 
 def scenario_name(scenario: Any) -> str:
@@ -129,7 +129,9 @@ def grid(base: Any, /, *, name: str | None = None, **fields: Iterable[Any]) -> l
     ------
     ScenarioError
         A field is not a field of the base scenario (the closest one is suggested), a field
-        has no values, or two generated names are equal.
+        has no values, two generated names are equal, or a field has no effect: two of its
+        values give the same scenarios whatever the other fields are (:func:`check_effect`;
+        e.g. ``policy`` early_retirement / resignation when ``kinds`` is set).
     """
     keys = list(fields)
     _check_fields(base, keys)
@@ -157,4 +159,127 @@ def grid(base: Any, /, *, name: str | None = None, **fields: Iterable[Any]) -> l
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
         raise ScenarioError(f"grid generates the same name twice: {', '.join(dup[:5])}")
+    check_effect(keys, values, out)
     return out
+
+
+# -- a grid axis must change the scenario ----------------------------------------------------------
+
+#: Fields that label a scenario without changing its figures.
+_LABEL_FIELDS = ("name", "title", "description", "source")
+#: Policies that take leavers one by one in the order of their kinds (``policies.greedy_select``).
+_GREEDY = ("early_retirement", "resignation")
+#: Fields that only matter when someone leaves under a benefit regime (not under ``attrition``).
+_LEAVER_FIELDS = ("regime", "order", "rating_first", "leave_month", "kinds", "solver")
+
+
+def effective(scenario: Any) -> str | None:
+    """What decides a staff-reduction scenario's figures, as text (equal text, same figures).
+
+    Labels (name, title, description) are left out, and so is what a policy does not read:
+
+    - ``early_retirement`` and ``resignation`` both take leavers greedily by their departure
+      kinds (``Scenario.leave_kinds``), the ``default`` order chosen by kind: with the same
+      kinds the two policies are the same scenario;
+    - ``attrition`` has no leavers: regime, order, rating_first, leave_month and kinds do not
+      apply (the regime's validity is only checked for leavers);
+    - the solver is read by ``optimal`` only, and ``optimal`` chooses its leavers itself, so a
+      named order (not a list of ids, which restricts who may leave) does not apply to it.
+
+    Returns None for objects that are not :class:`khoan.Scenario`-like (no ``leave_kinds``).
+    """
+    if not (
+        dataclasses.is_dataclass(scenario)
+        and not isinstance(scenario, type)
+        and hasattr(scenario, "leave_kinds")
+        and hasattr(scenario, "policy")
+    ):
+        return None
+    d = {
+        f.name: getattr(scenario, f.name)
+        for f in dataclasses.fields(scenario)
+        if f.name not in _LABEL_FIELDS
+    }
+    kinds = tuple(scenario.leave_kinds)
+    d["kinds"] = kinds
+    policy = scenario.policy
+    if policy in _GREEDY:
+        d["policy"] = "greedy"
+    if not kinds:
+        for k in _LEAVER_FIELDS:
+            d.pop(k, None)
+    if policy != "optimal":
+        d.pop("solver", None)
+    elif isinstance(d.get("order"), str):
+        d.pop("order", None)
+    return repr(sorted(d.items()))
+
+
+def _why(field: str, scenario: Any) -> tuple[str, str]:
+    """(why the field has no effect, what to do) for an error message."""
+    policy = getattr(scenario, "policy", None)
+    if field == "policy":
+        kinds = list(getattr(scenario, "kinds", ()) or ())
+        return (
+            f"with kinds = {kinds} the kinds, not the policy, choose who leaves and how "
+            "(early_retirement and resignation both take leavers by the kinds, in that order)",
+            "remove 'policy' from [grid], vary 'kinds' instead, or remove 'kinds' so that each "
+            "policy uses its own kind",
+        )
+    if not getattr(scenario, "leave_kinds", ()):
+        return (
+            f"policy {policy!r} has no leavers, so {field!r} does not apply",
+            f"remove {field!r} from [grid] or use a policy with leavers",
+        )
+    if field == "solver":
+        return (
+            "only policy 'optimal' uses a solver",
+            "remove 'solver' from [grid] or set policy = 'optimal'",
+        )
+    if field == "order" and policy == "optimal":
+        return (
+            "policy 'optimal' chooses its leavers itself (a named order does not apply; a list "
+            "of ids would restrict who may leave)",
+            "remove 'order' from [grid]",
+        )
+    return ("they give the same scenario", f"keep one of them in [grid] {field!r}")
+
+
+def check_effect(keys: list[str], values: list[list[Any]], scenarios: list[Any]) -> None:
+    """Refuse a grid axis whose values give the same scenario (same :func:`effective` text)
+    whatever the other axes are: it would run identical scenarios under different names.
+
+    ``scenarios`` is the cartesian product of ``values`` (last axis fastest), as made by
+    :func:`grid`.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the axis (``.field``), the values that give the same scenarios, why, and what
+        to do.
+    """
+    if not scenarios:
+        return
+    sig = [effective(s) for s in scenarios]
+    if any(x is None for x in sig):
+        return
+    combos = list(itertools.product(*[range(len(v)) for v in values]))
+    for a, k in enumerate(keys):
+        n = len(values[a])
+        if n < 2:
+            continue
+        groups: dict[tuple[int, ...], dict[int, int]] = {}
+        for i, combo in enumerate(combos):
+            groups.setdefault(combo[:a] + combo[a + 1 :], {})[combo[a]] = i
+        for x, y in itertools.combinations(range(n), 2):
+            if all(sig[g[x]] == sig[g[y]] for g in groups.values()):
+                first = next(iter(groups.values()))
+                why, todo = _why(k, scenarios[first[x]])
+                which = "" if n == 2 else f" (values {x + 1} and {y + 1} of {n})"
+                err = ScenarioError(
+                    f"[grid], field {k!r} has no effect: {_value_label(values[a][x])!r} and "
+                    f"{_value_label(values[a][y])!r}{which} give the same scenarios: {why}. "
+                    f"What to do: {todo}"
+                )
+                err.field = k  # type: ignore[attr-defined]
+                raise err
