@@ -250,7 +250,7 @@ class BatchResult(Result):
             title=title,
         )
         if len(series) == 1:
-            ax.legend(title=text("Kịch bản", "Scenario", lang))
+            plots.outside_legend(ax, title=text("Kịch bản", "Scenario", lang))
         return ax
 
     def summary(self) -> dict[str, Any]:
