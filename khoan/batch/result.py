@@ -253,6 +253,9 @@ class BatchResult(Result):
             plots.outside_legend(ax, title=text("Kịch bản", "Scenario", lang))
         return ax
 
+    def _html_totals(self) -> bool:
+        return False  # one row per scenario: their figures do not add up
+
     def summary(self) -> dict[str, Any]:
         """Headline figures: model, number of scenarios, ok, failed, reused, executor."""
         return self._headline()
