@@ -20,6 +20,7 @@ headcount line has the same colour in every chart.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -237,8 +238,13 @@ def _styled_axes(
 
 
 def outside_legend(ax: Axes, **kwargs: Any) -> Any:
-    """Legend outside the plotting area, to its right (the constrained layout makes room)."""
-    return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kwargs)
+    """Legend outside the plotting area, to its right (the constrained layout makes room);
+    entries longer than 30 characters are wrapped so that the plot keeps its width."""
+    leg = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kwargs)
+    for t in leg.get_texts():
+        if len(t.get_text()) > 30:
+            t.set_text(textwrap.fill(t.get_text(), 30))
+    return leg
 
 
 def shown_note(ax: Axes, shown: int, total: int, lang: str = "vi", detail: str = "") -> None:
