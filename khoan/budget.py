@@ -155,30 +155,22 @@ class BudgetPlot:
         from .report import plots
         from .report.labels import text
 
-        t = self._r.table.sort_values("total", ascending=False)
-        n_all = len(t)
-        if top is not None:
-            t = t.head(top)
+        t = self._r.table
         parts = [c for c in COMPONENTS if c in t.columns and t[c].any()]
-        df = t.set_index("name")[parts]
-        some = len(t) < n_all
-        ax = plots.bar_stacked(
-            df,
+        return plots.top_communes(
+            t,
             parts,
+            by="total",
+            top=top,
             title=text(
-                f"Kinh phí khoán {self._r.year} theo thành phần"
-                + (f" ({len(t)}/{n_all} xã có kinh phí lớn nhất)" if some else ""),
-                f"Lump sum {self._r.year} by component"
-                + (f" ({len(t)} of {n_all} communes, largest first)" if some else ""),
+                f"Kinh phí khoán {self._r.year} theo thành phần",
+                f"Lump sum {self._r.year} by component",
                 lang,
             ),
-            xlabel=text("Đơn vị cấp xã", "Commune", lang),
+            detail=text("kinh phí lớn nhất", "largest first", lang),
             lang=lang,
-            horizontal=True,
             ax=ax,
         )
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=2, frameon=False)
-        return ax
 
 
 @dataclass

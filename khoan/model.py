@@ -160,18 +160,9 @@ class Model:
         }
 
     def _repr_html_(self) -> str:
-        s = self.summary()
-        rows = "".join(
-            f"<tr><td>{k}</td><td>{v}</td></tr>"
-            for k, v in [
-                ("Đơn vị cấp xã / communes", s["communes"]),
-                ("Theo loại / by type", s["by_type"]),
-                ("Theo phân loại / by class", s["by_class"]),
-                ("Cán bộ, công chức, NHĐKCT / staff", s["staff"]),
-                ("Theo đối tượng / by category", s["by_category"]),
-            ]
-        )
-        return f"<b>khoan.Model {self.name}</b>: {self.title}<table>{rows}</table>"
+        from .report.html import model_html
+
+        return model_html(self)
 
     def __repr__(self) -> str:
         return (

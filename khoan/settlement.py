@@ -73,29 +73,20 @@ class SettlementPlot:
         from .report import plots
         from .report.labels import text
 
-        t = self._r.table.sort_values("savings_counted", ascending=False)
-        n_all = len(t)
-        if top is not None:
-            t = t.head(top)
-        parts = ["tntt", "rewards", "welfare", "reserve"]
-        some = len(t) < n_all
-        ax = plots.bar_stacked(
-            t.set_index("name")[parts],
-            parts,
+        return plots.top_communes(
+            self._r.table,
+            ["tntt", "rewards", "welfare", "reserve"],
+            by="savings_counted",
+            top=top,
             title=text(
-                f"Sử dụng kinh phí tiết kiệm {self._r.year}"
-                + (f" ({len(t)}/{n_all} xã tiết kiệm nhiều nhất)" if some else ""),
-                f"Uses of the savings {self._r.year}"
-                + (f" ({len(t)} of {n_all} communes, largest first)" if some else ""),
+                f"Sử dụng kinh phí tiết kiệm {self._r.year}",
+                f"Uses of the savings {self._r.year}",
                 lang,
             ),
-            xlabel=text("Đơn vị cấp xã", "Commune", lang),
+            detail=text("tiết kiệm nhiều nhất", "largest savings first", lang),
             lang=lang,
-            horizontal=True,
             ax=ax,
         )
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=2, frameon=False)
-        return ax
 
     def components(self, ax=None, *, top: int | None = 40, lang: str = "vi"):
         """The lump sum's components by commune (:meth:`khoan.budget.BudgetPlot.components`)."""

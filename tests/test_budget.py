@@ -459,8 +459,12 @@ def test_components_chart_says_it_shows_the_largest_communes_only():
     import khoan
 
     b = budget(khoan.examples.load("khanh_hoa_2016"), 2016)
-    assert "(40/132 xã có kinh phí lớn nhất)" in b.plot.components().get_title()
-    assert "/132" not in b.plot.components(top=None).get_title()
+
+    def notes(ax):
+        return [t.get_text() for t in ax.texts if t.get_gid() == "khoan-shown-note"]
+
+    assert notes(b.plot.components()) == ["40 / 132 xã được hiển thị (kinh phí lớn nhất)"]
+    assert notes(b.plot.components(top=None)) == []
     plt.close("all")
 
 

@@ -80,3 +80,26 @@ def test_ruff_sees_a_problem_in_a_notebook(tmp_path):
         check=False,
     )
     assert out.returncode == 1 and "F401" in out.stdout, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_matplotlib_magic_needed(path):
+    """Charts show without ``%matplotlib inline`` (tests/report/test_jupyter.py runs a notebook
+    in a fresh kernel): the notebooks do not carry it."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    sources = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    assert not any("%matplotlib" in s for s in sources)
+
+
+def test_readme_says_how_to_open_the_notebooks():
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    assert any(d.startswith("jupyterlab>=") for d in extras["notebooks"])
+    assert not any("jupyter" in d for d in extras["dev"])  # the Quickstart does not install it
+    readme = (ROOT / "README.md").read_text("utf-8")
+    quickstart = readme.split("## Quickstart")[1].split("\n## ")[0]
+    assert "jupyter" not in quickstart.lower()
+    assert 'pip install -e ".[notebooks]"' in readme and "jupyter lab notebooks/" in readme

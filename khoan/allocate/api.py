@@ -166,12 +166,13 @@ class AllocationPlot:
         self._r = result
 
     def allocation_vs_target(self, ax=None, *, top: int | None = 30, lang: str = "vi"):
-        """Target and allocation of the ``top`` largest communes, side by side."""
+        """Target and allocation of the ``top`` largest communes (all when None), side by
+        side, with a note "30 / 132 xã được hiển thị" when some are left out."""
         from ..report import plots
         from ..report.labels import text
 
-        df = self._r.table.nlargest(top or len(self._r.table), "allocation")
-        return plots.bar_compare(
+        df, n_all = plots.top_rows(self._r.table, "allocation", top)
+        ax = plots.bar_compare(
             df.set_index("name")[["target", "allocation"]],
             ["target", "allocation"],
             title=text(
@@ -184,44 +185,36 @@ class AllocationPlot:
             ax=ax,
             horizontal=True,
         )
+        plots.shown_note(
+            ax, len(df), n_all, lang, text("phân bổ lớn nhất", "largest allocations", lang)
+        )
+        return ax
 
     def change(self, ax=None, *, lang: str = "vi"):
-        """Change against last year (%) of every commune, sorted, with the corridor."""
-        import matplotlib.pyplot as plt
-
+        """Change against last year (%) of every commune, sorted, with the stability corridor
+        (labelled) when the allocation had one."""
+        from ..report import plots
         from ..report.labels import text
-        from ..report.plots import khoan_style
 
         df = self._r.table
         if "change_pct" not in df:
             raise KhoanError(
-                "no last-year allocation: run allocate(..., last=...) or with a corridor"
+                "no last-year allocation to compare with: give allocate(..., last=...) or a "
+                "last_allocation column in the communes table"
             )
-        s = df["change_pct"].sort_values().to_numpy()
-        with khoan_style():
-            if ax is None:
-                _, ax = plt.subplots(figsize=(9, 4.5))
-            ax.bar(np.arange(1, len(s) + 1), s, width=1.0, color="C0")
-            corr = self._r.provenance.get("options", {}).get("corridor")
-            if isinstance(corr, int | float) and not isinstance(corr, bool):
-                for v in (-100 * corr, 100 * corr):
-                    ax.axhline(v, color="C3", linestyle="--", linewidth=1)
-            ax.set_title(
-                text(
-                    f"Thay đổi so với năm trước, {self._r.year} (%)",
-                    f"Change vs last year, {self._r.year} (%)",
-                    lang,
-                )
-            )
-            ax.set_xlabel(
-                text(
-                    "Xã, phường, thị trấn (xếp theo mức thay đổi)",
-                    "Communes (sorted by change)",
-                    lang,
-                )
-            )
-            ax.set_ylabel("%")
-        return ax
+        corr = self._r.provenance.get("options", {}).get("corridor")
+        numeric = isinstance(corr, int | float) and not isinstance(corr, bool)
+        return plots.change_bars(
+            df["change_pct"],
+            corridor=float(corr) if numeric else None,
+            title=text(
+                f"Thay đổi so với năm trước, {self._r.year} (%)",
+                f"Change vs last year, {self._r.year} (%)",
+                lang,
+            ),
+            lang=lang,
+            ax=ax,
+        )
 
 
 @dataclass

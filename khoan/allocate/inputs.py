@@ -146,8 +146,12 @@ def build_problem(
     if corridor is not False:
         last_arr = _last_allocation(model, year, last)
         lower, upper = corridor_bounds(last_arr, float(corridor))
-    elif last is not None:
-        last_arr = _last_allocation(model, year, last)
+    else:  # no corridor: last year's amounts are still shown (change, plot.change())
+        try:
+            last_arr = _last_allocation(model, year, last)
+        except KhoanError:
+            if last is not None:
+                raise
 
     labels: dict[str, np.ndarray] = {}
     for key in list(group_floor or {}) + list(group_cap or {}):

@@ -257,8 +257,11 @@ class BatchResult(Result):
             title=title,
         )
         if len(series) == 1:
-            ax.legend(title=text("Kịch bản", "Scenario", lang))
+            plots.outside_legend(ax, title=text("Kịch bản", "Scenario", lang))
         return ax
+
+    def _html_totals(self) -> bool:
+        return False  # one row per scenario: their figures do not add up
 
     def summary(self) -> dict[str, Any]:
         """Headline figures: model, number of scenarios, ok, failed, reused, executor."""

@@ -4,7 +4,13 @@ Every helper returns the :class:`~matplotlib.axes.Axes` it drew on, with a title
 axes (Vietnamese by default, ``lang="en"`` for English). Money is shown in millions of đồng
 (triệu đồng) or, from 10 billion up, in billions (tỷ đồng), with the thousands separators of
 the language. Nothing here calls ``plt.show()``; figures are created with ``pyplot`` (so that
-Jupyter displays them) unless an ``ax`` is passed. :func:`save` writes a PNG and closes it.
+Jupyter displays them without any ``%matplotlib`` magic) unless an ``ax`` is passed, and the
+user's matplotlib state (backend, interactive mode, rcParams) is left as it was: the figure is
+created before the khoan style is applied, and the style is undone key by key afterwards.
+:func:`save` writes a PNG and closes it.
+
+Colours are keyed by what they show (:data:`COLORS`, one place): a component, an amount or a
+headcount line has the same colour in every chart.
 
     with khoan_style():          # the helpers apply it themselves; use it for your own charts
         ax = bar_stacked(result.table.set_index("name"), ["salary_fund", "contributions"])
@@ -14,6 +20,7 @@ Jupyter displays them) unless an ``ax`` is passed. :func:`save` writes a PNG and
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,14 +39,22 @@ from .fmt import money_unit, number
 from .labels import category_label, check_lang, label, text
 
 __all__ = [
+    "COLORS",
+    "LINE_STYLES",
     "PALETTE",
     "STYLE",
     "bar_compare",
     "bar_stacked",
+    "change_bars",
+    "colors_for",
     "khoan_style",
     "line",
     "money_formatter",
+    "outside_legend",
     "save",
+    "shown_note",
+    "top_communes",
+    "top_rows",
     "waterfall",
 ]
 
@@ -59,6 +74,70 @@ PALETTE = [
     "#117733",
 ]
 _POS, _NEG, _TOT = "#009E73", "#D55E00", "#0072B2"
+
+#: One colour per quantity, the same in every chart: a component of the lump sum keeps its
+#: colour whichever components a chart shows. A column not listed takes the next colour of
+#: :data:`PALETTE` that the chart does not use yet (:func:`colors_for`).
+COLORS: dict[str, str] = {
+    # components of the lump sum (khoan.lumpsum.COMPONENTS)
+    "salary_fund": "#0072B2",
+    "vacancy_fund": "#56B4E9",
+    "contributions": "#E69F00",
+    "nhdkct_fund": "#D55E00",
+    "village_fund": "#009E73",
+    "operating": "#CC79A7",
+    "purchases_repairs": "#F0E442",
+    "special_tasks": "#882255",
+    # uses of the savings (khoan.settlement)
+    "tntt": "#0072B2",
+    "rewards": "#E69F00",
+    "welfare": "#009E73",
+    "reserve": "#999999",
+    # allocation (khoan.allocate)
+    "target": "#999999",
+    "allocation": "#0072B2",
+    "last": "#56B4E9",
+    "change_pct": "#0072B2",
+    "corridor": "#D55E00",
+    # staff-reduction scenarios (khoan.simulate)
+    "headcount_end": "#0072B2",
+    "baseline_headcount_end": "#999999",
+    "target_headcount": "#D55E00",
+    "cumulative_net_savings": "#0072B2",
+    "cumulative_state_net_savings": "#E69F00",
+}
+
+#: Line styles keyed like :data:`COLORS`: the scenario is drawn above the reference lines
+#: (the baseline dotted; the target a wide translucent band), so that a scenario meeting its
+#: target shows as its line inside the target's band.
+LINE_STYLES: dict[str, dict[str, Any]] = {
+    "headcount_end": {"zorder": 4, "linewidth": 2.0},
+    "baseline_headcount_end": {"zorder": 3, "linestyle": ":", "linewidth": 1.6},
+    "target_headcount": {
+        "zorder": 2,
+        "marker": None,
+        "linewidth": 8.0,
+        "alpha": 0.35,
+        "solid_capstyle": "round",
+    },
+}
+
+
+def colors_for(columns: Sequence[Any]) -> list[str]:
+    """The colour of each column: :data:`COLORS` by code, else the unused colours of
+    :data:`PALETTE` in order."""
+    keyed = {COLORS[str(c)] for c in columns if str(c) in COLORS}
+    free = [c for c in PALETTE if c not in keyed] or PALETTE
+    out: list[str] = []
+    i = 0
+    for c in columns:
+        if str(c) in COLORS:
+            out.append(COLORS[str(c)])
+        else:
+            out.append(free[i % len(free)])
+            i += 1
+    return out
+
 
 #: rcParams of the khoan style: DejaVu Sans (full Vietnamese glyph coverage), light grid
 STYLE: dict[str, Any] = {
@@ -92,13 +171,18 @@ STYLE: dict[str, Any] = {
 def khoan_style() -> Iterator[None]:
     """Temporarily apply :data:`STYLE` (``with khoan_style(): ...``).
 
-    The backend is resolved before the style context is entered: resolving it inside the
-    context (the first figure of a Jupyter session) would switch interactive mode off again
-    when the context is left, and later figures would not be shown.
+    Only the keys of :data:`STYLE` are set and restored: anything else that changes inside
+    the block stays changed. (``matplotlib.rc_context`` restores every rcParam; when the
+    first figure of a Jupyter session is made inside it, the inline backend switches
+    interactive mode on inside the block, the context switches it off again, and no later
+    figure — khoan's or the user's — is shown.)
     """
-    mpl.get_backend()
-    with mpl.rc_context(STYLE):
+    old = {k: mpl.rcParams[k] for k in STYLE}
+    mpl.rcParams.update(STYLE)
+    try:
         yield
+    finally:
+        mpl.rcParams.update(old)
 
 
 def money_formatter(divisor: int, lang: str = "vi") -> FuncFormatter:
@@ -124,17 +208,82 @@ def _number_formatter(lang: str) -> FuncFormatter:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def _new_axes(ax: Axes | None, n_categories: int = 0, horizontal: bool = False) -> Axes:
-    if ax is not None:
-        return ax
-    w, h = STYLE["figure.figsize"]
-    if n_categories > 12:
-        if horizontal:
-            h = min(max(h, 0.22 * n_categories + 1.5), 40)
-        else:
-            w = min(max(w, 0.18 * n_categories + 2), 24)
-    _fig, ax = plt.subplots(figsize=(w, h))
-    return ax
+@contextmanager
+def _styled_axes(
+    ax: Axes | None,
+    n_categories: int = 0,
+    horizontal: bool = False,
+    width: float | None = None,
+) -> Iterator[Axes]:
+    """The axes to draw on, inside :func:`khoan_style`.
+
+    A new figure is created *before* the style is applied, so that a backend first resolved
+    by it (Jupyter's inline backend) configures itself outside the style block.
+    """
+    fig = None
+    if ax is None:
+        w, h = STYLE["figure.figsize"]
+        w = width or w
+        if n_categories > 12:
+            if horizontal:
+                h = min(max(h, 0.22 * n_categories + 1.5), 40)
+            else:
+                w = min(max(w, 0.18 * n_categories + 2), 24)
+        fig = plt.figure(figsize=(w, h), dpi=STYLE["figure.dpi"], layout="constrained")
+    with khoan_style():
+        if fig is not None:
+            ax = fig.add_subplot()
+        assert ax is not None
+        yield ax
+
+
+def outside_legend(ax: Axes, **kwargs: Any) -> Any:
+    """Legend outside the plotting area, to its right (the constrained layout makes room);
+    entries longer than 30 characters are wrapped so that the plot keeps its width."""
+    leg = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kwargs)
+    for t in leg.get_texts():
+        if len(t.get_text()) > 30:
+            t.set_text(textwrap.fill(t.get_text(), 30))
+    return leg
+
+
+def shown_note(ax: Axes, shown: int, total: int, lang: str = "vi", detail: str = "") -> None:
+    """Say under the title how many communes a chart shows: ``30 / 132 xã được hiển thị``.
+
+    Nothing is written when every commune is shown. ``detail`` (e.g. "largest first") is
+    added in brackets.
+    """
+    if shown >= total:
+        return
+    a, b = number(shown, 0, lang), number(total, 0, lang)
+    note = text(f"{a} / {b} xã được hiển thị", f"{a} of {b} communes shown", lang)
+    if detail:
+        note += f" ({detail})"
+    with khoan_style():
+        ax.set_title(ax.get_title(), pad=22)
+        _annotate_note(ax, note)
+
+
+def _annotate_note(ax: Axes, note: str) -> None:
+    ax.annotate(
+        note,
+        xy=(0.5, 1.0),
+        xycoords="axes fraction",
+        xytext=(0, 5),
+        textcoords="offset points",
+        ha="center",
+        va="bottom",
+        fontsize=9,
+        color="#444444",
+        gid="khoan-shown-note",
+    )
+
+
+def top_rows(table: pd.DataFrame, by: str, top: int | None) -> tuple[pd.DataFrame, int]:
+    """The ``top`` rows of ``table`` with the largest ``by`` (all when None), largest first
+    (ties in table order), and the number of rows of ``table``."""
+    t = table.sort_values(by, ascending=False, kind="stable")
+    return (t if top is None else t.head(top)), len(table)
 
 
 def _categories(df: pd.DataFrame, x: str | None, lang: str) -> tuple[list[str], str | None]:
@@ -177,12 +326,15 @@ def _value_label(ylabel: str | None, unit: str, columns: Sequence[Any], lang: st
 
 
 def _tick_labels(ax: Axes, pos: np.ndarray, labels: list[str], horizontal: bool) -> None:
+    # the category axis spans the bars exactly (half a slot each side), first category on top
+    lo, hi = (float(pos.min()) - 0.6, float(pos.max()) + 0.6) if len(pos) else (-0.6, 0.6)
     if horizontal:
         ax.set_yticks(pos, labels)
         if len(labels) > 40:
             ax.tick_params(axis="y", labelsize=7)
-        ax.invert_yaxis()
+        ax.set_ylim(hi, lo)
         return
+    ax.set_xlim(lo, hi)
     ax.set_xticks(pos, labels)
     longest = max((len(s) for s in labels), default=0)
     if len(labels) > 20:
@@ -218,6 +370,10 @@ def _columns(df: pd.DataFrame, columns: Sequence[Any] | None, x: str | None) -> 
 
 
 # -- charts ----------------------------------------------------------------------------------------
+def _name(c: Any, names: Mapping[Any, str] | None, lang: str) -> str:
+    return names[c] if names and c in names else label(c, lang)
+
+
 def bar_stacked(
     df: pd.DataFrame,
     columns: Sequence[Any] | None = None,
@@ -229,30 +385,36 @@ def bar_stacked(
     lang: str = "vi",
     money: bool = True,
     horizontal: bool = False,
+    names: Mapping[Any, str] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Stacked bars: one bar per row (category ``x`` or the index), one segment per column.
 
     ``columns`` default to every numeric column except ``total`` (e.g. the lump-sum components
-    of a budget table). Negative parts stack below zero.
+    of a budget table). Negative parts stack below zero. Each column has its colour of
+    :data:`COLORS`; ``names`` overrides the legend text of a column.
     """
     check_lang(lang)
     cols = _columns(df, columns, x)
-    with khoan_style():
-        cats, name = _categories(df, x, lang)
-        ax = _new_axes(ax, len(cats), horizontal)
+    cats, name = _categories(df, x, lang)
+    width = 9.5 if horizontal and len(cols) > 1 else None
+    with _styled_axes(ax, len(cats), horizontal, width) as ax:
         vals = np.nan_to_num(_numeric(df, cols))
         pos = np.arange(len(cats))
         pos_base = np.zeros(len(cats))
         neg_base = np.zeros(len(cats))
-        for j, c in enumerate(cols):
+        for j, (c, color) in enumerate(zip(cols, colors_for(cols), strict=True)):
             v = vals[:, j]
             base = np.where(v >= 0, pos_base, neg_base)
-            color = PALETTE[j % len(PALETTE)]
             if horizontal:
-                ax.barh(pos, v, left=base, label=label(c, lang), color=color)
+                bars = ax.barh(pos, v, left=base, label=_name(c, names, lang), color=color)
             else:
-                ax.bar(pos, v, bottom=base, label=label(c, lang), color=color)
+                bars = ax.bar(pos, v, bottom=base, label=_name(c, names, lang), color=color)
+            # only zero is a sticky edge: the end of a segment stacked on others (an empty last
+            # segment sits at the bar's total) would stop the margin and clip the longest bar
+            for patch, b0 in zip(bars.patches, base, strict=True):
+                if b0 != 0:
+                    (patch.sticky_edges.x if horizontal else patch.sticky_edges.y).clear()
             pos_base += np.where(v >= 0, v, 0)
             neg_base += np.where(v < 0, v, 0)
         stacked = np.concatenate([pos_base, neg_base])
@@ -292,7 +454,7 @@ def _finish_bars(
         ax.set_ylabel(val_text)
     ax.set_title(title)
     if len(cols) > 1:
-        ax.legend(loc="best")
+        outside_legend(ax)
 
 
 def bar_compare(
@@ -306,38 +468,27 @@ def bar_compare(
     lang: str = "vi",
     money: bool = True,
     horizontal: bool = False,
+    names: Mapping[Any, str] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Grouped bars comparing ``columns`` side by side for each row (e.g. target vs allocation
     per commune, or one scenario's figures against another's)."""
     check_lang(lang)
     cols = _columns(df, columns, x)
-    with khoan_style():
-        cats, name = _categories(df, x, lang)
-        ax = _new_axes(ax, len(cats) * max(1, len(cols)) // 2, horizontal)
+    cats, name = _categories(df, x, lang)
+    n = len(cats) * max(1, len(cols)) // 2
+    with _styled_axes(ax, n, horizontal) as ax:
         vals = _numeric(df, cols)
         pos = np.arange(len(cats), dtype=float)
         k = max(1, len(cols))
         width = 0.8 / k
-        for j, c in enumerate(cols):
+        for j, (c, color) in enumerate(zip(cols, colors_for(cols), strict=True)):
             offset = (j - (k - 1) / 2) * width
-            color = PALETTE[j % len(PALETTE)]
+            v = np.nan_to_num(vals[:, j])
             if horizontal:
-                ax.barh(
-                    pos + offset,
-                    np.nan_to_num(vals[:, j]),
-                    height=width,
-                    label=label(c, lang),
-                    color=color,
-                )
+                ax.barh(pos + offset, v, height=width, label=_name(c, names, lang), color=color)
             else:
-                ax.bar(
-                    pos + offset,
-                    np.nan_to_num(vals[:, j]),
-                    width=width,
-                    label=label(c, lang),
-                    color=color,
-                )
+                ax.bar(pos + offset, v, width=width, label=_name(c, names, lang), color=color)
         joiner = text(" so với ", " vs ", lang)
         _finish_bars(
             ax,
@@ -351,7 +502,7 @@ def bar_compare(
             horizontal,
             xlabel,
             ylabel,
-            title or joiner.join(label(c, lang) for c in cols),
+            title or joiner.join(_name(c, names, lang) for c in cols),
         )
     return ax
 
@@ -368,28 +519,28 @@ def line(
     money: bool = True,
     markers: bool = True,
     zero_line: bool = True,
+    names: Mapping[Any, str] | None = None,
+    styles: Mapping[Any, Mapping[str, Any]] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Lines over ``x`` (a column, or the index — typically the year), one per column.
 
     Integer x values (years) get integer ticks; a zero line is drawn when values change sign
-    (cumulative net savings crossing zero in the payback year).
+    (cumulative net savings crossing zero in the payback year). Colours and line styles are
+    keyed by column (:data:`COLORS`, :data:`LINE_STYLES`; ``styles`` adds to them), legend
+    texts are the columns' labels or ``names``.
     """
     check_lang(lang)
     cols = _columns(df, columns, x)
-    with khoan_style():
-        ax = _new_axes(ax)
+    with _styled_axes(ax) as ax:
         xs = df.index.to_numpy() if x is None else df[x].to_numpy()
         name = df.index.name if x is None else x
         vals = _numeric(df, cols)
-        for j, c in enumerate(cols):
-            ax.plot(
-                xs,
-                vals[:, j],
-                marker="o" if markers else None,
-                label=label(c, lang),
-                color=PALETTE[j % len(PALETTE)],
-            )
+        for j, (c, color) in enumerate(zip(cols, colors_for(cols), strict=True)):
+            kw: dict[str, Any] = {"marker": "o" if markers else None, "color": color}
+            kw.update(LINE_STYLES.get(str(c), {}))
+            kw.update((styles or {}).get(c, {}))
+            ax.plot(xs, vals[:, j], label=_name(c, names, lang), **kw)
         if len(xs) and pd.api.types.is_integer_dtype(pd.Series(xs).dtype):
             ax.set_xticks(np.unique(xs))
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p=None: str(round(v))))
@@ -402,10 +553,66 @@ def line(
         )
         ax.set_ylabel(_value_label(ylabel, unit, cols, lang))
         ax.set_title(
-            title or ", ".join(label(c, lang) for c in cols) or text("Diễn biến", "Trend", lang)
+            title
+            or ", ".join(_name(c, names, lang) for c in cols)
+            or text("Diễn biến", "Trend", lang)
         )
         if len(cols) > 1:
-            ax.legend(loc="best")
+            outside_legend(ax)
+    return ax
+
+
+def change_bars(
+    change_pct: pd.Series | np.ndarray,
+    *,
+    corridor: float | None = None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    lang: str = "vi",
+    ax: Axes | None = None,
+) -> Axes:
+    """Change against last year (%) of every commune, sorted, one bar each, with the
+    stability corridor ``±corridor`` (a share, e.g. 0.15) as labelled dashed lines.
+
+    Communes without a last-year amount (NaN) are left out; the bars are drawn below the
+    corridor lines.
+    """
+    check_lang(lang)
+    s = pd.Series(np.asarray(change_pct, dtype="float64")).dropna().sort_values().to_numpy()
+    with _styled_axes(ax) as ax:
+        ax.bar(
+            np.arange(1, len(s) + 1),
+            s,
+            width=1.0,
+            color=COLORS["change_pct"],
+            label=text("Thay đổi của xã", "Change of a commune", lang),
+            zorder=2,
+        )
+        if corridor is not None:
+            pct = number(100 * corridor, 0 if float(100 * corridor).is_integer() else 1, lang)
+            corr_label = text(f"Hành lang ±{pct} %", f"Corridor ±{pct} %", lang)
+            for k, v in enumerate((-100 * corridor, 100 * corridor)):
+                ax.axhline(
+                    v,
+                    color=COLORS["corridor"],
+                    linestyle="--",
+                    linewidth=1.2,
+                    zorder=3,
+                    label=corr_label if k == 0 else None,
+                )
+        ax.axhline(0, color="#555555", linewidth=0.8, zorder=2.5)
+        ax.yaxis.set_major_formatter(_number_formatter(lang))
+        ax.set_title(
+            title or text("Thay đổi so với năm trước (%)", "Change vs last year (%)", lang)
+        )
+        ax.set_xlabel(
+            xlabel
+            or text(
+                "Xã, phường, thị trấn (xếp theo mức thay đổi)", "Communes (sorted by change)", lang
+            )
+        )
+        ax.set_ylabel(text("Thay đổi (%)", "Change (%)", lang))
+        outside_legend(ax)
     return ax
 
 
@@ -434,32 +641,34 @@ def waterfall(
         if not isinstance(steps, pd.Series)
         else steps.astype(float)
     )
-    with khoan_style():
-        names: list[str] = []
-        bottoms: list[float] = []
-        heights: list[float] = []
-        colors: list[str] = []
-        level = 0.0
-        if start is not None:
-            names.append(label(start[0], lang))
-            bottoms.append(0.0)
-            heights.append(float(start[1]))
-            colors.append("#999999")
-            level = float(start[1])
-        for k, v in s.items():
-            v = 0.0 if np.isnan(v) else float(v)
-            names.append(label(k, lang))
-            bottoms.append(level)
-            heights.append(v)
-            colors.append(_POS if v >= 0 else _NEG)
-            level += v
-        names.append(total_label or label("total", lang))
+    names: list[str] = []
+    bottoms: list[float] = []
+    heights: list[float] = []
+    colors: list[str] = []
+    level = 0.0
+    if start is not None:
+        names.append(label(start[0], lang))
         bottoms.append(0.0)
-        heights.append(level)
-        colors.append(_TOT)
-        ax = _new_axes(ax, len(names))
+        heights.append(float(start[1]))
+        colors.append("#999999")
+        level = float(start[1])
+    for k, v in s.items():
+        v = 0.0 if np.isnan(v) else float(v)
+        names.append(label(k, lang))
+        bottoms.append(level)
+        heights.append(v)
+        colors.append(_POS if v >= 0 else _NEG)
+        level += v
+    names.append(total_label or label("total", lang))
+    bottoms.append(0.0)
+    heights.append(level)
+    colors.append(_TOT)
+    with _styled_axes(ax, len(names)) as ax:
         pos = np.arange(len(names))
-        ax.bar(pos, heights, bottom=bottoms, color=colors)
+        bars = ax.bar(pos, heights, bottom=bottoms, color=colors)
+        for patch, b0 in zip(bars.patches, bottoms, strict=True):
+            if b0 != 0:
+                patch.sticky_edges.y.clear()
         tops = np.array(bottoms) + np.array(heights)
         for i in range(len(names) - 1):
             ax.plot([i + 0.4, i + 0.6], [tops[i], tops[i]], color="#777777", linewidth=0.8)
@@ -476,6 +685,42 @@ def waterfall(
     return ax
 
 
+def top_communes(
+    table: pd.DataFrame,
+    parts: Sequence[str],
+    *,
+    by: str,
+    top: int | None,
+    title: str,
+    detail: str = "",
+    lang: str = "vi",
+    ax: Axes | None = None,
+) -> Axes:
+    """Horizontal stacked bars of ``parts`` for the ``top`` communes with the largest ``by``
+    (all when None), largest first, with a note "40 / 132 xã được hiển thị" when some are
+    left out. Used by the budget's and the settlement's charts.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per commune with ``name``, ``by`` and ``parts`` (VND/year).
+    detail : str
+        How the communes shown were chosen (e.g. "kinh phí lớn nhất"), added to the note.
+    """
+    t, n_all = top_rows(table, by, top)
+    ax = bar_stacked(
+        t.set_index("name")[list(parts)],
+        list(parts),
+        title=title,
+        xlabel=text("Đơn vị cấp xã", "Commune", lang),
+        lang=lang,
+        horizontal=True,
+        ax=ax,
+    )
+    shown_note(ax, len(t), n_all, lang, detail)
+    return ax
+
+
 def save(ax: Axes, path: str | Path, *, dpi: int = 150, close: bool = True) -> Path:
     """Write the figure of ``ax`` as PNG (atomically, without a timestamp) and close it."""
     p = Path(path)
@@ -486,7 +731,10 @@ def save(ax: Axes, path: str | Path, *, dpi: int = 150, close: bool = True) -> P
         with khoan_style():
             fmt = p.suffix.lstrip(".").lower() or "png"
             meta = {"Software": None} if fmt == "png" else None
-            fig.savefig(buf, format=fmt, dpi=dpi, metadata=meta)
+            # "tight": nothing drawn outside the figure (a legend at the right) is cut off
+            fig.savefig(
+                buf, format=fmt, dpi=dpi, metadata=meta, bbox_inches="tight", pad_inches=0.1
+            )
     finally:
         if close:
             plt.close(fig)

@@ -140,6 +140,11 @@ class Result(abc.ABC):
         """Columns of :attr:`table` shown as đồng (None: the known money columns)."""
         return None
 
+    def _html_totals(self) -> bool:
+        """Whether the HTML view adds a totals row under :attr:`table` (the additive columns;
+        False where rows do not add up, e.g. one row per scenario)."""
+        return True
+
     # -- tables for reporting tools --------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
         """A copy of :attr:`table`, flat: a named index (e.g. ``year``) becomes the first
@@ -173,4 +178,5 @@ class Result(abc.ABC):
             self.table,
             n=HTML_ROWS,
             money_cols=self._money_columns(),
+            totals=self._html_totals(),
         )

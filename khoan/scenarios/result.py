@@ -136,12 +136,15 @@ class ScenarioPlot:
         self._r = result
 
     def headcount(self, ax=None, *, lang: str = "vi"):
-        """Headcount at the end of each year: scenario, baseline and the target path."""
+        """Headcount at the end of each year: scenario, baseline and the target path.
+
+        The scenario's line is drawn above the others (a scenario that meets its target
+        follows the dashed target line; the baseline is dotted).
+        """
         by = self._r.by_year
         df = by[["headcount_end", "baseline_headcount_end"]].copy()
         if "target_reduction" in by.columns:
             df["target_headcount"] = by["base_headcount"] - by["target_reduction"]
-        df = df.rename(columns={c: _t(c, lang) for c in df.columns})
         title = "Số cán bộ, công chức theo năm" if lang == "vi" else "Headcount by year"
         from ..report.plots import line
 
@@ -150,6 +153,7 @@ class ScenarioPlot:
             title=title,
             lang=lang,
             money=False,
+            names={c: _t(c, lang) for c in df.columns},
             ax=ax,
             ylabel="người" if lang == "vi" else "persons",
         )
@@ -181,16 +185,18 @@ class ScenarioPlot:
 
     def cumulative(self, ax=None, *, lang: str = "vi"):
         """Cumulative net savings, public sector and State budget; zero line at payback."""
-        by = self._r.by_year
-        df = by[["cumulative_net_savings", "cumulative_state_net_savings"]].rename(
-            columns={
-                c: _t(c, lang) for c in ("cumulative_net_savings", "cumulative_state_net_savings")
-            }
-        )
+        cols = ["cumulative_net_savings", "cumulative_state_net_savings"]
         title = "Tiết kiệm ròng lũy kế" if lang == "vi" else "Cumulative net savings"
         from ..report.plots import line
 
-        return line(df, title=title, lang=lang, money=True, ax=ax)
+        return line(
+            self._r.by_year[cols],
+            title=title,
+            lang=lang,
+            money=True,
+            names={c: _t(c, lang) for c in cols},
+            ax=ax,
+        )
 
 
 @dataclass
