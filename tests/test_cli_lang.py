@@ -15,7 +15,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from khoan import cli
-from khoan.cli.common import NOT_YET, WRITERS, cell
+from khoan.cli.common import REFUSED, WITH_PDF, WRITERS, cell
 from khoan.report.fmt import percent, short
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,14 +120,14 @@ def test_version_and_short_help():
 def test_out_pdf_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
     loaded = []
     monkeypatch.setattr(cli.common, "resolve_model", lambda *a, **k: loaded.append(a))
-    for command in (["budget", TWO, "--year", "2016"], ["allocate", TWO, "--year", "2017"]):
+    for command in (["allocate", TWO, "--year", "2017"],):
         code, _, err = main([*command, "--out", str(tmp_path / "bao-cao.pdf")], capsys)
         assert code == 1
         assert "PDF reports: use `khoan report`" in err and "Traceback" not in err
     code, _, err = main(
         ["simulate", TWO, "--scenario", "x", "--out", str(tmp_path / "x.txt")], capsys
     )
-    assert code == 1 and "'.txt'" in err and ".xlsx, .csv or .parquet" in err
+    assert code == 1 and "'.txt'" in err and ".xlsx, .csv, .parquet or .pdf" in err
     code, _, err = main(["template", str(tmp_path / "t.csv")], capsys)
     assert code == 1 and ".xlsx" in err
     assert loaded == [] and list(tmp_path.iterdir()) == []
@@ -135,7 +135,17 @@ def test_out_pdf_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
 
 def test_the_dispatch_is_a_table():
     assert set(WRITERS) == {".xlsx", ".csv", ".parquet"}
-    assert ".pdf" in NOT_YET and ".pdf" not in WRITERS
+    assert ".pdf" in REFUSED and ".pdf" not in WRITERS
+    assert set(WITH_PDF) == {*WRITERS, ".pdf"}
+
+
+def test_out_pdf_writes_the_printable_report(tmp_path):
+    from pypdf import PdfReader
+
+    pdf = tmp_path / "bao-cao.pdf"
+    assert f"Đã ghi {pdf}" in invoke("budget", TWO, "--year", "2016", "--out", str(pdf))
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "Tổng cộng" in text and "Trang 1/" in text and "1.593.345.948" in text
 
 
 def test_out_csv_and_parquet_are_written_and_read_back(tmp_path):

@@ -116,7 +116,7 @@ def budget_command(
     from ..budget import budget
     from ..report.labels import label
 
-    check_out(out)
+    check_out(out, common.WITH_PDF)
     m = common.resolve_model(model)
     b = budget(m, year)
     prov = b.province.iloc[0]
@@ -132,4 +132,4 @@ def budget_command(
     for n in b.notes:
         note(lang, n, n)
     if out:
-        write_result(b, out, lang)
+        write_result(b, out, lang, model=m, budget=b)

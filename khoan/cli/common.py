@@ -19,7 +19,8 @@ from rich.console import Console
 from ..errors import KhoanError
 
 __all__ = [
-    "NOT_YET",
+    "REFUSED",
+    "WITH_PDF",
     "WRITERS",
     "Lang",
     "OutFile",
@@ -142,8 +143,12 @@ WRITERS: dict[str, Callable[[Any, Path, str], Path]] = {
     ".csv": lambda r, path, lang: r.to_csv(path),
     ".parquet": lambda r, path, lang: r.to_parquet(path),
 }
-#: Extensions refused (until a writer exists in :data:`WRITERS`), with what to do instead.
-NOT_YET: dict[str, str] = {".pdf": "PDF reports: use `khoan report`"}
+#: Extensions some commands write and others refuse, with what to do instead.
+REFUSED: dict[str, str] = {
+    ".pdf": "PDF reports: use `khoan report` (or `khoan budget` / `khoan simulate` --out x.pdf)"
+}
+#: What ``khoan budget`` and ``khoan simulate`` write: a table, or the printable report.
+WITH_PDF: tuple[str, ...] = (*WRITERS, ".pdf")
 
 
 def check_out(out: Path | None, formats: tuple[str, ...] | None = None) -> None:
@@ -162,8 +167,8 @@ def check_out(out: Path | None, formats: tuple[str, ...] | None = None) -> None:
     known = formats if formats is not None else tuple(WRITERS)
     if ext in known:
         return
-    if ext in NOT_YET and ext not in known:
-        raise OutputError(out, NOT_YET[ext])
+    if ext in REFUSED and ext not in known:
+        raise OutputError(out, REFUSED[ext])
     names = ", ".join(known[:-1]) + f" or {known[-1]}" if len(known) > 1 else known[0]
     raise OutputError(
         out,
@@ -172,9 +177,24 @@ def check_out(out: Path | None, formats: tuple[str, ...] | None = None) -> None:
     )
 
 
-def write_result(result: Any, out: Path, lang: str = "vi") -> Path:
+def write_result(
+    result: Any, out: Path, lang: str = "vi", *, model: Any = None, budget: Any = None
+) -> Path:
     """Write ``result`` to ``out`` in the format its extension chooses (:data:`WRITERS`) and
-    say so."""
+    say so.
+
+    ``.pdf`` writes the printable report (:func:`khoan.report.pdf.write_report`) of ``model``
+    with ``budget`` (a :class:`~khoan.budget.BudgetResult`) and, when ``result`` is not that
+    budget, ``result`` as the scenario.
+    """
+    if out.suffix.lower() == ".pdf" and model is not None and budget is not None:
+        check_out(out, WITH_PDF)
+        from ..report.pdf import write_report
+
+        scenario = None if result is budget else result
+        path = write_report(out, model, budget, scenario, lang=lang)
+        say(lang, f"Đã ghi {path}", f"Wrote {path}")
+        return path
     check_out(out)
     path = WRITERS[out.suffix.lower()](result, out, lang)
     say(lang, f"Đã ghi {path}", f"Wrote {path}")

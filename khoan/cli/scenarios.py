@@ -50,8 +50,9 @@ def simulate_command(
     from ..report.labels import short_label
     from ..scenarios import run_scenario_cli
 
-    check_out(out)
-    r = run_scenario_cli(common.resolve_model(model), scenario, out=None)
+    check_out(out, common.WITH_PDF)
+    m = common.resolve_model(model)
+    r = run_scenario_cli(m, scenario, out=None)
     by = r.by_year
     cols = [c for c in _SIMULATE_COLUMNS if c in by.columns]
     t = Table(
@@ -89,7 +90,12 @@ def simulate_command(
             + (f" ({cell(gap, lang)} persons short in {last})" if gap else "")
             + ": see the target_gap column",
         )
-    if out:
+    if out and out.suffix.lower() == ".pdf":  # the report: the first year's budget + scenario
+        from ..budget import budget
+
+        first = int(r.by_year["year"].iloc[0] if "year" in r.by_year else r.by_year.index[0])
+        common.write_result(r, out, lang, model=m, budget=budget(m, first))
+    elif out:
         common.write_result(r, out, lang)
 
 
