@@ -116,9 +116,6 @@ def run_demo(
     Path
         The report folder (``out/<model name>``).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
     from ._files import atomic_write_bytes, check_folder_target, make_folder
     from .allocate.api import allocate
     from .budget import budget

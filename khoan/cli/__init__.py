@@ -19,6 +19,7 @@ None of them imports pandas or Pyomo at module level (``khoan --help`` stays fas
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 from ..errors import KhoanError
@@ -46,6 +47,8 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``khoan`` command."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    # the command draws to files only: no window backend (the library leaves it to the user)
+    os.environ.setdefault("MPLBACKEND", "Agg")
     try:
         code = app(args=argv, standalone_mode=False)
         if isinstance(code, int) and code:
