@@ -70,6 +70,7 @@ from .labels import (
     check_lang,
     code_label,
     is_money,
+    key_label,
     label,
     provenance_label,
     text,
@@ -607,7 +608,7 @@ def readable(v: Any, lang: str = "vi", depth: int = 0, key: str | None = None) -
         return code_label(v, lang) if shown == v else shown
     if isinstance(v, Mapping):
         items = [
-            (str(code_label(str(k), lang)), readable(x, lang, depth + 1, str(k)))
+            (str(key_label(str(k), lang)), readable(x, lang, depth + 1, str(k)))
             for k, x in v.items()
         ]
         if depth == 0:
@@ -616,9 +617,17 @@ def readable(v: Any, lang: str = "vi", depth: int = 0, key: str | None = None) -
         return body if depth == 1 else f"({body})"
     if isinstance(v, list | tuple | set | frozenset | np.ndarray):
         seq = sorted(v, key=str) if isinstance(v, set | frozenset) else list(v)
+        if depth == 0 and any(isinstance(x, Mapping) for x in seq):  # records: one a line
+            return "\n".join(
+                "; ".join(
+                    f"{key_label(str(k), lang)}: {readable(y, lang, 1, str(k))}"
+                    for k, y in x.items()
+                )
+                if isinstance(x, Mapping)
+                else str(readable(x, lang, 1, key))
+                for x in seq
+            )
         parts = [str(readable(x, lang, depth + 1, key)) for x in seq]
-        if depth == 0 and any(isinstance(x, Mapping) for x in seq):
-            return "\n".join(parts)
         return "; ".join(parts) if depth <= 1 else f"({'; '.join(parts)})"
     if isinstance(v, _dt.date) and depth:
         return v.strftime("%d/%m/%Y" if lang == "vi" else "%Y-%m-%d")

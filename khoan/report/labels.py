@@ -36,6 +36,7 @@ __all__ = [
     "check_lang",
     "code_label",
     "describe_params",
+    "key_label",
     "label",
     "provenance_label",
     "relabel",
@@ -352,6 +353,38 @@ PROVENANCE_LABELS: dict[str, tuple[str, str]] = {
     "format": ("Định dạng", "Format"),
     "runner": ("Hàm chạy kịch bản", "Scenario runner"),
     "counts": ("Số lượng", "Counts"),
+    "digest": ("Mã kiểm tra", "Digest"),
+    "override": ("Lần thay đổi", "Override"),
+    "old": ("Giá trị cũ", "Old value"),
+    "new": ("Giá trị mới", "New value"),
+    "source": ("Nguồn", "Source"),
+    # keys inside mapping-valued parameters
+    "direction": ("Hướng", "Direction"),
+    "weight": ("Trọng số", "Weight"),
+    "first": ("Hệ số bậc 1", "First step"),
+    "increment": ("Chênh lệch giữa hai bậc", "Increment per step"),
+    "steps": ("Số bậc", "Steps"),
+    "start_pct": ("Tỷ lệ khởi điểm (%)", "Starting rate (%)"),
+    "increment_pct": ("Tỷ lệ tăng thêm mỗi năm (%)", "Yearly increment (%)"),
+    "years_at_top": ("Số năm ở bậc cuối", "Years at the top step"),
+    "years_per_step": ("Số năm mỗi bậc", "Years per step"),
+    "min": ("Tối thiểu", "Minimum"),
+    "max": ("Tối đa", "Maximum"),
+    "large": ("Thôn, TDP quy mô lớn", "Large village"),
+    "other": ("Còn lại", "Other"),
+    "area": ("Diện tích", "Area"),
+    "class1": ("Loại 1", "Class 1"),
+    "class2": ("Loại 2", "Class 2"),
+    "half_year_from": ("Tính nửa năm từ (số tháng lẻ)", "Half a year from (odd months)"),
+    "full_year_from": ("Tính tròn năm từ (số tháng lẻ)", "A whole year from (odd months)"),
+    "unrated": ("Chưa xếp loại", "Unrated"),
+    "staff_reduction": ("Kinh phí tinh giản biên chế", "Staff reduction"),
+    "scheme_purchases": ("Mua sắm theo đề án", "Purchases under schemes"),
+    "adhoc_tasks": ("Nhiệm vụ đột xuất", "Ad hoc tasks"),
+    "vien_chuc": ("Viên chức", "Public employees"),
+    "under_2": ("Dưới 2 năm", "Under 2 years"),
+    "2_5": ("Từ 2 đến 5 năm", "2 to 5 years"),
+    "5_10": ("Trên 5 đến 10 năm", "Over 5 to 10 years"),
     "registry": ("Đối chiếu danh mục ĐVHC", "Unit registry check"),
 }
 
@@ -406,6 +439,14 @@ VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "commune": ("Từng xã", "Each commune"),
     },
     "path": {"linear": ("Đều mỗi năm", "Linear")},
+    "direction": {
+        "lower": ("Càng thấp càng tốt", "Lower is better"),
+        "higher": ("Càng cao càng tốt", "Higher is better"),
+    },
+    "kind": {
+        "service": ("Chất lượng phục vụ", "Service"),
+        "workload": ("Khối lượng công việc", "Workload"),
+    },
     "order": {"default": ("Mặc định", "Default")},
 }
 
@@ -557,8 +598,9 @@ def value_label(key: object, v: object, lang: str = "vi") -> object:
     if not isinstance(v, str) or not isinstance(key, str):
         return v
     k = 0 if lang == "vi" else 1
-    table = VALUE_LABELS.get(key) or _RESULT_VALUE_LABELS.get(key) or CATEGORY_LABELS.get(key)
-    if table is None:
+    tables = [t.get(key) for t in (VALUE_LABELS, _RESULT_VALUE_LABELS, CATEGORY_LABELS)]
+    table = {c: p for t in reversed(tables) if t for c, p in t.items()}
+    if not table:
         return v
     if key == "binding" and "," in v:
         return ", ".join(table[p][k] if p in table else p for p in v.split(","))
@@ -568,14 +610,15 @@ def value_label(key: object, v: object, lang: str = "vi") -> object:
 
 @functools.cache
 def _any_code_labels() -> dict[str, tuple[str, str]]:
-    """Codes that mean one thing whatever the column: category, policy and regime codes and
-    indicator codes (for the keys of mapping-valued parameters: ``xa`` -> ``Xã``)."""
-    seen: dict[str, set[tuple[str, str]]] = {}
+    """Codes labelled whatever the column: category, policy and regime codes and indicator
+    codes (for the keys of mapping-valued parameters: ``xa`` -> ``Xã``); where two tables
+    name a code, the first (input categories) wins."""
+    out: dict[str, tuple[str, str]] = {}
     tables = [*CATEGORY_LABELS.values(), *_RESULT_VALUE_LABELS.values(), _indicator_labels()]
-    for table in tables:
+    for table in tables:  # the first table naming a code wins (staff category before position)
         for code, pair in table.items():
-            seen.setdefault(code, set()).add(pair)
-    return {c: next(iter(p)) for c, p in seen.items() if len(p) == 1}
+            out.setdefault(code, pair)
+    return out
 
 
 def code_label(code: object, lang: str = "vi") -> object:
@@ -586,6 +629,13 @@ def code_label(code: object, lang: str = "vi") -> object:
         return code
     pair = _any_code_labels().get(code) or COLUMN_LABELS.get(code)
     return code if pair is None else pair[0 if lang == "vi" else 1]
+
+
+def key_label(key: object, lang: str = "vi") -> object:
+    """Label of a key inside a mapping value (a parameter's or the provenance's): the
+    provenance and parameter-key labels first, then :func:`code_label`."""
+    pair = PROVENANCE_LABELS.get(key) if isinstance(key, str) else None
+    return code_label(key, lang) if pair is None else pair[0 if check_lang(lang) == "vi" else 1]
 
 
 def provenance_label(key: str, lang: str = "vi") -> str:
