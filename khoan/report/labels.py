@@ -259,7 +259,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "scenarios": ("Các kịch bản", "Scenarios"),
     "errors": ("Lỗi", "Errors"),
     "row_kind": ("Loại dòng", "Row kind"),
-    "param_name": ("Nội dung tham số", "Parameter"),
+    "param_name": ("Nội dung tham số", "Description"),
     "prov_key": ("Mã mục", "Key"),
     # --- settlement (VND/year) -------------------------------------------------------------
     "actual": ("Chi thực tế", "Actual spending"),
