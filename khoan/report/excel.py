@@ -321,7 +321,9 @@ _ROW_KINDS = {
     "unit": ("Đơn vị", "Unit"),
     "district": ("Cộng theo huyện", "District subtotal"),
     "type": ("Cộng theo loại đơn vị", "Subtotal by unit type"),
+    "group": ("Cộng theo nhóm", "Group subtotal"),
 }
+_GROUP_KIND = {"district_name": "district", "district_code": "district", "type": "type"}
 #: commune code columns and the name column written beside each
 _CODE_NAME = {"code": "name", "commune": "commune_name"}
 
@@ -344,8 +346,8 @@ def _with_names(df: pd.DataFrame, communes: pd.DataFrame | None, extra: Sequence
     wanted = [(_CODE_NAME[code_col], "name"), ("district_name", "district_name")]
     wanted += [(c, c) for c in extra]
     for new, src in wanted:
-        if new in out.columns or src not in look.columns:
-            continue
+        if new in out.columns or src not in look.columns or look[src].isna().all():
+            continue  # e.g. no districts since the two-tier local government of 2025
         out.insert(at, new, codes.map(look[src]).to_numpy(dtype=object))
         at += 1
     return out
@@ -365,7 +367,7 @@ def _subtotal_rows(
     group followed by its subtotal row, then one subtotal row per value of the other groups.
 
     Returns the reordered data (``df`` order), the rows as shown (object) and each row's kind
-    (``unit``, ``district``, ``type``).
+    (``unit``, ``district``, ``type``, ``group``).
     """
     name_col = next((c for c in ("name", "commune_name") if c in df.columns), None)
     first = groups[0]
@@ -377,11 +379,13 @@ def _subtotal_rows(
     blocks: list[pd.DataFrame] = []
     kinds: list[str] = []
 
-    def subtotal(mask: np.ndarray, group: str, value: Any, kind: str) -> pd.DataFrame:
+    def subtotal(mask: np.ndarray, group: str) -> pd.DataFrame:
         row: dict[Any, Any] = dict.fromkeys(cols)
         for c in sum_cols:
             row[c] = _sum_value(df.loc[mask, c])
         shown_value = shown.loc[np.flatnonzero(mask)[0], group]
+        if shown_value is None or (isinstance(shown_value, float) and math.isnan(shown_value)):
+            shown_value = "—"
         row[group] = shown_value
         word = text("Cộng", "Subtotal", lang)
         if name_col is not None and name_col != group:
@@ -393,13 +397,13 @@ def _subtotal_rows(
         mask = keys == value
         blocks.append(shown.loc[mask])
         kinds += ["unit"] * int(mask.sum())
-        blocks.append(subtotal(mask, first, value, "district"))
-        kinds.append("district")
+        blocks.append(subtotal(mask, first))
+        kinds.append(_GROUP_KIND.get(first, "group"))
     for group in groups[1:]:
         gk = df[group].astype(object).fillna("").to_numpy()
         for value in pd.unique(gk):
-            blocks.append(subtotal(gk == value, group, value, "type"))
-            kinds.append("type")
+            blocks.append(subtotal(gk == value, group))
+            kinds.append(_GROUP_KIND.get(group, "group"))
     body = pd.concat([b.astype(object) for b in blocks], ignore_index=True)
     return df, body, kinds
 
@@ -436,7 +440,8 @@ def _write_table(
     df = _flat(df)
     subtotals = [g for g in subtotals if g in df.columns or g in ("district_name", "type")]
     df = _with_names(df, communes, [g for g in subtotals if g not in ("district_name",)])
-    subtotals = [g for g in subtotals if g in df.columns]
+    # a grouping column that is empty everywhere (no districts) gives no subtotals
+    subtotals = [g for g in subtotals if g in df.columns and df[g].notna().any()]
     cols = list(df.columns)
     money = (
         {c for c in cols if is_money(df, c)} if money_cols is None else set(money_cols) & set(cols)

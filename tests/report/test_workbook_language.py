@@ -285,3 +285,66 @@ def test_readable_values():
     assert readable({"a": 1_210_000}) == "a: 1.210.000"
     assert readable(True) == "Có" and readable(False, "en") == "No"
     assert readable(1_210_000) == 1_210_000  # a number stays a number cell
+
+
+def test_subtotals_hand_computed(tmp_path):
+    """Four communes, two districts, two unit types; district A's communes are not
+    contiguous in the table: they are brought together, subtotalled, then the types."""
+    import pandas as pd
+
+    from khoan.report.excel import write_workbook
+
+    df = pd.DataFrame(
+        {
+            "code": ["00001", "00002", "00003", "00004"],
+            "name": ["Xã Một", "Phường Hai", "Xã Ba", "Xã Bốn"],
+            "total": pd.array([100, 20, 3, 4_000], dtype="int64"),
+        }
+    )
+    communes = pd.DataFrame(
+        {
+            "code": ["00001", "00002", "00003", "00004"],
+            "name": ["Xã Một", "Phường Hai", "Xã Ba", "Xã Bốn"],
+            "district_name": ["Huyện A", "Huyện B", "Huyện A", "Huyện B"],
+            "type": ["xa", "phuong", "xa", "xa"],
+        }
+    )
+    path = write_workbook(
+        tmp_path / "s.xlsx",
+        title="t",
+        sheets={"by_commune": df},
+        communes=communes,
+        subtotals={"by_commune": ["district_name", "type"]},
+    )
+    ws = openpyxl.load_workbook(path)["Theo xã"]
+    rows = [r for r in ws.iter_rows(min_row=1, values_only=True) if any(v is not None for v in r)]
+    assert rows[:9] == [
+        ("Mã ĐVHC", "Tên", "Huyện, thị xã, thành phố", "Loại đơn vị", "Tổng cộng", "Loại dòng"),
+        ("00001", "Xã Một", "Huyện A", "Xã", 100, "Đơn vị"),
+        ("00003", "Xã Ba", "Huyện A", "Xã", 3, "Đơn vị"),
+        (None, "Cộng: Huyện A", "Huyện A", None, 103, "Cộng theo huyện"),
+        ("00002", "Phường Hai", "Huyện B", "Phường", 20, "Đơn vị"),
+        ("00004", "Xã Bốn", "Huyện B", "Xã", 4_000, "Đơn vị"),
+        (None, "Cộng: Huyện B", "Huyện B", None, 4_020, "Cộng theo huyện"),
+        (None, "Cộng: Xã", None, "Xã", 4_103, "Cộng theo loại đơn vị"),
+        (None, "Cộng: Phường", None, "Phường", 20, "Cộng theo loại đơn vị"),
+    ]
+    assert rows[9][0] == "Tổng cộng" and rows[9][4] == 4_123  # the communes, once
+    assert rows[10][0].startswith("Ghi chú:") and "«Đơn vị»" in rows[10][0]
+    assert ws.auto_filter.ref == "A1:F9"  # header, communes and subtotals; not the total
+
+
+def test_no_districts_gives_type_subtotals_only(tmp_path):
+    """Since 1 July 2025 communes belong to the province directly: no district column."""
+    m = examples.load("khanh_hoa_2026")
+    r = budget(m, 2026)
+    ws = openpyxl.load_workbook(r.to_excel(tmp_path / "b.xlsx"))["Theo xã"]
+    head, rows = _table_rows(ws)
+    assert head[:3] == ["Mã ĐVHC", "Tên", "Loại đơn vị"] and "Huyện, thị xã, thành phố" not in head
+    kinds = {x["Loại dòng"] for x in rows} - {None}
+    assert kinds == {"Đơn vị", "Cộng theo loại đơn vị"}
+    types = {x["Loại đơn vị"]: x["Tổng cộng"] for x in rows if x["Mã ĐVHC"] is None}
+    expect = r.table.assign(t=m.communes["type"].to_numpy()).groupby("t")["total"].sum()
+    assert {label_type: int(v) for label_type, v in types.items()} == {
+        {"xa": "Xã", "phuong": "Phường", "dac_khu": "Đặc khu"}[k]: int(v) for k, v in expect.items()
+    }
