@@ -495,6 +495,20 @@ MONEY_COLUMNS: frozenset[str] = frozenset(
         "tntt_per_person",
         "benefit",
         "amount",
+        # settlement (khoan.settle): VND/year per commune
+        "actual",
+        "overspend",
+        "savings_counted",
+        "tntt_cap",
+        "rewards",
+        "welfare",
+        "reserve",
+        "advance_cap_q1",
+        "advance_cap_q2",
+        "advance_cap_q3",
+        "advance_cap_q4",
+        "vacancy_saving",
+        "state_saving",
     }
 )
 

@@ -198,6 +198,9 @@ def test_district_and_type_subtotals_add_up_exactly(kind, books, results, model)
         zip(r.table["code"], r.table[col].astype(int), strict=True)
     )
     assert total[0][money] == int(r.table[col].sum())
+    if kind == "settlement":  # every settlement amount is money, summed and subtotalled
+        for c in ("actual", "savings_counted", "state_saving"):
+            assert total[0][label(c)] == int(r.table[c].sum())
     by_district, by_type = defaultdict(int), defaultdict(int)
     for x in units:
         by_district[x["Huyện, thị xã, thành phố"]] += x[money]
