@@ -254,11 +254,13 @@ class BudgetResult(Result):
         Returns the path written. Text that a spreadsheet would read as a formula is escaped.
         """
         from .report.excel import write_workbook
-        from .report.labels import text
+        from .report.labels import describe_params, text
 
         s = self.summary()
         summary = {c: s[c] for c in (*COMPONENTS, "total")}
         params = self.params_used.drop(columns=["source"], errors="ignore")
+        model = self._model
+        params = describe_params(params, getattr(model, "params", None))
         return write_workbook(
             path,
             title=text(
@@ -272,6 +274,8 @@ class BudgetResult(Result):
             provenance=self.provenance,
             lang=lang,
             totals={"by_commune": True, "details": False},
+            communes=getattr(model, "communes", None),
+            subtotals={"by_commune": ["district_name", "type"]},
         )
 
     def _html_title(self, lang: str = "vi") -> str:

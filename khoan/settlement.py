@@ -179,9 +179,11 @@ class SettlementResult(Result):
     def to_excel(self, path: str | Path, lang: str = "vi") -> Path:
         """Workbook: summary, savings by commune, TNTT per person, parameters, provenance."""
         from .report.excel import write_workbook
-        from .report.labels import text
+        from .report.labels import describe_params, text
 
         prov = self.province.iloc[0]
+        model = self.budget._model
+        params = self.params_used.drop(columns=["source"], errors="ignore")
         return write_workbook(
             path,
             title=text(
@@ -193,10 +195,12 @@ class SettlementResult(Result):
                 k: (int(v) if isinstance(v, int | np.integer) else v) for k, v in prov.items()
             },
             sheets={"by_commune": self.table, "per_person": self.per_person.reset_index()},
-            params=self.params_used.drop(columns=["source"], errors="ignore"),
+            params=describe_params(params, getattr(model, "params", None)),
             provenance=self.provenance,
             lang=lang,
             totals={"by_commune": True, "per_person": True},
+            communes=getattr(model, "communes", None),
+            subtotals={"by_commune": ["district_name", "type"]},
         )
 
     def _html_title(self, lang: str = "vi") -> str:

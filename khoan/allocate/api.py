@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import KhoanError
+from ..report.labels import describe_params
 from ..report.result import Result, digest_of, provenance
 from .core import solve_allocation
 from .inputs import (
@@ -50,6 +51,9 @@ __all__ = [
     "corridor_bounds",
     "parse_envelope",
 ]
+
+#: the communes' columns that name a code in the workbook's other sheets
+_NAMES = ("code", "name", "district_name", "type")
 
 
 def allocate(
@@ -287,6 +291,7 @@ class AllocationResult(Result):
         ptable = model.params.in_force(keys, _dt.date(year, 1, 1), _dt.date(year, 12, 31)).drop(
             columns=["source"]
         )
+        ptable = describe_params(ptable, model.params)
         options = dict(inp.options)
         prov = {
             **provenance(model, inputs={"options": digest_of(options)}),
@@ -367,6 +372,8 @@ class AllocationResult(Result):
                 "by_commune": [c for c in money if c in self.table and c not in ("lower", "upper")],
                 "scores": False,
             },
+            communes=self.table[[c for c in _NAMES if c in self.table]],
+            subtotals={"by_commune": [c for c in ("district_name", "type") if c in self.table]},
         )
 
     def _html_title(self, lang: str = "vi") -> str:

@@ -20,6 +20,14 @@ Layout and conventions:
   column widths from the longest value;
 - numbers are written as numbers: money ``#,##0`` (đồng), counts ``#,##0``, years and codes
   ``0``, other decimals ``#,##0.00``, dates ``dd/mm/yyyy`` (``yyyy-mm-dd`` in English);
+- every table has an autofilter on its header row; a table with a commune code gets the
+  commune's name and district beside it (``communes=``); budget tables can have subtotal rows
+  by district and unit type (``subtotals=``), marked in a ``row_kind`` column and explained in
+  a note under the table;
+- category, policy, regime, unit, confidence and status codes in cells are labelled, booleans
+  are ``Có``/``Không``; the parameters sheet spells values out (no JSON) beside the
+  parameter's code and description; the provenance sheet has the key's code, its label and
+  the value;
 - a bold totals row under each table sums the additive columns (money and counts). Sums are
   computed in Python and written as numbers, not formulas, so the workbook reads back with the
   same values in openpyxl or pandas, with no recalculation;
@@ -57,7 +65,19 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .._files import atomic_write_bytes, make_folder
-from .labels import ADDITIVE_COLUMNS, check_lang, is_money, label, relabel_values, text
+from .labels import (
+    ADDITIVE_COLUMNS,
+    check_lang,
+    code_label,
+    is_money,
+    key_label,
+    label,
+    provenance_label,
+    text,
+    value_label,
+    workbook_values,
+    yes_no,
+)
 
 __all__ = [
     "FIXED_TIMESTAMP",
@@ -197,7 +217,8 @@ def _py(v: Any) -> Any:
     if isinstance(v, _dt.datetime | _dt.date | _dt.time):
         return v
     if isinstance(v, str):
-        return _clean_text(v)
+        v = _clean_text(v)
+        return v if len(v) <= _MAX_CELL_TEXT else v[: _MAX_CELL_TEXT - 1] + "…"
     if isinstance(v, Mapping):
         return _clean_text(json.dumps(v, ensure_ascii=False, sort_keys=True, default=str))
     if isinstance(v, list | tuple | set | frozenset | np.ndarray):
@@ -291,6 +312,118 @@ def _resolve(option: Any, sheet: str, default: Any) -> Any:
     return option
 
 
+#: cell text longer than this is cut (Excel holds at most 32,767 characters in a cell)
+_MAX_CELL_TEXT = 32_000
+_SUBTOTAL_FONT = Font(bold=True, italic=True)
+_SUBTOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
+#: kinds of rows in a table with subtotals (column ``row_kind``)
+_ROW_KINDS = {
+    "unit": ("Đơn vị", "Unit"),
+    "district": ("Cộng theo huyện", "District subtotal"),
+    "type": ("Cộng theo loại đơn vị", "Subtotal by unit type"),
+    "group": ("Cộng theo nhóm", "Group subtotal"),
+}
+_GROUP_KIND = {"district_name": "district", "district_code": "district", "type": "type"}
+#: commune code columns and the name column written beside each
+_CODE_NAME = {"code": "name", "commune": "commune_name"}
+
+
+def _with_names(df: pd.DataFrame, communes: pd.DataFrame | None, extra: Sequence[str] = ()):
+    """``df`` with the commune's name and district (and ``extra`` columns, e.g. ``type``)
+    inserted right after its commune code column (``code`` or ``commune``) where missing."""
+    if communes is None or "code" not in communes.columns:
+        return df
+    code_col = next((c for c in _CODE_NAME if c in df.columns), None)
+    if code_col is None:
+        return df
+    look = communes.drop_duplicates("code").set_index("code")
+    codes = df[code_col].astype(object)
+    if not codes.isin(look.index).any():
+        return df
+    out = df.copy()
+    after = _CODE_NAME[code_col] if _CODE_NAME[code_col] in out.columns else code_col
+    at = list(out.columns).index(after) + 1
+    wanted = [(_CODE_NAME[code_col], "name"), ("district_name", "district_name")]
+    wanted += [(c, c) for c in extra]
+    for new, src in wanted:
+        if new in out.columns or src not in look.columns or look[src].isna().all():
+            continue  # e.g. no districts since the two-tier local government of 2025
+        out.insert(at, new, codes.map(look[src]).to_numpy(dtype=object))
+        at += 1
+    return out
+
+
+def _sum_value(s: pd.Series) -> Any:
+    """Exact sum of a column: int for integer columns (int64 money), float otherwise."""
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return int(s.to_numpy(dtype=np.int64).sum())
+    return float(np.nansum(s.to_numpy(dtype=float)))
+
+
+def _subtotal_rows(
+    df: pd.DataFrame, shown: pd.DataFrame, groups: Sequence[str], sum_cols: list, lang: str
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Commune rows grouped by the first of ``groups`` (in order of first appearance), each
+    group followed by its subtotal row, then one subtotal row per value of the other groups.
+
+    Returns the reordered data (``df`` order), the rows as shown (object) and each row's kind
+    (``unit``, ``district``, ``type``, ``group``).
+    """
+    name_col = next((c for c in ("name", "commune_name") if c in df.columns), None)
+    first = groups[0]
+    key = pd.factorize(df[first].astype(object).fillna(""))[0]
+    order = np.argsort(key, kind="stable")
+    df = df.iloc[order].reset_index(drop=True)
+    shown = shown.iloc[order].reset_index(drop=True)
+    cols = list(df.columns)
+    blocks: list[pd.DataFrame] = []
+    kinds: list[str] = []
+
+    def subtotal(mask: np.ndarray, group: str) -> pd.DataFrame:
+        row: dict[Any, Any] = dict.fromkeys(cols)
+        for c in sum_cols:
+            row[c] = _sum_value(df.loc[mask, c])
+        shown_value = shown.loc[np.flatnonzero(mask)[0], group]
+        if shown_value is None or (isinstance(shown_value, float) and math.isnan(shown_value)):
+            shown_value = "—"
+        row[group] = shown_value
+        word = text("Cộng", "Subtotal", lang)
+        if name_col is not None and name_col != group:
+            row[name_col] = f"{word}: {shown_value}"
+        return pd.DataFrame([row], columns=cols, dtype=object)
+
+    keys = df[first].astype(object).fillna("").to_numpy()
+    for value in pd.unique(keys):
+        mask = keys == value
+        blocks.append(shown.loc[mask])
+        kinds += ["unit"] * int(mask.sum())
+        blocks.append(subtotal(mask, first))
+        kinds.append(_GROUP_KIND.get(first, "group"))
+    for group in groups[1:]:
+        gk = df[group].astype(object).fillna("").to_numpy()
+        for value in pd.unique(gk):
+            blocks.append(subtotal(gk == value, group))
+            kinds.append(_GROUP_KIND.get(group, "group"))
+    body = pd.concat([b.astype(object) for b in blocks], ignore_index=True)
+    return df, body, kinds
+
+
+def subtotal_note(groups: Sequence[str], lang: str) -> str:
+    """The sheet note that says how subtotal rows are told apart from communes' rows."""
+    names = " / ".join(label(g, lang) for g in groups)
+    unit = _ROW_KINDS["unit"][0 if lang == "vi" else 1]
+    return text(
+        f"Ghi chú: bảng có dòng cộng theo {names}. Các dòng cộng để trống mã ĐVHC và có cột "
+        f"«{label('row_kind', lang)}» khác «{unit}»; lọc cột này bằng «{unit}» để chỉ lấy số "
+        "liệu từng xã. Dòng «Tổng cộng» bằng tổng các dòng xã (không cộng các dòng cộng).",
+        f"Note: the table has subtotal rows by {names}. Subtotal rows have no code and a "
+        f"«{label('row_kind', lang)}» other than «{unit}»; filter that column on «{unit}» to "
+        "keep the communes' rows only. The «Total» row is the sum of the communes' rows "
+        "(subtotal rows are not added).",
+        lang,
+    )
+
+
 def _write_table(
     ws: Worksheet,
     df: pd.DataFrame,
@@ -300,8 +433,15 @@ def _write_table(
     totals: bool | Sequence[Any],
     start_row: int = 1,
     freeze: bool = True,
+    communes: pd.DataFrame | None = None,
+    subtotals: Sequence[str] = (),
+    note: str | None = None,
 ) -> None:
     df = _flat(df)
+    subtotals = [g for g in subtotals if g in df.columns or g in ("district_name", "type")]
+    df = _with_names(df, communes, [g for g in subtotals if g not in ("district_name",)])
+    # a grouping column that is empty everywhere (no districts) gives no subtotals
+    subtotals = [g for g in subtotals if g in df.columns and df[g].notna().any()]
     cols = list(df.columns)
     money = (
         {c for c in cols if is_money(df, c)} if money_cols is None else set(money_cols) & set(cols)
@@ -318,8 +458,15 @@ def _write_table(
         sum_cols = []
     else:
         sum_cols = [c for c in totals if c in cols]
-    shown = relabel_values(df, lang)
-    fmts = {c: _column_format(df, c, money, lang) for c in cols}
+    shown = workbook_values(df, lang)
+    kinds: list[str] = []
+    if subtotals and sum_cols and len(df):
+        df, shown, kinds = _subtotal_rows(df, shown, subtotals, sum_cols, lang)
+        k = 0 if lang == "vi" else 1
+        shown["row_kind"] = [_ROW_KINDS[x][k] for x in kinds]
+        cols = [*cols, "row_kind"]
+        note = note or subtotal_note(subtotals, lang)
+    fmts = {c: _column_format(df, c, money, lang) if c in df.columns else None for c in cols}
     widths = [0] * len(cols)
 
     hr = start_row
@@ -332,29 +479,35 @@ def _write_table(
         widths[j - 1] = max(
             min(len(str(cell.value or "")), 18), max((len(w) for w in words), default=0)
         )
-    values = shown.to_numpy(dtype=object) if len(cols) else np.empty((len(df), 0), dtype=object)
-    for i in range(len(df)):
+    nrows = len(shown)
+    values = shown[cols].to_numpy(dtype=object) if len(cols) else np.empty((nrows, 0), object)
+    for i in range(nrows):
         r = hr + 1 + i
+        sub = bool(kinds) and kinds[i] != "unit"
         for j, c in enumerate(cols):
             cell = put_cell(ws, r, j + 1, values[i, j], fmts[c])
             widths[j] = max(widths[j], _display_len(cell.value, fmts[c]))
+            if sub:
+                cell.font = _SUBTOTAL_FONT
+                cell.fill = _SUBTOTAL_FILL
+    last = hr + nrows
+    if len(cols):
+        ws.auto_filter.ref = f"A{hr}:{get_column_letter(len(cols))}{max(last, hr)}"
     if sum_cols and len(cols):
-        r = hr + 1 + len(df)
+        r = last + 1
+        last = r
         label_col = next((j for j, c in enumerate(cols) if c not in sum_cols), None)
         for j, c in enumerate(cols):
             cell = ws.cell(row=r, column=j + 1)
             if c in sum_cols:
-                s = df[c]
-                if pd.api.types.is_integer_dtype(s.dtype):
-                    total: Any = int(sum(int(x) for x in s.dropna()))
-                else:
-                    total = float(np.nansum(s.to_numpy(dtype=float)))
-                cell = put_cell(ws, r, j + 1, total, fmts[c] or _FMT_FLOAT)
+                cell = put_cell(ws, r, j + 1, _sum_value(df[c]), fmts[c] or _FMT_FLOAT)
                 widths[j] = max(widths[j], _display_len(cell.value, fmts[c]))
             elif j == label_col:
                 cell = put_cell(ws, r, j + 1, text("Tổng cộng", "Total", lang))
             cell.font = _TOTAL_FONT
             cell.border = _TOTAL_BORDER
+    if note:
+        put_cell(ws, last + 2, 1, note).font = Font(italic=True)
     for j, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = max(8, min(w + 2, 60))
     if freeze:
@@ -407,7 +560,7 @@ def _write_summary(ws: Worksheet, title: str, summary: Any, lang: str) -> None:
     w = [12, 12]
     for i, (k, v) in enumerate(summary.items(), start=1):
         key = str(k)
-        v = _py(v)
+        v = _py(value_label(key, v, lang)) if not isinstance(v, list | tuple) else readable(v, lang)
         if isinstance(v, int) and not isinstance(v, bool):
             fmt = _FMT_PLAIN_INT if _plain_int(key) else _FMT_COUNT if _count(key) else _FMT_MONEY
         elif isinstance(v, float):
@@ -423,13 +576,85 @@ def _write_summary(ws: Worksheet, title: str, summary: Any, lang: str) -> None:
     ws.freeze_panes = f"A{hr + 1}"
 
 
+def _num_text(x: float | int, lang: str) -> str:
+    """A number inside text, in the style of ``lang`` (``1.210.000``, ``0,31`` in Vietnamese)."""
+    from .fmt import number
+
+    if isinstance(x, float) and not x.is_integer():
+        s = repr(x)
+        return s.replace(".", ",") if lang == "vi" else s
+    # years and small counts without a thousands separator (2016, not 2.016)
+    return number(int(x), 0, lang) if abs(x) >= 10_000 else str(int(x))
+
+
+def readable(v: Any, lang: str = "vi", depth: int = 0, key: str | None = None) -> Any:
+    """A parameter or provenance value spelled out for a reader.
+
+    Numbers stay numbers and dates stay dates at the top level; a list becomes its items
+    joined with ``; `` (codes labelled: ``can_bo`` -> ``Cán bộ``), a mapping one line per key
+    (``Xã: 1 = 25; 2 = 23``), nested mappings in brackets; booleans ``Có``/``Không``. JSON text
+    (the ``value`` column of :meth:`~khoan.params.ParameterTree.in_force`) is read first.
+    """
+    if isinstance(v, str) and depth == 0 and v[:1] in "[{":
+        try:
+            v = json.loads(v)
+        except ValueError:
+            return v
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "" if depth else None
+    if isinstance(v, bool | np.bool_):
+        return yes_no(bool(v), lang)
+    if isinstance(v, int | float | np.integer | np.floating):
+        return _py(v) if depth == 0 else _num_text(_py(v), lang)
+    if isinstance(v, str):
+        if depth == 0:
+            return v
+        shown = value_label(key, v, lang) if key else v
+        return code_label(v, lang) if shown == v else shown
+    if isinstance(v, Mapping):
+        items = [
+            (str(key_label(str(k), lang)), readable(x, lang, depth + 1, str(k)))
+            for k, x in v.items()
+        ]
+        if depth == 0:
+            return "\n".join(f"{k}: {x}" for k, x in items)
+        body = "; ".join(f"{k} = {x}" for k, x in items)
+        return body if depth == 1 else f"({body})"
+    if isinstance(v, list | tuple | set | frozenset | np.ndarray):
+        seq = sorted(v, key=str) if isinstance(v, set | frozenset) else list(v)
+        if depth == 0 and any(isinstance(x, Mapping) for x in seq):  # records: one a line
+            return "\n".join(
+                "; ".join(
+                    f"{key_label(str(k), lang)}: {readable(y, lang, 1, str(k))}"
+                    for k, y in x.items()
+                )
+                if isinstance(x, Mapping)
+                else str(readable(x, lang, 1, key))
+                for x in seq
+            )
+        parts = [str(readable(x, lang, depth + 1, key)) for x in seq]
+        return "; ".join(parts) if depth <= 1 else f"({'; '.join(parts)})"
+    if isinstance(v, _dt.date) and depth:
+        return v.strftime("%d/%m/%Y" if lang == "vi" else "%Y-%m-%d")
+    return _py(v) if depth == 0 else str(v)
+
+
 def _write_params(ws: Worksheet, params: pd.DataFrame, lang: str) -> None:
-    df = params.copy()
+    df = params.drop(columns=["source"], errors="ignore").copy()
+    # the description in the workbook's language, beside the code
+    own, other = ("description_vi", "description_en")[:: 1 if lang == "vi" else -1]
+    if own in df.columns:
+        desc = df.pop(own).fillna("").astype(object)
+        if lang == "en" and other in df.columns:  # no English text: the Vietnamese one
+            desc = desc.where(desc.astype(str) != "", df[other])
+        df.insert(1 if "key" in df.columns else 0, "param_name", desc)
+    df = df.drop(columns=[other], errors="ignore")
     if "value" in df.columns:
-        df["value"] = df["value"].astype(object)
+        df["value"] = df["value"].astype(object).map(lambda v: readable(v, lang))
     _write_table(ws, df, lang=lang, money_cols=[], totals=False)
-    if "value" in df.columns:
-        j = list(_flat(df).columns).index("value") + 1
+    cols = list(_flat(df).columns)
+    if "value" in cols:
+        j = cols.index("value") + 1
         for i in range(len(df)):
             cell = ws.cell(row=i + 2, column=j)
             v = cell.value
@@ -437,10 +662,12 @@ def _write_params(ws: Worksheet, params: pd.DataFrame, lang: str) -> None:
                 cell.number_format = (
                     _FMT_MONEY if abs(v) >= 1000 and float(v).is_integer() else "General"
                 )
-        ws.column_dimensions[get_column_letter(j)].width = 24
-    for name in ("reference", "description_vi", "description_en"):
-        if name in df.columns:
-            j = list(_flat(df).columns).index(name) + 1
+            elif isinstance(v, str) and "\n" in v:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.column_dimensions[get_column_letter(j)].width = 50
+    for name in ("reference", "param_name"):
+        if name in cols:
+            j = cols.index(name) + 1
             ws.column_dimensions[get_column_letter(j)].width = min(
                 ws.column_dimensions[get_column_letter(j)].width, 50
             )
@@ -457,13 +684,28 @@ def stable_provenance(provenance: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _write_provenance(ws: Worksheet, provenance: Mapping[str, Any], lang: str) -> None:
+    """Three columns: the key (code), its label and the value spelled out."""
     rows = _flatten(stable_provenance(provenance))
+    last = [k.rsplit(".", 1)[-1] for k, _ in rows]
     df = pd.DataFrame(
-        {"item": [k for k, _ in rows], "value": [_py(v) for _, v in rows]}, dtype=object
+        {
+            "prov_key": [k for k, _ in rows],
+            "item": [provenance_label(k, lang) for k, _ in rows],
+            "value": [
+                value_label(part, v, lang) if isinstance(v, str | bool) else readable(v, lang)
+                for part, (_, v) in zip(last, rows, strict=True)
+            ],
+        },
+        dtype=object,
     )
     _write_table(ws, df, lang=lang, money_cols=[], totals=False)
-    ws.column_dimensions["A"].width = min(max([len(k) for k, _ in rows] + [10]) + 2, 50)
-    ws.column_dimensions["B"].width = 80
+    ws.column_dimensions["A"].width = min(max([len(k) for k, _ in rows] + [10]) + 2, 40)
+    ws.column_dimensions["B"].width = 45
+    ws.column_dimensions["C"].width = 80
+    for i in range(len(df)):
+        cell = ws.cell(row=i + 2, column=3)
+        if isinstance(cell.value, str) and "\n" in cell.value:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 # -- saving ----------------------------------------------------------------------------------------
@@ -517,6 +759,9 @@ def write_workbook(
     money_cols: Iterable[Any] | Mapping[str, Iterable[Any]] | None = None,
     totals: bool | Sequence[Any] | Mapping[str, bool | Sequence[Any]] = True,
     timestamp: _dt.datetime = FIXED_TIMESTAMP,
+    communes: pd.DataFrame | None = None,
+    subtotals: Mapping[str, Sequence[str]] | None = None,
+    notes: Mapping[str, str] | None = None,
 ) -> Path:
     """Write a report workbook (see the module docstring for the layout).
 
@@ -547,6 +792,17 @@ def write_workbook(
         names the columns to sum, ``False`` adds none.
     timestamp : datetime
         Document created/modified date (fixed by default so that output is deterministic).
+    communes : DataFrame, optional
+        The model's communes (``code``, ``name``, ``district_name``, ``type``): every table
+        with a commune code column (``code`` or ``commune``) gets the commune's name and
+        district beside the code.
+    subtotals : dict sheet key -> list of columns, optional
+        Subtotal rows by these columns (e.g. ``["district_name", "type"]``): rows grouped by
+        the first, each group followed by its subtotal; then one subtotal per value of the
+        others. A column ``row_kind`` tells the communes' rows from subtotal rows and a note
+        under the table says how to filter them; the totals row sums the communes only.
+    notes : dict sheet key -> str, optional
+        A note written under a table.
 
     Returns
     -------
@@ -571,6 +827,9 @@ def write_workbook(
             lang=lang,
             money_cols=_resolve(money_cols, key, None),
             totals=_resolve(totals, key, True),
+            communes=communes,
+            subtotals=(subtotals or {}).get(key, ()),
+            note=(notes or {}).get(key),
         )
     if params is not None:
         ws = wb.create_sheet(_sheet_name(label("params", lang), used))

@@ -13,10 +13,14 @@ columns that a totals row sums (money and counts of people, posts, villages...).
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import pandas as pd
 
 from ..data.labels import CATEGORY_LABELS
 from ..data.labels import label as _category_label
+from ..errors import KhoanError
 from ..lumpsum import COMPONENTS as _BUDGET_COMPONENTS
 from ..payroll import COMPONENTS as _PAYROLL_COMPONENTS
 
@@ -25,13 +29,22 @@ __all__ = [
     "COLUMN_LABELS",
     "LANGS",
     "MONEY_COLUMNS",
+    "PROVENANCE_LABELS",
     "STOCK_COLUMNS",
+    "VALUE_LABELS",
     "category_label",
     "check_lang",
+    "code_label",
+    "describe_params",
+    "key_label",
     "label",
+    "provenance_label",
     "relabel",
     "relabel_values",
     "text",
+    "value_label",
+    "workbook_values",
+    "yes_no",
 ]
 
 LANGS = ("vi", "en")
@@ -220,7 +233,8 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     # --- parameters sheet (ParameterTree.table) -----------------------------------------
     "key": ("Mã tham số", "Parameter"),
     "unit": ("Đơn vị tính", "Unit"),
-    "from": ("Hiệu lực từ", "In force from"),
+    "from": ("Từ ngày", "From"),
+    "to": ("Đến ngày", "To"),
     "reference": ("Căn cứ pháp lý", "Legal reference"),
     "confidence": ("Mức tin cậy", "Confidence"),
     "description_vi": ("Mô tả", "Description (Vietnamese)"),
@@ -241,6 +255,199 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "per_person": ("TNTT theo người", "TNTT per person"),
     "item": ("Chỉ tiêu", "Item"),
     "amount": ("Số tiền", "Amount"),
+    "scores": ("Điểm chỉ tiêu", "Indicator scores"),
+    "scenarios": ("Các kịch bản", "Scenarios"),
+    "errors": ("Lỗi", "Errors"),
+    "row_kind": ("Loại dòng", "Row kind"),
+    "param_name": ("Nội dung tham số", "Description"),
+    "prov_key": ("Mã mục", "Key"),
+    # --- settlement (VND/year) -------------------------------------------------------------
+    "actual": ("Chi thực tế", "Actual spending"),
+    "overspend": ("Chi vượt kinh phí khoán", "Overspending"),
+    "savings_counted": ("Tiết kiệm được sử dụng", "Savings used"),
+    "tntt_cap": ("Mức trần thu nhập tăng thêm", "Income increase cap"),
+    "rewards": ("Chi khen thưởng", "Rewards"),
+    "welfare": ("Chi phúc lợi", "Welfare"),
+    "reserve": ("Quỹ dự phòng ổn định thu nhập", "Income stabilisation reserve"),
+    "advance_cap_q1": ("Mức tạm chi TNTT tối đa quý I", "TNTT advance cap, Q1"),
+    "advance_cap_q2": ("Mức tạm chi TNTT tối đa quý II", "TNTT advance cap, Q2"),
+    "advance_cap_q3": ("Mức tạm chi TNTT tối đa quý III", "TNTT advance cap, Q3"),
+    "advance_cap_q4": ("Mức tạm chi TNTT tối đa quý IV", "TNTT advance cap, Q4"),
+    "vacancy_saving": ("Tiết kiệm từ biên chế chưa tuyển", "Savings on vacant posts"),
+    "state_saving": ("Ngân sách nhà nước tiết kiệm", "State budget saving"),
+    "weight": ("Hệ số phân phối", "Distribution weight"),
+    # --- leavers' benefits (VND) -----------------------------------------------------------
+    "eligible": ("Đủ điều kiện", "Eligible"),
+    "reason": ("Lý do", "Reason"),
+    "current_salary": ("Tiền lương tháng hiện hưởng", "Current monthly salary"),
+    "early_months_lump": (
+        "Trợ cấp theo số tháng nghỉ sớm",
+        "Lump sum for the months retired early",
+    ),
+    "early_years": (
+        "Trợ cấp theo số năm nghỉ hưu trước tuổi",
+        "Benefit for the years retired early",
+    ),
+    "insured_first": (
+        "Trợ cấp cho 20 năm đầu đóng BHXH",
+        "Benefit for the first 20 insured years",
+    ),
+    "insured_further": (
+        "Trợ cấp cho số năm đóng BHXH còn lại",
+        "Benefit for the further insured years",
+    ),
+    "severance": ("Trợ cấp thôi việc theo tháng lương", "Severance pay"),
+    "per_insured_year": ("Trợ cấp theo số năm công tác", "Benefit per year worked"),
+    "job_search": ("Trợ cấp tìm việc làm", "Job-search allowance"),
+    "at_retirement_age": (
+        "Trợ cấp khi đủ tuổi nghỉ hưu (NHĐKCT)",
+        "Benefit at the retirement age (NHĐKCT)",
+    ),
+    "salary_saved_to_horizon": (
+        "Tiền lương tiết kiệm đến cuối kỳ",
+        "Salary saved to the end of the horizon",
+    ),
+    # --- batch -----------------------------------------------------------------------------
+    "ok": ("Số kịch bản chạy xong", "Scenarios finished"),
+    "failed": ("Số kịch bản lỗi", "Scenarios failed"),
+    "reused": ("Số kịch bản dùng lại kết quả cũ", "Scenarios reused"),
+    "executor": ("Cách chạy", "Executor"),
+}
+
+#: provenance keys (each part of a dotted key) -> (Vietnamese, English); parts not listed here
+#: are looked up in :data:`COLUMN_LABELS`
+PROVENANCE_LABELS: dict[str, tuple[str, str]] = {
+    "khoan_version": ("Phiên bản khoan", "khoan version"),
+    "synthetic": ("Dữ liệu tổng hợp (minh họa)", "Synthetic data"),
+    "model_digest": ("Mã kiểm tra dữ liệu mô hình", "Model data digest"),
+    "parameters_digest": ("Mã kiểm tra bộ tham số", "Parameters digest"),
+    "overrides": ("Tham số được thay đổi", "Parameter overrides"),
+    "target": ("Chỉ tiêu tinh giản", "Reduction target"),
+    "share": ("Tỷ lệ", "Share"),
+    "inputs": ("Mã kiểm tra dữ liệu đầu vào", "Input digests"),
+    "notes": ("Ghi chú", "Notes"),
+    "shares": ("Tỷ lệ phân chia tiết kiệm", "Savings shares"),
+    "options": ("Tùy chọn", "Options"),
+    "score_year": ("Năm lấy chỉ tiêu chấm điểm", "Year of the scored indicators"),
+    "corridor": ("Biên độ ổn định", "Stability corridor"),
+    "staffing": ("Tính theo biên chế", "Staffing"),
+    "group_floor": ("Mức sàn theo nhóm", "Group floors"),
+    "group_cap": ("Mức trần theo nhóm", "Group caps"),
+    "solver": ("Bộ giải", "Solver"),
+    "solver_path": ("Cách giải", "Solver path"),
+    "years": ("Các năm", "Years"),
+    "by": ("Đến năm", "By"),
+    "path": ("Lộ trình", "Path"),
+    "scope": ("Phạm vi", "Scope"),
+    "decision_date": ("Ngày quyết định", "Decision date"),
+    "categories": ("Đối tượng áp dụng", "Categories"),
+    "approved_falls": ("Giảm biên chế giao theo số tinh giản", "Approved posts fall"),
+    "replace_retirees": ("Tuyển thay người nghỉ hưu", "Retirees replaced"),
+    "leave_month": ("Tháng nghỉ việc", "Leave month"),
+    "order": ("Thứ tự chọn người", "Order"),
+    "kinds": ("Hình thức tinh giản", "Kinds of departure"),
+    "title": ("Tiêu đề", "Title"),
+    "parameters": ("Tham số đã dùng", "Parameters used"),
+    "roster_date": ("Ngày lập danh sách", "Roster date"),
+    "horizon": ("Giai đoạn", "Horizon"),
+    "format": ("Định dạng", "Format"),
+    "runner": ("Hàm chạy kịch bản", "Scenario runner"),
+    "counts": ("Số lượng", "Counts"),
+    "digest": ("Mã kiểm tra", "Digest"),
+    "override": ("Lần thay đổi", "Override"),
+    "old": ("Giá trị cũ", "Old value"),
+    "new": ("Giá trị mới", "New value"),
+    "source": ("Nguồn", "Source"),
+    # keys inside mapping-valued parameters
+    "direction": ("Hướng", "Direction"),
+    "weight": ("Trọng số", "Weight"),
+    "first": ("Hệ số bậc 1", "First step"),
+    "increment": ("Chênh lệch giữa hai bậc", "Increment per step"),
+    "steps": ("Số bậc", "Steps"),
+    "start_pct": ("Tỷ lệ khởi điểm (%)", "Starting rate (%)"),
+    "increment_pct": ("Tỷ lệ tăng thêm mỗi năm (%)", "Yearly increment (%)"),
+    "years_at_top": ("Số năm ở bậc cuối", "Years at the top step"),
+    "years_per_step": ("Số năm mỗi bậc", "Years per step"),
+    "min": ("Tối thiểu", "Minimum"),
+    "max": ("Tối đa", "Maximum"),
+    "large": ("Thôn, TDP quy mô lớn", "Large village"),
+    "other": ("Còn lại", "Other"),
+    "area": ("Diện tích", "Area"),
+    "class1": ("Loại 1", "Class 1"),
+    "class2": ("Loại 2", "Class 2"),
+    "half_year_from": ("Tính nửa năm từ (số tháng lẻ)", "Half a year from (odd months)"),
+    "full_year_from": ("Tính tròn năm từ (số tháng lẻ)", "A whole year from (odd months)"),
+    "unrated": ("Chưa xếp loại", "Unrated"),
+    "staff_reduction": ("Kinh phí tinh giản biên chế", "Staff reduction"),
+    "scheme_purchases": ("Mua sắm theo đề án", "Purchases under schemes"),
+    "adhoc_tasks": ("Nhiệm vụ đột xuất", "Ad hoc tasks"),
+    "vien_chuc": ("Viên chức", "Public employees"),
+    "under_2": ("Dưới 2 năm", "Under 2 years"),
+    "2_5": ("Từ 2 đến 5 năm", "2 to 5 years"),
+    "5_10": ("Trên 5 đến 10 năm", "Over 5 to 10 years"),
+    "registry": ("Đối chiếu danh mục ĐVHC", "Unit registry check"),
+}
+
+#: codes of values (by column or summary key) -> (Vietnamese, English): units, confidence,
+#: run status, binding constraints, early-retirement bands
+VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "unit": {
+        "VND/month": ("đồng/tháng", "VND/month"),
+        "VND/person/year": ("đồng/người/năm", "VND/person/year"),
+        "VND/year": ("đồng/năm", "VND/year"),
+        "VND": ("đồng", "VND"),
+        "bool": ("có/không", "yes/no"),
+        "coefficient": ("hệ số", "coefficient"),
+        "coefficient/month": ("hệ số/tháng", "coefficient/month"),
+        "months": ("tháng", "months"),
+        "months/year": ("tháng/năm", "months/year"),
+        "percent": ("%", "percent"),
+        "persons": ("người", "persons"),
+        "points": ("điểm", "points"),
+        "posts": ("biên chế", "posts"),
+        "rate": ("tỷ lệ", "rate"),
+        "text": ("danh mục", "list"),
+        "years": ("năm", "years"),
+    },
+    "confidence": {
+        "confirmed": ("Đã đối chiếu văn bản", "Confirmed"),
+        "unconfirmed": ("Chưa đối chiếu văn bản", "Unconfirmed"),
+        "illustrative": ("Minh họa", "Illustrative"),
+    },
+    "status": {
+        "ok": ("Hoàn thành", "Finished"),
+        "failed": ("Lỗi", "Failed"),
+        "optimal": ("Tối ưu", "Optimal"),
+        "feasible": ("Khả thi", "Feasible"),
+        "infeasible": ("Không khả thi", "Infeasible"),
+    },
+    "binding": {
+        "floor": ("Mức sàn", "Floor"),
+        "lower": ("Cận dưới", "Lower bound"),
+        "upper": ("Cận trên", "Upper bound"),
+        "group_floor": ("Mức sàn nhóm", "Group floor"),
+        "group_cap": ("Mức trần nhóm", "Group cap"),
+        "staffing": ("Biên chế", "Staffing"),
+    },
+    "band": {
+        "under_2": ("Dưới 2 năm", "Under 2 years"),
+        "2_5": ("Từ 2 đến 5 năm", "2 to 5 years"),
+        "5_10": ("Trên 5 đến 10 năm", "Over 5 to 10 years"),
+    },
+    "scope": {
+        "province": ("Toàn tỉnh", "Province"),
+        "commune": ("Từng xã", "Each commune"),
+    },
+    "path": {"linear": ("Đều mỗi năm", "Linear")},
+    "direction": {
+        "lower": ("Càng thấp càng tốt", "Lower is better"),
+        "higher": ("Càng cao càng tốt", "Higher is better"),
+    },
+    "kind": {
+        "service": ("Chất lượng phục vụ", "Service"),
+        "workload": ("Khối lượng công việc", "Workload"),
+    },
+    "order": {"default": ("Mặc định", "Default")},
 }
 
 #: columns holding VND amounts (int64)
@@ -288,6 +495,20 @@ MONEY_COLUMNS: frozenset[str] = frozenset(
         "tntt_per_person",
         "benefit",
         "amount",
+        # settlement (khoan.settle): VND/year per commune
+        "actual",
+        "overspend",
+        "savings_counted",
+        "tntt_cap",
+        "rewards",
+        "welfare",
+        "reserve",
+        "advance_cap_q1",
+        "advance_cap_q2",
+        "advance_cap_q3",
+        "advance_cap_q4",
+        "vacancy_saving",
+        "state_saving",
     }
 )
 
@@ -341,13 +562,106 @@ def check_lang(lang: str) -> str:
     return lang
 
 
+@functools.cache
+def _indicator_labels() -> dict[str, tuple[str, str]]:
+    """Documented output indicator codes -> (Vietnamese, English) labels
+    (``khoan/data/starters/indicator_codes.csv``)."""
+    from ..data.starter import indicator_catalog
+
+    return {c: (d["label_vi"], d["label_en"]) for c, d in indicator_catalog().items()}
+
+
+_SCORE_PREFIX = ("Điểm thành phần: ", "Sub-score: ")
+
+
 def label(col: object, lang: str = "vi") -> str:
-    """Label of a column or component name; unknown names are returned unchanged (as text)."""
+    """Label of a column or component name; unknown names are returned unchanged (as text).
+
+    Output indicator codes (``late_rate``) are labelled from the documented indicator list,
+    and their sub-scores (``late_rate_score``) as ``Điểm thành phần: <indicator>``.
+    """
     check_lang(lang)
-    pair = COLUMN_LABELS.get(col) if isinstance(col, str) else None
-    if pair is None:
+    k = 0 if lang == "vi" else 1
+    if not isinstance(col, str):
         return str(col)
-    return pair[0] if lang == "vi" else pair[1]
+    pair = COLUMN_LABELS.get(col) or _indicator_labels().get(col)
+    if pair is not None:
+        return pair[k]
+    if col.endswith("_score") and col != "_score":
+        base = col[: -len("_score")]
+        if base in COLUMN_LABELS or base in _indicator_labels():
+            return _SCORE_PREFIX[k] + label(base, lang)
+    return col
+
+
+YES_NO = {"vi": ("Có", "Không"), "en": ("Yes", "No")}
+
+
+def yes_no(v: bool, lang: str = "vi") -> str:
+    """``Có``/``Không`` (``Yes``/``No``) for a boolean."""
+    return YES_NO[check_lang(lang)][0 if v else 1]
+
+
+def value_label(key: object, v: object, lang: str = "vi") -> object:
+    """A value of column or summary key ``key`` as shown to a reader: category, policy,
+    regime, unit, confidence, status and binding codes labelled, booleans as ``Có``/``Không``;
+    other values unchanged."""
+    check_lang(lang)
+    if isinstance(v, bool):
+        return yes_no(v, lang)
+    if not isinstance(v, str) or not isinstance(key, str):
+        return v
+    k = 0 if lang == "vi" else 1
+    tables = [t.get(key) for t in (VALUE_LABELS, _RESULT_VALUE_LABELS, CATEGORY_LABELS)]
+    table = {c: p for t in reversed(tables) if t for c, p in t.items()}
+    if not table:
+        return v
+    if key == "binding" and "," in v:
+        return ", ".join(table[p][k] if p in table else p for p in v.split(","))
+    pair = table.get(v)
+    return v if pair is None else pair[k]
+
+
+@functools.cache
+def _any_code_labels() -> dict[str, tuple[str, str]]:
+    """Codes labelled whatever the column: category, policy and regime codes and indicator
+    codes (for the keys of mapping-valued parameters: ``xa`` -> ``Xã``); where two tables
+    name a code, the first (input categories) wins."""
+    out: dict[str, tuple[str, str]] = {}
+    tables = [*CATEGORY_LABELS.values(), *_RESULT_VALUE_LABELS.values(), _indicator_labels()]
+    for table in tables:  # the first table naming a code wins (staff category before position)
+        for code, pair in table.items():
+            out.setdefault(code, pair)
+    return out
+
+
+def code_label(code: object, lang: str = "vi") -> object:
+    """Label of a code that means one thing in every table (``xa`` -> ``Xã``, ``nd108`` ->
+    ``NĐ 108/2014 và sửa đổi``, ``late_rate`` -> the indicator); other values unchanged."""
+    check_lang(lang)
+    if not isinstance(code, str):
+        return code
+    pair = _any_code_labels().get(code) or COLUMN_LABELS.get(code)
+    return code if pair is None else pair[0 if lang == "vi" else 1]
+
+
+def key_label(key: object, lang: str = "vi") -> object:
+    """Label of a key inside a mapping value (a parameter's or the provenance's): the
+    provenance and parameter-key labels first, then :func:`code_label`."""
+    pair = PROVENANCE_LABELS.get(key) if isinstance(key, str) else None
+    return code_label(key, lang) if pair is None else pair[0 if check_lang(lang) == "vi" else 1]
+
+
+def provenance_label(key: str, lang: str = "vi") -> str:
+    """Label of a provenance key; a dotted key (``scenario.target.share``) is labelled part
+    by part and joined with ` › `. Parts without a label stay as they are."""
+    check_lang(lang)
+    k = 0 if lang == "vi" else 1
+    parts = []
+    for part in str(key).split("."):
+        pair = PROVENANCE_LABELS.get(part) or COLUMN_LABELS.get(part)
+        parts.append(part if pair is None else pair[k])
+    return " › ".join(parts)
 
 
 def text(vi: str, en: str, lang: str = "vi") -> str:
@@ -429,6 +743,41 @@ def relabel(df: pd.DataFrame, lang: str = "vi", *, values: bool = True) -> pd.Da
     out.columns = [label(c, lang) for c in out.columns]
     if out.index.name is not None:
         out.index.name = label(out.index.name, lang)
+    return out
+
+
+def workbook_values(df: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """A copy of ``df`` as a workbook shows it: :func:`relabel_values`, then the codes of
+    :data:`VALUE_LABELS` (units, confidence, status, binding constraints, bands) labelled and
+    booleans written ``Có``/``Không`` (``Yes``/``No``)."""
+    out = relabel_values(df, lang)
+    for col in out.columns:
+        s = out[col]
+        if isinstance(s, pd.DataFrame):  # duplicated column names: leave them
+            continue
+        if pd.api.types.is_bool_dtype(s.dtype):
+            out[col] = s.map(lambda v: yes_no(bool(v), lang) if pd.notna(v) else v).astype(object)
+        elif col in VALUE_LABELS or (s.dtype == object and s.map(type).eq(bool).any()):
+            out[col] = s.map(lambda v, c=col: value_label(c, v, lang))
+    return out
+
+
+def describe_params(params: pd.DataFrame | None, tree: Any) -> pd.DataFrame | None:
+    """``params`` (the parameters used) with ``description_vi`` / ``description_en`` columns
+    from the parameter tree ``tree`` (its YAML files' ``description``); unknown keys get ""."""
+    if params is None or tree is None or "key" not in params.columns:
+        return params
+    if "description_vi" in params.columns:
+        return params
+    desc: dict[str, dict[str, str]] = {}
+    for key in pd.unique(params["key"]):
+        try:
+            desc[key] = dict(tree.meta(key).get("description") or {})
+        except KhoanError:  # a key the tree does not know: no description
+            desc[key] = {}
+    out = params.copy()
+    out["description_vi"] = out["key"].map(lambda k: desc.get(k, {}).get("vi", ""))
+    out["description_en"] = out["key"].map(lambda k: desc.get(k, {}).get("en", ""))
     return out
 
 

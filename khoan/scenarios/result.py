@@ -374,23 +374,38 @@ class ScenarioResult(Result):
     def to_excel(self, path: str | Path, lang: str = "vi") -> Path:
         """Workbook: summary, by year, by commune, leavers, parameters used, provenance."""
         from ..report.excel import write_workbook
-        from ..report.labels import ADDITIVE_COLUMNS, STOCK_COLUMNS
+        from ..report.labels import ADDITIVE_COLUMNS, STOCK_COLUMNS, describe_params, text
 
         by = self.by_year.reset_index()
         sheets = {"by_year": by, "by_commune": self.by_commune, "leavers": self.leavers}
+        u = self._universe
         params = self.params_used
-        # over years, flows add up (savings, costs, leavers); stocks and running totals not
-        year_totals = [c for c in by.columns if c in ADDITIVE_COLUMNS - STOCK_COLUMNS]
+        params = None if params is None else params.drop(columns=["source"])
+        # over years, flows add up (savings, costs, leavers); stocks (headcounts, posts) and
+        # running totals do not: their totals cells stay empty
+        flows = ADDITIVE_COLUMNS - STOCK_COLUMNS
+        stock_note = text(
+            "Ghi chú: số người và biên chế là số tại một thời điểm, không cộng qua các năm "
+            "(ô tổng cộng để trống); các khoản tiền và số người nghỉ, tuyển mới được cộng.",
+            "Note: headcounts and posts are stocks at a date and are not added over years "
+            "(their total cells are empty); amounts and numbers of leavers and hires are.",
+            lang,
+        )
         return write_workbook(
             path,
             title=self._html_title(lang),
             summary=self._shown_summary(lang),
             sheets=sheets,
-            totals={"by_year": year_totals},
-            params=None if params is None else params.drop(columns=["source"]),
+            totals={
+                "by_year": [c for c in by.columns if c in flows],
+                "by_commune": [c for c in self.by_commune.columns if c in flows],
+            },
+            params=describe_params(params, None if u is None else u.params),
             provenance=self.provenance,
             lang=lang,
             money_cols=list(MONEY_COLUMNS),
+            communes=None if u is None else u.model.communes,
+            notes={"by_year": stock_note, "by_commune": stock_note},
         )
 
     def __repr__(self) -> str:

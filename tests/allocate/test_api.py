@@ -123,8 +123,14 @@ def test_workbook_reads_back(model, norm_total, tmp_path):
     from khoan.report.labels import label
 
     col = header.index(label("allocation"))
-    values = [row[col].value for row in ws.iter_rows(min_row=2, max_row=len(r.table) + 1)]
-    assert values == r.table["allocation"].tolist()
+    kind = header.index(label("row_kind"))
+    code = header.index(label("code"))
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    # the communes' rows (district and type subtotals filtered out), grouped by district
+    units = {row[code]: row[col] for row in rows if row[kind] == "Đơn vị"}
+    assert units == dict(zip(r.table["code"], r.table["allocation"], strict=True))
+    total = next(row[col] for row in rows if row[0] == "Tổng cộng")
+    assert total == int(r.table["allocation"].sum())
     # the parameters sheet lists those behind the targets and floors too, not only allocation.*
     keys = set(r.params_table["key"])
     assert {"allocation.scoring.performance_share", "salary.base"} <= keys

@@ -88,25 +88,32 @@ def test_summary_params_and_provenance(tmp_path, budget_table):
     assert items["Năm"] == 2016
     wp = wb["Tham số"]
     heads = [c.value for c in wp[1]]
-    assert heads[:6] == [
+    assert heads[:7] == [
         "Mã tham số",
+        "Nội dung tham số",
         "Giá trị",
         "Đơn vị tính",
-        "Hiệu lực từ",
+        "Từ ngày",
         "Căn cứ pháp lý",
         "Mức tin cậy",
     ]
     rows = {r[0]: r for r in wp.iter_rows(min_row=2, values_only=True)}
     assert len(rows) == len(params)
     base = rows["salary.base"]
-    assert base[1] == 1210000 and "47/2016" in base[4] and base[5] == "confirmed"
-    assert isinstance(base[3], dt.datetime) and base[3].date() == dt.date(2016, 5, 1)
+    assert base[2] == 1210000 and "47/2016" in base[5] and base[6] == "Đã đối chiếu văn bản"
+    assert base[3] == "đồng/tháng" and base[1].startswith("Mức lương cơ sở")
+    assert isinstance(base[4], dt.datetime) and base[4].date() == dt.date(2016, 5, 1)
     pv = wb["Nguồn gốc số liệu"]
-    prov = {r[0]: r[1] for r in pv.iter_rows(min_row=2, values_only=True)}
-    assert prov["model.digest"] == "abc123"
+    assert [c.value for c in pv[1]] == ["Mã mục", "Chỉ tiêu", "Giá trị"]
+    prov = {r[0]: r[1:] for r in pv.iter_rows(min_row=2, values_only=True)}
+    assert prov["model.digest"] == ("Mô hình › Mã kiểm tra", "abc123")
     # run times are not written: the same inputs give the same bytes (README)
     assert not any(str(k).startswith("timings") for k in prov)
-    assert '"salary.base"' in prov["overrides"]
+    # a list of mappings is spelled out, one line per item, labelled keys (no JSON)
+    assert prov["overrides"][0] == "Tham số được thay đổi"
+    assert prov["overrides"][1] == (
+        "Lần thay đổi: base; Mã tham số: salary.base; Giá trị cũ: 1.210.000; Giá trị mới: 1.300.000"
+    )
 
 
 def test_formula_injection_is_escaped(tmp_path):
@@ -170,7 +177,7 @@ def test_missing_values_dates_and_options(tmp_path):
     assert ws["A1"].value == "Person id"  # named index became a column
     assert ws["B2"].value == dt.datetime(1975, 3, 10) and ws["B2"].number_format == "yyyy-mm-dd"
     assert ws["B3"].value is None and ws["C3"].value is None and ws["D3"].value is None
-    assert ws["F2"].value is True
+    assert ws["F2"].value == "Yes" and ws["F3"].value == "No"  # booleans in words
     assert ws["E4"].value == 30 and ws["A4"].value == "Total"
     assert ws["C4"].value is None  # only the listed column is summed
 

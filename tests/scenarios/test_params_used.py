@@ -12,7 +12,8 @@ def test_scenario_workbook_lists_every_value_in_force_over_the_years(three, tmp_
     wb = openpyxl.load_workbook(r.to_excel(tmp_path / "s.xlsx"))
     ws = wb["Tham số"]
     rows = [[c.value for c in row] for row in ws.iter_rows()]
-    base = [row[3] for row in rows if row[0] == "salary.base"]
+    col = rows[0].index("Giá trị")
+    base = [row[col] for row in rows if row[0] == "salary.base"]
     # in force over 2016–2017: NĐ 66/2013, NĐ 47/2016 (from 2016-05-01), NĐ 47/2017 (2017-07-01)
     assert base == [1_150_000, 1_210_000, 1_300_000]
     # the provenance lists the same values

@@ -443,7 +443,9 @@ def test_result_outputs(tmp_path, nq39):
     # per person are left empty
     ws = wb.worksheets[1]
     head = [c.value for c in ws[1]]
-    tot = dict(zip(head, [c.value for c in ws[ws.max_row]], strict=True))
+    # the totals row (a note on headcounts follows it under the table)
+    total_row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "Tổng cộng")
+    tot = dict(zip(head, [c.value for c in total_row], strict=True))
     by = nq39.by_year
     assert tot[label("payroll_total")] == int(by["payroll_total"].sum())
     assert tot[label("retirements")] == int(by["retirements"].sum())
