@@ -63,11 +63,12 @@ LAYERS: list[tuple[str, ...]] = [
     ("khoan.data.synth", "khoan.data.synth_staff"),  # synthetic models
     ("khoan.budget",),  # lump sum of a model and year
     ("khoan.settlement",),  # savings and TNTT at year end
-    # allocation; staff-reduction projection (inside khoan.scenarios, top-down: universe →
-    # benefit_tables → plan → projection → simulate; no circle, checked below)
+    # allocation; staff-reduction projection (inside khoan.scenarios, top-down:
+    # monthly_pay → universe → benefit_tables → plan → projection → simulate; no circle)
     (
         "khoan.allocate",
         "khoan.scenarios",
+        "khoan.scenarios.monthly_pay",
         "khoan.scenarios.universe",
         "khoan.scenarios.benefit_tables",
         "khoan.scenarios.plan",

@@ -35,6 +35,7 @@ from ..lumpsum import KEYS as LUMPSUM_KEYS
 from ..lumpsum import SALARY_FUND_PARTS, CommuneArrays, YearRates, tntt_cap_ratio, year_rates
 from ..params import ParameterTree
 from ..periods import FAR_FUTURE, FAR_PAST, group_sum, month_bounds
+from .monthly_pay import MonthlyPay
 from .policies import staffing_floor
 from .roster import advance_roster, first_of_next_month, make_hires, reduced_age
 from .scenario import Scenario, scenario_error
@@ -45,7 +46,6 @@ _payroll = importlib.import_module("khoan.payroll")
 __all__ = [
     "INF",
     "NEG",
-    "MonthlyPay",
     "Universe",
     "YearCost",
     "clear_cache",
@@ -87,74 +87,6 @@ def clear_cache() -> None:
 
 # ---------------------------------------------------------------------------------------------
 # per-model work, shared by the scenarios of a model
-
-
-@dataclass
-class MonthlyPay:
-    """Month-by-month pay of the movable people in one year, stored compactly and exactly.
-
-    The payroll engine's monthly amounts (VND/month, float) of component ``k`` and person ``p``
-    change in few months (a base-salary change, a step rise): each component's January values
-    and, for the months after, only the values that differ from the month before — rebuilt by
-    carrying each value forward, so :meth:`take` and :meth:`month` return the engine's floats
-    bit for bit (nothing is added or rounded here).
-    """
-
-    first: np.ndarray  # (K, nd) float: January
-    comp: np.ndarray  # (E,) component index of each change, grouped by month
-    person: np.ndarray  # (E,) movable position
-    value: np.ndarray  # (E,) float: the amount from that month on
-    starts: np.ndarray  # (13,) offsets: the changes of month m are [starts[m], starts[m + 1])
-
-    @classmethod
-    def from_months(cls, arrays: list[np.ndarray]) -> MonthlyPay:
-        """From one (12, nd) array per component."""
-        first = np.stack([np.asarray(a[0], dtype=float) for a in arrays])
-        months, comps, people, values = [], [], [], []
-        for k, a in enumerate(arrays):
-            m, p = np.nonzero(a[1:] != a[:-1])  # month - 1 and person of each change
-            months.append(m + 1)
-            comps.append(np.full(len(m), k, dtype=np.int16))
-            people.append(p.astype(np.int32))
-            values.append(np.asarray(a[m + 1, p], dtype=float))
-        month = np.concatenate(months)
-        o = np.argsort(month, kind="stable")
-        starts = np.searchsorted(month[o], np.arange(13), side="left")
-        return cls(
-            first=first,
-            comp=np.concatenate(comps)[o],
-            person=np.concatenate(people)[o],
-            value=np.concatenate(values)[o],
-            starts=starts,
-        )
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes held."""
-        return sum(a.nbytes for a in (self.first, self.comp, self.person, self.value))
-
-    def take(self, sel: np.ndarray) -> np.ndarray:
-        """(K, 12, len(sel)) amounts of the movable positions ``sel`` (distinct)."""
-        k, nd = self.first.shape
-        out = np.empty((k, 12, len(sel)))
-        out[:] = self.first[:, None, sel]
-        where = np.full(nd, -1, dtype=np.int64)
-        where[sel] = np.arange(len(sel))
-        for m in range(1, 12):
-            a, b = self.starts[m], self.starts[m + 1]
-            j = where[self.person[a:b]]
-            ok = j >= 0
-            if ok.any():
-                out[self.comp[a:b][ok], m:, j[ok]] = self.value[a:b][ok][:, None]
-        return out
-
-    def month(self, m: int) -> np.ndarray:
-        """(K, nd) amounts of month ``m`` (0 = January) of every movable person."""
-        out = self.first.copy()
-        for mm in range(1, m + 1):
-            a, b = self.starts[mm], self.starts[mm + 1]
-            out[self.comp[a:b], self.person[a:b]] = self.value[a:b]
-        return out
 
 
 @dataclass

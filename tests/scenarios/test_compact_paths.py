@@ -1,6 +1,6 @@
 """The national-scale shortcuts give exactly what the plain computations give.
 
-- :class:`~khoan.scenarios.universe.MonthlyPay` rebuilds the payroll engine's monthly floats bit
+- :class:`~khoan.scenarios.monthly_pay.MonthlyPay` rebuilds the payroll engine's monthly floats bit
   for bit (January values + changes carried forward);
 - :func:`~khoan.scenarios.policies.greedy_select` orders candidates as a stable argsort would,
   with distinct ranks (placed by rank) and with tied ranks (the sort);
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from khoan.retirement import as_flags, retirement_date
+from khoan.scenarios.monthly_pay import MonthlyPay
 from khoan.scenarios.policies import greedy_select, priority
-from khoan.scenarios.universe import MonthlyPay
 
 
 def _months(rng: np.random.Generator, nd: int) -> list[np.ndarray]:
