@@ -51,7 +51,13 @@ LAYERS: list[tuple[str, ...]] = [
         "khoan.benefits",
     ),  # pay; one-off benefits
     ("khoan.lumpsum",),  # the lump-sum rules, once
-    ("khoan.report", "khoan.report.template_write"),  # labels, formats, workbooks, charts
+    # labels, formats, workbooks, charts; the printable report's tables and fpdf primitives
+    (
+        "khoan.report",
+        "khoan.report.template_write",
+        "khoan.report.pdf_tables",
+        "khoan.report.pdf_layout",
+    ),
     # a model: tables + params, its cross-table checks; the input template read back
     (
         "khoan.model",
