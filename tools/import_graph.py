@@ -54,6 +54,7 @@ LAYERS: list[tuple[str, ...]] = [
     # labels, formats, workbooks, charts; the printable report's tables and fpdf primitives
     (
         "khoan.report",
+        "khoan.report.labels_data",
         "khoan.report.template_write",
         "khoan.report.pdf_tables",
         "khoan.report.pdf_layout",
