@@ -55,6 +55,7 @@ LAYERS: list[tuple[str, ...]] = [
     (
         "khoan.report",
         "khoan.report.labels_data",
+        "khoan.report.plots_style",
         "khoan.report.template_write",
         "khoan.report.pdf_tables",
         "khoan.report.pdf_layout",

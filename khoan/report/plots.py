@@ -10,7 +10,8 @@ created before the khoan style is applied, and the style is undone key by key af
 :func:`save` writes a PNG and closes it.
 
 Colours are keyed by what they show (:data:`COLORS`, one place): a component, an amount or a
-headcount line has the same colour in every chart.
+headcount line has the same colour in every chart. The style, the colours and the helpers every
+chart kind shares are in :mod:`khoan.report.plots_style` (its public names re-exported here).
 
     with khoan_style():          # the helpers apply it themselves; use it for your own charts
         ax = bar_stacked(result.table.set_index("name"), ["salary_fund", "contributions"])
@@ -19,24 +20,39 @@ headcount line has the same colour in every chart.
 
 from __future__ import annotations
 
-import io
-import textwrap
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import matplotlib as mpl
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
-from .._files import atomic_write_bytes, make_folder
-from .fmt import money_unit, number
-from .labels import category_label, check_lang, label, text
+from .fmt import number
+from .labels import check_lang, label, text
+from .plots_style import (
+    COLORS,
+    LINE_STYLES,
+    PALETTE,
+    STYLE,
+    categories,
+    category_axis_label,
+    chart_columns,
+    colors_for,
+    khoan_style,
+    money_formatter,
+    number_formatter,
+    numeric_values,
+    outside_legend,
+    save,
+    series_name,
+    shown_note,
+    styled_axes,
+    tick_labels,
+    top_rows,
+    value_axis,
+    value_axis_label,
+)
 
 __all__ = [
     "COLORS",
@@ -58,320 +74,8 @@ __all__ = [
     "waterfall",
 ]
 
-#: Okabe–Ito colours (distinguishable with colour-vision deficiencies), then greys
-PALETTE = [
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#D55E00",
-    "#56B4E9",
-    "#CC79A7",
-    "#F0E442",
-    "#000000",
-    "#999999",
-    "#882255",
-    "#44AA99",
-    "#117733",
-]
+#: colours of a waterfall: rises, falls and the total
 _POS, _NEG, _TOT = "#009E73", "#D55E00", "#0072B2"
-
-#: One colour per quantity, the same in every chart: a component of the lump sum keeps its
-#: colour whichever components a chart shows. A column not listed takes the next colour of
-#: :data:`PALETTE` that the chart does not use yet (:func:`colors_for`).
-COLORS: dict[str, str] = {
-    # components of the lump sum (khoan.lumpsum.COMPONENTS)
-    "salary_fund": "#0072B2",
-    "vacancy_fund": "#56B4E9",
-    "contributions": "#E69F00",
-    "nhdkct_fund": "#D55E00",
-    "village_fund": "#009E73",
-    "operating": "#CC79A7",
-    "purchases_repairs": "#F0E442",
-    "special_tasks": "#882255",
-    # uses of the savings (khoan.settlement)
-    "tntt": "#0072B2",
-    "rewards": "#E69F00",
-    "welfare": "#009E73",
-    "reserve": "#999999",
-    # allocation (khoan.allocate)
-    "target": "#999999",
-    "allocation": "#0072B2",
-    "last": "#56B4E9",
-    "change_pct": "#0072B2",
-    "corridor": "#D55E00",
-    # staff-reduction scenarios (khoan.simulate)
-    "headcount_end": "#0072B2",
-    "baseline_headcount_end": "#999999",
-    "target_headcount": "#D55E00",
-    "cumulative_net_savings": "#0072B2",
-    "cumulative_state_net_savings": "#E69F00",
-}
-
-#: Line styles keyed like :data:`COLORS`: the scenario is drawn above the reference lines
-#: (the baseline dotted; the target a wide translucent band), so that a scenario meeting its
-#: target shows as its line inside the target's band.
-LINE_STYLES: dict[str, dict[str, Any]] = {
-    "headcount_end": {"zorder": 4, "linewidth": 2.0},
-    "baseline_headcount_end": {"zorder": 3, "linestyle": ":", "linewidth": 1.6},
-    "target_headcount": {
-        "zorder": 2,
-        "marker": None,
-        "linewidth": 8.0,
-        "alpha": 0.35,
-        "solid_capstyle": "round",
-    },
-}
-
-
-def colors_for(columns: Sequence[Any]) -> list[str]:
-    """The colour of each column: :data:`COLORS` by code, else the unused colours of
-    :data:`PALETTE` in order."""
-    keyed = {COLORS[str(c)] for c in columns if str(c) in COLORS}
-    free = [c for c in PALETTE if c not in keyed] or PALETTE
-    out: list[str] = []
-    i = 0
-    for c in columns:
-        if str(c) in COLORS:
-            out.append(COLORS[str(c)])
-        else:
-            out.append(free[i % len(free)])
-            i += 1
-    return out
-
-
-#: rcParams of the khoan style: DejaVu Sans (full Vietnamese glyph coverage), light grid
-STYLE: dict[str, Any] = {
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans", "Arial", "Liberation Sans"],
-    "font.size": 10,
-    "axes.titlesize": 12,
-    "axes.titleweight": "bold",
-    "axes.labelsize": 10,
-    "axes.grid": True,
-    "axes.grid.axis": "y",
-    "axes.axisbelow": True,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.prop_cycle": cycler(color=PALETTE),
-    "axes.formatter.use_locale": False,
-    "grid.color": "#d0d0d0",
-    "grid.linestyle": "-",
-    "grid.linewidth": 0.6,
-    "legend.frameon": False,
-    "legend.fontsize": 9,
-    "figure.figsize": (8.0, 4.5),
-    "figure.dpi": 100,
-    "figure.constrained_layout.use": True,
-    "savefig.dpi": 150,
-    "savefig.facecolor": "white",
-}
-
-
-@contextmanager
-def khoan_style() -> Iterator[None]:
-    """Temporarily apply :data:`STYLE` (``with khoan_style(): ...``).
-
-    Only the keys of :data:`STYLE` are set and restored: anything else that changes inside
-    the block stays changed. (``matplotlib.rc_context`` restores every rcParam; when the
-    first figure of a Jupyter session is made inside it, the inline backend switches
-    interactive mode on inside the block, the context switches it off again, and no later
-    figure — khoan's or the user's — is shown.)
-    """
-    old = {k: mpl.rcParams[k] for k in STYLE}
-    mpl.rcParams.update(STYLE)
-    try:
-        yield
-    finally:
-        mpl.rcParams.update(old)
-
-
-def money_formatter(divisor: int, lang: str = "vi") -> FuncFormatter:
-    """Tick formatter showing đồng divided by ``divisor`` with the language's separators."""
-    check_lang(lang)
-
-    def fmt(v: float, _pos: Any = None) -> str:
-        x = v / divisor
-        decimals = (
-            0 if abs(x - round(x)) < 1e-9 else (1 if abs(x * 10 - round(x * 10)) < 1e-9 else 2)
-        )
-        return number(x, decimals, lang)
-
-    return FuncFormatter(fmt)
-
-
-def _number_formatter(lang: str) -> FuncFormatter:
-    def fmt(v: float, _pos: Any = None) -> str:
-        decimals = 0 if abs(v - round(v)) < 1e-9 else 2
-        return number(v, decimals, lang)
-
-    return FuncFormatter(fmt)
-
-
-# -- helpers ---------------------------------------------------------------------------------------
-@contextmanager
-def _styled_axes(
-    ax: Axes | None,
-    n_categories: int = 0,
-    horizontal: bool = False,
-    width: float | None = None,
-) -> Iterator[Axes]:
-    """The axes to draw on, inside :func:`khoan_style`.
-
-    A new figure is created *before* the style is applied, so that a backend first resolved
-    by it (Jupyter's inline backend) configures itself outside the style block.
-    """
-    fig = None
-    if ax is None:
-        w, h = STYLE["figure.figsize"]
-        w = width or w
-        if n_categories > 12:
-            if horizontal:
-                h = min(max(h, 0.22 * n_categories + 1.5), 40)
-            else:
-                w = min(max(w, 0.18 * n_categories + 2), 24)
-        fig = plt.figure(figsize=(w, h), dpi=STYLE["figure.dpi"], layout="constrained")
-    with khoan_style():
-        if fig is not None:
-            ax = fig.add_subplot()
-        assert ax is not None
-        yield ax
-
-
-def outside_legend(ax: Axes, **kwargs: Any) -> Any:
-    """Legend outside the plotting area, to its right (the constrained layout makes room);
-    entries longer than 30 characters are wrapped so that the plot keeps its width."""
-    leg = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kwargs)
-    for t in leg.get_texts():
-        if len(t.get_text()) > 30:
-            t.set_text(textwrap.fill(t.get_text(), 30))
-    return leg
-
-
-def shown_note(ax: Axes, shown: int, total: int, lang: str = "vi", detail: str = "") -> None:
-    """Say under the title how many communes a chart shows: ``30 / 132 xã được hiển thị``.
-
-    Nothing is written when every commune is shown. ``detail`` (e.g. "largest first") is
-    added in brackets.
-    """
-    if shown >= total:
-        return
-    a, b = number(shown, 0, lang), number(total, 0, lang)
-    note = text(f"{a} / {b} xã được hiển thị", f"{a} of {b} communes shown", lang)
-    if detail:
-        note += f" ({detail})"
-    with khoan_style():
-        ax.set_title(ax.get_title(), pad=22)
-        _annotate_note(ax, note)
-
-
-def _annotate_note(ax: Axes, note: str) -> None:
-    ax.annotate(
-        note,
-        xy=(0.5, 1.0),
-        xycoords="axes fraction",
-        xytext=(0, 5),
-        textcoords="offset points",
-        ha="center",
-        va="bottom",
-        fontsize=9,
-        color="#444444",
-        gid="khoan-shown-note",
-    )
-
-
-def top_rows(table: pd.DataFrame, by: str, top: int | None) -> tuple[pd.DataFrame, int]:
-    """The ``top`` rows of ``table`` with the largest ``by`` (all when None), largest first
-    (ties in table order), and the number of rows of ``table``."""
-    t = table.sort_values(by, ascending=False, kind="stable")
-    return (t if top is None else t.head(top)), len(table)
-
-
-def _categories(df: pd.DataFrame, x: str | None, lang: str) -> tuple[list[str], str | None]:
-    """Tick labels (category codes labelled) and the name of the category axis."""
-    if x is None:
-        keys = list(df.index)
-        name = df.index.name
-    else:
-        keys = list(df[x])
-        name = x
-    col = name if isinstance(name, str) else ""
-    return [str(category_label(col, k, lang)) for k in keys], name
-
-
-def _cat_label(name: Any, lang: str) -> str:
-    return label(name, lang) if name is not None else text("Hạng mục", "Item", lang)
-
-
-def _value_axis(ax: Axes, values: np.ndarray, money: bool, lang: str, axis: str = "y") -> str:
-    """Install the tick formatter on the value axis and return its unit text."""
-    target = ax.yaxis if axis == "y" else ax.xaxis
-    if money:
-        finite = values[np.isfinite(values)] if values.size else values
-        max_abs = float(np.max(np.abs(finite))) if finite.size else 0.0
-        divisor, unit = money_unit(max_abs, lang)
-        target.set_major_formatter(money_formatter(divisor, lang))
-        return unit
-    target.set_major_formatter(_number_formatter(lang))
-    return ""
-
-
-def _value_label(ylabel: str | None, unit: str, columns: Sequence[Any], lang: str) -> str:
-    if ylabel:
-        return ylabel
-    if unit:
-        return f"{text('Số tiền', 'Amount', lang)} ({unit})"
-    if len(columns) == 1:
-        return label(columns[0], lang)
-    return text("Giá trị", "Value", lang)
-
-
-def _tick_labels(ax: Axes, pos: np.ndarray, labels: list[str], horizontal: bool) -> None:
-    # the category axis spans the bars exactly (half a slot each side), first category on top
-    lo, hi = (float(pos.min()) - 0.6, float(pos.max()) + 0.6) if len(pos) else (-0.6, 0.6)
-    if horizontal:
-        ax.set_yticks(pos, labels)
-        if len(labels) > 40:
-            ax.tick_params(axis="y", labelsize=7)
-        ax.set_ylim(hi, lo)
-        return
-    ax.set_xlim(lo, hi)
-    ax.set_xticks(pos, labels)
-    longest = max((len(s) for s in labels), default=0)
-    if len(labels) > 20:
-        ax.tick_params(axis="x", labelrotation=90, labelsize=7 if len(labels) > 40 else 8)
-    elif len(labels) > 6 or longest * len(labels) > 60:
-        for t in ax.get_xticklabels():
-            t.set_rotation(30)
-            t.set_horizontalalignment("right")
-            t.set_rotation_mode("anchor")
-
-
-def _numeric(df: pd.DataFrame, columns: Sequence[Any]) -> np.ndarray:
-    return (
-        np.column_stack(
-            [pd.to_numeric(df[c], errors="coerce").astype("float64").to_numpy() for c in columns]
-        )
-        if columns
-        else np.zeros((len(df), 0))
-    )
-
-
-def _columns(df: pd.DataFrame, columns: Sequence[Any] | None, x: str | None) -> list[Any]:
-    if columns is not None:
-        return list(columns)
-    return [
-        c
-        for c in df.columns
-        if c != x
-        and c != "total"
-        and pd.api.types.is_numeric_dtype(df[c].dtype)
-        and not pd.api.types.is_bool_dtype(df[c].dtype)
-    ]
-
-
-# -- charts ----------------------------------------------------------------------------------------
-def _name(c: Any, names: Mapping[Any, str] | None, lang: str) -> str:
-    return names[c] if names and c in names else label(c, lang)
 
 
 def bar_stacked(
@@ -395,11 +99,11 @@ def bar_stacked(
     :data:`COLORS`; ``names`` overrides the legend text of a column.
     """
     check_lang(lang)
-    cols = _columns(df, columns, x)
-    cats, name = _categories(df, x, lang)
+    cols = chart_columns(df, columns, x)
+    cats, name = categories(df, x, lang)
     width = 9.5 if horizontal and len(cols) > 1 else None
-    with _styled_axes(ax, len(cats), horizontal, width) as ax:
-        vals = np.nan_to_num(_numeric(df, cols))
+    with styled_axes(ax, len(cats), horizontal, width) as ax:
+        vals = np.nan_to_num(numeric_values(df, cols))
         pos = np.arange(len(cats))
         pos_base = np.zeros(len(cats))
         neg_base = np.zeros(len(cats))
@@ -407,9 +111,9 @@ def bar_stacked(
             v = vals[:, j]
             base = np.where(v >= 0, pos_base, neg_base)
             if horizontal:
-                bars = ax.barh(pos, v, left=base, label=_name(c, names, lang), color=color)
+                bars = ax.barh(pos, v, left=base, label=series_name(c, names, lang), color=color)
             else:
-                bars = ax.bar(pos, v, bottom=base, label=_name(c, names, lang), color=color)
+                bars = ax.bar(pos, v, bottom=base, label=series_name(c, names, lang), color=color)
             # only zero is a sticky edge: the end of a segment stacked on others (an empty last
             # segment sits at the bar's total) would stop the margin and clip the longest bar
             for patch, b0 in zip(bars.patches, base, strict=True):
@@ -440,10 +144,10 @@ def _finish_bars(
     ax, values, pos, cats, name, cols, money, lang, horizontal, xlabel, ylabel, title
 ) -> None:
     """Value axis, category ticks, axis labels, title and legend of a bar chart."""
-    unit = _value_axis(ax, values, money, lang, axis="x" if horizontal else "y")
-    _tick_labels(ax, pos, cats, horizontal)
-    cat_text = xlabel or _cat_label(name, lang)
-    val_text = _value_label(ylabel, unit, cols, lang)
+    unit = value_axis(ax, values, money, lang, axis="x" if horizontal else "y")
+    tick_labels(ax, pos, cats, horizontal)
+    cat_text = xlabel or category_axis_label(name, lang)
+    val_text = value_axis_label(ylabel, unit, cols, lang)
     if horizontal:
         ax.set_ylabel(cat_text)
         ax.set_xlabel(val_text)
@@ -474,11 +178,11 @@ def bar_compare(
     """Grouped bars comparing ``columns`` side by side for each row (e.g. target vs allocation
     per commune, or one scenario's figures against another's)."""
     check_lang(lang)
-    cols = _columns(df, columns, x)
-    cats, name = _categories(df, x, lang)
+    cols = chart_columns(df, columns, x)
+    cats, name = categories(df, x, lang)
     n = len(cats) * max(1, len(cols)) // 2
-    with _styled_axes(ax, n, horizontal) as ax:
-        vals = _numeric(df, cols)
+    with styled_axes(ax, n, horizontal) as ax:
+        vals = numeric_values(df, cols)
         pos = np.arange(len(cats), dtype=float)
         k = max(1, len(cols))
         width = 0.8 / k
@@ -486,9 +190,11 @@ def bar_compare(
             offset = (j - (k - 1) / 2) * width
             v = np.nan_to_num(vals[:, j])
             if horizontal:
-                ax.barh(pos + offset, v, height=width, label=_name(c, names, lang), color=color)
+                ax.barh(
+                    pos + offset, v, height=width, label=series_name(c, names, lang), color=color
+                )
             else:
-                ax.bar(pos + offset, v, width=width, label=_name(c, names, lang), color=color)
+                ax.bar(pos + offset, v, width=width, label=series_name(c, names, lang), color=color)
         joiner = text(" so với ", " vs ", lang)
         _finish_bars(
             ax,
@@ -502,7 +208,7 @@ def bar_compare(
             horizontal,
             xlabel,
             ylabel,
-            title or joiner.join(_name(c, names, lang) for c in cols),
+            title or joiner.join(series_name(c, names, lang) for c in cols),
         )
     return ax
 
@@ -531,30 +237,30 @@ def line(
     texts are the columns' labels or ``names``.
     """
     check_lang(lang)
-    cols = _columns(df, columns, x)
-    with _styled_axes(ax) as ax:
+    cols = chart_columns(df, columns, x)
+    with styled_axes(ax) as ax:
         xs = df.index.to_numpy() if x is None else df[x].to_numpy()
         name = df.index.name if x is None else x
-        vals = _numeric(df, cols)
+        vals = numeric_values(df, cols)
         for j, (c, color) in enumerate(zip(cols, colors_for(cols), strict=True)):
             kw: dict[str, Any] = {"marker": "o" if markers else None, "color": color}
             kw.update(LINE_STYLES.get(str(c), {}))
             kw.update((styles or {}).get(c, {}))
-            ax.plot(xs, vals[:, j], label=_name(c, names, lang), **kw)
+            ax.plot(xs, vals[:, j], label=series_name(c, names, lang), **kw)
         if len(xs) and pd.api.types.is_integer_dtype(pd.Series(xs).dtype):
             ax.set_xticks(np.unique(xs))
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p=None: str(round(v))))
-        unit = _value_axis(ax, vals.ravel(), money, lang)
+        unit = value_axis(ax, vals.ravel(), money, lang)
         finite = vals[np.isfinite(vals)]
         if zero_line and finite.size and finite.min() < 0 < finite.max():
             ax.axhline(0, color="#555555", linewidth=0.8)
         ax.set_xlabel(
             xlabel or (label(name, lang) if name is not None else text("Năm", "Year", lang))
         )
-        ax.set_ylabel(_value_label(ylabel, unit, cols, lang))
+        ax.set_ylabel(value_axis_label(ylabel, unit, cols, lang))
         ax.set_title(
             title
-            or ", ".join(_name(c, names, lang) for c in cols)
+            or ", ".join(series_name(c, names, lang) for c in cols)
             or text("Diễn biến", "Trend", lang)
         )
         if len(cols) > 1:
@@ -579,7 +285,7 @@ def change_bars(
     """
     check_lang(lang)
     s = pd.Series(np.asarray(change_pct, dtype="float64")).dropna().sort_values().to_numpy()
-    with _styled_axes(ax) as ax:
+    with styled_axes(ax) as ax:
         ax.bar(
             np.arange(1, len(s) + 1),
             s,
@@ -601,7 +307,7 @@ def change_bars(
                     label=corr_label if k == 0 else None,
                 )
         ax.axhline(0, color="#555555", linewidth=0.8, zorder=2.5)
-        ax.yaxis.set_major_formatter(_number_formatter(lang))
+        ax.yaxis.set_major_formatter(number_formatter(lang))
         ax.set_title(
             title or text("Thay đổi so với năm trước (%)", "Change vs last year (%)", lang)
         )
@@ -663,7 +369,7 @@ def waterfall(
     bottoms.append(0.0)
     heights.append(level)
     colors.append(_TOT)
-    with _styled_axes(ax, len(names)) as ax:
+    with styled_axes(ax, len(names)) as ax:
         pos = np.arange(len(names))
         bars = ax.bar(pos, heights, bottom=bottoms, color=colors)
         for patch, b0 in zip(bars.patches, bottoms, strict=True):
@@ -672,10 +378,10 @@ def waterfall(
         tops = np.array(bottoms) + np.array(heights)
         for i in range(len(names) - 1):
             ax.plot([i + 0.4, i + 0.6], [tops[i], tops[i]], color="#777777", linewidth=0.8)
-        unit = _value_axis(ax, np.concatenate([np.array(bottoms), tops]), money, lang)
-        _tick_labels(ax, pos, names, False)
+        unit = value_axis(ax, np.concatenate([np.array(bottoms), tops]), money, lang)
+        tick_labels(ax, pos, names, False)
         ax.set_xlabel(xlabel or text("Thành phần", "Component", lang))
-        ax.set_ylabel(_value_label(ylabel, unit, [], lang))
+        ax.set_ylabel(value_axis_label(ylabel, unit, [], lang))
         default = (
             text("Phân tích chênh lệch", "Change analysis", lang)
             if start is not None
@@ -719,23 +425,3 @@ def top_communes(
     )
     shown_note(ax, len(t), n_all, lang, detail)
     return ax
-
-
-def save(ax: Axes, path: str | Path, *, dpi: int = 150, close: bool = True) -> Path:
-    """Write the figure of ``ax`` as PNG (atomically, without a timestamp) and close it."""
-    p = Path(path)
-    make_folder(p.parent)
-    fig = ax.figure
-    buf = io.BytesIO()
-    try:
-        with khoan_style():
-            fmt = p.suffix.lstrip(".").lower() or "png"
-            meta = {"Software": None} if fmt == "png" else None
-            # "tight": nothing drawn outside the figure (a legend at the right) is cut off
-            fig.savefig(
-                buf, format=fmt, dpi=dpi, metadata=meta, bbox_inches="tight", pad_inches=0.1
-            )
-    finally:
-        if close:
-            plt.close(fig)
-    return atomic_write_bytes(p, buf.getvalue())
