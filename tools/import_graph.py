@@ -56,6 +56,8 @@ LAYERS: list[tuple[str, ...]] = [
         "khoan.report",
         "khoan.report.labels_data",
         "khoan.report.plots_style",
+        "khoan.report.excel_cells",
+        "khoan.report.excel_content",
         "khoan.report.template_write",
         "khoan.report.pdf_tables",
         "khoan.report.pdf_layout",

@@ -41,14 +41,16 @@ Layout and conventions:
   (:data:`VOLATILE_PROVENANCE`, e.g. a scenario's ``timings``) are left out of the provenance
   sheet, so that the same inputs give the same bytes on every run. They stay on the result
   object (``result.provenance["timings"]``) and, for batches, in ``manifest.json``.
+
+What goes into a cell (values, formula escaping, number formats) is in
+:mod:`khoan.report.excel_cells`; names beside codes, subtotal rows and spelled-out parameter and
+provenance values in :mod:`khoan.report.excel_content`. Their public names are re-exported here.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import io
-import json
-import math
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -58,25 +60,52 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .._files import atomic_write_bytes, make_folder
+from .excel_cells import (
+    FINE_FLOAT,
+    FMT_COUNT,
+    FMT_FINE,
+    FMT_FLOAT,
+    FMT_MONEY,
+    FMT_PERCENT,
+    FMT_PLAIN_INT,
+    cell_value,
+    clean_text,
+    column_format,
+    display_len,
+    escape_formula,
+    is_count,
+    is_percent,
+    is_plain_int,
+    needs_escape,
+    put_cell,
+)
+from .excel_cells import csv_bytes as csv_bytes  # re-exported: the one CSV writer
+from .excel_content import (
+    ROW_KINDS,
+    VOLATILE_PROVENANCE,
+    flatten_keys,
+    readable,
+    stable_provenance,
+    subtotal_note,
+    subtotal_rows,
+    sum_value,
+    with_names,
+)
 from .labels import (
     ADDITIVE_COLUMNS,
     check_lang,
-    code_label,
     is_money,
-    key_label,
     label,
     provenance_label,
     text,
     value_label,
     workbook_values,
-    yes_no,
 )
 
 __all__ = [
@@ -89,54 +118,10 @@ __all__ = [
     "write_workbook",
 ]
 
+
 #: document dates written into every workbook (deterministic output)
 FIXED_TIMESTAMP = _dt.datetime(2000, 1, 1, 0, 0, 0)
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-#: Provenance keys (at any depth) that describe a run, not its inputs: never written.
-VOLATILE_PROVENANCE = frozenset(
-    {"timings", "seconds", "elapsed", "elapsed_s", "wall_s", "updated", "finished_at"}
-)
-
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-_FMT_MONEY = "#,##0"
-_FMT_COUNT = "#,##0"
-_FMT_PLAIN_INT = "0"
-_FMT_FLOAT = "#,##0.00"
-_FMT_FINE = "0.000"
-_FMT_DATE = {"vi": "dd/mm/yyyy", "en": "yyyy-mm-dd"}
-#: integer columns shown without thousands separators
-_PLAIN_INT = frozenset({"year", "class", "step", "payback_year", "month", "base_year"})
-_FINE_FLOAT = frozenset({"score", "dual", "share", "coefficient", "position_coef", "region_coef"})
-_FMT_PERCENT = "0.0%"
-#: headcounts: integers that are not money
-_COUNT_KEYS = (
-    "headcount",
-    "leavers",
-    "retirements",
-    "hires",
-    "exits",
-    "posts",
-    "communes",
-    "staff",
-    "persons",
-    "reduction",
-    "scenarios",
-)
-
-
-def _plain_int(key: str) -> bool:
-    """Years, classes, steps: integers shown without thousands separators."""
-    return key in _PLAIN_INT or key.endswith("_year")
-
-
-def _percent(key: str) -> bool:
-    """Shares (0.1 = 10 %)."""
-    return key.startswith("share") or key.endswith(("_share", "_rate", "_pct_share"))
-
-
-def _count(key: str) -> bool:
-    return any(k in key for k in _COUNT_KEYS)
-
 
 #: leading columns that stay visible when scrolling right
 _KEY_COLUMNS = ("code", "name", "id", "commune", "commune_name", "scenario", "year", "key")
@@ -161,96 +146,6 @@ SYNTHETIC_NOTICE_EN = (
 )
 
 
-# -- cell values ---------------------------------------------------------------------------------
-def needs_escape(s: str) -> bool:
-    """Whether text could be read as a formula by a spreadsheet (``=``, ``+``, ``-``, ``@``,
-    tab, carriage return at the start)."""
-    return s.startswith(_DANGEROUS)
-
-
-def escape_formula(s: str) -> str:
-    """Text prefixed with an apostrophe when it could be read as a formula.
-
-    For CSV and other plain-text outputs; workbooks use the quote-prefix cell style instead,
-    which keeps the text itself unchanged.
-    """
-    return "'" + s if needs_escape(s) else s
-
-
-def csv_bytes(df: pd.DataFrame) -> bytes:
-    """CSV bytes of a table for spreadsheets: the one CSV writer of khoan's outputs.
-
-    UTF-8 with a byte-order mark (so that Excel reads Vietnamese text correctly), ``\\n`` line
-    ends, no index, and text that could be read as a formula escaped (:func:`escape_formula`).
-    """
-    safe = df.copy()
-    for c in safe.columns:
-        if safe[c].dtype == object or pd.api.types.is_string_dtype(safe[c].dtype):
-            safe[c] = safe[c].map(lambda v: escape_formula(v) if isinstance(v, str) else v)
-    return safe.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
-
-
-def _clean_text(s: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", s)
-
-
-def _py(v: Any) -> Any:
-    """A cell value openpyxl can write (numbers, text, dates, bools or None)."""
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, bool | np.bool_):
-        return bool(v)
-    if isinstance(v, int | np.integer):
-        return int(v)
-    if isinstance(v, float | np.floating):
-        f = float(v)
-        return None if math.isnan(f) else (f if math.isfinite(f) else str(f))
-    if isinstance(v, np.datetime64):
-        v = pd.Timestamp(v)
-        if v is pd.NaT:
-            return None
-    if isinstance(v, pd.Timestamp):
-        if v.tzinfo is not None:
-            v = v.tz_convert("UTC").tz_localize(None)
-        d = v.to_pydatetime()
-        return d.date() if d.time() == _dt.time(0) else d
-    if isinstance(v, _dt.datetime | _dt.date | _dt.time):
-        return v
-    if isinstance(v, str):
-        v = _clean_text(v)
-        return v if len(v) <= _MAX_CELL_TEXT else v[: _MAX_CELL_TEXT - 1] + "…"
-    if isinstance(v, Mapping):
-        return _clean_text(json.dumps(v, ensure_ascii=False, sort_keys=True, default=str))
-    if isinstance(v, list | tuple | set | frozenset | np.ndarray):
-        seq = sorted(v, key=str) if isinstance(v, set | frozenset) else list(v)
-        return _clean_text(json.dumps(seq, ensure_ascii=False, default=_json_default))
-    return _clean_text(str(v))
-
-
-def _json_default(v: Any) -> Any:
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, np.floating):
-        return float(v)
-    return str(v)
-
-
-def put_cell(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None):
-    """Write one cell; text that could be a formula is stored as a quote-prefixed string."""
-    v = _py(value)
-    cell = ws.cell(row=row, column=col)
-    cell.value = v
-    if isinstance(v, str):
-        if needs_escape(v):
-            cell.data_type = "s"
-            cell.quotePrefix = True
-    elif isinstance(v, _dt.datetime | _dt.date):
-        cell.number_format = fmt if fmt and ("yy" in fmt) else "yyyy-mm-dd"
-    elif fmt is not None and isinstance(v, int | float) and not isinstance(v, bool):
-        cell.number_format = fmt
-    return cell
-
-
 # -- tables ----------------------------------------------------------------------------------------
 def _flat(df: pd.DataFrame) -> pd.DataFrame:
     """Named or multi-level index -> columns; multi-level column names joined with ' / '."""
@@ -263,165 +158,14 @@ def _flat(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _column_format(df: pd.DataFrame, col: Any, money: set, lang: str) -> str | None:
-    s = df[col]
-    if col in money:
-        return _FMT_MONEY
-    dtype = s.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return None
-    if pd.api.types.is_integer_dtype(dtype):
-        return _FMT_PLAIN_INT if _plain_int(str(col)) else _FMT_COUNT
-    if pd.api.types.is_float_dtype(dtype):
-        if _percent(str(col)):
-            return _FMT_PERCENT
-        return _FMT_FINE if col in _FINE_FLOAT else _FMT_FLOAT
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return _FMT_DATE[lang]
-    if pd.api.types.is_object_dtype(dtype):
-        # dates held as datetime.date objects (e.g. ParameterTree.table "from")
-        nn = s.dropna()
-        if len(nn) and all(isinstance(x, _dt.date) for x in nn):
-            return _FMT_DATE[lang]
-        if len(nn) and all(
-            isinstance(x, int | float | np.integer | np.floating) and not isinstance(x, bool)
-            for x in nn
-        ):
-            return _FMT_FLOAT if any(isinstance(x, float | np.floating) for x in nn) else _FMT_COUNT
-    return None
-
-
-def _display_len(v: Any, fmt: str | None) -> int:
-    if v is None:
-        return 0
-    if isinstance(v, bool):
-        return 5
-    if isinstance(v, int):
-        return len(f"{v:,}") if fmt and "," in fmt else len(str(v))
-    if isinstance(v, float):
-        return len(f"{v:,.2f}") if fmt != _FMT_FINE else len(f"{v:.3f}")
-    if isinstance(v, _dt.datetime | _dt.date):
-        return 10
-    s = str(v)
-    return max((len(line) for line in s.splitlines()), default=0)
-
-
 def _resolve(option: Any, sheet: str, default: Any) -> Any:
     if isinstance(option, Mapping):
         return option.get(sheet, default)
     return option
 
 
-#: cell text longer than this is cut (Excel holds at most 32,767 characters in a cell)
-_MAX_CELL_TEXT = 32_000
 _SUBTOTAL_FONT = Font(bold=True, italic=True)
 _SUBTOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
-#: kinds of rows in a table with subtotals (column ``row_kind``)
-_ROW_KINDS = {
-    "unit": ("Đơn vị", "Unit"),
-    "district": ("Cộng theo huyện", "District subtotal"),
-    "type": ("Cộng theo loại đơn vị", "Subtotal by unit type"),
-    "group": ("Cộng theo nhóm", "Group subtotal"),
-}
-_GROUP_KIND = {"district_name": "district", "district_code": "district", "type": "type"}
-#: commune code columns and the name column written beside each
-_CODE_NAME = {"code": "name", "commune": "commune_name"}
-
-
-def _with_names(df: pd.DataFrame, communes: pd.DataFrame | None, extra: Sequence[str] = ()):
-    """``df`` with the commune's name and district (and ``extra`` columns, e.g. ``type``)
-    inserted right after its commune code column (``code`` or ``commune``) where missing."""
-    if communes is None or "code" not in communes.columns:
-        return df
-    code_col = next((c for c in _CODE_NAME if c in df.columns), None)
-    if code_col is None:
-        return df
-    look = communes.drop_duplicates("code").set_index("code")
-    codes = df[code_col].astype(object)
-    if not codes.isin(look.index).any():
-        return df
-    out = df.copy()
-    after = _CODE_NAME[code_col] if _CODE_NAME[code_col] in out.columns else code_col
-    at = list(out.columns).index(after) + 1
-    wanted = [(_CODE_NAME[code_col], "name"), ("district_name", "district_name")]
-    wanted += [(c, c) for c in extra]
-    for new, src in wanted:
-        if new in out.columns or src not in look.columns or look[src].isna().all():
-            continue  # e.g. no districts since the two-tier local government of 2025
-        out.insert(at, new, codes.map(look[src]).to_numpy(dtype=object))
-        at += 1
-    return out
-
-
-def _sum_value(s: pd.Series) -> Any:
-    """Exact sum of a column: int for integer columns (int64 money), float otherwise."""
-    if pd.api.types.is_integer_dtype(s.dtype):
-        return int(s.to_numpy(dtype=np.int64).sum())
-    return float(np.nansum(s.to_numpy(dtype=float)))
-
-
-def _subtotal_rows(
-    df: pd.DataFrame, shown: pd.DataFrame, groups: Sequence[str], sum_cols: list, lang: str
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Commune rows grouped by the first of ``groups`` (in order of first appearance), each
-    group followed by its subtotal row, then one subtotal row per value of the other groups.
-
-    Returns the reordered data (``df`` order), the rows as shown (object) and each row's kind
-    (``unit``, ``district``, ``type``, ``group``).
-    """
-    name_col = next((c for c in ("name", "commune_name") if c in df.columns), None)
-    first = groups[0]
-    key = pd.factorize(df[first].astype(object).fillna(""))[0]
-    order = np.argsort(key, kind="stable")
-    df = df.iloc[order].reset_index(drop=True)
-    shown = shown.iloc[order].reset_index(drop=True)
-    cols = list(df.columns)
-    blocks: list[pd.DataFrame] = []
-    kinds: list[str] = []
-
-    def subtotal(mask: np.ndarray, group: str) -> pd.DataFrame:
-        row: dict[Any, Any] = dict.fromkeys(cols)
-        for c in sum_cols:
-            row[c] = _sum_value(df.loc[mask, c])
-        shown_value = shown.loc[np.flatnonzero(mask)[0], group]
-        if shown_value is None or (isinstance(shown_value, float) and math.isnan(shown_value)):
-            shown_value = "—"
-        row[group] = shown_value
-        word = text("Cộng", "Subtotal", lang)
-        if name_col is not None and name_col != group:
-            row[name_col] = f"{word}: {shown_value}"
-        return pd.DataFrame([row], columns=cols, dtype=object)
-
-    keys = df[first].astype(object).fillna("").to_numpy()
-    for value in pd.unique(keys):
-        mask = keys == value
-        blocks.append(shown.loc[mask])
-        kinds += ["unit"] * int(mask.sum())
-        blocks.append(subtotal(mask, first))
-        kinds.append(_GROUP_KIND.get(first, "group"))
-    for group in groups[1:]:
-        gk = df[group].astype(object).fillna("").to_numpy()
-        for value in pd.unique(gk):
-            blocks.append(subtotal(gk == value, group))
-            kinds.append(_GROUP_KIND.get(group, "group"))
-    body = pd.concat([b.astype(object) for b in blocks], ignore_index=True)
-    return df, body, kinds
-
-
-def subtotal_note(groups: Sequence[str], lang: str) -> str:
-    """The sheet note that says how subtotal rows are told apart from communes' rows."""
-    names = " / ".join(label(g, lang) for g in groups)
-    unit = _ROW_KINDS["unit"][0 if lang == "vi" else 1]
-    return text(
-        f"Ghi chú: bảng có dòng cộng theo {names}. Các dòng cộng để trống mã ĐVHC và có cột "
-        f"«{label('row_kind', lang)}» khác «{unit}»; lọc cột này bằng «{unit}» để chỉ lấy số "
-        "liệu từng xã. Dòng «Tổng cộng» bằng tổng các dòng xã (không cộng các dòng cộng).",
-        f"Note: the table has subtotal rows by {names}. Subtotal rows have no code and a "
-        f"«{label('row_kind', lang)}» other than «{unit}»; filter that column on «{unit}» to "
-        "keep the communes' rows only. The «Total» row is the sum of the communes' rows "
-        "(subtotal rows are not added).",
-        lang,
-    )
 
 
 def _write_table(
@@ -439,7 +183,7 @@ def _write_table(
 ) -> None:
     df = _flat(df)
     subtotals = [g for g in subtotals if g in df.columns or g in ("district_name", "type")]
-    df = _with_names(df, communes, [g for g in subtotals if g not in ("district_name",)])
+    df = with_names(df, communes, [g for g in subtotals if g not in ("district_name",)])
     # a grouping column that is empty everywhere (no districts) gives no subtotals
     subtotals = [g for g in subtotals if g in df.columns and df[g].notna().any()]
     cols = list(df.columns)
@@ -461,12 +205,12 @@ def _write_table(
     shown = workbook_values(df, lang)
     kinds: list[str] = []
     if subtotals and sum_cols and len(df):
-        df, shown, kinds = _subtotal_rows(df, shown, subtotals, sum_cols, lang)
+        df, shown, kinds = subtotal_rows(df, shown, subtotals, sum_cols, lang)
         k = 0 if lang == "vi" else 1
-        shown["row_kind"] = [_ROW_KINDS[x][k] for x in kinds]
+        shown["row_kind"] = [ROW_KINDS[x][k] for x in kinds]
         cols = [*cols, "row_kind"]
         note = note or subtotal_note(subtotals, lang)
-    fmts = {c: _column_format(df, c, money, lang) if c in df.columns else None for c in cols}
+    fmts = {c: column_format(df, c, money, lang) if c in df.columns else None for c in cols}
     widths = [0] * len(cols)
 
     hr = start_row
@@ -486,7 +230,7 @@ def _write_table(
         sub = bool(kinds) and kinds[i] != "unit"
         for j, c in enumerate(cols):
             cell = put_cell(ws, r, j + 1, values[i, j], fmts[c])
-            widths[j] = max(widths[j], _display_len(cell.value, fmts[c]))
+            widths[j] = max(widths[j], display_len(cell.value, fmts[c]))
             if sub:
                 cell.font = _SUBTOTAL_FONT
                 cell.fill = _SUBTOTAL_FILL
@@ -500,8 +244,8 @@ def _write_table(
         for j, c in enumerate(cols):
             cell = ws.cell(row=r, column=j + 1)
             if c in sum_cols:
-                cell = put_cell(ws, r, j + 1, _sum_value(df[c]), fmts[c] or _FMT_FLOAT)
-                widths[j] = max(widths[j], _display_len(cell.value, fmts[c]))
+                cell = put_cell(ws, r, j + 1, sum_value(df[c]), fmts[c] or FMT_FLOAT)
+                widths[j] = max(widths[j], display_len(cell.value, fmts[c]))
             elif j == label_col:
                 cell = put_cell(ws, r, j + 1, text("Tổng cộng", "Total", lang))
             cell.font = _TOTAL_FONT
@@ -521,7 +265,7 @@ def _write_table(
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
-    s = re.sub(r"[\[\]:*?/\\]", " ", _clean_text(name)).strip().strip("'") or "Sheet"
+    s = re.sub(r"[\[\]:*?/\\]", " ", clean_text(name)).strip().strip("'") or "Sheet"
     s = s[:31]
     base, k = s, 2
     while s.lower() in used:
@@ -530,17 +274,6 @@ def _sheet_name(name: str, used: set[str]) -> str:
         k += 1
     used.add(s.lower())
     return s
-
-
-def _flatten(d: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    rows: list[tuple[str, Any]] = []
-    for k, v in d.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, Mapping) and v:
-            rows += _flatten(v, key + ".")
-        else:
-            rows.append((key, v))
-    return rows
 
 
 def _write_summary(ws: Worksheet, title: str, summary: Any, lang: str) -> None:
@@ -560,83 +293,24 @@ def _write_summary(ws: Worksheet, title: str, summary: Any, lang: str) -> None:
     w = [12, 12]
     for i, (k, v) in enumerate(summary.items(), start=1):
         key = str(k)
-        v = _py(value_label(key, v, lang)) if not isinstance(v, list | tuple) else readable(v, lang)
+        v = (
+            cell_value(value_label(key, v, lang))
+            if not isinstance(v, list | tuple)
+            else readable(v, lang)
+        )
         if isinstance(v, int) and not isinstance(v, bool):
-            fmt = _FMT_PLAIN_INT if _plain_int(key) else _FMT_COUNT if _count(key) else _FMT_MONEY
+            fmt = FMT_PLAIN_INT if is_plain_int(key) else FMT_COUNT if is_count(key) else FMT_MONEY
         elif isinstance(v, float):
-            fmt = _FMT_PERCENT if _percent(key) else _FMT_FINE if key in _FINE_FLOAT else _FMT_FLOAT
+            fmt = FMT_PERCENT if is_percent(key) else FMT_FINE if key in FINE_FLOAT else FMT_FLOAT
         else:
             fmt = None
         put_cell(ws, hr + i, 1, label(key, lang))
         put_cell(ws, hr + i, 2, v, fmt)
         w[0] = max(w[0], len(label(key, lang)))
-        w[1] = max(w[1], _display_len(v, fmt))
+        w[1] = max(w[1], display_len(v, fmt))
     ws.column_dimensions["A"].width = min(w[0] + 2, 60)
     ws.column_dimensions["B"].width = min(w[1] + 2, 80)
     ws.freeze_panes = f"A{hr + 1}"
-
-
-def _num_text(x: float | int, lang: str) -> str:
-    """A number inside text, in the style of ``lang`` (``1.210.000``, ``0,31`` in Vietnamese)."""
-    from .fmt import number
-
-    if isinstance(x, float) and not x.is_integer():
-        s = repr(x)
-        return s.replace(".", ",") if lang == "vi" else s
-    # years and small counts without a thousands separator (2016, not 2.016)
-    return number(int(x), 0, lang) if abs(x) >= 10_000 else str(int(x))
-
-
-def readable(v: Any, lang: str = "vi", depth: int = 0, key: str | None = None) -> Any:
-    """A parameter or provenance value spelled out for a reader.
-
-    Numbers stay numbers and dates stay dates at the top level; a list becomes its items
-    joined with ``; `` (codes labelled: ``can_bo`` -> ``Cán bộ``), a mapping one line per key
-    (``Xã: 1 = 25; 2 = 23``), nested mappings in brackets; booleans ``Có``/``Không``. JSON text
-    (the ``value`` column of :meth:`~khoan.params.ParameterTree.in_force`) is read first.
-    """
-    if isinstance(v, str) and depth == 0 and v[:1] in "[{":
-        try:
-            v = json.loads(v)
-        except ValueError:
-            return v
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "" if depth else None
-    if isinstance(v, bool | np.bool_):
-        return yes_no(bool(v), lang)
-    if isinstance(v, int | float | np.integer | np.floating):
-        return _py(v) if depth == 0 else _num_text(_py(v), lang)
-    if isinstance(v, str):
-        if depth == 0:
-            return v
-        shown = value_label(key, v, lang) if key else v
-        return code_label(v, lang) if shown == v else shown
-    if isinstance(v, Mapping):
-        items = [
-            (str(key_label(str(k), lang)), readable(x, lang, depth + 1, str(k)))
-            for k, x in v.items()
-        ]
-        if depth == 0:
-            return "\n".join(f"{k}: {x}" for k, x in items)
-        body = "; ".join(f"{k} = {x}" for k, x in items)
-        return body if depth == 1 else f"({body})"
-    if isinstance(v, list | tuple | set | frozenset | np.ndarray):
-        seq = sorted(v, key=str) if isinstance(v, set | frozenset) else list(v)
-        if depth == 0 and any(isinstance(x, Mapping) for x in seq):  # records: one a line
-            return "\n".join(
-                "; ".join(
-                    f"{key_label(str(k), lang)}: {readable(y, lang, 1, str(k))}"
-                    for k, y in x.items()
-                )
-                if isinstance(x, Mapping)
-                else str(readable(x, lang, 1, key))
-                for x in seq
-            )
-        parts = [str(readable(x, lang, depth + 1, key)) for x in seq]
-        return "; ".join(parts) if depth <= 1 else f"({'; '.join(parts)})"
-    if isinstance(v, _dt.date) and depth:
-        return v.strftime("%d/%m/%Y" if lang == "vi" else "%Y-%m-%d")
-    return _py(v) if depth == 0 else str(v)
 
 
 def _write_params(ws: Worksheet, params: pd.DataFrame, lang: str) -> None:
@@ -660,7 +334,7 @@ def _write_params(ws: Worksheet, params: pd.DataFrame, lang: str) -> None:
             v = cell.value
             if isinstance(v, int | float) and not isinstance(v, bool):
                 cell.number_format = (
-                    _FMT_MONEY if abs(v) >= 1000 and float(v).is_integer() else "General"
+                    FMT_MONEY if abs(v) >= 1000 and float(v).is_integer() else "General"
                 )
             elif isinstance(v, str) and "\n" in v:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -673,19 +347,9 @@ def _write_params(ws: Worksheet, params: pd.DataFrame, lang: str) -> None:
             )
 
 
-def stable_provenance(provenance: Mapping[str, Any]) -> dict[str, Any]:
-    """``provenance`` without the keys of :data:`VOLATILE_PROVENANCE` (run times, cache
-    states), at any depth of nested mappings."""
-    return {
-        k: stable_provenance(v) if isinstance(v, Mapping) else v
-        for k, v in provenance.items()
-        if k not in VOLATILE_PROVENANCE
-    }
-
-
 def _write_provenance(ws: Worksheet, provenance: Mapping[str, Any], lang: str) -> None:
     """Three columns: the key (code), its label and the value spelled out."""
-    rows = _flatten(stable_provenance(provenance))
+    rows = flatten_keys(stable_provenance(provenance))
     last = [k.rsplit(".", 1)[-1] for k, _ in rows]
     df = pd.DataFrame(
         {
@@ -814,7 +478,7 @@ def write_workbook(
     used: set[str] = set()
     ws = wb.active
     ws.title = _sheet_name(label("summary", lang), used)
-    _write_summary(ws, _clean_text(str(title)), summary, lang)
+    _write_summary(ws, clean_text(str(title)), summary, lang)
     if provenance is not None and provenance.get("synthetic"):
         put_cell(ws, 3, 1, text(SYNTHETIC_NOTICE_VI, SYNTHETIC_NOTICE_EN, lang)).font = _WARN_FONT
     for key, df in (sheets or {}).items():
@@ -837,7 +501,7 @@ def write_workbook(
     if provenance is not None:
         ws = wb.create_sheet(_sheet_name(label("provenance", lang), used))
         _write_provenance(ws, provenance, lang)
-    wb.properties.title = _clean_text(str(title))
+    wb.properties.title = clean_text(str(title))
     wb.properties.language = lang
     for ws in wb.worksheets:
         _print_setup(ws)
