@@ -147,9 +147,17 @@ def _mp_context(fn: Callable):
     progress bar, Jupyter) must not fork: there the forkserver (POSIX) imports khoan (and the
     scenario function's module) once and forks the workers from itself; spawn where it does
     not exist.
+
+    Python 3.12 and later warn about forking a process with native threads (numpy's BLAS
+    starts some at import) and 3.14 stops forking by default: there the forkserver is used.
     """
     methods = multiprocessing.get_all_start_methods()
-    if sys.platform == "linux" and "fork" in methods and threading.active_count() == 1:
+    if (
+        sys.platform == "linux"
+        and sys.version_info < (3, 12)
+        and "fork" in methods
+        and threading.active_count() == 1
+    ):
         return multiprocessing.get_context("fork")
     if "forkserver" not in methods:
         return multiprocessing.get_context("spawn")

@@ -142,11 +142,11 @@ def run_batch(
 
     Notes
     -----
-    With ``"processes"`` the workers are forked from this process on Linux when it runs no
-    other thread (the fastest start: nothing is imported or pickled again); otherwise they are
-    started with ``forkserver`` (``spawn`` where it does not exist), as Python requires for a
-    process that may hold threads: a script must then guard its entry point with
-    ``if __name__ == "__main__":``.
+    With ``"processes"`` the workers are forked from this process on Linux (Python 3.11) when
+    it runs no other thread (the fastest start: nothing is imported or pickled again); otherwise
+    they are started with ``forkserver`` (``spawn`` where it does not exist), as Python
+    requires for a process that may hold threads: a script must then guard its entry point
+    with ``if __name__ == "__main__":``.
 
     Finished scenarios are committed (files, then manifest entry) on background writer threads
     while the next ones compute.
