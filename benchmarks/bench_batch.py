@@ -180,6 +180,11 @@ def test_batch_processes_small(model, tmp_path):
         line += f", {_TIMES['serial'] / seconds:.2f}× the serial run ({_TIMES['serial']:.2f} s)"
         _TIMES["small_speedup"] = _TIMES["serial"] / seconds
     print(line)
+    if _TIMES.get("small_speedup", 1.0) <= 1.0:
+        busy = _TIMES.get("load_before", _load())
+        if busy >= 1.0:
+            pytest.xfail(f"2 processes not faster than serial at load {busy:.1f}")
+        raise AssertionError("100 scenarios on 2 processes are not faster than serial")
 
 
 def test_batch_processes(benchmark, model, tmp_path):
@@ -213,12 +218,20 @@ def test_batch_processes(benchmark, model, tmp_path):
     line += f"; CPU-bound control pair {control:.2f}× (goal {GOAL_SPEEDUP_FREE}× when it is ≈ 2×)"
     benchmark.extra_info.update(info)
     print(line)
-    assert seconds <= GOAL_SECONDS * len(scs) / 1000
-    if "serial_per_scenario" in _TIMES and info["speedup_vs_serial"] < GOAL_SPEEDUP:
-        busy = _TIMES.get("load_before", 0.0)  # measured before this session's runs
+    busy = _TIMES.get("load_before", _load())  # measured before this session's runs
+    missed = []
+    if seconds > GOAL_SECONDS * len(scs) / 1000:
+        missed.append(f"{seconds:.0f} s > {GOAL_SECONDS * len(scs) / 1000:.0f} s")
+    speedup = info.get("speedup_vs_serial")
+    if speedup is not None and speedup < GOAL_SPEEDUP:
+        missed.append(f"speedup {speedup:.2f}× < {GOAL_SPEEDUP}×")
+    if speedup is not None and control >= 1.9 and speedup < GOAL_SPEEDUP_FREE:
+        # both cores were free (the control pair says so): issue 15's goal applies
+        missed.append(f"speedup {speedup:.2f}× < {GOAL_SPEEDUP_FREE}× with both cores free")
+    if missed:
         if busy >= 1.0:  # other jobs hold the cores the second worker needs
             pytest.xfail(
-                f"speedup {info['speedup_vs_serial']:.2f}× < {GOAL_SPEEDUP}× on a busy machine "
-                f"(1-min load average {busy:.1f} before this session's runs)"
+                f"{'; '.join(missed)} on a busy machine (1-min load average {busy:.1f} before "
+                f"this session's runs; control pair {control:.2f}×)"
             )
-        raise AssertionError(f"speedup {info['speedup_vs_serial']:.2f}× < {GOAL_SPEEDUP}×")
+        raise AssertionError("; ".join(missed))

@@ -134,3 +134,19 @@ def test_manifest_updates_from_several_threads(tmp_path):
     text = (tmp_path / "manifest.json").read_text("utf-8")
     assert len(text.splitlines()) == 200 + 5  # one line per scenario, five around them
     assert json.loads(text)["runner"] == "r"
+
+
+def test_workers_are_forked_only_from_a_process_without_threads(monkeypatch):
+    """fork copies one thread: with a writer thread or a progress monitor alive (or Jupyter's),
+    a forked worker could inherit a lock held forever, so the forkserver is used instead."""
+    import sys
+
+    from khoan.batch import executors
+
+    monkeypatch.setattr(executors.threading, "active_count", lambda: 1)
+    single = executors._mp_context(executors.execute).get_start_method()
+    monkeypatch.setattr(executors.threading, "active_count", lambda: 2)
+    threaded = executors._mp_context(executors.execute).get_start_method()
+    assert threaded == "forkserver"
+    forks = sys.platform == "linux" and sys.version_info < (3, 12)
+    assert single == ("fork" if forks else "forkserver")

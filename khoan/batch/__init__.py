@@ -52,7 +52,8 @@ Executors
     In this process, one scenario after the other.
 ``"processes"``
     A :class:`concurrent.futures.ProcessPoolExecutor` of ``jobs`` workers (default
-    ``os.cpu_count()``); the model is sent once per worker through the pool's initializer.
+    ``os.cpu_count()``); the model is sent once per worker through the pool's initializer
+    (inherited, not sent, when the workers are forked: see :func:`run_batch`).
 ``dask.distributed.Client`` or a scheduler address (``"tcp://host:8786"``)
     The model is scattered once to every worker (``broadcast=True``), scenarios are mapped with
     ``client.map`` and collected with ``as_completed``. Workers return the encoded Parquet bytes,

@@ -56,21 +56,33 @@ def _extract(prov: dict[str, Any], summary: dict[str, Any], *keys: str) -> Any:
 
 
 def _progress_bar(progress: Any, total: int, initial: int):
-    """A callable ``(payload) -> None`` updating the chosen progress display, and a closer."""
+    """A callable ``(payload) -> None`` updating the chosen progress display, and a closer.
+
+    The tqdm bar is created at the first update: its monitor thread must not exist yet when
+    the worker processes start (a process with threads does not fork them).
+    """
     if callable(progress):
         return progress, lambda: None
     if not progress:
         return (lambda p: None), lambda: None
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, initial=initial, unit="scenario", file=sys.stderr, desc="khoan")
+    bars: list[Any] = []
 
     def update(p: dict[str, Any]) -> None:
-        bar.update(1)
-        if p.get("status") != "ok":
-            bar.set_postfix_str(f"failed: {p['name'][:40]}")
+        if not bars:
+            from tqdm import tqdm
 
-    return update, bar.close
+            bars.append(
+                tqdm(total=total, initial=initial, unit="scenario", file=sys.stderr, desc="khoan")
+            )
+        bars[0].update(1)
+        if p.get("status") != "ok":
+            bars[0].set_postfix_str(f"failed: {p['name'][:40]}")
+
+    def close() -> None:
+        if bars:
+            bars[0].close()
+
+    return update, close
 
 
 def run_batch(
@@ -130,9 +142,11 @@ def run_batch(
 
     Notes
     -----
-    With ``"processes"`` the workers are started with ``forkserver`` (``spawn`` where it does
-    not exist), as Python requires for a process that may hold threads: a script must then
-    guard its entry point with ``if __name__ == "__main__":``.
+    With ``"processes"`` the workers are forked from this process on Linux (Python 3.11) when
+    it runs no other thread (the fastest start: nothing is imported or pickled again); otherwise
+    they are started with ``forkserver`` (``spawn`` where it does not exist), as Python
+    requires for a process that may hold threads: a script must then guard its entry point
+    with ``if __name__ == "__main__":``.
 
     Finished scenarios are committed (files, then manifest entry) on background writer threads
     while the next ones compute.
@@ -283,8 +297,19 @@ def run_batch(
         update, close_bar = _progress_bar(progress, len(names), reused)
         kind = "serial"
         n_workers = 1
-        committer = Committer(_record) if out_path is not None and todo else None
-        record = committer or _record
+        committer: Committer | None = None
+
+        def record(p: dict[str, Any]) -> None:
+            # the writer threads start with the first result: worker processes are started
+            # by then, from a process without threads (see executors._mp_context)
+            nonlocal committer
+            if out_path is None:
+                _record(p)
+                return
+            if committer is None:
+                committer = Committer(_record)
+            committer(p)
+
         try:
             if not todo:
                 pass
