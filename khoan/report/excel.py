@@ -65,6 +65,7 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .._files import atomic_write_bytes, make_folder
+from ..notes import Note, note_text
 from .labels import (
     ADDITIVE_COLUMNS,
     check_lang,
@@ -595,6 +596,8 @@ def readable(v: Any, lang: str = "vi", depth: int = 0, key: str | None = None) -
     (``Xã: 1 = 25; 2 = 23``), nested mappings in brackets; booleans ``Có``/``Không``. JSON text
     (the ``value`` column of :meth:`~khoan.params.ParameterTree.in_force`) is read first.
     """
+    if isinstance(v, Note):
+        return note_text(v, lang)
     if isinstance(v, str) and depth == 0 and v[:1] in "[{":
         try:
             v = json.loads(v)
