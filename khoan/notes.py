@@ -18,7 +18,8 @@ __all__ = ["Note", "note_text", "translate_basis_note", "vi_number"]
 
 
 class Note(str):
-    """A note whose ``str`` value is the English text; ``.vi`` holds the Vietnamese one.
+    """A note whose ``str`` value is the English text; ``.vi`` holds the Vietnamese one
+    (``repr`` too is that of the English text, so that printed lists of notes do not change).
 
     >>> n = Note("2 of 5 communes ...", "2 trong 5 đơn vị cấp xã ...")
     >>> n == "2 of 5 communes ...", note_text(n, "vi")
@@ -34,9 +35,6 @@ class Note(str):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Note, (str(self), self.vi))
-
-    def __repr__(self) -> str:
-        return f"Note({str(self)!r}, {self.vi!r})"
 
 
 def note_text(n: Any, lang: str = "vi") -> str:
