@@ -143,3 +143,14 @@ def test_leavers_basis_note_in_vietnamese(two, tmp_path):
     assert "60 tháng lấy từ bảng diễn biến tiền lương (salary_history)" in vi
     assert en_note not in vi and en_note in en
     assert list(r.leavers["basis_note"]) == [en_note]  # not changed by writing
+
+
+def test_settlement_notes_in_a_vietnamese_workbook(two, tmp_path):
+    from khoan.settlement import settle
+
+    st = settle(two, 2016)
+    en_note = "actual spending derived from the roster actually paid"
+    assert en_note in st.notes and en_note in st.provenance["notes"]
+    vi = _cells(st.to_excel(tmp_path / "st_vi.xlsx", lang="vi"))
+    assert "chi thực tế tính từ danh sách cán bộ thực trả lương" in vi and en_note not in vi
+    assert "Ngân sách nhà nước tiết kiệm (state_saving) bằng 0" in vi
