@@ -79,6 +79,7 @@ from .lumpsum import (
     quota,
     year_rates,
 )
+from .notes import Note, vi_number
 from .payroll import CATEGORIES, CONTRIBUTIONS, annual_frame, run, staffing_mask
 from .periods import group_sum, msum, round_vnd
 from .report.labels import label as _report_label
@@ -368,9 +369,14 @@ def budget_of_run(model, r) -> BudgetResult:
         if getattr(model, "meta", {}).get("years") and year not in years:
             notes.insert(
                 0,
-                f"{year} is outside the model's years {years[0]}–{years[-1]} (model.toml): "
-                "the communes, approved posts and roster are those of the model, only the law "
-                "is that of the year",
+                Note(
+                    f"{year} is outside the model's years {years[0]}–{years[-1]} (model.toml): "
+                    "the communes, approved posts and roster are those of the model, only the "
+                    "law is that of the year",
+                    f"Năm {year} nằm ngoài các năm của mô hình {years[0]}–{years[-1]} "
+                    "(model.toml): đơn vị cấp xã, biên chế được giao và danh sách cán bộ là của "
+                    "mô hình, chỉ có quy định pháp luật là của năm đó",
+                ),
             )
         if getattr(model, "registry_note", None):
             notes.append(model.registry_note)
@@ -385,10 +391,18 @@ def budget_of_run(model, r) -> BudgetResult:
             # NĐ 34/2019), which is the staffing decision's business, not the costing's
             excess = int((approved - np.where(over, q, approved)).sum())
             notes.append(
-                f"{int(over.sum())} of {nc} communes have more approved posts than the legal "
-                f"quota on {year}-12-31 (staffing.quota.cadres_civil_servants; {excess:,} posts "
-                "above in all): their vacant posts and operating spending are costed on the "
-                "approved number; see details['quota_posts']"
+                Note(
+                    f"{int(over.sum())} of {nc} communes have more approved posts than the legal "
+                    f"quota on {year}-12-31 (staffing.quota.cadres_civil_servants; {excess:,} "
+                    "posts above in all): their vacant posts and operating spending are costed "
+                    "on the approved number; see details['quota_posts']",
+                    f"{vi_number(int(over.sum()))} trong {vi_number(nc)} đơn vị cấp xã có biên "
+                    "chế được giao nhiều hơn số lượng cán bộ, công chức theo quy định tại ngày "
+                    f"31/12/{year} (staffing.quota.cadres_civil_servants; tổng cộng vượt "
+                    f"{vi_number(excess)} biên chế): biên chế chưa tuyển và chi hoạt động của "
+                    "các đơn vị này được tính theo số biên chế được giao; xem "
+                    "details['quota_posts']",
+                )
             )
     except ParameterError as exc:
         raise _cover_year(year, "budget", exc) from None
@@ -404,9 +418,14 @@ def budget_of_run(model, r) -> BudgetResult:
         table["bonus_fund"] = bonus
         keys += ["bonus_fund.rate", "bonus_fund.base"]
         notes.append(
-            f"bonus_fund {int(bonus.sum()):,} VND: NĐ 73/2024 bonus fund (bonus_fund.rate × "
-            "salary fund without allowances of the cadres and civil servants on the roster), "
-            "outside the lump sum and not in total"
+            Note(
+                f"bonus_fund {int(bonus.sum()):,} VND: NĐ 73/2024 bonus fund (bonus_fund.rate × "
+                "salary fund without allowances of the cadres and civil servants on the roster), "
+                "outside the lump sum and not in total",
+                f"Quỹ khen thưởng (bonus_fund) {vi_number(int(bonus.sum()))} đồng: quỹ khen "
+                "thưởng theo NĐ 73/2024 (bonus_fund.rate × quỹ lương không kể phụ cấp của cán "
+                "bộ, công chức trong danh sách), ngoài kinh phí khoán và không cộng vào tổng",
+            )
         )
     is_nh = inp.catcode == CATEGORIES.index("nhdkct")
     is_hd = inp.catcode == CATEGORIES.index("hop_dong")
@@ -483,11 +502,16 @@ def _position_note(model, p, year: int) -> str | None:
     if not diff.any():
         return None
     k = int(np.flatnonzero(diff)[0])
-    return (
+    return Note(
         f"{int(diff.sum())} people's position allowance in the roster differs from {key} in "
         f"force on {day} (e.g. {s['id'].iloc[k]}, {s['position'].iloc[k]}: "
         f"{coef[k]:g} in the roster, {law[k]:g} in the law): the roster's values are "
-        "paid; update position_coef if the law changed since the roster was made"
+        "paid; update position_coef if the law changed since the roster was made",
+        f"{vi_number(int(diff.sum()))} người có hệ số phụ cấp chức vụ trong danh sách khác với "
+        f"{key} có hiệu lực ngày {day:%d/%m/%Y} (ví dụ {s['id'].iloc[k]}, "
+        f"{s['position'].iloc[k]}: {vi_number(float(coef[k]))} trong danh sách, "
+        f"{vi_number(float(law[k]))} theo quy định): chi trả theo hệ số trong danh sách; cập "
+        "nhật position_coef nếu quy định đã thay đổi sau khi lập danh sách",
     )
 
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
+from .notes import Note
 from .payroll import CATEGORIES, CONTRIBUTIONS, PAY_COMPONENTS, contribution_rates
 from .periods import checked_total, month_bounds, msum, round_vnd
 
@@ -282,7 +283,10 @@ def year_rates(params, year: int, communes: CommuneArrays) -> YearRates:
     per_commune = operating_norm(params, year, NORM_KEYS["per_commune"], required=False)
     purchases = operating_norm(params, year, NORM_KEYS["purchases_repairs"], required=False)
     notes = [
-        f"{k} is not set in the parameters: counted as 0"
+        Note(
+            f"{k} is not set in the parameters: counted as 0",
+            f"{k} không có trong các tham số: tính bằng 0",
+        )
         for k in list(NORM_KEYS.values())[1:]
         if k not in params
     ]

@@ -31,6 +31,7 @@ from .data.io import read_raw
 from .data.schema import coerce_table, get_schema
 from .errors import ParameterError, Problem, ValidationError
 from .model_check import check_model, check_ratings
+from .notes import Note
 from .params import ParameterTree, load_law
 from .report.headers import header_codes
 
@@ -104,9 +105,11 @@ class Model:
         """The notice every output carries when the registry check is off, else ``None``."""
         if self.registry:
             return None
-        return (
+        return Note(
             "registry check off (model.toml: registry = false): commune codes were not checked "
-            "against the official registry of administrative units"
+            "against the official registry of administrative units",
+            "Không đối chiếu danh mục đơn vị hành chính (model.toml: registry = false): mã đơn "
+            "vị cấp xã chưa được đối chiếu với danh mục đơn vị hành chính chính thức",
         )
 
     @property

@@ -22,6 +22,7 @@ import pandas as pd
 from .budget import BudgetResult, budget, budget_of_run
 from .errors import ParameterError, Problem, ValidationError
 from .lumpsum import CommuneArrays, tntt_cap, tntt_cap_ratio
+from .notes import Note, vi_number
 from .payroll import category_column, staffing_mask
 from .periods import group_sum, largest_remainder, round_vnd
 from .report.fmt import vnd
@@ -388,7 +389,12 @@ def settle(
     notes: list[str] = []
     if actual is None:
         act = lump - vac_saving
-        notes.append("actual spending derived from the roster actually paid")
+        notes.append(
+            Note(
+                "actual spending derived from the roster actually paid",
+                "chi thực tế tính từ danh sách cán bộ thực trả lương",
+            )
+        )
     else:
         act = round_vnd(_commune_values(model, actual, name="actual spending", column="actual"))
     savings = lump - act
@@ -398,7 +404,13 @@ def settle(
     try:
         cap_ratio, cap_key = tntt_cap_ratio(model, p, dec31)
         if cap_key != "tntt.cap_ratio":
-            notes.append(f"TNTT cap {cap_ratio:g} × salary fund by grade ({cap_key})")
+            notes.append(
+                Note(
+                    f"TNTT cap {cap_ratio:g} × salary fund by grade ({cap_key})",
+                    f"Mức trần thu nhập tăng thêm {vi_number(float(cap_ratio))} × quỹ lương "
+                    f"theo ngạch, bậc ({cap_key})",
+                )
+            )
         if shares is None:
             shares = dict(p.value("savings.shares", dec31))
         adv_key = "tntt.quarterly_advance_cap"
@@ -490,7 +502,13 @@ def settle(
         table["state_saving"] = old - lump
     else:
         table["state_saving"] = np.zeros(nc, dtype=np.int64)
-        notes.append("state_saving is 0: previous_approved_posts not given")
+        notes.append(
+            Note(
+                "state_saving is 0: previous_approved_posts not given",
+                "Ngân sách nhà nước tiết kiệm (state_saving) bằng 0: không có số biên chế được "
+                "giao năm trước (previous_approved_posts)",
+            )
+        )
     per_person = pd.DataFrame(
         {
             "commune": inp.commune.array,

@@ -39,7 +39,8 @@ LAYERS: list[tuple[str, ...]] = [
         "khoan._files",
         "khoan._canonical",
         "khoan.periods",
-    ),  # days, months, đồng; no law
+        "khoan.notes",
+    ),  # days, months, đồng, bilingual notes; no law
     ("khoan.params", "khoan.params.parameter"),  # dated parameters (one file; the tree)
     ("khoan.data",),  # schemas, readers, registry of admin units
     (

@@ -114,6 +114,7 @@ def budget_command(
 ) -> None:
     """Lump sum of every commune for a year (dự toán khoán), by component."""
     from ..budget import budget
+    from ..notes import note_text
     from ..report.labels import label
 
     check_out(out, common.WITH_PDF)
@@ -130,6 +131,6 @@ def budget_command(
         f"{cell(len(b.table), lang)} communes; total = sum of components: {cell(exact, lang)}",
     )
     for n in b.notes:
-        note(lang, n, n)
+        note(lang, note_text(n, "vi"), str(n))
     if out:
         write_result(b, out, lang, model=m, budget=b)

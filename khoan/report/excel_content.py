@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..notes import Note, note_text
 from .excel_cells import cell_value
 from .labels import code_label, key_label, label, text, value_label, yes_no
 
@@ -177,6 +178,8 @@ def readable(v: Any, lang: str = "vi", depth: int = 0, key: str | None = None) -
     (``Xã: 1 = 25; 2 = 23``), nested mappings in brackets; booleans ``Có``/``Không``. JSON text
     (the ``value`` column of :meth:`~khoan.params.ParameterTree.in_force`) is read first.
     """
+    if isinstance(v, Note):
+        return note_text(v, lang)
     if isinstance(v, str) and depth == 0 and v[:1] in "[{":
         try:
             v = json.loads(v)

@@ -39,6 +39,7 @@ import pandas as pd
 
 from .._files import atomic_write_bytes
 from ..errors import KhoanError
+from ..notes import note_text
 from .fmt import number, vnd
 from .labels import check_lang, label, text
 from .pdf_layout import (
@@ -183,7 +184,7 @@ def _summary(pdf: Any, model: Any, b: Any, s: Any, lang: str) -> None:
             9,
         )
     for note in getattr(b, "notes", []) or []:
-        paragraph(pdf, f"• {note}", 8.5)
+        paragraph(pdf, f"• {note_text(note, lang)}", 8.5)
     if s is not None:
         _scenario_headline(pdf, s, lang)
     pdf.ln(2)

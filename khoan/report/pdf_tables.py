@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import KhoanError
+from ..notes import note_text
 from .fmt import number, to_millions, vnd
 from .labels import category_label, check_lang, label, text
 
@@ -310,6 +311,8 @@ def provenance_rows(prov: Mapping[str, Any], lang: str) -> list[list[str]]:
                         )
                     else:
                         rows.append([key, value_text(o, lang)])
+            elif k == "notes" and isinstance(v, list) and v:  # each in the reader's language
+                rows.extend([key, _short(note_text(n, lang))] for n in v)
             elif isinstance(v, Mapping) and v:
                 walk(v, key + ".")
             else:

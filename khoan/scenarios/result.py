@@ -373,11 +373,15 @@ class ScenarioResult(Result):
 
     def to_excel(self, path: str | Path, lang: str = "vi") -> Path:
         """Workbook: summary, by year, by commune, leavers, parameters used, provenance."""
+        from ..notes import translate_basis_note
         from ..report.excel import write_workbook
         from ..report.labels import ADDITIVE_COLUMNS, STOCK_COLUMNS, describe_params, text
 
         by = self.by_year.reset_index()
-        sheets = {"by_year": by, "by_commune": self.by_commune, "leavers": self.leavers}
+        leavers = self.leavers
+        if lang == "vi" and "basis_note" in leavers.columns:  # the column stays English
+            leavers = leavers.assign(basis_note=leavers["basis_note"].map(translate_basis_note))
+        sheets = {"by_year": by, "by_commune": self.by_commune, "leavers": leavers}
         u = self._universe
         params = self.params_used
         params = None if params is None else params.drop(columns=["source"])

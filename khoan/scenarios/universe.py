@@ -33,6 +33,7 @@ from .. import benefits as _benefits
 from ..errors import ParameterError, ValidationError
 from ..lumpsum import KEYS as LUMPSUM_KEYS
 from ..lumpsum import SALARY_FUND_PARTS, CommuneArrays, YearRates, tntt_cap_ratio, year_rates
+from ..notes import Note, vi_number
 from ..params import ParameterTree
 from ..periods import FAR_FUTURE, FAR_PAST, group_sum, month_bounds
 from .monthly_pay import MonthlyPay
@@ -301,17 +302,31 @@ def _build_universe(model, scenario: Scenario, key: tuple) -> Universe:
         if reduced0.any():
             derived = int((red["reduced"] & red["derived"]).sum())
             within = int((reduced0 & (retire0 < to_day(_dt.date(yl + 1, 1, 1)))).sum())
+            nr = int(reduced0.sum())
             notes.append(
-                f"{int(reduced0.sum())} person(s) have the reduced retirement age (Bộ luật Lao "
-                "động 2019 Điều 169 khoản 3; NĐ 135/2020 Điều 5, Phụ lục II), "
-                f"{within} of them reach it by the end of {yl}"
-                + (
-                    f"; for {derived} of them the qualifying years are derived: service since "
-                    "start_date (or insured_since) in a commune with region_coef ≥ "
-                    "retirement.reduced.region_coef_min, as the roster has no "
-                    "reduced_age_years for them"
-                    if derived
-                    else ""
+                Note(
+                    f"{nr} person(s) have the reduced retirement age (Bộ luật Lao "
+                    "động 2019 Điều 169 khoản 3; NĐ 135/2020 Điều 5, Phụ lục II), "
+                    f"{within} of them reach it by the end of {yl}"
+                    + (
+                        f"; for {derived} of them the qualifying years are derived: service "
+                        "since start_date (or insured_since) in a commune with region_coef ≥ "
+                        "retirement.reduced.region_coef_min, as the roster has no "
+                        "reduced_age_years for them"
+                        if derived
+                        else ""
+                    ),
+                    f"{vi_number(nr)} người có tuổi nghỉ hưu thấp hơn (Bộ luật Lao động 2019 "
+                    "Điều 169 khoản 3; NĐ 135/2020 Điều 5, Phụ lục II), trong đó "
+                    f"{vi_number(within)} người đủ tuổi nghỉ hưu đến hết năm {yl}"
+                    + (
+                        f"; với {vi_number(derived)} người trong số đó, số năm đủ điều kiện được "
+                        "suy ra: thời gian công tác từ start_date (hoặc insured_since) tại đơn "
+                        "vị cấp xã có region_coef ≥ retirement.reduced.region_coef_min, vì danh "
+                        "sách không có reduced_age_years của họ"
+                        if derived
+                        else ""
+                    ),
                 )
             )
     start0 = to_days(staff.get("start_date"), NEG)
