@@ -215,3 +215,14 @@ def test_run_and_simulate_tables_in_a_terminal_of_80_columns(tmp_path):
     assert r.returncode == 0, r.stderr
     assert max(len(line) for line in r.stdout.splitlines()) <= 80, r.stdout
     assert "Tinh giản" in r.stdout and "…" not in r.stdout
+
+
+def test_simulate_out_pdf_writes_the_report_with_the_scenario(tmp_path):
+    from pypdf import PdfReader
+
+    pdf = tmp_path / "kich-ban.pdf"
+    out = invoke("simulate", "khanh_hoa_2026", "--scenario", "kl40_5pct", "--out", str(pdf))
+    assert f"Đã ghi {pdf}" in out
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    # the scenario's own section beside the first year's budget
+    assert "kl40_5pct" in text and "Tổng cộng" in text and "2026" in text
