@@ -248,6 +248,9 @@ def test_bad_options_are_one_line_without_traceback(args, code, expect):
 def test_year_outside_the_model_and_missed_target_are_noted():
     r = run("budget", "khanh_hoa_2016", "--year", "2030")
     assert r.returncode == 0, r.stderr
+    assert "Năm 2030 nằm ngoài các năm của mô hình 2016–2020" in " ".join(r.stderr.split())
+    r = run("budget", "khanh_hoa_2016", "--year", "2030", "--lang", "en")
+    assert r.returncode == 0, r.stderr
     assert "2030 is outside the model's years 2016–2020" in " ".join(r.stderr.split())
     r = run("simulate", "khanh_hoa_2016", "--scenario", "attrition_only")
     assert r.returncode == 0, r.stderr
