@@ -133,4 +133,4 @@ def budget_command(
     for n in b.notes:
         note(lang, note_text(n, "vi"), str(n))
     if out:
-        write_result(b, out, lang, model=m, budget=b)
+        write_result(b, out, lang, model=m)

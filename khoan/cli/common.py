@@ -177,26 +177,21 @@ def check_out(out: Path | None, formats: tuple[str, ...] | None = None) -> None:
     )
 
 
-def write_result(
-    result: Any, out: Path, lang: str = "vi", *, model: Any = None, budget: Any = None
-) -> Path:
+def write_result(result: Any, out: Path, lang: str = "vi", *, model: Any = None) -> Path:
     """Write ``result`` to ``out`` in the format its extension chooses (:data:`WRITERS`) and
     say so.
 
-    ``.pdf`` writes the printable report (:func:`khoan.report.pdf.write_report`) of ``model``
-    with ``budget`` (a :class:`~khoan.budget.BudgetResult`) and, when ``result`` is not that
-    budget, ``result`` as the scenario.
+    With the ``model`` it was computed from, ``.pdf`` writes the printable report
+    (:func:`khoan.report.pdf.write_result_report`).
     """
-    if out.suffix.lower() == ".pdf" and model is not None and budget is not None:
+    if out.suffix.lower() == ".pdf" and model is not None:
         check_out(out, WITH_PDF)
-        from ..report.pdf import write_report
+        from ..report.pdf import write_result_report
 
-        scenario = None if result is budget else result
-        path = write_report(out, model, budget, scenario, lang=lang)
-        say(lang, f"Đã ghi {path}", f"Wrote {path}")
-        return path
-    check_out(out)
-    path = WRITERS[out.suffix.lower()](result, out, lang)
+        path = write_result_report(out, model, result, lang=lang)
+    else:
+        check_out(out)
+        path = WRITERS[out.suffix.lower()](result, out, lang)
     say(lang, f"Đã ghi {path}", f"Wrote {path}")
     return path
 

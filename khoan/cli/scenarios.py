@@ -90,13 +90,8 @@ def simulate_command(
             + (f" ({cell(gap, lang)} persons short in {last})" if gap else "")
             + ": see the target_gap column",
         )
-    if out and out.suffix.lower() == ".pdf":  # the report: the first year's budget + scenario
-        from ..budget import budget
-
-        first = int(r.by_year["year"].iloc[0] if "year" in r.by_year else r.by_year.index[0])
-        common.write_result(r, out, lang, model=m, budget=budget(m, first))
-    elif out:
-        common.write_result(r, out, lang)
+    if out:
+        common.write_result(r, out, lang, model=m)
 
 
 #: Headline columns of the summary table printed by ``khoan run`` (when present).

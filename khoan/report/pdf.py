@@ -72,6 +72,7 @@ __all__ = [
     "report_pdf",
     "scenario_year_table",
     "write_report",
+    "write_result_report",
 ]
 
 
@@ -586,3 +587,32 @@ def report_pdf(
             else simulate(model, scenario)
         )
     return write_report(path, model, b, s, lang=lang, date=date)
+
+
+def write_result_report(path: str | Path, model: Any, result: Any, *, lang: str = "vi") -> Path:
+    """The printable report of one result already computed (``--out x.pdf``).
+
+    A budget (:class:`~khoan.budget.BudgetResult`) is reported alone; a scenario
+    (:class:`~khoan.scenarios.ScenarioResult`) beside the budget of its first year.
+
+    Parameters
+    ----------
+    path : str or Path
+        The PDF to write.
+    model : khoan.Model
+        The model ``result`` was computed from.
+    result : BudgetResult or ScenarioResult
+    lang : {"vi", "en"}
+
+    Returns
+    -------
+    Path
+    """
+    from ..budget import BudgetResult
+    from ..budget import budget as _budget
+
+    if isinstance(result, BudgetResult):
+        return write_report(path, model, result, lang=lang)
+    by = result.by_year
+    first = int(by["year"].iloc[0] if "year" in by else by.index[0])
+    return write_report(path, model, _budget(model, first), result, lang=lang)
