@@ -119,8 +119,11 @@ def _base_terms(params, key: str, year: int, extra: tuple[str, ...] = ()) -> tup
             f"parameter {key!r} changes inside {year}: a salary base that changes within a "
             "year is not supported — put the change on 1 January"
         )
-    terms = lists.pop()
-    allowed = BASE_TERMS + extra
+    return _known_terms(key, lists.pop(), BASE_TERMS + extra)
+
+
+def _known_terms(key: str, terms: tuple, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """``terms`` of parameter ``key`` when each is one of ``allowed``; else a ParameterError."""
     bad = [t for t in terms if t not in allowed]
     if bad:
         raise ParameterError(
@@ -315,11 +318,4 @@ def bonus_terms(params, year: int) -> tuple[str, ...]:
         return ()
     if params.parameter(key).dates[0].year > year:
         return ()
-    terms = tuple(params.value(key, _dt.date(year, 12, 31)) or ())
-    bad = [t for t in terms if t not in BASE_TERMS]
-    if bad:
-        raise ParameterError(
-            f"parameter {key!r}: unknown base term(s) {', '.join(map(str, bad))} "
-            f"(allowed: {', '.join(BASE_TERMS)})"
-        )
-    return terms
+    return _known_terms(key, tuple(params.value(key, _dt.date(year, 12, 31)) or ()), BASE_TERMS)

@@ -18,7 +18,7 @@ import pandas as pd
 from .. import benefits as _benefits
 from .. import salary_history as _salary_history
 from ..errors import ParameterError, ScenarioError
-from .scenario import Scenario, scenario_error
+from .scenario import Scenario, check_components, scenario_error
 from .universe import Universe, to_date
 
 # the module, not the function khoan.payroll that the package exposes under the same name
@@ -64,15 +64,7 @@ def benefit_table(u: Universe, scenario: Scenario, kind: str, leave_day: np.int6
     except ParameterError as exc:
         raise scenario_error(scenario.name, "regime", str(exc), scenario.source) from None
     names = list(_payroll.COMPONENTS)
-    bad = [k for k in comps if k not in names]
-    if bad:
-        raise scenario_error(
-            scenario.name,
-            "overrides",
-            f"parameter {basis}.components names {bad}, not payroll components "
-            f"({', '.join(names)})",
-            scenario.source,
-        )
+    check_components(scenario, f"{basis}.components", comps, names)
     mi = int(np.searchsorted(u.month_starts, leave_day, side="right") - 1) - 1
     mi = max(mi, 0)
     yc = u.years[u.y0 + mi // 12]

@@ -130,6 +130,19 @@ def scenario_error(
     return err
 
 
+def check_components(scenario: Scenario, key: str, names: list, components: list) -> None:
+    """Each of ``names`` (the value of parameter ``key``) is a payroll component of
+    ``components``; else a :class:`ScenarioError` on the scenario's ``overrides`` field."""
+    bad = [k for k in names if k not in components]
+    if bad:
+        raise scenario_error(
+            scenario.name,
+            "overrides",
+            f"parameter {key} names {bad}, not payroll components ({', '.join(components)})",
+            scenario.source,
+        )
+
+
 # ---------------------------------------------------------------------------------------------
 # Target
 

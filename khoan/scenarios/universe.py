@@ -39,7 +39,7 @@ from ..periods import FAR_FUTURE, FAR_PAST, group_sum, month_bounds
 from .monthly_pay import MonthlyPay
 from .policies import staffing_floor
 from .roster import advance_roster, first_of_next_month, make_hires, reduced_age
-from .scenario import Scenario, scenario_error
+from .scenario import Scenario, check_components, scenario_error
 
 # the module, not the function khoan.payroll that the package exposes under the same name
 _payroll = importlib.import_module("khoan.payroll")
@@ -552,15 +552,7 @@ def _cost_years(u: Universe, scenario: Scenario) -> None:
         )
     u.sf_idx, u.co_idx = sf_idx, co_idx
     cs = list(p.value("scenarios.current_salary", _dt.date(u.y0, 1, 1)))
-    bad = [k for k in cs if k not in comps]
-    if bad:
-        raise scenario_error(
-            scenario.name,
-            "overrides",
-            f"parameter scenarios.current_salary names {bad}, not payroll components "
-            f"({', '.join(comps)})",
-            scenario.source,
-        )
+    check_components(scenario, "scenarios.current_salary", cs, comps)
     # month-by-month total pay of movable people over the horizon: (months, nd), and its
     # running sum from the horizon's first month (pay saved by a leaver between two months)
     mt = np.concatenate(mtotal, axis=0)
