@@ -183,13 +183,48 @@ def count_at(
 
 
 def counts_at(u: Universe, r: Run, times: list, floor: bool = False) -> np.ndarray:
-    """:func:`count_at` on several days at once: (len(times), n_communes)."""
-    idx = u.population("floor" if floor else "affected")
-    st, sp = r.start[idx], r.stop[idx]
-    t = np.asarray(times, dtype=np.int64)[:, None]
-    pres = (st[None, :] <= t) & (sp[None, :] > t)
-    flat = (u.cidx[idx][None, :] + u.nc * np.arange(len(times))[:, None])[pres]
-    return np.bincount(flat, minlength=len(times) * u.nc).reshape(len(times), u.nc)
+    """:func:`count_at` on several days at once: (len(times), n_communes).
+
+    The counts of a fresh run (:func:`_new_run`: nobody has left, only the must-fill posts'
+    hires are active) are computed once per shared work and set of days; a run's counts are
+    those plus the difference made by the people whose presence differs from the fresh run's
+    (the leavers and the hires activated so far): exact integer counts either way.
+    """
+    which = "floor" if floor else "affected"
+    t = np.asarray(times, dtype=np.int64)
+    ref_start, ref_stop = _fresh_presence(u)
+    key = ("counts_at", which, t.tobytes())
+    base = u.derived.get(key)
+    if base is None:
+        base = _counts(u, u.population(which), ref_start, ref_stop, t)
+        u.derived[key] = base
+    pop = u.floor_pop if floor else u.affected
+    changed = np.flatnonzero(pop & ((r.start != ref_start) | (r.stop != ref_stop)))
+    if not len(changed):
+        return base.copy()
+    return (
+        base + _counts(u, changed, r.start, r.stop, t) - _counts(u, changed, ref_start, ref_stop, t)
+    )
+
+
+def _counts(
+    u: Universe, idx: np.ndarray, start: np.ndarray, stop: np.ndarray, t: np.ndarray
+) -> np.ndarray:
+    """Per-commune count of the people ``idx`` present on each day of ``t``: (len(t), nc)."""
+    st, sp = start[idx], stop[idx]
+    pres = (st[None, :] <= t[:, None]) & (sp[None, :] > t[:, None])
+    flat = (u.cidx[idx][None, :] + u.nc * np.arange(len(t))[:, None])[pres]
+    return np.bincount(flat, minlength=len(t) * u.nc).reshape(len(t), u.nc)
+
+
+def _fresh_presence(u: Universe) -> tuple[np.ndarray, np.ndarray]:
+    """First and stop days of everyone in a fresh run (computed once per shared work)."""
+    got = u.derived.get("fresh_presence")
+    if got is None:
+        r = _new_run(u)
+        got = (r.start, r.stop)
+        u.derived["fresh_presence"] = got
+    return got
 
 
 def _activate(u: Universe, r: Run, persons: np.ndarray) -> None:

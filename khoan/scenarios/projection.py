@@ -39,31 +39,71 @@ __all__ = ["assemble", "baseline_run", "tally"]
 # money and counts of a run
 
 
+def _year_sums(u: Universe, yc: Any) -> dict[str, np.ndarray]:
+    """Per movable person, the year's pay when present all twelve months, rounded per
+    component as :func:`khoan.payroll.payroll` rounds it (``round_vnd`` of the year's sum) and
+    added over the components: total, salary fund, contributions, salary fund by grade (int64
+    VND); computed once per shared work and year."""
+    key = ("year_sums", yc.year)
+    out = u.derived.get(key)
+    if out is None:
+        ints = round_vnd(yc.full)  # (K, nd)
+        out = {
+            "tot": ints.sum(axis=0),
+            "sf": ints[u.sf_idx].sum(axis=0),
+            "co": ints[u.co_idx].sum(axis=0),
+            "gf": ints[yc.gterm_idx].sum(axis=0)
+            if len(yc.gterm_idx)
+            else np.zeros(ints.shape[1], dtype=np.int64),
+        }
+        u.derived[key] = out
+    return out
+
+
+def _movable_groups(u: Universe) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Commune index of every movable person, whether they are in the approved staffing, and
+    the commune index of those who are (computed once per shared work)."""
+    got = u.derived.get("movable_groups")
+    if got is None:
+        mci = u.cidx[u.midx]
+        st = u.staffing[u.midx]
+        got = (mci, st, mci[st])
+        u.derived["movable_groups"] = got
+    return got
+
+
 def tally(u: Universe, r: Run, years: list[int], approved: dict[int, np.ndarray]) -> None:
-    """Headcount flows and money of every year of ``years`` (stored on the run)."""
-    aff = u.affected
-    valid = r.start < r.stop
-    mpos_rows = u.midx
-    ms_start = r.start[mpos_rows]
-    ms_stop = r.stop[mpos_rows]
+    """Headcount flows and money of every year of ``years`` (stored on the run).
+
+    Counts are taken over the people of the scenario's categories with a non-empty presence.
+    Pay: a movable person present all year gets the year's sums prepared once
+    (:func:`_year_sums`); one present part of the year gets the months present added in
+    calendar order and rounded per component, as :func:`khoan.payroll.payroll` does; person-days
+    of the staffing are each month's days for those present all year, counted per commune.
+    """
+    nc = u.nc
+    sub = np.flatnonzero(u.affected & (r.start < r.stop))
+    s_start, s_stop, s_left = r.start[sub], r.stop[sub], r.left[sub]
+    s_ci, s_kind = u.cidx[sub], u.exit_kind[sub]
+    ms_start = r.start[u.midx]
+    ms_stop = r.stop[u.midx]
+    mci, st, mci_st = _movable_groups(u)
     for y in years:
         d0, d1 = to_day(_dt.date(y, 1, 1)), to_day(_dt.date(y + 1, 1, 1))
-        nc = u.nc
-        pres0 = aff & valid & (r.start <= d0 - 1) & (r.stop > d0 - 1)
-        pres1 = aff & valid & (r.start <= d1 - 1) & (r.stop > d1 - 1)
-        stops = aff & valid & (r.stop >= d0) & (r.stop < d1)
-        leav = stops & (r.left == r.stop)
-        ret = stops & ~leav & (u.exit_kind == 1)
+        pres0 = (s_start <= d0 - 1) & (s_stop > d0 - 1)
+        pres1 = (s_start <= d1 - 1) & (s_stop > d1 - 1)
+        stops = (s_stop >= d0) & (s_stop < d1)
+        leav = stops & (s_left == s_stop)
+        ret = stops & ~leav & (s_kind == 1)
         oth = stops & ~leav & ~ret
-        starts = aff & valid & (r.start >= d0) & (r.start < d1)
-        ci = u.cidx
+        starts = (s_start >= d0) & (s_start < d1)
         cnt = {
-            "headcount_start": np.bincount(ci[pres0], minlength=nc),
-            "retirements": np.bincount(ci[ret], minlength=nc),
-            "exits": np.bincount(ci[oth], minlength=nc),
-            "leavers": np.bincount(ci[leav], minlength=nc),
-            "hires": np.bincount(ci[starts], minlength=nc),
-            "headcount_end": np.bincount(ci[pres1], minlength=nc),
+            "headcount_start": np.bincount(s_ci[pres0], minlength=nc),
+            "retirements": np.bincount(s_ci[ret], minlength=nc),
+            "exits": np.bincount(s_ci[oth], minlength=nc),
+            "leavers": np.bincount(s_ci[leav], minlength=nc),
+            "hires": np.bincount(s_ci[starts], minlength=nc),
+            "headcount_end": np.bincount(s_ci[pres1], minlength=nc),
         }
         bal = (
             cnt["headcount_start"]
@@ -79,32 +119,39 @@ def tally(u: Universe, r: Run, years: list[int], approved: dict[int, np.ndarray]
         # money
         yc = u.years[y]
         b = yc.bounds
-        pm = (ms_start[None, :] <= b[:12, None]) & (ms_stop[None, :] > b[:12, None])  # (12, nd)
-        # months added in calendar order, as khoan.payroll does: present all year -> the
-        # year's precomputed sum; absent -> 0; only people present part of the year month by
-        # month
-        whole = pm.all(axis=0)
-        acc = np.where(whole[None, :], yc.full, 0.0)
-        part = np.flatnonzero(~whole & pm.any(axis=0))
-        if len(part):
-            mon = np.where(pm[None, :, part], yc.monthly.take(part), 0.0)
-            sub = mon[:, 0, :].copy()
-            for mth in range(1, 12):
-                sub += mon[:, mth, :]
-            acc[:, part] = sub
-        ints = round_vnd(acc)  # (K, nd)
-        mci = u.cidx[mpos_rows]
-        st = u.staffing[mpos_rows]
-        tot = ints.sum(axis=0)
-        sf = ints[u.sf_idx].sum(axis=0)
-        co = ints[u.co_idx].sum(axis=0)
-        gf = ints[yc.gterm_idx].sum(axis=0) if len(yc.gterm_idx) else np.zeros_like(tot)
+        # present all year: the year's sums prepared once; absent: 0; present part of the
+        # year: the months present added in calendar order, rounded per component
+        whole = (ms_start <= b[0]) & (ms_stop > b[11])
+        some = (ms_start <= b[11]) & (ms_stop > b[0])
+        part = np.flatnonzero(some & ~whole)
+        ys = _year_sums(u, yc)
+        tot = np.where(whole, ys["tot"], 0)
+        sf = np.where(whole, ys["sf"], 0)
+        co = np.where(whole, ys["co"], 0)
+        gf = np.where(whole, ys["gf"], 0)
         mdays = np.diff(b)
-        days = yc.fixed_days + group_sum_2d(mci[st], (pm[:, st] * mdays[:, None]).T, nc)
+        st_whole = whole[st]
+        days = yc.fixed_days + np.outer(
+            np.bincount(mci_st[st_whole], minlength=nc).astype(np.int64), mdays
+        )
+        if len(part):
+            pm = (ms_start[part][None, :] <= b[:12, None]) & (ms_stop[part][None, :] > b[:12, None])
+            mon = np.where(pm[None, :, :], yc.monthly.take(part), 0.0)  # (K, 12, n_part)
+            acc = mon[:, 0, :].copy()
+            for mth in range(1, 12):
+                acc += mon[:, mth, :]
+            ints = round_vnd(acc)  # (K, n_part)
+            tot[part] = ints.sum(axis=0)
+            sf[part] = ints[u.sf_idx].sum(axis=0)
+            co[part] = ints[u.co_idx].sum(axis=0)
+            if len(yc.gterm_idx):
+                gf[part] = ints[yc.gterm_idx].sum(axis=0)
+            pst = st[part]
+            days = days + group_sum_2d(mci[part][pst], (pm[:, pst] * mdays[:, None]).T, nc)
         payroll_total = yc.fixed_total + group_sum(mci, tot, nc)
-        salary_fund = yc.fixed_sf + group_sum(mci[st], sf[st], nc)
-        contrib = yc.fixed_contrib + group_sum(mci[st], co[st], nc)
-        grade = yc.fixed_grade + group_sum(mci[st], gf[st], nc)
+        salary_fund = yc.fixed_sf + group_sum(mci_st, sf[st], nc)
+        contrib = yc.fixed_contrib + group_sum(mci_st, co[st], nc)
+        grade = yc.fixed_grade + group_sum(mci_st, gf[st], nc)
         appr = approved[y]
         # the lump sum of this roster and approved staffing (khoan.lumpsum, as khoan.budget)
         ls = components(yc.lump, appr, days, salary_fund, contrib)
@@ -320,19 +367,53 @@ def _leavers(
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
         return empty, np.zeros(0, np.int64), np.zeros(0, np.int64)
     sel = np.concatenate(order)
-    data = {
-        "id": u.ids[sel],
-        "commune": u.codes[u.cidx[sel]],
-        "category": u.cats[sel],
-        "position": u.positions[sel],
+    year = np.concatenate(parts["year"])
+    # rows by year, commune code and id (as text), from ranks computed once per shared work
+    o = np.lexsort((u.id_rank()[sel], _commune_rank(u)[u.cidx[sel]], year))
+    sel = sel[o]
+    data: dict[str, Any] = {
+        "id": _text_of(u, "ids", sel),
+        "commune": _text_of(u, "codes", u.cidx[sel]),
+        "category": _text_of(u, "cats", sel),
+        "position": _text_of(u, "positions", sel),
+        "year": year[o],
     }
-    for c in cols[4:]:
-        data[c] = np.concatenate(parts[c])
+    for c in cols[5:]:
+        v = np.concatenate(parts[c])[o]
+        data[c] = _text(v) if v.dtype == object else v
     data["retirement_date"] = data["retirement_date"].astype("datetime64[ns]")
-    df = pd.DataFrame(data)
-    o = np.lexsort((data["id"].astype(str), data["commune"].astype(str), data["year"]))
-    df = df.iloc[o].reset_index(drop=True)
-    return df, u.cidx[sel][o], data["year"][o]
+    return pd.DataFrame(data), u.cidx[sel], data["year"]
+
+
+def _text(values: np.ndarray) -> Any:
+    """A column of text (object array) as pandas would make it in a DataFrame, built from its
+    distinct values (one conversion per value instead of per row)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return pd.Series(uniques, copy=False).array.take(codes)
+
+
+def _text_of(u: Universe, name: str, rows: np.ndarray) -> Any:
+    """Rows ``rows`` of ``u.<name>`` (object array of text) as a pandas column, taken from the
+    whole array converted once per shared work; the same column as :func:`_text` of the rows."""
+    key = ("text", name)
+    got = u.derived.get(key)
+    if got is None:
+        got = pd.Series(getattr(u, name), copy=False).array
+        u.derived[key] = got
+    if got.dtype != object:
+        out = got.take(rows)
+        if not (len(out) and out.isna().all()):  # else pandas would infer object: below
+            return out
+    return _text(np.asarray(getattr(u, name))[rows])
+
+
+def _commune_rank(u: Universe) -> np.ndarray:
+    """Rank of each commune code in text order (computed once per shared work)."""
+    got = u.derived.get("commune_rank")
+    if got is None:
+        got = np.unique(np.asarray(u.codes, dtype=str), return_inverse=True)[1]
+        u.derived["commune_rank"] = got
+    return got
 
 
 def _digest(u: Universe, what: str) -> str:

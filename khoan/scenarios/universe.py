@@ -168,6 +168,8 @@ class Universe:
     id_ranks: np.ndarray | None = None  # see id_rank()
     floor_groups: tuple[np.ndarray, np.ndarray] | None = None  # see floor_members()
     pop_index: dict[str, np.ndarray] = field(default_factory=dict)  # see population()
+    #: arrays every run reads, derived once from the fields above (scenarios.projection)
+    derived: dict[Any, Any] = field(default_factory=dict)
 
     def id_rank(self) -> np.ndarray:
         """Position of each person's id among the ids sorted as text (computed once): the

@@ -117,3 +117,111 @@ def test_retirement_shortcuts_agree() -> None:
         True,
         False,
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# the warm path of a run: headcounts, the year's money, the leavers' table
+
+
+def _run_of(name: str = "nq39_10pct"):
+    from khoan import examples
+    from khoan.scenarios import load_scenarios, simulate
+
+    m = examples.load("khanh_hoa_2016")
+    sc = load_scenarios(examples.path("khanh_hoa_2016"))[name]
+    res = simulate(m, sc)
+    return res, res._universe, res._runs
+
+
+def test_counts_at_equals_the_plain_count() -> None:
+    """Counts from the fresh run's cached counts + the changed people = counting everyone."""
+    from khoan.scenarios.plan import counts_at
+
+    _res, u, runs = _run_of()
+    times = [int(u.month_starts[k]) - 1 for k in (1, 12, 30, 59)]
+    rng = np.random.default_rng(3)
+    for run in (runs["baseline"], runs["scenario"]):
+        assert (run.left < 2**40).any() or run is runs["baseline"]
+        for floor in (False, True):
+            pop = u.floor_pop if floor else u.affected
+            expect = np.stack(
+                [
+                    np.bincount(u.cidx[pop & (run.start <= t) & (run.stop > t)], minlength=u.nc)
+                    for t in times
+                ]
+            )
+            assert np.array_equal(counts_at(u, run, times, floor=floor), expect)
+    # a run changed at random (people leaving early, hires starting) against the plain count
+    r = runs["scenario"]
+    start, stop = r.start.copy(), r.stop.copy()
+    who = rng.choice(len(start), 200, replace=False)
+    r.stop[who] = np.minimum(r.stop[who], times[1])
+    hires = np.flatnonzero(u.is_hire)[:50]
+    r.start[hires] = u.start[hires]
+    try:
+        expect = np.stack(
+            [
+                np.bincount(u.cidx[u.affected & (r.start <= t) & (r.stop > t)], minlength=u.nc)
+                for t in times
+            ]
+        )
+        assert np.array_equal(counts_at(u, r, times), expect)
+    finally:
+        r.start[:], r.stop[:] = start, stop
+
+
+def test_tally_equals_month_by_month() -> None:
+    """The year's money from the precomputed full-year sums equals adding every movable
+    person's months present in calendar order, rounding per component, summing by commune."""
+    from khoan.lumpsum import components, tntt_cap
+    from khoan.periods import group_sum, group_sum_2d, round_vnd
+
+    _res, u, runs = _run_of()
+    for run in runs.values():
+        ms_start, ms_stop = run.start[u.midx], run.stop[u.midx]
+        mci, st = u.cidx[u.midx], u.staffing[u.midx]
+        for y, yc in u.years.items():
+            b = yc.bounds
+            pm = (ms_start[None, :] <= b[:12, None]) & (ms_stop[None, :] > b[:12, None])
+            mon = np.where(pm[None], yc.monthly.take(np.arange(len(u.midx))), 0.0)
+            acc = mon[:, 0, :].copy()
+            for m in range(1, 12):
+                acc += mon[:, m, :]
+            ints = round_vnd(acc)
+            money = run.money[y]
+            assert np.array_equal(
+                money["payroll_total"], yc.fixed_total + group_sum(mci, ints.sum(axis=0), u.nc)
+            )
+            days = yc.fixed_days + group_sum_2d(mci[st], (pm[:, st] * np.diff(b)[:, None]).T, u.nc)
+            assert np.array_equal(money["fte"], days.sum(axis=1) / np.diff(b).sum())
+
+            def by_commune(idx: np.ndarray, ints=ints, mci=mci, st=st) -> np.ndarray:
+                return group_sum(mci[st], ints[idx].sum(axis=0)[st], u.nc)
+
+            sf = yc.fixed_sf + by_commune(u.sf_idx)
+            co = yc.fixed_contrib + by_commune(u.co_idx)
+            grade = yc.fixed_grade + by_commune(yc.gterm_idx)
+            ls = components(yc.lump, money["approved_posts"], days, sf, co)
+            assert np.array_equal(money["lump_sum"], ls.total)
+            assert np.array_equal(money["commune_kept"], ls.vacancy_saving)
+            tntt = np.where(
+                days.sum(axis=1) > 0,
+                np.minimum(ls.vacancy_saving, tntt_cap(yc.cap_ratio, grade)),
+                0,
+            )
+            assert np.array_equal(money["tntt"], tntt)
+        assert set(run.money) == set(u.years)
+
+
+def test_leavers_table_order_and_types() -> None:
+    """Leavers sorted by year, commune code and id as text; text columns typed as pandas types
+    a DataFrame of the same Python strings."""
+    res, _u, _runs = _run_of()
+    lv = res.leavers
+    assert len(lv) > 10
+    o = np.lexsort((lv["id"].astype(str), lv["commune"].astype(str), lv["year"]))
+    assert np.array_equal(o, np.arange(len(lv)))
+    for c in ("id", "commune", "category", "position", "kind", "band", "basis_note"):
+        plain = pd.DataFrame({c: np.asarray(lv[c].to_numpy(dtype=object), dtype=object)})
+        assert lv[c].dtype == plain[c].dtype, c
+        assert lv[c].equals(plain[c]), c
