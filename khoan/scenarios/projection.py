@@ -388,6 +388,8 @@ def _leavers(
 def _text(values: np.ndarray) -> Any:
     """A column of text (object array) as pandas would make it in a DataFrame, built from its
     distinct values (one conversion per value instead of per row)."""
+    if len(values) < 512:  # small: the plain conversion is faster
+        return values
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     return pd.Series(uniques, copy=False).array.take(codes)
 
@@ -425,6 +427,41 @@ def _digest(u: Universe, what: str) -> str:
 
 
 def _provenance(u: Universe, scenario: Scenario, plan: Plan | None) -> dict[str, Any]:
+    prov: dict[str, Any] = {
+        **provenance(
+            u.model,
+            params=u.params,
+            inputs={"scenario": digest_of(scenario)},
+            model_digest=_digest(u, "model"),
+            parameters_digest=_digest(u, "params"),
+        ),
+        "scenario": scenario.to_dict(),
+        "regime": scenario.regime,
+        "policy": scenario.policy,
+        "parameters": [dict(e) for e in _references(u)],
+        "roster_date": str(to_date(u.roster_day)),
+        "horizon": [u.y0, u.y_last],
+    }
+    if plan is not None and plan.solved is not None:
+        s = plan.solved
+        prov["optimal"] = {
+            "solver": scenario.solver,
+            "status": s.status,
+            "objective_vnd": s.objective,
+            "variables": s.n_variables,
+            "constraints": s.n_constraints,
+            "seconds": s.seconds,
+        }
+    return prov
+
+
+def _references(u: Universe) -> list[dict[str, str]]:
+    """Every parameter entry in force over the horizon under the keys the runs used: key, first
+    day, legal reference, confidence (computed once per shared work and set of keys used)."""
+    cache_key = ("references", frozenset(u.keys_used))
+    got = u.derived.get(cache_key)
+    if got is not None:
+        return got
     p = u.params
     refs = []
     for key in sorted(u.keys_used):
@@ -443,29 +480,5 @@ def _provenance(u: Universe, scenario: Scenario, plan: Plan | None) -> dict[str,
                         "confidence": e.confidence,
                     }
                 )
-    prov: dict[str, Any] = {
-        **provenance(
-            u.model,
-            params=p,
-            inputs={"scenario": digest_of(scenario)},
-            model_digest=_digest(u, "model"),
-            parameters_digest=_digest(u, "params"),
-        ),
-        "scenario": scenario.to_dict(),
-        "regime": scenario.regime,
-        "policy": scenario.policy,
-        "parameters": refs,
-        "roster_date": str(to_date(u.roster_day)),
-        "horizon": [u.y0, u.y_last],
-    }
-    if plan is not None and plan.solved is not None:
-        s = plan.solved
-        prov["optimal"] = {
-            "solver": scenario.solver,
-            "status": s.status,
-            "objective_vnd": s.objective,
-            "variables": s.n_variables,
-            "constraints": s.n_constraints,
-            "seconds": s.seconds,
-        }
-    return prov
+    u.derived[cache_key] = refs
+    return refs

@@ -60,11 +60,14 @@ __all__ = [
 INF = np.int64(FAR_FUTURE)  # open dates as day numbers (khoan.periods, as the payroll)
 NEG = np.int64(FAR_PAST)
 _CACHE_SIZE = 8
+_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
 _CACHE: collections.OrderedDict[tuple, Universe] = collections.OrderedDict()
 
 
 def to_day(d: Any) -> np.int64:
     """Day number (days since 1970-01-01) of a date, datetime or ISO string."""
+    if type(d) is _dt.date:  # the common case, without pandas
+        return np.int64(d.toordinal() - _EPOCH_ORDINAL)
     return np.int64(np.datetime64(pd.Timestamp(d).date(), "D").astype(np.int64))
 
 
