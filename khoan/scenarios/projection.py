@@ -266,12 +266,13 @@ def assemble(
             "reduction": red.astype(np.int64),
             "target_gap": gap.astype(np.int64),
         }
+    if plan is not None:  # the base headcount first, the other targets' columns last
+        first = {"base_headcount": prov.pop("base_headcount")}
+        tot = {**first, **tot}
     by = pd.DataFrame(
         {**tot, **prov},
         index=pd.Index(np.asarray(years, dtype=np.int64), name="year"),
     )
-    if plan is not None:
-        by = by[["base_headcount", *[c for c in by.columns if c != "base_headcount"]]]
     prov = _provenance(u, scenario, plan)
     prov["notes"] = list(u.notes)
     if getattr(u.model, "registry_note", None):
