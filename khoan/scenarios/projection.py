@@ -396,15 +396,22 @@ def _text(values: np.ndarray) -> Any:
 
 
 def _text_of(u: Universe, name: str, rows: np.ndarray) -> Any:
-    """Rows ``rows`` of ``u.<name>`` (object array of text) as a pandas column, taken from the
-    whole array converted once per shared work; the same column as :func:`_text` of the rows."""
+    """Rows ``rows`` of ``u.<name>`` (object array of text) as a pandas column: the same column
+    as :func:`_text` of the rows, from the array's distinct values and codes prepared once per
+    shared work (``ids``, all distinct, converted whole once)."""
     key = ("text", name)
     got = u.derived.get(key)
     if got is None:
-        got = pd.Series(getattr(u, name), copy=False).array
+        values = getattr(u, name)
+        if name == "ids":
+            got = (None, pd.Series(values, copy=False).array)
+        else:
+            codes, uniques = pd.factorize(values, use_na_sentinel=False)
+            got = (codes.astype(np.int32), pd.Series(uniques, copy=False).array)
         u.derived[key] = got
-    if got.dtype != object:
-        out = got.take(rows)
+    codes, arr = got
+    if arr.dtype != object:
+        out = arr.take(rows if codes is None else codes[rows])
         if not (len(out) and out.isna().all()):  # else pandas would infer object: below
             return out
     return _text(np.asarray(getattr(u, name))[rows])
