@@ -83,6 +83,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -95,6 +96,7 @@ from .retirement import (
     as_flags,
     law_tree,
     months_between,
+    pension_start,
     retirement_age,
     retirement_date,
     round_years,
@@ -171,36 +173,55 @@ def _money(months_of_salary: np.ndarray, salary: np.ndarray, eligible: np.ndarra
     return np.where(eligible, amount, 0).astype(np.int64)
 
 
+@dataclass(frozen=True)
+class People:
+    """Checked inputs of :func:`compute`, one array per column (one row per person).
+
+    Built by :func:`compute` from the caller's table after its checks, or by a caller that has
+    checked its people already (the scenarios' benefit tables) for :func:`compute_people`.
+    """
+
+    id: np.ndarray  # unique ids
+    sex: np.ndarray  # "M" / "F" (SEXES)
+    birth_date: np.ndarray  # datetime64, no NaT
+    insured_since: np.ndarray  # datetime64, no NaT (NĐ 154: the start of work)
+    decision_date: np.ndarray  # datetime64, one per person or one for all, not after leaving
+    current_salary: np.ndarray  # float VND/month, non-negative
+    average_salary: np.ndarray  # float VND/month, NaN: none given
+    basis_note: np.ndarray  # str objects
+    unemployment_insured: np.ndarray  # bool
+    reduced_age: np.ndarray  # bool
+
+
 class _Block:
     """People leaving on one date, with the periods every rule needs."""
 
-    def __init__(self, df: pd.DataFrame, leave: _dt.date, tree: ParameterTree, regime: str):
-        self.df, self.leave, self.tree, self.regime = df, leave, tree, regime
-        self.n = len(df)
-        self.current = np.floor(df["current_salary"].to_numpy(dtype=float) + 0.5)
-        average = df["average_salary"].to_numpy(dtype=float)
+    def __init__(self, p: People, leave: _dt.date, tree: ParameterTree, regime: str):
+        self.people, self.leave, self.tree, self.regime = p, leave, tree, regime
+        self.n = len(p.id)
+        self.current = np.floor(np.asarray(p.current_salary, dtype=float) + 0.5)
+        average = np.asarray(p.average_salary, dtype=float)
         uses_average = self.num("salary_basis.average_months") > 0
         missing = np.isnan(average)
         self.average = np.floor(np.where(missing, self.current, average) + 0.5)
         self.on_average = frozenset(self.value("salary_basis.on_average") or ())
-        self.basis_note = df["basis_note"].to_numpy(dtype=object).copy()
+        self.basis_note = np.asarray(p.basis_note, dtype=object).copy()
         if uses_average and missing.any():
             given = pd.Series(self.basis_note[missing], dtype=object)
             self.basis_note[missing] = np.where(
                 given != "", given + "; " + NO_AVERAGE_NOTE, NO_AVERAGE_NOTE
             )
         self.months = np.zeros(self.n, dtype=float)
-        self.unemployment_insured = df["unemployment_insured"].to_numpy(dtype=bool)
-        birth = pd.DatetimeIndex(df["birth_date"])
-        leave_dates = pd.DatetimeIndex(df["leave_date"])
-        self.retire = retirement_date(
-            df["sex"].to_numpy(), birth, tree, on=leave, reduced=df["reduced_age"].to_numpy()
-        )
-        self.months_early = months_between(leave_dates, self.retire)
+        self.unemployment_insured = np.asarray(p.unemployment_insured, dtype=bool)
+        leave_day = np.datetime64(leave, "D")
+        self.retire = pension_start(p.sex, p.birth_date, tree, leave, p.reduced_age)
+        self.months_early = months_between(leave_day, self.retire)
         self.years_early = round_years(np.maximum(self.months_early, 0), tree, on=leave)
-        self.insured_months = np.maximum(months_between(df["insured_since"], leave_dates), 0)
+        self.insured_months = np.maximum(months_between(p.insured_since, leave_day), 0)
         self.insured_years = round_years(self.insured_months, tree, on=leave)
-        self.months_after_decision = months_between(df["decision_date"], leave_dates)
+        self.months_after_decision = np.broadcast_to(
+            months_between(p.decision_date, leave_day), (self.n,)
+        )
         self.eligible = np.ones(self.n, dtype=bool)
         self.reason = np.full(self.n, "", dtype=object)
         self.band = np.full(self.n, "", dtype=object)
@@ -248,16 +269,17 @@ class _Block:
             self.eligible, np.asarray(names, dtype=object)[np.minimum(idx, len(names) - 1)], ""
         )
 
-    def frame(self, kind: str, money: dict[str, np.ndarray]) -> pd.DataFrame:
+    def columns(self, kind: str, money: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The result's columns (:data:`COLUMNS`, the kind's components, ``total``)."""
         cols = {
             "eligible": self.eligible,
             "reason": self.reason,
             "band": self.band.astype(object),
-            "retirement_date": pd.to_datetime(self.retire).astype("datetime64[ns]"),
+            "retirement_date": self.retire.astype("datetime64[ns]"),
             "months_early": self.months_early.astype(np.int64),
             "years_early": np.asarray(self.years_early, dtype=float),
             "insured_years": np.asarray(self.insured_years, dtype=float),
-            "months_after_decision": self.months_after_decision.astype(np.int64),
+            "months_after_decision": np.array(self.months_after_decision, dtype=np.int64),
             "current_salary": self.current.astype(np.int64),
             "average_salary": self.average.astype(np.int64),
             "benefit_months": self.months,
@@ -269,7 +291,12 @@ class _Block:
             cols[name] = v
             total += v
         cols["total"] = total
-        return pd.DataFrame(cols, index=pd.Index(self.df["id"].to_numpy(), name="id"))
+        return cols
+
+    def frame(self, kind: str, money: dict[str, np.ndarray]) -> pd.DataFrame:
+        return pd.DataFrame(
+            self.columns(kind, money), index=pd.Index(np.asarray(self.people.id), name="id")
+        )
 
 
 def _insured_allowance(b: _Block, variant: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -506,6 +533,20 @@ def _flag_values(col: pd.Series) -> np.ndarray:
     return col.to_numpy() if col.dtype == bool else col.to_numpy(dtype=object)
 
 
+def _check_rule(regime: str, kind: str) -> None:
+    if regime not in REGIMES:
+        raise ScenarioError(
+            f"benefits: unknown regime {regime!r}; expected one of {', '.join(REGIMES)}"
+        )
+    if kind not in KINDS:
+        raise ScenarioError(f"benefits: unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if (regime, kind) not in _RULES:
+        raise ScenarioError(
+            f"benefits: regime {regime!r} has no {kind!r} rule (NĐ 154/2025 Điều 9 gives NHĐKCT "
+            "a one-off allowance on leaving: use kind 'resignation')"
+        )
+
+
 def _prepare(people: pd.DataFrame, on: Any, regime: str, kind: str) -> pd.DataFrame:
     where = f"benefits {regime}/{kind}"
     if not isinstance(people, pd.DataFrame):
@@ -674,39 +715,85 @@ def compute(
     for ``nd108``, more than 10 years for ``nd178``; fewer insured years than a pension needs)
     and every money column is 0. A scenario can then choose among the eligible.
     """
-    if regime not in REGIMES:
-        raise ScenarioError(
-            f"benefits: unknown regime {regime!r}; expected one of {', '.join(REGIMES)}"
-        )
-    if kind not in KINDS:
-        raise ScenarioError(f"benefits: unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
-    if (regime, kind) not in _RULES:
-        raise ScenarioError(
-            f"benefits: regime {regime!r} has no {kind!r} rule (NĐ 154/2025 Điều 9 gives NHĐKCT "
-            "a one-off allowance on leaving: use kind 'resignation')"
-        )
+    _check_rule(regime, kind)
     tree = law_tree(params)
     df = _prepare(people, on, regime, kind)
     if df.empty:
         cols = list(COLUMNS) + list(COMPONENTS[kind]) + ["total"]
         return pd.DataFrame(columns=cols, index=pd.Index([], name="id"))
 
-    for col in ("leave_date", "decision_date"):
-        dates = df[col].dt.date
-        uniq = dates.unique()
-        outside = [d for d in uniq if not _in_force(tree, regime, d)]
-        if outside:
-            mask = dates.isin(outside)
-            raise ScenarioError(
-                f"benefits {regime}/{kind}: field {col!r} "
-                f"{', '.join(str(d) for d in sorted(outside)[:5])} is outside the validity of "
-                f"{regime} ({_validity_text(tree, regime)}) for {_ids_text(df['id'][mask])}"
-            )
+    days = {c: df[c].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]") for c in _DATES}
+    for col in _DATES:
+        _check_in_force(tree, regime, kind, col, days[col], df["id"].to_numpy())
 
     rule = _RULES[(regime, kind)]
     frames = []
-    for leave, block in df.groupby(df["leave_date"].dt.date, sort=True):
-        b = _Block(block, leave, tree, regime)
+    for day in np.unique(days["leave_date"]):  # in date order, people in input order
+        rows = np.flatnonzero(days["leave_date"] == day)
+        b = _Block(_people_of(df, rows), day.item(), tree, regime)
         frames.append(b.frame(kind, rule(b)))
     out = pd.concat(frames) if len(frames) > 1 else frames[0]
     return out.loc[df["id"].to_numpy()]
+
+
+_DATES = ("leave_date", "decision_date")
+
+
+def _check_in_force(
+    tree: ParameterTree, regime: str, kind: str, col: str, days: np.ndarray, ids: np.ndarray
+) -> None:
+    """Raise when a leave or decision date (``datetime64[D]``) lies outside the regime."""
+    outside = [d for d in np.unique(days).tolist() if not _in_force(tree, regime, d)]
+    if outside:
+        mask = np.isin(days, np.array(outside, dtype="datetime64[D]"))
+        raise ScenarioError(
+            f"benefits {regime}/{kind}: field {col!r} "
+            f"{', '.join(str(d) for d in sorted(outside)[:5])} is outside the validity of "
+            f"{regime} ({_validity_text(tree, regime)}) for "
+            f"{_ids_text(pd.Series(ids[mask], dtype=object))}"
+        )
+
+
+def _people_of(df: pd.DataFrame, rows: np.ndarray) -> People:
+    """The rows ``rows`` of :func:`_prepare`'s table as :class:`People`."""
+
+    def col(name: str, dtype: Any = None) -> np.ndarray:
+        return df[name].to_numpy(dtype=dtype)[rows]
+
+    return People(
+        id=col("id"),
+        sex=col("sex", object),
+        birth_date=col("birth_date", "datetime64[ns]"),
+        insured_since=col("insured_since", "datetime64[ns]"),
+        decision_date=col("decision_date", "datetime64[ns]"),
+        current_salary=col("current_salary", float),
+        average_salary=col("average_salary", float),
+        basis_note=col("basis_note", object),
+        unemployment_insured=col("unemployment_insured", bool),
+        reduced_age=col("reduced_age", bool),
+    )
+
+
+def compute_people(
+    regime: str, kind: str, people: People, on: Any, params: ParameterTree | None = None
+) -> dict[str, np.ndarray]:
+    """:func:`compute` of people checked already, all leaving on ``on``: the same columns as
+    arrays (no index; ``id`` is ``people.id``).
+
+    For callers that build :class:`People` from data they have checked (the scenarios' benefit
+    tables, which compute the same candidates on several dates); :func:`compute` checks a
+    user's table and goes through the same rules. Raises :class:`ScenarioError` like
+    :func:`compute` for an unknown regime or kind, or dates outside the regime's validity.
+    """
+    _check_rule(regime, kind)
+    tree = law_tree(params)
+    leave = to_date(on)
+    ids = np.asarray(people.id)
+    day = np.array([leave], dtype="datetime64[D]")
+    _check_in_force(tree, regime, kind, "leave_date", np.repeat(day, len(ids)), ids)
+    decision = np.asarray(people.decision_date).astype("datetime64[D]")
+    if len(decision) == 1:
+        decision = np.repeat(decision, len(ids))
+    _check_in_force(tree, regime, kind, "decision_date", decision, ids)
+    b = _Block(people, leave, tree, regime)
+    return b.columns(kind, _RULES[(regime, kind)](b))
