@@ -94,9 +94,10 @@ from .params import ParameterTree, to_date
 from .retirement import (
     SEXES,
     as_flags,
+    first_of_month,
     law_tree,
     months_between,
-    pension_start,
+    pension_start_month,
     retirement_age,
     retirement_date,
     round_years,
@@ -214,8 +215,11 @@ class _Block:
         self.months = np.zeros(self.n, dtype=float)
         self.unemployment_insured = np.asarray(p.unemployment_insured, dtype=bool)
         leave_day = np.datetime64(leave, "D")
-        self.retire = pension_start(p.sex, p.birth_date, tree, leave, p.reduced_age)
-        self.months_early = months_between(leave_day, self.retire)
+        # the pension starts on the 1st of a month: whole months from the leave date to it
+        retire_month = pension_start_month(p.sex, p.birth_date, tree, leave, p.reduced_age)
+        self.retire = first_of_month(retire_month)
+        leave_month = leave.year * 12 + leave.month - 1
+        self.months_early = retire_month - leave_month - int(leave.day > 1)
         self.years_early = round_years(np.maximum(self.months_early, 0), tree, on=leave)
         self.insured_months = np.maximum(months_between(p.insured_since, leave_day), 0)
         self.insured_years = round_years(self.insured_months, tree, on=leave)
@@ -225,6 +229,9 @@ class _Block:
         self.eligible = np.ones(self.n, dtype=bool)
         self.reason = np.full(self.n, "", dtype=object)
         self.band = np.full(self.n, "", dtype=object)
+        # set by assign_bands: the band names by limit and each person's (-1: none)
+        self.band_names: list[str] = []
+        self.band_code = np.full(self.n, -1, dtype=np.int64)
 
     def num(self, key: str) -> float:
         return self.tree.number(f"benefits.{self.regime}.{key}", self.leave)
@@ -244,10 +251,15 @@ class _Block:
     def by_band(self, key: str) -> np.ndarray:
         """Per-person value of a band lookup (ineligible people get the first band's value)."""
         table = self.value(key)
-        band = np.where(self.band == "", next(iter(table)), self.band)
-        # a few bands for many people: look each band up once
-        codes, uniques = pd.factorize(band)
-        return self.tree.lookup(f"benefits.{self.regime}.{key}", self.leave, uniques)[codes]
+        # a few bands for many people: look each band up once, in the order they first appear
+        labels = np.array([*self.band_names, next(iter(table))], dtype=object)
+        code = np.where(self.band_code >= 0, self.band_code, len(labels) - 1)
+        seen, first = np.unique(code, return_index=True)
+        seen = seen[np.argsort(first)]
+        values = self.tree.lookup(f"benefits.{self.regime}.{key}", self.leave, labels[seen])
+        out = np.empty(len(labels), dtype=values.dtype)
+        out[seen] = values
+        return out[code]
 
     def refuse(self, mask: np.ndarray, reason: str) -> None:
         new = mask & self.eligible
@@ -265,8 +277,10 @@ class _Block:
             idx >= len(names),
             f"more than {limits[-1]} months before the retirement age ({self.regime})",
         )
+        self.band_names = names
+        self.band_code = np.where(self.eligible, np.minimum(idx, len(names) - 1), -1)
         self.band = np.where(
-            self.eligible, np.asarray(names, dtype=object)[np.minimum(idx, len(names) - 1)], ""
+            self.band_code >= 0, np.asarray(names, dtype=object)[self.band_code], ""
         )
 
     def columns(self, kind: str, money: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -742,10 +756,13 @@ _DATES = ("leave_date", "decision_date")
 def _check_in_force(
     tree: ParameterTree, regime: str, kind: str, col: str, days: np.ndarray, ids: np.ndarray
 ) -> None:
-    """Raise when a leave or decision date (``datetime64[D]``) lies outside the regime."""
-    outside = [d for d in np.unique(days).tolist() if not _in_force(tree, regime, d)]
+    """Raise when a leave or decision date (``datetime64[D]``, one per person or one for all)
+    lies outside the regime."""
+    uniq = np.unique(days) if len(days) > 1 else days
+    outside = [d for d in uniq.tolist() if not _in_force(tree, regime, d)]
     if outside:
-        mask = np.isin(days, np.array(outside, dtype="datetime64[D]"))
+        everyone = np.broadcast_to(days, (len(ids),))
+        mask = np.isin(everyone, np.array(outside, dtype="datetime64[D]"))
         raise ScenarioError(
             f"benefits {regime}/{kind}: field {col!r} "
             f"{', '.join(str(d) for d in sorted(outside)[:5])} is outside the validity of "
@@ -790,10 +807,8 @@ def compute_people(
     leave = to_date(on)
     ids = np.asarray(people.id)
     day = np.array([leave], dtype="datetime64[D]")
-    _check_in_force(tree, regime, kind, "leave_date", np.repeat(day, len(ids)), ids)
+    _check_in_force(tree, regime, kind, "leave_date", day, ids)
     decision = np.asarray(people.decision_date).astype("datetime64[D]")
-    if len(decision) == 1:
-        decision = np.repeat(decision, len(ids))
     _check_in_force(tree, regime, kind, "decision_date", decision, ids)
     b = _Block(people, leave, tree, regime)
     return b.columns(kind, _RULES[(regime, kind)](b))

@@ -45,9 +45,10 @@ from .params import ParameterTree, load_law
 __all__ = [
     "SEXES",
     "as_flags",
+    "first_of_month",
     "law_tree",
     "months_between",
-    "pension_start",
+    "pension_start_month",
     "retirement_age",
     "retirement_date",
     "round_years",
@@ -368,24 +369,26 @@ def retirement_date(
     return start
 
 
-def pension_start(
+def pension_start_month(
     sex: np.ndarray, birth: np.ndarray, tree: ParameterTree, on: Any, reduced: np.ndarray
 ) -> np.ndarray:
-    """:func:`retirement_date` of checked arrays: the same dates, without the conversions.
+    """Month index (``year * 12 + month - 1``) of :func:`retirement_date` for checked arrays:
+    the same dates, without the conversions.
 
     For callers that have checked their people already (:func:`khoan.benefits.compute`, the
     scenarios' benefit tables): ``sex`` holds the codes of :data:`SEXES` (an object or text
     array), ``birth`` is ``datetime64`` without NaT, ``reduced`` a bool array of the same
-    length, ``on`` the date the law is read on.
-
-    Returns
-    -------
-    numpy.ndarray of ``datetime64[D]``
-        First day of the month after the retirement age is reached (NĐ 135/2020 Phụ lục II;
-        Luật BHXH 2014 Điều 59).
+    length, ``on`` the date the law is read on. The pension starts on the first day of that
+    month, the month after the retirement age is reached (NĐ 135/2020 Phụ lục II; Luật BHXH
+    2014 Điều 59).
     """
     born = np.asarray(birth).astype("datetime64[M]").astype(np.int64) + 1970 * 12
-    return _first_of_month(born + _age_months(np.asarray(sex), born, tree, on, reduced) + 1)
+    return born + _age_months(np.asarray(sex), born, tree, on, reduced) + 1
+
+
+def first_of_month(month_index: np.ndarray) -> np.ndarray:
+    """``datetime64[D]`` of the first day of each month index (``year * 12 + month - 1``)."""
+    return _first_of_month(month_index)
 
 
 def round_years(months: Any, params: ParameterTree | None = None, on: Any = None) -> Any:

@@ -399,7 +399,7 @@ def _notes(h: dict[str, np.ndarray], worked: np.ndarray, k: np.ndarray, window: 
     month = h["month"]
     first = month[rows, worked[rows].argmax(axis=1)]
     last_fl = month[rows, window - 1 - fl[rows, ::-1].argmax(axis=1)]
-    key = np.column_stack(
+    parts = np.column_stack(
         [
             np.where(short[rows], k[rows], -1),
             np.where(short[rows], first, -1),
@@ -407,7 +407,14 @@ def _notes(h: dict[str, np.ndarray], worked: np.ndarray, k: np.ndarray, window: 
             np.where(given[rows], sup[rows], -1),
         ]
     ).astype(np.int64)
-    uniq, inv = np.unique(key, axis=0, return_inverse=True)
+    # one integer per distinct note (fields shifted by one: -1 -> 0), unpacked once per note
+    lo, width = parts.min(axis=0) + 1, parts.max(axis=0) + 2
+    if np.prod(width.astype(float) - lo) < 2.0**62:
+        key = np.ravel_multi_index(tuple((parts + 1 - lo).T), tuple(width - lo))
+        uniq_key, inv = np.unique(key, return_inverse=True)
+        uniq = np.column_stack(np.unravel_index(uniq_key, tuple(width - lo))) + lo - 1
+    else:  # pragma: no cover - months beyond any calendar
+        uniq, inv = np.unique(parts, axis=0, return_inverse=True)
     texts = np.empty(len(uniq), dtype=object)
     texts[:] = [_note_text(*row) for row in uniq.tolist()]
     out[rows] = texts[inv.ravel()]
