@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import benefits as _benefits
+from .. import retirement as _retirement
 from .. import salary_history as _salary_history
 from ..errors import ParameterError, ScenarioError
 from .scenario import Scenario, check_components, scenario_error
@@ -238,7 +239,7 @@ class _Candidates:
         ids = pd.Index(self.ids)
         self.checked = bool(
             len(self.cand)
-            and np.isin(norm, _benefits.SEXES).all()
+            and np.isin(norm, _retirement.SEXES).all()
             and not ids.hasnans
             and ids.is_unique
             and self.birth is not None
