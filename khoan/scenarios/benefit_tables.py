@@ -1,11 +1,18 @@
 """Benefits every candidate leaver would get on a leave date, cached on the shared work.
 
-:func:`benefit_table` calls :func:`khoan.benefits.compute` for the scenario's regime and kind of
-leaving with the regime's salary basis (``benefits.<regime>.salary_basis``): the current salary
-from the pay of the month before leaving (the universe's monthly pay) and, for a regime with an
-averaging window (the NĐ 108 family), the average of :func:`khoan.salary_history.average_salary`.
-The table is computed once per regime, kind, leave date and decision date, for all candidates,
-and reused by every scenario of the model (the policy ranks on it, the leavers' table reads it).
+:func:`benefit_table` computes the benefits of the scenario's regime and kind of leaving
+(:func:`khoan.benefits.compute_people`, the rules of :func:`khoan.benefits.compute`) with the
+regime's salary basis (``benefits.<regime>.salary_basis``): the current salary from the pay of
+the month before leaving (the universe's monthly pay) and, for a regime with an averaging
+window (the NĐ 108 family), the average of the salary history
+(:func:`khoan.salary_history.averages_on`: the same numbers as
+:func:`khoan.salary_history.average_salary`, every leave date of the scenario's years from one
+history). The table is computed once per regime, kind, leave date and decision date, for all
+candidates, and reused by every scenario of the model (the policy ranks on it, the leavers'
+table reads it). What does not depend on the leave date or the kind — the candidates' dates,
+sex, categories, the salary history's per-person arrays — is read from the universe and checked
+once (:class:`_Candidates`); when a check would fail, the table goes through
+:func:`khoan.benefits.compute` on a DataFrame, whose error names the people concerned.
 """
 
 from __future__ import annotations

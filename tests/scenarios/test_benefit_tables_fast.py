@@ -212,3 +212,19 @@ def test_months_between_and_pension_start_without_pandas_equal_the_pandas_path()
         ref_d = R.retirement_date(sex, pd.DatetimeIndex(a_ns), on=on, reduced=reduced)
         got = R.first_of_month(R.pension_start_month(sex, a_ns, R.law_tree(None), on, reduced))
         np.testing.assert_array_equal(got, ref_d)
+
+
+def test_a_candidate_failing_a_check_takes_the_checked_path_and_is_named():
+    m = examples.load("khanh_hoa_2016")
+    s = load_scenarios(examples.path("khanh_hoa_2016"))["nq39_10pct"]
+    staff = m.staff.copy()
+    row = staff.index[staff["category"].astype(str).eq("cong_chuc")][5]
+    staff.loc[row, "insured_since"] = pd.NaT
+    who = staff.loc[row, "id"]
+    clear_cache()
+    with pytest.raises(ScenarioError) as err:
+        simulate(m.replace(staff=staff), s)
+    assert str(err.value).endswith(
+        f"field 'regime': benefits nd108/early_retirement: field 'insured_since' is missing "
+        f"for id(s) {who}"
+    )
