@@ -88,13 +88,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError, ScenarioError
+from .benefit_inputs import DATES, People, check_in_force, people_of, prepare
+from .errors import ScenarioError
 from .params import ParameterTree, to_date
 from .retirement import (
-    SEXES,
-    as_flags,
+    first_of_month,
     law_tree,
     months_between,
+    pension_start_month,
     retirement_age,
     retirement_date,
     round_years,
@@ -105,7 +106,9 @@ __all__ = [
     "COMPONENTS",
     "KINDS",
     "REGIMES",
+    "People",
     "compute",
+    "compute_people",
     "months_between",
     "retirement_age",
     "retirement_date",
@@ -174,36 +177,41 @@ def _money(months_of_salary: np.ndarray, salary: np.ndarray, eligible: np.ndarra
 class _Block:
     """People leaving on one date, with the periods every rule needs."""
 
-    def __init__(self, df: pd.DataFrame, leave: _dt.date, tree: ParameterTree, regime: str):
-        self.df, self.leave, self.tree, self.regime = df, leave, tree, regime
-        self.n = len(df)
-        self.current = np.floor(df["current_salary"].to_numpy(dtype=float) + 0.5)
-        average = df["average_salary"].to_numpy(dtype=float)
+    def __init__(self, p: People, leave: _dt.date, tree: ParameterTree, regime: str):
+        self.people, self.leave, self.tree, self.regime = p, leave, tree, regime
+        self.n = len(p.id)
+        self.current = np.floor(np.asarray(p.current_salary, dtype=float) + 0.5)
+        average = np.asarray(p.average_salary, dtype=float)
         uses_average = self.num("salary_basis.average_months") > 0
         missing = np.isnan(average)
         self.average = np.floor(np.where(missing, self.current, average) + 0.5)
         self.on_average = frozenset(self.value("salary_basis.on_average") or ())
-        self.basis_note = df["basis_note"].to_numpy(dtype=object).copy()
+        self.basis_note = np.asarray(p.basis_note, dtype=object).copy()
         if uses_average and missing.any():
             given = pd.Series(self.basis_note[missing], dtype=object)
             self.basis_note[missing] = np.where(
                 given != "", given + "; " + NO_AVERAGE_NOTE, NO_AVERAGE_NOTE
             )
         self.months = np.zeros(self.n, dtype=float)
-        self.unemployment_insured = df["unemployment_insured"].to_numpy(dtype=bool)
-        birth = pd.DatetimeIndex(df["birth_date"])
-        leave_dates = pd.DatetimeIndex(df["leave_date"])
-        self.retire = retirement_date(
-            df["sex"].to_numpy(), birth, tree, on=leave, reduced=df["reduced_age"].to_numpy()
-        )
-        self.months_early = months_between(leave_dates, self.retire)
+        self.unemployment_insured = np.asarray(p.unemployment_insured, dtype=bool)
+        leave_day = np.datetime64(leave, "D")
+        # the pension starts on the 1st of a month: whole months from the leave date to it
+        retire_month = pension_start_month(p.sex, p.birth_date, tree, leave, p.reduced_age)
+        self.retire = first_of_month(retire_month)
+        leave_month = leave.year * 12 + leave.month - 1
+        self.months_early = retire_month - leave_month - int(leave.day > 1)
         self.years_early = round_years(np.maximum(self.months_early, 0), tree, on=leave)
-        self.insured_months = np.maximum(months_between(df["insured_since"], leave_dates), 0)
+        self.insured_months = np.maximum(months_between(p.insured_since, leave_day), 0)
         self.insured_years = round_years(self.insured_months, tree, on=leave)
-        self.months_after_decision = months_between(df["decision_date"], leave_dates)
+        self.months_after_decision = np.broadcast_to(
+            months_between(p.decision_date, leave_day), (self.n,)
+        )
         self.eligible = np.ones(self.n, dtype=bool)
         self.reason = np.full(self.n, "", dtype=object)
         self.band = np.full(self.n, "", dtype=object)
+        # set by assign_bands: the band names by limit and each person's (-1: none)
+        self.band_names: list[str] = []
+        self.band_code = np.full(self.n, -1, dtype=np.int64)
 
     def num(self, key: str) -> float:
         return self.tree.number(f"benefits.{self.regime}.{key}", self.leave)
@@ -223,10 +231,15 @@ class _Block:
     def by_band(self, key: str) -> np.ndarray:
         """Per-person value of a band lookup (ineligible people get the first band's value)."""
         table = self.value(key)
-        band = np.where(self.band == "", next(iter(table)), self.band)
-        # a few bands for many people: look each band up once
-        codes, uniques = pd.factorize(band)
-        return self.tree.lookup(f"benefits.{self.regime}.{key}", self.leave, uniques)[codes]
+        # a few bands for many people: look each band up once, in the order they first appear
+        labels = np.array([*self.band_names, next(iter(table))], dtype=object)
+        code = np.where(self.band_code >= 0, self.band_code, len(labels) - 1)
+        seen, first = np.unique(code, return_index=True)
+        seen = seen[np.argsort(first)]
+        values = self.tree.lookup(f"benefits.{self.regime}.{key}", self.leave, labels[seen])
+        out = np.empty(len(labels), dtype=values.dtype)
+        out[seen] = values
+        return out[code]
 
     def refuse(self, mask: np.ndarray, reason: str) -> None:
         new = mask & self.eligible
@@ -244,20 +257,23 @@ class _Block:
             idx >= len(names),
             f"more than {limits[-1]} months before the retirement age ({self.regime})",
         )
+        self.band_names = names
+        self.band_code = np.where(self.eligible, np.minimum(idx, len(names) - 1), -1)
         self.band = np.where(
-            self.eligible, np.asarray(names, dtype=object)[np.minimum(idx, len(names) - 1)], ""
+            self.band_code >= 0, np.asarray(names, dtype=object)[self.band_code], ""
         )
 
-    def frame(self, kind: str, money: dict[str, np.ndarray]) -> pd.DataFrame:
+    def columns(self, kind: str, money: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The result's columns (:data:`COLUMNS`, the kind's components, ``total``)."""
         cols = {
             "eligible": self.eligible,
             "reason": self.reason,
             "band": self.band.astype(object),
-            "retirement_date": pd.to_datetime(self.retire).astype("datetime64[ns]"),
+            "retirement_date": self.retire.astype("datetime64[ns]"),
             "months_early": self.months_early.astype(np.int64),
             "years_early": np.asarray(self.years_early, dtype=float),
             "insured_years": np.asarray(self.insured_years, dtype=float),
-            "months_after_decision": self.months_after_decision.astype(np.int64),
+            "months_after_decision": np.array(self.months_after_decision, dtype=np.int64),
             "current_salary": self.current.astype(np.int64),
             "average_salary": self.average.astype(np.int64),
             "benefit_months": self.months,
@@ -269,7 +285,12 @@ class _Block:
             cols[name] = v
             total += v
         cols["total"] = total
-        return pd.DataFrame(cols, index=pd.Index(self.df["id"].to_numpy(), name="id"))
+        return cols
+
+    def frame(self, kind: str, money: dict[str, np.ndarray]) -> pd.DataFrame:
+        return pd.DataFrame(
+            self.columns(kind, money), index=pd.Index(np.asarray(self.people.id), name="id")
+        )
 
 
 def _insured_allowance(b: _Block, variant: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -480,134 +501,18 @@ _RULES: dict[tuple[str, str], Callable[[_Block], dict[str, np.ndarray]]] = {
 }
 
 
-def _ids_text(ids: pd.Series) -> str:
-    shown = ", ".join(map(str, ids.iloc[:10]))
-    more = f" and {len(ids) - 10} more" if len(ids) > 10 else ""
-    return f"id(s) {shown}{more}"
-
-
-def _validity_text(tree: ParameterTree, regime: str) -> str:
-    hist = tree.history(f"benefits.{regime}.in_force")
-    spans = [
-        f"{h.start} to {h.end if h.end is not None else 'open'}" for h in hist if h.value is True
-    ]
-    return "; ".join(spans) or "never"
-
-
-def _in_force(tree: ParameterTree, regime: str, date: _dt.date) -> bool:
-    try:
-        return tree.value(f"benefits.{regime}.in_force", date) is True
-    except ParameterError:
-        return False
-
-
-def _flag_values(col: pd.Series) -> np.ndarray:
-    """A flag column as given: a bool array when it is one, else its objects."""
-    return col.to_numpy() if col.dtype == bool else col.to_numpy(dtype=object)
-
-
-def _prepare(people: pd.DataFrame, on: Any, regime: str, kind: str) -> pd.DataFrame:
-    where = f"benefits {regime}/{kind}"
-    if not isinstance(people, pd.DataFrame):
-        raise ScenarioError(f"{where}: people must be a pandas DataFrame")
-    need = ["id", "sex", "birth_date"]
-    if "current_salary" not in people.columns and "monthly_salary" not in people.columns:
+def _check_rule(regime: str, kind: str) -> None:
+    if regime not in REGIMES:
         raise ScenarioError(
-            f"{where}: people needs a 'current_salary' (or 'monthly_salary') column"
+            f"benefits: unknown regime {regime!r}; expected one of {', '.join(REGIMES)}"
         )
-    if regime == "nd154":
-        if "service_since" not in people and "insured_since" not in people:
-            raise ScenarioError(
-                f"{where}: people needs a 'service_since' or 'insured_since' column"
-            )
-    else:
-        need.append("insured_since")
-    missing = [c for c in need if c not in people.columns]
-    if missing:
-        raise ScenarioError(f"{where}: people has no column(s) {', '.join(missing)}")
-    df = pd.DataFrame({"id": people["id"].to_numpy()}, index=people.index)
-    if df["id"].isna().any():
-        raise ScenarioError(f"{where}: field 'id' is empty in {int(df['id'].isna().sum())} row(s)")
-    dup = df["id"][df["id"].duplicated()]
-    if len(dup):
-        raise ScenarioError(f"{where}: field 'id' repeats {_ids_text(dup.drop_duplicates())}")
-
-    sex = people["sex"].astype("string").str.strip().str.upper()
-    bad = sex.isna() | ~sex.isin(SEXES)
-    if bad.any():
+    if kind not in KINDS:
+        raise ScenarioError(f"benefits: unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if (regime, kind) not in _RULES:
         raise ScenarioError(
-            f"{where}: field 'sex' is missing or not 'M'/'F' for {_ids_text(df['id'][bad])}"
+            f"benefits: regime {regime!r} has no {kind!r} rule (NĐ 154/2025 Điều 9 gives NHĐKCT "
+            "a one-off allowance on leaving: use kind 'resignation')"
         )
-    df["sex"] = sex.astype(object)
-
-    def dates(col: str, default: pd.Series | pd.Timestamp | None) -> pd.Series:
-        raw = people[col] if col in people.columns else pd.Series(pd.NaT, index=people.index)
-        d = pd.to_datetime(raw, errors="coerce")
-        bad_text = d.isna() & raw.notna()
-        if bad_text.any():
-            raise ScenarioError(
-                f"{where}: field {col!r} is not a date for {_ids_text(df['id'][bad_text])}"
-            )
-        if default is not None:
-            d = d.fillna(default)
-        if d.isna().any():
-            raise ScenarioError(
-                f"{where}: field {col!r} is missing for {_ids_text(df['id'][d.isna()])}"
-            )
-        return d.astype("datetime64[ns]")
-
-    df["birth_date"] = dates("birth_date", None)
-    if regime == "nd154" and "service_since" in people.columns:
-        fallback = (
-            pd.to_datetime(people["insured_since"], errors="coerce")
-            if "insured_since" in people.columns
-            else None
-        )
-        df["insured_since"] = dates("service_since", fallback)
-    else:
-        df["insured_since"] = dates("insured_since", None)
-    df["leave_date"] = dates("leave_date", pd.Timestamp(to_date(on)))
-    df["decision_date"] = dates("decision_date", df["leave_date"])
-
-    col = "current_salary" if "current_salary" in people.columns else "monthly_salary"
-    salary = pd.to_numeric(people[col], errors="coerce")
-    bad = salary.isna() | (salary < 0)
-    if bad.any():
-        raise ScenarioError(
-            f"{where}: field {col!r} is missing or negative for {_ids_text(df['id'][bad])}"
-        )
-    df["current_salary"] = salary.astype(float)
-    if "average_salary" in people.columns:
-        average = pd.to_numeric(people["average_salary"], errors="coerce")
-        bad = (average.isna() & people["average_salary"].notna()) | (average < 0)
-        if bad.any():
-            raise ScenarioError(
-                f"{where}: field 'average_salary' is not a non-negative number for "
-                f"{_ids_text(df['id'][bad])} (leave it empty to use the current salary)"
-            )
-        df["average_salary"] = average.astype(float)
-    else:
-        df["average_salary"] = np.nan
-    note = people["basis_note"] if "basis_note" in people.columns else None
-    df["basis_note"] = "" if note is None else note.fillna("").astype(str).to_numpy(dtype=object)
-    if "unemployment_insured" in people.columns:
-        ui = people["unemployment_insured"].astype("boolean")
-        df["unemployment_insured"] = ui.fillna(False).to_numpy(dtype=bool)
-    else:
-        df["unemployment_insured"] = False
-    # reduced retirement age (NĐ 135/2020 Điều 5, Phụ lục II): months early count from it
-    df["reduced_age"] = (
-        as_flags(_flag_values(people["reduced_age"]), len(df))
-        if "reduced_age" in people.columns
-        else False
-    )
-
-    late = df["decision_date"] > df["leave_date"]
-    if late.any():
-        raise ScenarioError(
-            f"{where}: field 'decision_date' is after the leave date for {_ids_text(df['id'][late])}"
-        )
-    return df.reset_index(drop=True)
 
 
 def compute(
@@ -674,39 +579,45 @@ def compute(
     for ``nd108``, more than 10 years for ``nd178``; fewer insured years than a pension needs)
     and every money column is 0. A scenario can then choose among the eligible.
     """
-    if regime not in REGIMES:
-        raise ScenarioError(
-            f"benefits: unknown regime {regime!r}; expected one of {', '.join(REGIMES)}"
-        )
-    if kind not in KINDS:
-        raise ScenarioError(f"benefits: unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
-    if (regime, kind) not in _RULES:
-        raise ScenarioError(
-            f"benefits: regime {regime!r} has no {kind!r} rule (NĐ 154/2025 Điều 9 gives NHĐKCT "
-            "a one-off allowance on leaving: use kind 'resignation')"
-        )
+    _check_rule(regime, kind)
     tree = law_tree(params)
-    df = _prepare(people, on, regime, kind)
+    df = prepare(people, on, regime, kind)
     if df.empty:
         cols = list(COLUMNS) + list(COMPONENTS[kind]) + ["total"]
         return pd.DataFrame(columns=cols, index=pd.Index([], name="id"))
 
-    for col in ("leave_date", "decision_date"):
-        dates = df[col].dt.date
-        uniq = dates.unique()
-        outside = [d for d in uniq if not _in_force(tree, regime, d)]
-        if outside:
-            mask = dates.isin(outside)
-            raise ScenarioError(
-                f"benefits {regime}/{kind}: field {col!r} "
-                f"{', '.join(str(d) for d in sorted(outside)[:5])} is outside the validity of "
-                f"{regime} ({_validity_text(tree, regime)}) for {_ids_text(df['id'][mask])}"
-            )
+    days = {c: df[c].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]") for c in DATES}
+    for col in DATES:
+        check_in_force(tree, regime, kind, col, days[col], df["id"].to_numpy())
 
     rule = _RULES[(regime, kind)]
     frames = []
-    for leave, block in df.groupby(df["leave_date"].dt.date, sort=True):
-        b = _Block(block, leave, tree, regime)
+    for day in np.unique(days["leave_date"]):  # in date order, people in input order
+        rows = np.flatnonzero(days["leave_date"] == day)
+        b = _Block(people_of(df, rows), day.item(), tree, regime)
         frames.append(b.frame(kind, rule(b)))
     out = pd.concat(frames) if len(frames) > 1 else frames[0]
     return out.loc[df["id"].to_numpy()]
+
+
+def compute_people(
+    regime: str, kind: str, people: People, on: Any, params: ParameterTree | None = None
+) -> dict[str, np.ndarray]:
+    """:func:`compute` of people checked already, all leaving on ``on``: the same columns as
+    arrays (no index; ``id`` is ``people.id``).
+
+    For callers that build :class:`People` from data they have checked (the scenarios' benefit
+    tables, which compute the same candidates on several dates); :func:`compute` checks a
+    user's table and goes through the same rules. Raises :class:`ScenarioError` like
+    :func:`compute` for an unknown regime or kind, or dates outside the regime's validity.
+    """
+    _check_rule(regime, kind)
+    tree = law_tree(params)
+    leave = to_date(on)
+    ids = np.asarray(people.id)
+    day = np.array([leave], dtype="datetime64[D]")
+    check_in_force(tree, regime, kind, "leave_date", day, ids)
+    decision = np.asarray(people.decision_date).astype("datetime64[D]")
+    check_in_force(tree, regime, kind, "decision_date", decision, ids)
+    b = _Block(people, leave, tree, regime)
+    return b.columns(kind, _RULES[(regime, kind)](b))

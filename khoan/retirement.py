@@ -45,8 +45,10 @@ from .params import ParameterTree, load_law
 __all__ = [
     "SEXES",
     "as_flags",
+    "first_of_month",
     "law_tree",
     "months_between",
+    "pension_start_month",
     "retirement_age",
     "retirement_date",
     "round_years",
@@ -102,11 +104,23 @@ def months_between(start: Any, end: Any) -> np.ndarray:
     -------
     numpy.ndarray of int64
     """
-    s = pd.DatetimeIndex(pd.to_datetime(np.atleast_1d(np.asarray(start))))
-    e = pd.DatetimeIndex(pd.to_datetime(np.atleast_1d(np.asarray(end))))
+    s_raw, e_raw = np.atleast_1d(np.asarray(start)), np.atleast_1d(np.asarray(end))
+    if s_raw.dtype.kind == "M" and e_raw.dtype.kind == "M":
+        if not (np.isnat(s_raw).any() or np.isnat(e_raw).any()):
+            # plain dates: months and days of the month from datetime64 alone (no fields)
+            s_m, e_m = s_raw.astype("datetime64[M]"), e_raw.astype("datetime64[M]")
+            months = (e_m - s_m).astype(np.int64)
+            return months - (_day_of_month(e_raw, e_m) < _day_of_month(s_raw, s_m))
+    s = pd.DatetimeIndex(pd.to_datetime(s_raw))
+    e = pd.DatetimeIndex(pd.to_datetime(e_raw))
     months = _month_index(e) - _month_index(s)
     earlier_day = e.day.to_numpy() < s.day.to_numpy()
     return months - earlier_day.astype(np.int64)
+
+
+def _day_of_month(d: np.ndarray, month: np.ndarray) -> np.ndarray:
+    """Day of the month (1–31) of ``datetime64`` values ``d`` whose months are ``month``."""
+    return (d.astype("datetime64[D]") - month.astype("datetime64[D]")).astype(np.int64) + 1
 
 
 def _shape_info(*args: Any) -> tuple[bool, pd.Index | None]:
@@ -193,14 +207,13 @@ def _age_tables(
 
 def _age_months(
     sex: np.ndarray,
-    birth: pd.DatetimeIndex,
+    born: np.ndarray,
     tree: ParameterTree,
     on: Any,
     reduced: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Retirement age in months for each person (the age of the year in which it is reached);
-    the reduced age where ``reduced`` is True."""
-    born = _month_index(birth)
+    """Retirement age in months for each person born in month index ``born`` (the age of the
+    year in which it is reached); the reduced age where ``reduced`` is True."""
     out = np.zeros(len(born), dtype=np.int64)
     red = np.zeros(len(born), dtype=bool) if reduced is None else reduced
     for flag in (False, True):
@@ -295,7 +308,7 @@ def _retirement_inputs(sex: Any, birth_date: Any, params, on, reduced: Any = Fal
     if len(red) > len(birth) == 1:
         birth = pd.DatetimeIndex(np.repeat(birth.to_numpy(), len(red)))
         sx = np.repeat(sx, len(red))
-    return scalar, index, birth, _age_months(sx, birth, law_tree(params), on, red)
+    return scalar, index, birth, _age_months(sx, _month_index(birth), law_tree(params), on, red)
 
 
 def as_flags(values: Any, n: int) -> np.ndarray:
@@ -354,6 +367,28 @@ def retirement_date(
     if index is not None:
         return pd.Series(pd.to_datetime(start).astype("datetime64[ns]"), index=index)
     return start
+
+
+def pension_start_month(
+    sex: np.ndarray, birth: np.ndarray, tree: ParameterTree, on: Any, reduced: np.ndarray
+) -> np.ndarray:
+    """Month index (``year * 12 + month - 1``) of :func:`retirement_date` for checked arrays:
+    the same dates, without the conversions.
+
+    For callers that have checked their people already (:func:`khoan.benefits.compute`, the
+    scenarios' benefit tables): ``sex`` holds the codes of :data:`SEXES` (an object or text
+    array), ``birth`` is ``datetime64`` without NaT, ``reduced`` a bool array of the same
+    length, ``on`` the date the law is read on. The pension starts on the first day of that
+    month, the month after the retirement age is reached (NĐ 135/2020 Phụ lục II; Luật BHXH
+    2014 Điều 59).
+    """
+    born = np.asarray(birth).astype("datetime64[M]").astype(np.int64) + 1970 * 12
+    return born + _age_months(np.asarray(sex), born, tree, on, reduced) + 1
+
+
+def first_of_month(month_index: np.ndarray) -> np.ndarray:
+    """``datetime64[D]`` of the first day of each month index (``year * 12 + month - 1``)."""
+    return _first_of_month(month_index)
 
 
 def round_years(months: Any, params: ParameterTree | None = None, on: Any = None) -> Any:

@@ -47,6 +47,7 @@ step 1 and says so too.
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -55,7 +56,14 @@ import pandas as pd
 from .errors import ScenarioError
 from .params import ParameterTree, load_law, to_date
 
-__all__ = ["SUPPORTED_COMPONENTS", "average_salary", "monthly_salaries"]
+__all__ = [
+    "SUPPORTED_COMPONENTS",
+    "StaffArrays",
+    "average_salary",
+    "averages_on",
+    "monthly_salaries",
+    "staff_arrays",
+]
 
 #: Pay components a salary history can rebuild (names of ``khoan.payroll.COMPONENTS``).
 SUPPORTED_COMPONENTS = ("salary", "position_allowance", "tnvk", "bao_luu", "nhdkct_allowance")
@@ -133,6 +141,99 @@ def _num(staff: pd.DataFrame, col: str) -> np.ndarray:
     return np.nan_to_num(pd.to_numeric(staff[col], errors="coerce").to_numpy(dtype=float))
 
 
+@dataclass(frozen=True)
+class StaffArrays:
+    """What :func:`monthly_salaries` reads from a staff table, one array per column, read once.
+
+    Everything here holds for every month and leave date: a caller averaging the same people
+    on several leave dates (the scenarios' benefit tables) builds it once with
+    :func:`staff_arrays`. ``inc``, ``per`` and ``top`` are the person's scale (``salary.scales``
+    on ``scale_day``: increment, months per step, top step; 0 months: no back-cast).
+    """
+
+    ids: np.ndarray  # str, for a supplied history
+    nhdkct: np.ndarray  # bool: paid the NHĐKCT allowance instead of a salary
+    step: np.ndarray
+    coef: np.ndarray
+    pos: np.ndarray
+    tnvk: np.ndarray
+    bao_luu: np.ndarray
+    inc: np.ndarray
+    per: np.ndarray  # int64 months
+    top: np.ndarray
+    next_step: np.ndarray  # int64 effective month of the next step rise (_NEVER: none)
+    start: np.ndarray  # int64 first month worked (very small: unknown)
+    scale_day: _dt.date
+
+    def take(self, rows: Any) -> StaffArrays:
+        """The same arrays for the people ``rows`` (a slice or indices)."""
+        return StaffArrays(
+            **{
+                f.name: getattr(self, f.name)[rows] if f.name != "scale_day" else self.scale_day
+                for f in fields(self)
+            }
+        )
+
+
+def staff_arrays(staff: pd.DataFrame, params: ParameterTree, scale_day: Any) -> StaffArrays:
+    """Read the per-person inputs of :func:`monthly_salaries` from ``staff`` (see
+    :class:`StaffArrays`); the scales are those in force on ``scale_day``."""
+    n = len(staff)
+    scale_day = to_date(scale_day)
+    cat = staff["category"].astype(str).to_numpy() if "category" in staff else np.full(n, "")
+    grade = (
+        staff["grade"].astype(object).where(staff["grade"].notna(), "").to_numpy()
+        if "grade" in staff
+        else np.full(n, "", dtype=object)
+    )
+    scales = params.value("salary.scales", scale_day) or {}
+    inc = np.zeros(n)
+    per = np.zeros(n, dtype=np.int64)
+    top = np.zeros(n)
+    for g, sc in scales.items():
+        m = grade == g
+        inc[m] = float(sc["increment"])
+        per[m] = int(round(float(sc["years_per_step"]) * 12))
+        top[m] = float(sc["steps"])
+    nxt = (
+        _effective_month(staff["next_step_date"])
+        if "next_step_date" in staff
+        else np.full(n, _NEVER, dtype=np.int64)
+    )
+    start = pd.Series(pd.NaT, index=staff.index, dtype="datetime64[ns]")
+    if "start_date" in staff:
+        start = pd.to_datetime(staff["start_date"], errors="coerce")
+    if "insured_since" in staff:
+        start = start.fillna(pd.to_datetime(staff["insured_since"], errors="coerce"))
+    start_m = _effective_month(start.to_numpy())
+    start_m[start.isna().to_numpy()] = np.iinfo(np.int64).min // 4
+    ids = staff["id"].astype(str).to_numpy() if "id" in staff else np.full(n, "", dtype=object)
+    return StaffArrays(
+        ids=ids,
+        nhdkct=cat == _NHDKCT,
+        step=_num(staff, "step"),
+        coef=_num(staff, "coefficient"),
+        pos=_num(staff, "position_coef"),
+        tnvk=_num(staff, "tnvk_pct"),
+        bao_luu=_num(staff, "bao_luu"),
+        inc=inc,
+        per=per,
+        top=top,
+        next_step=nxt,
+        start=start_m,
+        scale_day=scale_day,
+    )
+
+
+def _check_components(components: Any) -> None:
+    bad = sorted(set(components) - set(SUPPORTED_COMPONENTS))
+    if bad:
+        raise ScenarioError(
+            f"salary history: cannot rebuild component(s) {', '.join(bad)} month by month "
+            f"(supported: {', '.join(SUPPORTED_COMPONENTS)})"
+        )
+
+
 def monthly_salaries(
     staff: pd.DataFrame,
     leave_date: Any,
@@ -173,67 +274,55 @@ def monthly_salaries(
         ``floored`` (n, months) bool (back-cast held at step 1), ``supplied`` (n, months) bool.
     """
     tree = load_law() if params is None else params
-    bad = sorted(set(components) - set(SUPPORTED_COMPONENTS))
-    if bad:
-        raise ScenarioError(
-            f"salary history: cannot rebuild component(s) {', '.join(bad)} month by month "
-            f"(supported: {', '.join(SUPPORTED_COMPONENTS)})"
-        )
+    _check_components(components)
     n = len(staff)
     leave = _leave_dates(leave_date, n)
     leave_m = _month_index(leave) if n else np.zeros(0, np.int64)
-    month = leave_m[:, None] - months + np.arange(months, dtype=np.int64)[None, :]
     if as_of is None:
         as_of_m = leave_m - 1
         scale_day = to_date(pd.Timestamp(leave[0]).date()) if n else _dt.date.today()
     else:
         as_of_m = np.full(n, _effective_month([pd.Timestamp(as_of)])[0], dtype=np.int64)
         scale_day = to_date(as_of)
+    month = leave_m[:, None] - months + np.arange(months, dtype=np.int64)[None, :]
+    sa = staff_arrays(staff, tree, scale_day)
+    return _monthly(sa, month, as_of_m, components, tree, history)
 
-    cat = staff["category"].astype(str).to_numpy() if "category" in staff else np.full(n, "")
-    grade = (
-        staff["grade"].astype(object).where(staff["grade"].notna(), "").to_numpy()
-        if "grade" in staff
-        else np.full(n, "", dtype=object)
-    )
-    step = _num(staff, "step")
-    coef0 = _num(staff, "coefficient")
-    # scale of each person: increment, months per step, top step (0 months: no back-cast)
-    scales = tree.value("salary.scales", scale_day) or {}
-    inc = np.zeros(n)
-    per = np.zeros(n, dtype=np.int64)
-    top = np.zeros(n)
-    for g, sc in scales.items():
-        m = grade == g
-        inc[m] = float(sc["increment"])
-        per[m] = int(round(float(sc["years_per_step"]) * 12))
-        top[m] = float(sc["steps"])
-    nxt = (
-        _effective_month(staff["next_step_date"])
-        if "next_step_date" in staff
-        else np.full(n, _NEVER, dtype=np.int64)
-    )
-    rises = (per > 0) & (nxt < _NEVER) & (step >= 1)
-    safe = np.where(per > 0, per, 1)
+
+def _monthly(
+    sa: StaffArrays,
+    month: np.ndarray,
+    as_of_m: np.ndarray,
+    components: Any,
+    tree: ParameterTree,
+    history: pd.DataFrame | None,
+) -> dict[str, np.ndarray]:
+    """:func:`monthly_salaries` of the people ``sa`` over the months ``month`` (n, months),
+    the roster describing month ``as_of_m`` (n,)."""
+    n = len(sa.step)
+    step = sa.step
+    rises = (sa.per > 0) & (sa.next_step < _NEVER) & (step >= 1)
+    safe = np.where(sa.per > 0, sa.per, 1)
+    nxt = sa.next_step
 
     def offset(mm: np.ndarray) -> np.ndarray:  # rises up to month mm, relative to rise 0
         return np.floor_divide(mm - nxt[:, None], safe[:, None]) + 1
 
     rel = np.where(rises[:, None], offset(month) - offset(as_of_m[:, None]), 0)
     raw_step = step[:, None] + rel
-    new_step = np.clip(raw_step, 1, np.maximum(top, step)[:, None])
-    coef = coef0[:, None] + inc[:, None] * (new_step - step[:, None])
+    new_step = np.clip(raw_step, 1, np.maximum(sa.top, step)[:, None])
+    coef = sa.coef[:, None] + sa.inc[:, None] * (new_step - step[:, None])
     floored = rises[:, None] & (raw_step < 1)
     # constant over the months unless a supplied history overrides them (read-only views)
-    pos = np.broadcast_to(_num(staff, "position_coef")[:, None], month.shape)
-    tnvk = np.broadcast_to(_num(staff, "tnvk_pct")[:, None], month.shape)
-    bl = np.broadcast_to(_num(staff, "bao_luu")[:, None], month.shape)
+    pos = np.broadcast_to(sa.pos[:, None], month.shape)
+    tnvk = np.broadcast_to(sa.tnvk[:, None], month.shape)
+    bl = np.broadcast_to(sa.bao_luu[:, None], month.shape)
     supplied = np.zeros(month.shape, dtype=bool)
 
     if history is not None and len(history) and n:
         pos, tnvk, bl = pos.copy(), tnvk.copy(), bl.copy()
         h = history.copy()
-        pidx = pd.Index(staff["id"].astype(str)).get_indexer(h["id"].astype(str))
+        pidx = pd.Index(sa.ids).get_indexer(h["id"].astype(str))
         h = h.loc[pidx >= 0]
         pidx = pidx[pidx >= 0]
         if len(h):
@@ -257,31 +346,24 @@ def monthly_salaries(
             floored &= ~hit
 
     base = _base_by_month(tree, month.ravel()).reshape(month.shape) if n else np.zeros((0, 0))
-    nh = (cat == _NHDKCT)[:, None]
-    tnvk_terms = set(tree.value("allowances.tnvk_base", scale_day) or ())
+    nh = sa.nhdkct[:, None]
+    tnvk_terms = set(tree.value("allowances.tnvk_base", sa.scale_day) or ())
     tnvk_on = np.zeros(month.shape)
     if "coefficient" in tnvk_terms:
         tnvk_on = tnvk_on + coef
     if "position_coef" in tnvk_terms:
         tnvk_on = tnvk_on + pos
     parts = {
-        "salary": np.where(nh, 0.0, coef),
-        "nhdkct_allowance": np.where(nh, coef, 0.0),
-        "position_allowance": pos,
-        "tnvk": tnvk / 100.0 * tnvk_on,
-        "bao_luu": bl,
+        "salary": lambda: np.where(nh, 0.0, coef),
+        "nhdkct_allowance": lambda: np.where(nh, coef, 0.0),
+        "position_allowance": lambda: pos,
+        "tnvk": lambda: tnvk / 100.0 * tnvk_on,
+        "bao_luu": lambda: bl,
     }
     total = np.zeros(month.shape)
     for c in components:
-        total = total + parts[c]
-    start = pd.Series(pd.NaT, index=staff.index, dtype="datetime64[ns]")
-    if "start_date" in staff:
-        start = pd.to_datetime(staff["start_date"], errors="coerce")
-    if "insured_since" in staff:
-        start = start.fillna(pd.to_datetime(staff["insured_since"], errors="coerce"))
-    start_m = _effective_month(start.to_numpy())
-    start_m[start.isna().to_numpy()] = np.iinfo(np.int64).min // 4
-    worked = month >= start_m[:, None]
+        total = total + parts[c]()
+    worked = month >= sa.start[:, None]
     return {
         "month": month,
         "pay": total * base,
@@ -291,14 +373,21 @@ def monthly_salaries(
     }
 
 
-def _months_text(months: np.ndarray) -> pd.Series:
-    m = pd.Series(months, dtype=np.int64)
-    return (m // 12).astype(str).str.zfill(4) + "-" + (m % 12 + 1).astype(str).str.zfill(2)
+def _note_text(k: int, first: int, last_floored: int, supplied: int) -> str:
+    """One ``basis_note`` (a part is left out where its number is -1)."""
+    parts = []
+    if k >= 0:
+        parts.append(f"average over {k} months (service from {_month_text(first)})")
+    if last_floored >= 0:
+        parts.append(f"back-cast below step 1 up to {_month_text(last_floored)}: step 1 assumed")
+    if supplied >= 0:
+        parts.append(f"{supplied} month(s) from the salary_history table")
+    return "; ".join(parts)
 
 
 def _notes(h: dict[str, np.ndarray], worked: np.ndarray, k: np.ndarray, window: int) -> np.ndarray:
-    """``basis_note`` of each person (vectorised over the people who need one): short service,
-    a step held at 1, months from a supplied history."""
+    """``basis_note`` of each person: short service, a step held at 1, months from a supplied
+    history. Many people share a note: each distinct one is written once."""
     n = len(k)
     out = np.full(n, "", dtype=object)
     fl = h["floored"]
@@ -307,30 +396,39 @@ def _notes(h: dict[str, np.ndarray], worked: np.ndarray, k: np.ndarray, window: 
     rows = np.flatnonzero(short | low | given)
     if not len(rows):
         return out
-    first = h["month"][rows, worked[rows].argmax(axis=1)]
-    last_fl = h["month"][rows, window - 1 - fl[rows, ::-1].argmax(axis=1)]
-    empty = pd.Series("", index=range(len(rows)), dtype=object)
-    texts = [
-        (
-            "average over "
-            + pd.Series(k[rows]).astype(str)
-            + " months (service from "
-            + _months_text(first)
-            + ")"
-        ).where(short[rows], empty),
-        ("back-cast below step 1 up to " + _months_text(last_fl) + ": step 1 assumed").where(
-            low[rows], empty
-        ),
-        (pd.Series(sup[rows]).astype(str) + " month(s) from the salary_history table").where(
-            given[rows], empty
-        ),
-    ]
-    note = texts[0]
-    for t in texts[1:]:
-        sep = pd.Series(np.where((note != "") & (t != ""), "; ", ""), dtype=object)
-        note = note + sep + t
-    out[rows] = note.to_numpy(dtype=object)
+    month = h["month"]
+    first = month[rows, worked[rows].argmax(axis=1)]
+    last_fl = month[rows, window - 1 - fl[rows, ::-1].argmax(axis=1)]
+    parts = np.column_stack(
+        [
+            np.where(short[rows], k[rows], -1),
+            np.where(short[rows], first, -1),
+            np.where(low[rows], last_fl, -1),
+            np.where(given[rows], sup[rows], -1),
+        ]
+    ).astype(np.int64)
+    # one integer per distinct note (fields shifted by one: -1 -> 0), unpacked once per note
+    lo, width = parts.min(axis=0) + 1, parts.max(axis=0) + 2
+    if np.prod(width.astype(float) - lo) < 2.0**62:
+        key = np.ravel_multi_index(tuple((parts + 1 - lo).T), tuple(width - lo))
+        uniq_key, inv = np.unique(key, return_inverse=True)
+        uniq = np.column_stack(np.unravel_index(uniq_key, tuple(width - lo))) + lo - 1
+    else:  # pragma: no cover - months beyond any calendar
+        uniq, inv = np.unique(parts, axis=0, return_inverse=True)
+    texts = np.empty(len(uniq), dtype=object)
+    texts[:] = [_note_text(*row) for row in uniq.tolist()]
+    out[rows] = texts[inv.ravel()]
     return out
+
+
+def _average(h: dict[str, np.ndarray], window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Average pay over the months worked of ``h`` (n, window): (average, months, note)."""
+    worked = h["worked"].copy()
+    none = ~worked.any(axis=1)
+    worked[none, -1] = True  # started in the leave month: the month before is all
+    k = worked.sum(axis=1)
+    avg = np.where(worked, h["pay"], 0.0).sum(axis=1) / k
+    return avg, k, _notes(h, worked, k, window)
 
 
 def average_salary(
@@ -368,6 +466,8 @@ def average_salary(
     count = np.zeros(n, dtype=np.int64)
     note = np.full(n, "", dtype=object)
     days = leave.normalize()
+    leave_m = _month_index(leave) if n else np.zeros(0, np.int64)
+    fixed: StaffArrays | None = None  # the roster's arrays when it describes one date (as_of)
     for day in np.unique(days):
         same = days == day
         sel = np.arange(n) if same.all() else np.flatnonzero(same)
@@ -377,26 +477,103 @@ def average_salary(
         if window <= 0:
             continue
         comps = list(tree.value(f"{key}.components", on))
+        _check_components(comps)
+        if as_of is None:  # the roster describes the month before leaving, scales of that day
+            sa = staff_arrays(staff.iloc[sel], tree, on)
+            rows_of = np.arange(len(sel))
+            as_of_m = leave_m - 1
+        else:
+            if fixed is None:
+                fixed = staff_arrays(staff, tree, as_of)
+            sa, rows_of = fixed, sel
+            as_of_m = np.full(n, _effective_month([pd.Timestamp(as_of)])[0], dtype=np.int64)
         # people × months arrays a chunk of people at a time (each row is independent)
         for a in range(0, len(sel), _CHUNK):
             part = sel[a : a + _CHUNK]
-            rows = slice(part[0], part[-1] + 1) if part[-1] - part[0] + 1 == len(part) else part
-            h = monthly_salaries(
-                staff.iloc[rows],
-                leave[rows],
-                comps,
-                window,
-                tree,
-                as_of=as_of,
-                history=history,
-            )
-            worked = h["worked"].copy()
-            none = ~worked.any(axis=1)
-            worked[none, -1] = True  # started in the leave month: the month before is all
-            k = worked.sum(axis=1)
-            avg[part] = np.where(worked, h["pay"], 0.0).sum(axis=1) / k
-            count[part] = k
-            note[part] = _notes(h, worked, k, window)
+            mine = rows_of[a : a + _CHUNK]
+            month = leave_m[part][:, None] - window + np.arange(window, dtype=np.int64)[None, :]
+            h = _monthly(_take(sa, mine), month, as_of_m[part], comps, tree, history)
+            avg[part], count[part], note[part] = _average(h, window)
     return pd.DataFrame(
         {"average_salary": avg, "months_averaged": count, "basis_note": note}, index=staff.index
     )
+
+
+def _take(sa: StaffArrays, rows: np.ndarray) -> StaffArrays:
+    """``sa`` for the people ``rows`` (a slice when they follow one another)."""
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+        return sa.take(slice(int(rows[0]), int(rows[-1]) + 1))
+    return sa.take(rows)
+
+
+def averages_on(
+    sa: StaffArrays,
+    leave_days: list[_dt.date],
+    regime: str,
+    params: ParameterTree,
+    *,
+    as_of: Any,
+    history: pd.DataFrame | None = None,
+) -> dict[_dt.date, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """:func:`average_salary` of the same people leaving on each of several dates, the months
+    the windows share rebuilt once.
+
+    With the roster describing one date (``as_of``), a person's pay of a calendar month does
+    not depend on the leave date: the windows of leave dates a year apart share 48 of their 60
+    months. Each chunk of people is rebuilt once over the months from the earliest window's
+    first month to the last leave month, and each date's average is taken over its own window
+    of it — the same numbers, added in the same order, as :func:`average_salary` on that date.
+
+    Parameters
+    ----------
+    sa : StaffArrays
+        The people (:func:`staff_arrays` with the scales of ``as_of``).
+    leave_days : list of datetime.date
+    regime, params, as_of, history
+        As in :func:`average_salary` (``as_of`` is required).
+
+    Returns
+    -------
+    dict
+        Leave date -> (average salary float VND/month, NaN when the regime uses no average;
+        months averaged; basis note), one value per person.
+    """
+    n = len(sa.step)
+    key = f"benefits.{regime}.salary_basis"
+    as_of_m = np.full(n, _effective_month([pd.Timestamp(as_of)])[0], dtype=np.int64)
+    out: dict[_dt.date, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    groups: dict[tuple[str, ...], list[tuple[int, int, _dt.date]]] = {}
+    for day in sorted(set(leave_days)):
+        window = int(params.number(f"{key}.average_months", day))
+        if window <= 0:
+            out[day] = (np.full(n, np.nan), np.zeros(n, np.int64), np.full(n, "", dtype=object))
+            continue
+        comps = tuple(params.value(f"{key}.components", day))
+        _check_components(comps)
+        leave_m = int(_month_index([pd.Timestamp(day)])[0])
+        groups.setdefault(comps, []).append((leave_m, window, day))
+    for comps, dates in groups.items():
+        lo = min(m - w for m, w, _ in dates)
+        hi = max(m for m, _, _ in dates)
+        if hi - lo >= sum(w for _, w, _ in dates):  # windows too far apart to share much
+            runs = [[d] for d in dates]
+        else:
+            runs = [dates]
+        for run in runs:
+            lo = min(m - w for m, w, _ in run)
+            span = max(m for m, _, _ in run) - lo
+            # as many months at a time as average_salary's chunks of one 60-month window
+            chunk = max(1, _CHUNK * 60 // span)
+            res = {d: (np.empty(n), np.empty(n, np.int64), np.empty(n, object)) for *_, d in run}
+            for a in range(0, n, chunk):
+                rows = slice(a, min(a + chunk, n))
+                m = rows.stop - a
+                month = np.broadcast_to(np.arange(lo, lo + span, dtype=np.int64), (m, span))
+                h = _monthly(sa.take(rows), month, as_of_m[rows], comps, params, history)
+                for leave_m, window, day in run:
+                    s0 = leave_m - window - lo
+                    hd = {k: v[:, s0 : s0 + window] for k, v in h.items()}
+                    avg, k, note = _average(hd, window)
+                    res[day][0][rows], res[day][1][rows], res[day][2][rows] = avg, k, note
+            out.update(res)
+    return out

@@ -49,6 +49,7 @@ LAYERS: list[tuple[str, ...]] = [
         "khoan.payroll",  # the engine: pay month by month, annual sums
         "khoan.salary_history",
         "khoan.retirement",  # retirement ages (NĐ 135/2020), year rounding
+        "khoan.benefit_inputs",  # the checks of a table of people for benefits.compute
         "khoan.benefits",
     ),  # pay; one-off benefits
     ("khoan.lumpsum",),  # the lump-sum rules, once
