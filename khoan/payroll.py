@@ -150,6 +150,7 @@ __all__ = [
     "prepare",
     "round_vnd",
     "run",
+    "run_inputs",
     "staffing_mask",
 ]
 
@@ -364,6 +365,25 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
     """
     year = _check_year(year)
     inp, keys = prepare(model, year, staff)
+    return run_inputs(model, year, inp, keys, keep_monthly=keep_monthly)
+
+
+def run_inputs(
+    model,
+    year: int,
+    inp: Inputs,
+    keys: list[str],
+    *,
+    keep_monthly: bool = False,
+    details: bool = True,
+) -> Run:
+    """The engine of :func:`run` on a roster already checked and prepared (:func:`prepare`).
+
+    For callers that pay the same roster year after year (the scenarios' shared work): they
+    check and factorise it once and give the arrays of each year. ``details=False`` (with
+    ``keep_monthly``) keeps only the components' monthly amounts, not the presence, base
+    salary, coefficient and TNVK months that :func:`payroll` prints.
+    """
     rates = monthly_rates(model, year)
     gterms = grade_terms(model.params, year)
     bterms = bonus_terms(model.params, year)
@@ -375,8 +395,9 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
     bfund = np.zeros((ncomm, 12)) if bterms else None
     funds = [(gterms, gfund)] + ([(bterms, bfund)] if bterms else [])
     monthly: dict[str, np.ndarray] | None = None
+    aux = ("_pres", "_coef", "_tnvk", "_base") if details else ()
     if keep_monthly:
-        monthly = {c: np.zeros((12, n)) for c in (*COMPONENTS, "_pres", "_coef", "_tnvk", "_base")}
+        monthly = {c: np.zeros((12, n)) for c in (*COMPONENTS, *aux)}
     staffing = staffing_mask(inp)
     mdays = np.diff(rates.bounds)
     b = rates.bounds
@@ -443,7 +464,7 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
         if monthly is not None:
             for c in COMPONENTS:
                 monthly[c][:, sl] = r["_monthly"][c]
-            for c in ("_pres", "_coef", "_tnvk", "_base"):
+            for c in aux:
                 monthly[c][:, sl] = r[c]
     # one (components + 2, n) int64 block: the annual table is built on it without copying
     block = np.empty((len(COMPONENTS) + 2, n), dtype=np.int64)

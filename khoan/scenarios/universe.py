@@ -20,9 +20,11 @@ Dates are day numbers (days since 1970-01-01, :mod:`khoan.periods`); an open dat
 from __future__ import annotations
 
 import collections
+import dataclasses
 import datetime as _dt
 import importlib
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 from .. import benefits as _benefits
-from ..errors import ParameterError, ValidationError
+from .. import payroll_inputs as _payroll_inputs
+from ..errors import KhoanError, ParameterError, ValidationError
 from ..lumpsum import KEYS as LUMPSUM_KEYS
 from ..lumpsum import SALARY_FUND_PARTS, CommuneArrays, YearRates, tntt_cap_ratio, year_rates
 from ..notes import Note, vi_number
@@ -38,7 +41,15 @@ from ..params import ParameterTree
 from ..periods import FAR_FUTURE, FAR_PAST, group_sum, month_bounds
 from .monthly_pay import MonthlyPay
 from .policies import staffing_floor
-from .roster import advance_roster, first_of_next_month, make_hires, reduced_age
+from .roster import (
+    Steps,
+    advance_roster,
+    age,
+    first_of_next_months,
+    make_hires,
+    reduced_age,
+    steps_of,
+)
 from .scenario import Scenario, check_components, scenario_error
 
 # the module, not the function khoan.payroll that the package exposes under the same name
@@ -168,6 +179,9 @@ class Universe:
     id_ranks: np.ndarray | None = None  # see id_rank()
     floor_groups: tuple[np.ndarray, np.ndarray] | None = None  # see floor_members()
     pop_index: dict[str, np.ndarray] = field(default_factory=dict)  # see population()
+    #: how the years were costed: "arrays" (the roster checked once and aged on arrays) or
+    #: "tables" (aged and paid as tables, when the arrays' path could differ)
+    pay_path: str = ""
 
     def id_rank(self) -> np.ndarray:
         """Position of each person's id among the ids sorted as text (computed once): the
@@ -268,6 +282,15 @@ def _check_people(scenario: Scenario, staff: pd.DataFrame, affected: np.ndarray)
             )
 
 
+def _text(staff: pd.DataFrame, hires: pd.DataFrame, col: str) -> np.ndarray:
+    """A text column of the universe (roster, then hires) as ``str`` objects, converted part by
+    part (the concatenated table's column is of object dtype: slow to convert)."""
+    parts = [staff[col].astype(str).to_numpy(dtype=object)]
+    if len(hires):
+        parts.append(hires[col].astype(str).to_numpy(dtype=object))
+    return np.concatenate(parts)
+
+
 def _build_universe(model, scenario: Scenario, key: tuple) -> Universe:
     t0 = time.perf_counter()
     params = scenario.params(model.params)
@@ -338,11 +361,8 @@ def _build_universe(model, scenario: Scenario, key: tuple) -> Universe:
     hend = to_day(_dt.date(yl + 1, 1, 1))
     need_hire = affected0 & (exit0 < hend) & (exit0 > start0)
     hidx = np.flatnonzero(need_hire)
-    hstart = (
-        np.array([to_day(first_of_next_month(to_date(d))) for d in exit0[hidx]], dtype=np.int64)
-        if len(hidx)
-        else np.zeros(0, dtype=np.int64)
-    )
+    # a hire starts on the first of the month after the exit (the exit day itself on a first)
+    hstart = first_of_next_months(exit0[hidx])
     hires = make_hires(staff.iloc[hidx], hstart.astype("datetime64[D]"), params)
     nh = len(hires)
     rows = pd.concat([staff, hires], ignore_index=True) if nh else staff.copy()
@@ -381,7 +401,7 @@ def _build_universe(model, scenario: Scenario, key: tuple) -> Universe:
     midx = np.flatnonzero(movable)
     mpos = np.full(n, -1, dtype=np.int64)
     mpos[midx] = np.arange(len(midx))
-    staffing = np.isin(rows["category"].astype(str).to_numpy(), _payroll.STAFFING_CATEGORIES)
+    staffing = np.isin(_text(staff, hires, "category"), _payroll.STAFFING_CATEGORIES)
     approved = pd.to_numeric(model.communes["approved_posts"], errors="coerce").fillna(0)
     approved = approved.to_numpy().astype(np.int64)
     # the floor counts the approved staffing (cadres and civil servants) whatever the
@@ -428,9 +448,9 @@ def _build_universe(model, scenario: Scenario, key: tuple) -> Universe:
         approved=approved,
         floor=floor,
         month_starts=ms,
-        ids=rows["id"].astype(str).to_numpy(dtype=object),
-        cats=rows["category"].astype(str).to_numpy(dtype=object),
-        positions=rows["position"].astype(str).to_numpy(dtype=object),
+        ids=_text(staff, hires, "id"),
+        cats=_text(staff, hires, "category"),
+        positions=_text(staff, hires, "position"),
         notes=notes,
     )
     u.keys_used |= {
@@ -453,38 +473,180 @@ def _fixed_rows(u: Universe) -> np.ndarray:
     return np.flatnonzero(~u.movable)
 
 
+class _Fallback(Exception):
+    """The roster's arrays cannot be paid exactly as :func:`khoan.payroll.run` would pay its
+    tables (a check fails, or an unusual schema): the years are costed through the tables."""
+
+
+def _pay_dates(u: Universe, fixed: np.ndarray) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex]:
+    """``start_date`` / ``end_date`` of the fixed people as the runs pay them: their actual
+    presence (hires: from the hire start; affected people: until their exit)."""
+    fstart = u.start[fixed]
+    fend = np.where(u.affected[fixed] & (u.exit[fixed] < INF), u.exit[fixed], INF)
+    return (
+        pd.DatetimeIndex(
+            np.where(fstart <= NEG, np.datetime64("NaT"), fstart.astype("datetime64[D]"))
+        ),
+        pd.DatetimeIndex(
+            np.where(fend >= INF, np.datetime64("NaT"), (fend - 1).astype("datetime64[D]"))
+        ),
+    )
+
+
+def _table_runs(u: Universe) -> Iterator[tuple[int, Callable[[], tuple[Any, Any]]]]:
+    """The payroll runs of each year through the tables (the reference path): the fixed and the
+    movable people's rows aged by :func:`advance_roster`, each paid by :func:`khoan.payroll.run`.
+    """
+    fixed = _fixed_rows(u)
+    frows = u.rows.iloc[fixed].copy()
+    frows["start_date"], frows["end_date"] = _pay_dates(u, fixed)
+    mrows = u.rows.iloc[u.midx].copy()
+    mrows["start_date"] = pd.NaT
+    mrows["end_date"] = pd.NaT
+    fage, mage = frows, mrows
+    for y in range(u.y0, u.y_last + 1):
+        jan1 = _dt.date(y, 1, 1)
+        fage = advance_roster(fage, jan1, u.params)
+        mage = advance_roster(mage, jan1, u.params)
+
+        def pay(y: int = y, fa: pd.DataFrame = fage, ma: pd.DataFrame = mage) -> tuple[Any, Any]:
+            return (
+                _payroll.run(u.model, y, fa),
+                _payroll.run(u.model, y, ma, keep_monthly=True),
+            )
+
+        yield y, pay
+
+
+#: errors of the arrays' path that send the costing to the tables (which raise them as before)
+_FAST_ERRORS = (KhoanError, KeyError, ValueError, TypeError, IndexError)
+
+
+def _array_runs(u: Universe) -> Iterator[tuple[int, Callable[[], tuple[Any, Any]]]]:
+    """The payroll runs of each year on arrays: the universe's roster checked and factorised once
+    (:func:`khoan.payroll_inputs.prepare`), aged on arrays (:func:`~.roster.age`), and each
+    year's arrays paid by :func:`khoan.payroll.run_inputs` — the same engine on the same numbers
+    as :func:`_table_runs`, without rebuilding and re-checking the tables every year.
+
+    Raises :class:`_Fallback` whenever the tables' path could behave differently: a roster
+    problem (the first year's checks on the whole universe, and each year the checks that
+    ageing or the year's parameters can change), a missing column, any error.
+    """
+    rows = u.rows
+    if rows.empty or not {"next_step_date", "step", "position"} <= set(rows.columns):
+        raise _Fallback
+    fixed = _fixed_rows(u)
+    n = len(rows)
+    start = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    end = start.copy()
+    fs, fe = _pay_dates(u, fixed)
+    start[fixed] = fs.to_numpy(dtype="datetime64[D]")
+    end[fixed] = fe.to_numpy(dtype="datetime64[D]")
+    table = rows.assign(start_date=pd.DatetimeIndex(start), end_date=pd.DatetimeIndex(end))
+    try:
+        # every check that no year changes (ids, communes, categories, dates, ...): on the
+        # whole universe once (a problem of the fixed or the movable rows is one here)
+        inp, keys = _payroll.prepare(u.model, u.y0, table)
+        steps = steps_of(table)
+        f0 = _payroll.bhtn_covered(table, np.zeros(n, dtype=bool))
+        f1 = _payroll.bhtn_covered(table, np.ones(n, dtype=bool))
+    except _FAST_ERRORS:
+        raise _Fallback from None
+    del table
+    grades = [str(g) for g in steps.grades]
+    positions = [str(q) for q in steps.positions]
+    pos_coef = inp.pos
+    # the arrays that no year changes, of the fixed and of the movable people
+    inp_f = _payroll_inputs.take(inp, fixed)
+    inp_m = _payroll_inputs.take(inp, u.midx)
+    for y in range(u.y0, u.y_last + 1):
+        try:
+            steps = age(steps, _dt.date(y, 1, 1), u.params)
+        except _FAST_ERRORS:
+            raise _Fallback from None
+
+        def pay(y: int = y, st: Steps = steps) -> tuple[Any, Any]:
+            try:
+                scales, untrained, tnvk, bhtn_default = _payroll_inputs.year_params(u.model, y)
+            except _FAST_ERRORS:
+                raise _Fallback from None
+            # the checks of the year's roster that the first year's could not make: grades and
+            # untrained cadres' positions against this year's parameters, the aged coefficients
+            known = [*scales, "cadre_untrained"]
+            gmap = np.array([known.index(g) if g in known else -1 for g in grades] + [-2])
+            gcode = gmap[st.grade]
+            ut = gcode == len(scales)
+            pmap = np.array([list(untrained).index(q) if q in untrained else -1 for q in positions])
+            pcode = np.where(ut, np.append(pmap, -2)[st.position], -2)
+            if (
+                (gcode == -1).any()
+                or (ut & (pcode < 0)).any()
+                or (ut & (pos_coef > 0)).any()
+                or (~np.isfinite(st.coef) | (st.coef < 0)).any()
+                or (st.tnvk < 0).any()
+            ):
+                raise _Fallback
+            nd = st.nxt.astype("datetime64[D]")
+            nday = nd.astype(np.int64)
+            nday[np.isnat(nd)] = NEG
+            coef1, tnvk1, rise = _payroll_inputs.rises(
+                y, scales, untrained, tnvk, gcode, pcode, st.coef, st.tnvk, st.step, nday
+            )
+            dflt = np.array([bool(bhtn_default.get(c, False)) for c in _payroll.CATEGORIES])
+            year = {
+                "coef0": st.coef,
+                "coef1": coef1,
+                "tnvk0": st.tnvk,
+                "tnvk1": tnvk1,
+                "rise_month": rise,
+                "bhtn_flag": np.where(dflt[inp.catcode], f1, f0),
+            }
+            return (
+                _payroll.run_inputs(
+                    u.model,
+                    y,
+                    dataclasses.replace(inp_f, **{k: v[fixed] for k, v in year.items()}),
+                    keys,
+                ),
+                _payroll.run_inputs(
+                    u.model,
+                    y,
+                    dataclasses.replace(inp_m, **{k: v[u.midx] for k, v in year.items()}),
+                    keys,
+                    keep_monthly=True,
+                    details=False,
+                ),
+            )
+
+        yield y, pay
+
+
 def _cost_years(u: Universe, scenario: Scenario) -> None:
-    """Pay of fixed and movable people for every year of the horizon (payroll engine)."""
+    """Pay of fixed and movable people for every year of the horizon (payroll engine): on the
+    universe's arrays (:func:`_array_runs`), or through the tables (:func:`_table_runs`) when
+    the arrays' path cannot pay the roster exactly as they would (``u.pay_path``)."""
+    try:
+        _cost(u, scenario, _array_runs(u))
+        u.pay_path = "arrays"
+    except _Fallback:
+        u.years.clear()
+        _cost(u, scenario, _table_runs(u))
+        u.pay_path = "tables"
+
+
+def _cost(
+    u: Universe, scenario: Scenario, runs: Iterator[tuple[int, Callable[[], tuple[Any, Any]]]]
+) -> None:
     comps = list(_payroll.COMPONENTS)
     sf_idx = np.array([comps.index(c) for c in SALARY_FUND_PARTS])
     co_idx = np.array([comps.index(c) for c in _payroll.CONTRIBUTIONS])
     fixed = _fixed_rows(u)
-    rows = u.rows
-    # fixed rows keep their actual presence: start as given (hires: hire start), end = exit
-    frows = rows.iloc[fixed].copy()
-    fstart = u.start[fixed]
-    fend = np.where(u.affected[fixed] & (u.exit[fixed] < INF), u.exit[fixed], INF)
-    # fixed hires replace must-fill people: always active
-    frows["start_date"] = pd.DatetimeIndex(
-        np.where(fstart <= NEG, np.datetime64("NaT"), fstart.astype("datetime64[D]"))
-    )
-    frows["end_date"] = pd.DatetimeIndex(
-        np.where(fend >= INF, np.datetime64("NaT"), (fend - 1).astype("datetime64[D]"))
-    )
-    mrows = rows.iloc[u.midx].copy()
-    mrows["start_date"] = pd.NaT
-    mrows["end_date"] = pd.NaT
-    fage, mage = frows, mrows
     p = u.params
     communes = CommuneArrays.from_table(u.model.communes)
     mtotal: list[np.ndarray] = []  # (12, nd) total pay of movable people, month by month
-    for y in range(u.y0, u.y_last + 1):
-        jan1 = _dt.date(y, 1, 1)
-        fage = advance_roster(fage, jan1, p)
-        mage = advance_roster(mage, jan1, p)
+    for y, pay in runs:
         try:
-            fr = _payroll.run(u.model, y, fage)
-            mr = _payroll.run(u.model, y, mage, keep_monthly=True)
+            fr, mr = pay()
             lump = year_rates(p, y, communes)
             cap_ratio, cap_key = tntt_cap_ratio(u.model, p, _dt.date(y, 12, 31))
             u.keys_used.add(cap_key)
