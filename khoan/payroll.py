@@ -376,15 +376,18 @@ def run_inputs(
     *,
     keep_monthly: bool = False,
     details: bool = True,
+    rates: Rates | None = None,
 ) -> Run:
     """The engine of :func:`run` on a roster already checked and prepared (:func:`prepare`).
 
     For callers that pay the same roster year after year (the scenarios' shared work): they
     check and factorise it once and give the arrays of each year. ``details=False`` (with
     ``keep_monthly``) keeps only the components' monthly amounts, not the presence, base
-    salary, coefficient and TNVK months that :func:`payroll` prints.
+    salary, coefficient and TNVK months that :func:`payroll` prints; ``rates`` are the year's
+    :func:`monthly_rates` when the caller has them already.
     """
-    rates = monthly_rates(model, year)
+    if rates is None:
+        rates = monthly_rates(model, year)
     gterms = grade_terms(model.params, year)
     bterms = bonus_terms(model.params, year)
     n = inp.n

@@ -401,12 +401,12 @@ def _build_universe(model, scenario: Scenario, key: tuple) -> Universe:
     midx = np.flatnonzero(movable)
     mpos = np.full(n, -1, dtype=np.int64)
     mpos[midx] = np.arange(len(midx))
-    staffing = np.isin(_text(staff, hires, "category"), _payroll.STAFFING_CATEGORIES)
+    staffing0 = np.isin(cat, _payroll.STAFFING_CATEGORIES)
+    staffing = np.r_[staffing0, staffing0[hidx]]  # a hire takes the category of the post
     approved = pd.to_numeric(model.communes["approved_posts"], errors="coerce").fillna(0)
     approved = approved.to_numpy().astype(np.int64)
     # the floor counts the approved staffing (cadres and civil servants) whatever the
     # scenario's categories, plus those categories
-    staffing0 = np.isin(cat, _payroll.STAFFING_CATEGORIES)
     floor_pop0 = staffing0 | affected0
     nmust = np.bincount(cidx0[floor_pop0 & np.isin(cat, must_cats)], minlength=nc)
     floor = staffing_floor(approved, nmust, share)
@@ -601,12 +601,14 @@ def _array_runs(u: Universe) -> Iterator[tuple[int, Callable[[], tuple[Any, Any]
                 "rise_month": rise,
                 "bhtn_flag": np.where(dflt[inp.catcode], f1, f0),
             }
+            rates = _payroll.monthly_rates(u.model, y)
             return (
                 _payroll.run_inputs(
                     u.model,
                     y,
                     dataclasses.replace(inp_f, **{k: v[fixed] for k, v in year.items()}),
                     keys,
+                    rates=rates,
                 ),
                 _payroll.run_inputs(
                     u.model,
@@ -615,6 +617,7 @@ def _array_runs(u: Universe) -> Iterator[tuple[int, Callable[[], tuple[Any, Any]
                     keys,
                     keep_monthly=True,
                     details=False,
+                    rates=rates,
                 ),
             )
 
