@@ -424,7 +424,9 @@ def reduced_age(
     low = np.asarray(
         _benefits.retirement_date(sex, birth, params, reduced=True), dtype="datetime64[D]"
     )
-    ahead = np.where(in_area, np.maximum(_benefits.months_between(np.full(n, rd), low), 0), 0)
+    ahead = np.where(
+        in_area, np.maximum(_benefits.months_between(np.full(n, rd.to_datetime64()), low), 0), 0
+    )
     qualifies = years + ahead / 12.0 >= min_years - 1e-9
     reduced = qualifies & (low >= np.datetime64(rd.date(), "D"))
     return pd.DataFrame(

@@ -21,6 +21,7 @@ from khoan.examples import path as example_path
 from khoan.payroll import prepare, run, run_inputs
 from khoan.scenarios import load_scenarios
 from khoan.scenarios import universe as U
+from khoan.scenarios import year_pay as YP
 from khoan.scenarios.roster import first_of_next_months
 
 YEAR_FIELDS = (
@@ -39,7 +40,7 @@ MONTHLY_FIELDS = ("first", "comp", "person", "value", "starts")
 def _by_tables(u: U.Universe, scenario) -> U.Universe:
     """The universe's years costed again through the tables."""
     t = dataclasses.replace(u, years={}, keys_used=set())
-    U._cost(t, scenario, U._table_runs(t))
+    YP._cost(t, scenario, YP._table_runs(t))
     return t
 
 
@@ -88,10 +89,10 @@ def _error(model, scenario, *, tables: bool, monkeypatch) -> str:
         if tables:
 
             def refuse(u):
-                raise U._Fallback
+                raise YP._Fallback
                 yield  # pragma: no cover - a generator that refuses at once
 
-            mp.setattr(U, "_array_runs", refuse)
+            mp.setattr(YP, "_array_runs", refuse)
         with pytest.raises(ScenarioError) as exc:
             U.shared_work(model, scenario)
     U.clear_cache()
