@@ -169,7 +169,8 @@ class Run:
     rates: Rates
     annual: dict[str, np.ndarray]  # component -> int64 (n,)
     staffing_days: np.ndarray  # (n_communes, 12) int64: person-days of cadres + civil servants
-    grade_fund_monthly: np.ndarray  # (n_communes, 12) float: tntt.base terms of staffing
+    #: (n_communes, 12) float: tntt.base terms of staffing (None: not asked, ``run_inputs``)
+    grade_fund_monthly: np.ndarray | None
     keys: list[str]
     monthly: dict[str, np.ndarray] | None = None  # component -> (12, n) float when asked
     #: (n_communes, 12) float: ``bonus_fund.base`` terms of staffing; None before NĐ 73/2024
@@ -381,10 +382,12 @@ def run_inputs(
     """The engine of :func:`run` on a roster already checked and prepared (:func:`prepare`).
 
     For callers that pay the same roster year after year (the scenarios' shared work): they
-    check and factorise it once and give the arrays of each year. ``details=False`` (with
-    ``keep_monthly``) keeps only the components' monthly amounts, not the presence, base
-    salary, coefficient and TNVK months that :func:`payroll` prints; ``rates`` are the year's
-    :func:`monthly_rates` when the caller has them already.
+    check and factorise it once and give the arrays of each year. ``details=False`` computes
+    only the components (annual, and monthly with ``keep_monthly``) and the person-days of
+    staffing: not the presence, base salary, coefficient and TNVK months that :func:`payroll`
+    prints, nor the commune funds by grade and of the bonus (``grade_fund_monthly`` and
+    ``bonus_base_monthly`` are None). ``rates`` are the year's :func:`monthly_rates` when the
+    caller has them already.
     """
     if rates is None:
         rates = monthly_rates(model, year)
@@ -396,7 +399,7 @@ def run_inputs(
     sdays = np.zeros((ncomm, 12), dtype=np.int64)
     gfund = np.zeros((ncomm, 12))
     bfund = np.zeros((ncomm, 12)) if bterms else None
-    funds = [(gterms, gfund)] + ([(bterms, bfund)] if bterms else [])
+    funds = [(gterms, gfund)] + ([(bterms, bfund)] if bterms else []) if details else []
     monthly: dict[str, np.ndarray] | None = None
     aux = ("_pres", "_coef", "_tnvk", "_base") if details else ()
     if keep_monthly:
@@ -420,9 +423,10 @@ def run_inputs(
                 ci = inp.cidx[fidx][st]
                 sdays += np.bincount(ci, minlength=ncomm)[:, None] * mdays[None, :]
                 nst = int(st.sum())
-                t0 = {k: v[st] for k, v in f["_terms0"].items()}
-                t1 = {k: v[st] for k, v in f["_terms1"].items()}
-                r = inp.rise_month[fidx][st]
+                if funds:
+                    t0 = {k: v[st] for k, v in f["_terms0"].items()}
+                    t1 = {k: v[st] for k, v in f["_terms1"].items()}
+                    r = inp.rise_month[fidx][st]
                 for names, acc in funds:
                     g0 = _coef_sum(t0, names, nst)
                     g1 = _coef_sum(t1, names, nst)
@@ -485,6 +489,8 @@ def run_inputs(
     np.sum(block[: len(COMPONENTS)], axis=0, out=total)
     annual["total"] = total
     keys = [*keys, *rates.keys, "tntt.base"]
+    if not details:
+        gfund, bfund = None, None
     return Run(year, inp, rates, annual, sdays, gfund, keys, monthly, bonus_base_monthly=bfund)
 
 

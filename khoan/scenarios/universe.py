@@ -248,12 +248,20 @@ def _check_people(scenario: Scenario, staff: pd.DataFrame, affected: np.ndarray)
             )
 
 
+def as_text(col: pd.Series) -> np.ndarray:
+    """A column as an object array of ``str`` (``col.astype(str)``; missing stays missing),
+    without the round trip through a string array when its values are ``str`` already."""
+    if col.dtype == object and pd.api.types.infer_dtype(col, skipna=False) == "string":
+        return col.to_numpy(dtype=object, copy=True)
+    return col.astype(str).to_numpy(dtype=object)
+
+
 def _text(staff: pd.DataFrame, hires: pd.DataFrame, col: str) -> np.ndarray:
     """A text column of the universe (roster, then hires) as ``str`` objects, converted part by
     part (the concatenated table's column is of object dtype: slow to convert)."""
-    parts = [staff[col].astype(str).to_numpy(dtype=object)]
+    parts = [as_text(staff[col])]
     if len(hires):
-        parts.append(hires[col].astype(str).to_numpy(dtype=object))
+        parts.append(as_text(hires[col]))
     return np.concatenate(parts)
 
 
@@ -268,8 +276,8 @@ def _build_universe(model, scenario: Scenario, key: tuple) -> Universe:
     n0 = len(staff)
     codes = model.communes["code"].astype(str).to_numpy()
     nc = len(codes)
-    cidx0 = pd.Index(codes).get_indexer(staff["commune"].astype(str).to_numpy())
-    cat = staff["category"].astype(str).to_numpy()
+    cidx0 = pd.Index(codes).get_indexer(as_text(staff["commune"]))
+    cat = as_text(staff["category"])
     affected0 = np.isin(cat, scenario.categories)
     _check_people(scenario, staff, affected0)
     jan0 = _dt.date(y0, 1, 1)

@@ -214,6 +214,7 @@ def _array_runs(u: Universe) -> Iterator[tuple[int, Callable[[], tuple[Any, Any]
                     y,
                     dataclasses.replace(inp_f, **{k: v[fixed] for k, v in year.items()}),
                     keys,
+                    details=False,
                     rates=rates,
                 ),
                 _payroll.run_inputs(

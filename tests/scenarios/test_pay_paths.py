@@ -163,3 +163,17 @@ def test_first_of_next_months():
     want = [dt.date(2016, 1, 1), dt.date(2016, 3, 1), dt.date(2017, 1, 1), dt.date(2017, 7, 1)]
     got = first_of_next_months(np.array([U.to_day(d) for d in days]))
     assert [U.to_date(d) for d in got] == want
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["a", "b", None], ["a", 1, 2.0], ["x", "y"], [1, 2], ["x", float("nan")]],
+)
+def test_as_text_is_astype_str(values):
+    import pandas as pd
+
+    s = pd.Series(values)
+    got, want = U.as_text(s), s.astype(str).to_numpy(dtype=object)
+    assert got.dtype == object and len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        assert (g == w and type(g) is type(w)) or (pd.isna(g) and pd.isna(w))
