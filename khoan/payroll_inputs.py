@@ -256,14 +256,17 @@ def rises(
         Coefficient and TNVK from the rise month on; the rise month 0–11, 12 when none.
     """
     inside = (nd >= _days_of(_dt.date(year, 1, 1))) & (nd < _days_of(_dt.date(year + 1, 1, 1)))
-    month = nd.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    rise_month = np.where(inside, month - (year - 1970) * 12, 12).astype(np.int64)
+    idx = np.flatnonzero(inside)  # people with a rise inside the year (few)
+    rise_month = np.full(len(nd), 12, dtype=np.int64)
+    month = nd[idx].astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    rise_month[idx] = month - (year - 1970) * 12
     coef1 = coef0.copy()
     tnvk1 = tnvk0.copy()
     start_pct, inc_pct = float(tnvk["start_pct"]), float(tnvk["increment_pct"])
+    g = gcode[idx]
     for gi, (_g, sc) in enumerate(scales.items()):
-        m = inside & (gcode == gi)
-        if not m.any():
+        m = idx[g == gi]
+        if not len(m):
             continue
         first, inc, top = float(sc["first"]), float(sc["increment"]), int(sc["steps"])
         st = step[m]
@@ -272,8 +275,8 @@ def rises(
         coef1[m] = np.where(below, coef0[m] + inc, coef0[m])
         t0 = tnvk0[m]
         tnvk1[m] = np.where(below, t0, np.where(t0 > 0, t0 + inc_pct, start_pct))
-    m = inside & (gcode == len(scales))
-    if m.any():
+    m = idx[g == len(scales)]
+    if len(m):
         pc = pcode[m]
         s1 = np.array([float(untrained[q][0]) for q in untrained])[pc]
         s2 = np.array([float(untrained[q][1]) for q in untrained])[pc]

@@ -329,4 +329,6 @@ def _cost(
     # running sum from the horizon's first month (pay saved by a leaver between two months)
     mt = np.concatenate(mtotal, axis=0)
     del mtotal
-    u.csum = np.vstack([np.zeros((1, mt.shape[1])), np.cumsum(mt, axis=0)])
+    csum = np.zeros((mt.shape[0] + 1, mt.shape[1]))
+    np.cumsum(mt, axis=0, out=csum[1:])
+    u.csum = csum
