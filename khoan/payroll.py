@@ -177,8 +177,9 @@ class Run:
     bonus_base_monthly: np.ndarray | None = None
 
 
-def _chunk(inp: Inputs, rates: Rates, sl: slice, keep: bool) -> dict[str, np.ndarray]:
-    """Monthly amounts (12, k) of people ``sl``; returns their annual float sums."""
+def _chunk(inp: Inputs, rates: Rates, sl: slice | np.ndarray, keep: bool) -> dict[str, np.ndarray]:
+    """Monthly amounts (12, k) of people ``sl`` (a slice or positions); returns their annual
+    float sums."""
     b = rates.bounds
     start, end = inp.start[sl], inp.end[sl]
     mdays = (b[1:] - b[:12])[:, None]
@@ -408,7 +409,8 @@ def run_inputs(
     mdays = np.diff(rates.bounds)
     b = rates.bounds
     if keep_monthly:
-        matrix_groups = [np.arange(a, min(a + _CHUNK, n)) for a in range(0, n, _CHUNK)]
+        # everyone, in slices of people (views: no copies of their arrays or months)
+        matrix_groups: list[Any] = [slice(a, min(a + _CHUNK, n)) for a in range(0, n, _CHUNK)]
     else:
         whole = (inp.start <= b[0]) & (inp.end >= b[12])
         fidx = np.flatnonzero(whole)
@@ -435,7 +437,7 @@ def run_inputs(
                     cum = np.cumsum(step.reshape(ncomm, 13), axis=1)[:, :12]
                     acc += rates.base[None, :] * (first[:, None] + cum)
     for sl in matrix_groups:
-        if not len(sl):
+        if isinstance(sl, np.ndarray) and not len(sl):
             continue
         r = _chunk(inp, rates, sl, keep_monthly)
         for c in COMPONENTS:
