@@ -219,10 +219,14 @@ def _chunk(inp: Inputs, rates: Rates, sl: slice | np.ndarray, keep: bool) -> dic
     terms["tnvk"] = tnv
     cache.clear()
     if rates.class_any:
-        cls = rates.class_eff[:, inp.cidx[sl], cc] * base_of(rates.bases["commune_class_allowance"])
+        ce = rates.class_eff
+        flat = inp.cidx[sl] * ce.shape[2] + cc  # (commune, category) of each person
+        cls = np.take(ce.reshape(12, -1), flat, axis=1) * base_of(
+            rates.bases["commune_class_allowance"]
+        )
     else:
         cls = np.zeros_like(bp)
-    ps = rates.ps_eff[:, cc] * base_of(rates.bases["public_service_allowance"])
+    ps = np.take(rates.ps_eff, cc, axis=1) * base_of(rates.bases["public_service_allowance"])
     reg = inp.region[sl][None, :] * bp
     cnames = rates.bases["contributions"]
     cbase = base_of(tuple(t for t in cnames if t in BASE_TERMS))
@@ -230,7 +234,7 @@ def _chunk(inp: Inputs, rates: Rates, sl: slice | np.ndarray, keep: bool) -> dic
         cbase = cbase + cls
     if rates.supp_any:
         paid = np.where(coef <= rates.supp_max + _COEF_TOL, coef, 0.0)
-        supp = paid * rates.supp_eff[:, cc] * pres
+        supp = paid * np.take(rates.supp_eff, cc, axis=1) * pres
     else:
         supp = np.zeros_like(bp)
     out = {
@@ -245,7 +249,7 @@ def _chunk(inp: Inputs, rates: Rates, sl: slice | np.ndarray, keep: bool) -> dic
         "nhdkct_allowance": nh,
     }
     for c in CONTRIBUTIONS:
-        out[c] = rates.contrib_eff[c][:, cc] * cbase
+        out[c] = np.take(rates.contrib_eff[c], cc, axis=1) * cbase
     out["bhtn"] = np.where(inp.bhtn_flag[sl][None, :], out["bhtn"], 0.0)
     res = {k: msum(v) for k, v in out.items()}
     res["_part"] = part
@@ -258,6 +262,12 @@ def _chunk(inp: Inputs, rates: Rates, sl: slice | np.ndarray, keep: bool) -> dic
         res["_tnvk"] = tn
         res["_base"] = np.broadcast_to(rates.base[:, None], pres.shape)
     return res
+
+
+def _at(a: np.ndarray, *idx: np.ndarray) -> np.ndarray:
+    """``a[idx]`` (one index array per axis) as one gather on the flat array (numpy's
+    multi-array indexing is slower)."""
+    return np.take(a.ravel(), np.ravel_multi_index(idx, a.shape))
 
 
 def _prefix(u: np.ndarray) -> np.ndarray:
@@ -321,7 +331,7 @@ def _fullyear(inp: Inputs, rates: Rates, idx: np.ndarray) -> dict[str, np.ndarra
     if rates.class_any:
         pc = _prefix(rates.class_eff * base[:, None, None])
         out["commune_class_allowance"] = seg(
-            rates.bases["commune_class_allowance"], pc[r, ci, k], pc[12, ci, k]
+            rates.bases["commune_class_allowance"], _at(pc, r, ci, k), pc[12, ci, k]
         )
     else:
         out["commune_class_allowance"] = np.zeros(n)
@@ -349,7 +359,7 @@ def _fullyear(inp: Inputs, rates: Rates, idx: np.ndarray) -> dict[str, np.ndarra
             # the commune-class allowance in the base: rate × class rate × its own base terms
             pcc = _prefix(rates.contrib_eff[c][:, None, :] * rates.class_eff * base[:, None, None])
             out[c] = out[c] + seg(
-                rates.bases["commune_class_allowance"], pcc[r, ci, k], pcc[12, ci, k]
+                rates.bases["commune_class_allowance"], _at(pcc, r, ci, k), pcc[12, ci, k]
             )
     out["bhtn"] = np.where(inp.bhtn_flag[idx], out["bhtn"], 0.0)
     out["_terms0"] = terms0  # type: ignore[assignment]
