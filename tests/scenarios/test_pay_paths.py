@@ -74,8 +74,8 @@ def test_arrays_and_tables_pay_the_same_floats(request, fixture, example, name):
     assert u.pay_path == "arrays"
     # the roster has what the arrays' ageing must get right: untrained cadres, people without
     # a grade (NHĐKCT) or a step, rises inside and before the years
-    ages = u.rows["grade"].astype(str)
-    assert (ages == "cadre_untrained").any() and u.rows["grade"].isna().any()
+    grades = u.rows["grade"].astype(str)
+    assert (grades == "cadre_untrained").any() and u.rows["grade"].isna().any()
     assert u.rows["step"].isna().any() and u.rows["next_step_date"].notna().any()
     t = _by_tables(u, scenario)
     _assert_same_years(u, t)
@@ -122,6 +122,27 @@ def test_a_roster_problem_is_reported_as_by_the_tables(kh2016, monkeypatch, colu
     slow = _error(model, scenario, tables=True, monkeypatch=monkeypatch)
     assert fast == slow
     assert "cannot be paid" in fast or "staff" in fast
+
+
+def test_a_grade_missing_from_a_later_years_scales(kh2016, monkeypatch):
+    """A problem only a later year's parameters reveal (grade B dropped from the 2018 scales):
+    the arrays' yearly check sends the costing to the tables, which report it as before."""
+    import khoan.payroll_inputs as pi
+
+    real = pi.year_params
+
+    def without_b(model, year):
+        scales, untrained, tnvk, bhtn = real(model, year)
+        if year == 2018:
+            scales = {g: v for g, v in scales.items() if g != "B"}
+        return scales, untrained, tnvk, bhtn
+
+    monkeypatch.setattr(pi, "year_params", without_b)
+    scenario = load_scenarios(example_path("khanh_hoa_2016"))["nq39_10pct"]
+    fast = _error(kh2016, scenario, tables=False, monkeypatch=monkeypatch)
+    slow = _error(kh2016, scenario, tables=True, monkeypatch=monkeypatch)
+    assert fast == slow
+    assert "the roster of 2018 cannot be paid" in fast and "grade missing" in fast
 
 
 def test_duplicate_ids_across_fixed_and_movable_take_the_tables(kh2016):
