@@ -178,8 +178,7 @@ class Run:
 
 
 def _chunk(inp: Inputs, rates: Rates, sl: slice | np.ndarray, keep: bool) -> dict[str, np.ndarray]:
-    """Monthly amounts (12, k) of people ``sl`` (a slice or positions); returns their annual
-    float sums."""
+    """Monthly amounts (12, k) of people ``sl`` (slice or positions); their annual float sums."""
     b = rates.bounds
     start, end = inp.start[sl], inp.end[sl]
     mdays = (b[1:] - b[:12])[:, None]
@@ -265,8 +264,7 @@ def _chunk(inp: Inputs, rates: Rates, sl: slice | np.ndarray, keep: bool) -> dic
 
 
 def _at(a: np.ndarray, *idx: np.ndarray) -> np.ndarray:
-    """``a[idx]`` (one index array per axis) as one gather on the flat array (numpy's
-    multi-array indexing is slower)."""
+    """``a[idx]`` (an index array per axis) gathered from the flat array (faster than numpy's)."""
     return np.take(a.ravel(), np.ravel_multi_index(idx, a.shape))
 
 
@@ -390,15 +388,13 @@ def run_inputs(
     details: bool = True,
     rates: Rates | None = None,
 ) -> Run:
-    """The engine of :func:`run` on a roster already checked and prepared (:func:`prepare`).
+    """The engine of :func:`run` on a roster already checked and prepared (:func:`prepare`),
+    for callers that pay one roster year after year (the scenarios' shared work).
 
-    For callers that pay the same roster year after year (the scenarios' shared work): they
-    check and factorise it once and give the arrays of each year. ``details=False`` computes
-    only the components (annual, and monthly with ``keep_monthly``) and the person-days of
-    staffing: not the presence, base salary, coefficient and TNVK months that :func:`payroll`
-    prints, nor the commune funds by grade and of the bonus (``grade_fund_monthly`` and
-    ``bonus_base_monthly`` are None). ``rates`` are the year's :func:`monthly_rates` when the
-    caller has them already.
+    ``details=False``: only the components (monthly too with ``keep_monthly``) and the
+    person-days of staffing — no presence/base/coefficient/TNVK months, no commune funds
+    (``grade_fund_monthly``, ``bonus_base_monthly`` None). ``rates``: the year's
+    :func:`monthly_rates` when the caller has them.
     """
     if rates is None:
         rates = monthly_rates(model, year)
@@ -411,10 +407,8 @@ def run_inputs(
     gfund = np.zeros((ncomm, 12))
     bfund = np.zeros((ncomm, 12)) if bterms else None
     funds = [(gterms, gfund)] + ([(bterms, bfund)] if bterms else []) if details else []
-    monthly: dict[str, np.ndarray] | None = None
     aux = ("_pres", "_coef", "_tnvk", "_base") if details else ()
-    if keep_monthly:
-        monthly = {c: np.zeros((12, n)) for c in (*COMPONENTS, *aux)}
+    monthly = {c: np.zeros((12, n)) for c in (*COMPONENTS, *aux)} if keep_monthly else None
     staffing = staffing_mask(inp)
     mdays = np.diff(rates.bounds)
     b = rates.bounds
