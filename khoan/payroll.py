@@ -150,6 +150,7 @@ __all__ = [
     "prepare",
     "round_vnd",
     "run",
+    "run_inputs",
     "staffing_mask",
 ]
 
@@ -168,15 +169,16 @@ class Run:
     rates: Rates
     annual: dict[str, np.ndarray]  # component -> int64 (n,)
     staffing_days: np.ndarray  # (n_communes, 12) int64: person-days of cadres + civil servants
-    grade_fund_monthly: np.ndarray  # (n_communes, 12) float: tntt.base terms of staffing
+    #: (n_communes, 12) float: tntt.base terms of staffing (None: not asked, ``run_inputs``)
+    grade_fund_monthly: np.ndarray | None
     keys: list[str]
     monthly: dict[str, np.ndarray] | None = None  # component -> (12, n) float when asked
     #: (n_communes, 12) float: ``bonus_fund.base`` terms of staffing; None before NĐ 73/2024
     bonus_base_monthly: np.ndarray | None = None
 
 
-def _chunk(inp: Inputs, rates: Rates, sl: slice, keep: bool) -> dict[str, np.ndarray]:
-    """Monthly amounts (12, k) of people ``sl``; returns their annual float sums."""
+def _chunk(inp: Inputs, rates: Rates, sl: slice | np.ndarray, keep: bool) -> dict[str, np.ndarray]:
+    """Monthly amounts (12, k) of people ``sl`` (slice or positions); their annual float sums."""
     b = rates.bounds
     start, end = inp.start[sl], inp.end[sl]
     mdays = (b[1:] - b[:12])[:, None]
@@ -216,10 +218,14 @@ def _chunk(inp: Inputs, rates: Rates, sl: slice, keep: bool) -> dict[str, np.nda
     terms["tnvk"] = tnv
     cache.clear()
     if rates.class_any:
-        cls = rates.class_eff[:, inp.cidx[sl], cc] * base_of(rates.bases["commune_class_allowance"])
+        ce = rates.class_eff
+        flat = inp.cidx[sl] * ce.shape[2] + cc  # (commune, category) of each person
+        cls = np.take(ce.reshape(12, -1), flat, axis=1) * base_of(
+            rates.bases["commune_class_allowance"]
+        )
     else:
         cls = np.zeros_like(bp)
-    ps = rates.ps_eff[:, cc] * base_of(rates.bases["public_service_allowance"])
+    ps = np.take(rates.ps_eff, cc, axis=1) * base_of(rates.bases["public_service_allowance"])
     reg = inp.region[sl][None, :] * bp
     cnames = rates.bases["contributions"]
     cbase = base_of(tuple(t for t in cnames if t in BASE_TERMS))
@@ -227,7 +233,7 @@ def _chunk(inp: Inputs, rates: Rates, sl: slice, keep: bool) -> dict[str, np.nda
         cbase = cbase + cls
     if rates.supp_any:
         paid = np.where(coef <= rates.supp_max + _COEF_TOL, coef, 0.0)
-        supp = paid * rates.supp_eff[:, cc] * pres
+        supp = paid * np.take(rates.supp_eff, cc, axis=1) * pres
     else:
         supp = np.zeros_like(bp)
     out = {
@@ -242,7 +248,7 @@ def _chunk(inp: Inputs, rates: Rates, sl: slice, keep: bool) -> dict[str, np.nda
         "nhdkct_allowance": nh,
     }
     for c in CONTRIBUTIONS:
-        out[c] = rates.contrib_eff[c][:, cc] * cbase
+        out[c] = np.take(rates.contrib_eff[c], cc, axis=1) * cbase
     out["bhtn"] = np.where(inp.bhtn_flag[sl][None, :], out["bhtn"], 0.0)
     res = {k: msum(v) for k, v in out.items()}
     res["_part"] = part
@@ -255,6 +261,11 @@ def _chunk(inp: Inputs, rates: Rates, sl: slice, keep: bool) -> dict[str, np.nda
         res["_tnvk"] = tn
         res["_base"] = np.broadcast_to(rates.base[:, None], pres.shape)
     return res
+
+
+def _at(a: np.ndarray, *idx: np.ndarray) -> np.ndarray:
+    """``a[idx]`` (an index array per axis) gathered from the flat array (faster than numpy's)."""
+    return np.take(a.ravel(), np.ravel_multi_index(idx, a.shape))
 
 
 def _prefix(u: np.ndarray) -> np.ndarray:
@@ -318,7 +329,7 @@ def _fullyear(inp: Inputs, rates: Rates, idx: np.ndarray) -> dict[str, np.ndarra
     if rates.class_any:
         pc = _prefix(rates.class_eff * base[:, None, None])
         out["commune_class_allowance"] = seg(
-            rates.bases["commune_class_allowance"], pc[r, ci, k], pc[12, ci, k]
+            rates.bases["commune_class_allowance"], _at(pc, r, ci, k), pc[12, ci, k]
         )
     else:
         out["commune_class_allowance"] = np.zeros(n)
@@ -346,7 +357,7 @@ def _fullyear(inp: Inputs, rates: Rates, idx: np.ndarray) -> dict[str, np.ndarra
             # the commune-class allowance in the base: rate × class rate × its own base terms
             pcc = _prefix(rates.contrib_eff[c][:, None, :] * rates.class_eff * base[:, None, None])
             out[c] = out[c] + seg(
-                rates.bases["commune_class_allowance"], pcc[r, ci, k], pcc[12, ci, k]
+                rates.bases["commune_class_allowance"], _at(pcc, r, ci, k), pcc[12, ci, k]
             )
     out["bhtn"] = np.where(inp.bhtn_flag[idx], out["bhtn"], 0.0)
     out["_terms0"] = terms0  # type: ignore[assignment]
@@ -364,7 +375,29 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
     """
     year = _check_year(year)
     inp, keys = prepare(model, year, staff)
-    rates = monthly_rates(model, year)
+    return run_inputs(model, year, inp, keys, keep_monthly=keep_monthly)
+
+
+def run_inputs(
+    model,
+    year: int,
+    inp: Inputs,
+    keys: list[str],
+    *,
+    keep_monthly: bool = False,
+    details: bool = True,
+    rates: Rates | None = None,
+) -> Run:
+    """The engine of :func:`run` on a roster already checked and prepared (:func:`prepare`),
+    for callers that pay one roster year after year (the scenarios' shared work).
+
+    ``details=False``: only the components (monthly too with ``keep_monthly``) and the
+    person-days of staffing — no presence/base/coefficient/TNVK months, no commune funds
+    (``grade_fund_monthly``, ``bonus_base_monthly`` None). ``rates``: the year's
+    :func:`monthly_rates` when the caller has them.
+    """
+    if rates is None:
+        rates = monthly_rates(model, year)
     gterms = grade_terms(model.params, year)
     bterms = bonus_terms(model.params, year)
     n = inp.n
@@ -373,15 +406,15 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
     sdays = np.zeros((ncomm, 12), dtype=np.int64)
     gfund = np.zeros((ncomm, 12))
     bfund = np.zeros((ncomm, 12)) if bterms else None
-    funds = [(gterms, gfund)] + ([(bterms, bfund)] if bterms else [])
-    monthly: dict[str, np.ndarray] | None = None
-    if keep_monthly:
-        monthly = {c: np.zeros((12, n)) for c in (*COMPONENTS, "_pres", "_coef", "_tnvk", "_base")}
+    funds = [(gterms, gfund)] + ([(bterms, bfund)] if bterms else []) if details else []
+    aux = ("_pres", "_coef", "_tnvk", "_base") if details else ()
+    monthly = {c: np.zeros((12, n)) for c in (*COMPONENTS, *aux)} if keep_monthly else None
     staffing = staffing_mask(inp)
     mdays = np.diff(rates.bounds)
     b = rates.bounds
     if keep_monthly:
-        matrix_groups = [np.arange(a, min(a + _CHUNK, n)) for a in range(0, n, _CHUNK)]
+        # everyone, in slices of people (views: no copies of their arrays or months)
+        matrix_groups: list[Any] = [slice(a, min(a + _CHUNK, n)) for a in range(0, n, _CHUNK)]
     else:
         whole = (inp.start <= b[0]) & (inp.end >= b[12])
         fidx = np.flatnonzero(whole)
@@ -396,9 +429,10 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
                 ci = inp.cidx[fidx][st]
                 sdays += np.bincount(ci, minlength=ncomm)[:, None] * mdays[None, :]
                 nst = int(st.sum())
-                t0 = {k: v[st] for k, v in f["_terms0"].items()}
-                t1 = {k: v[st] for k, v in f["_terms1"].items()}
-                r = inp.rise_month[fidx][st]
+                if funds:
+                    t0 = {k: v[st] for k, v in f["_terms0"].items()}
+                    t1 = {k: v[st] for k, v in f["_terms1"].items()}
+                    r = inp.rise_month[fidx][st]
                 for names, acc in funds:
                     g0 = _coef_sum(t0, names, nst)
                     g1 = _coef_sum(t1, names, nst)
@@ -407,7 +441,7 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
                     cum = np.cumsum(step.reshape(ncomm, 13), axis=1)[:, :12]
                     acc += rates.base[None, :] * (first[:, None] + cum)
     for sl in matrix_groups:
-        if not len(sl):
+        if isinstance(sl, np.ndarray) and not len(sl):
             continue
         r = _chunk(inp, rates, sl, keep_monthly)
         for c in COMPONENTS:
@@ -443,7 +477,7 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
         if monthly is not None:
             for c in COMPONENTS:
                 monthly[c][:, sl] = r["_monthly"][c]
-            for c in ("_pres", "_coef", "_tnvk", "_base"):
+            for c in aux:
                 monthly[c][:, sl] = r[c]
     # one (components + 2, n) int64 block: the annual table is built on it without copying
     block = np.empty((len(COMPONENTS) + 2, n), dtype=np.int64)
@@ -461,6 +495,8 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
     np.sum(block[: len(COMPONENTS)], axis=0, out=total)
     annual["total"] = total
     keys = [*keys, *rates.keys, "tntt.base"]
+    if not details:
+        gfund, bfund = None, None
     return Run(year, inp, rates, annual, sdays, gfund, keys, monthly, bonus_base_monthly=bfund)
 
 

@@ -10,7 +10,7 @@ NĐ 92/2009 Điều 5), first and last days, and unemployment-insurance coverage
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,18 @@ from .periods import FAR_FUTURE as _FAR_FUTURE
 from .periods import FAR_PAST as _FAR_PAST
 from .periods import day_number as _days_of
 
-__all__ = ["Inputs", "bhtn_covered", "category_column", "day_numbers", "prepare", "staffing_mask"]
+__all__ = [
+    "KEYS",
+    "Inputs",
+    "bhtn_covered",
+    "category_column",
+    "day_numbers",
+    "prepare",
+    "rises",
+    "staffing_mask",
+    "take",
+    "year_params",
+]
 
 
 def day_numbers(col: pd.Series | None, n: int, fill: int) -> np.ndarray:
@@ -178,6 +189,118 @@ def bhtn_covered(staff: pd.DataFrame, default: np.ndarray) -> np.ndarray:
     return np.where(given, flag.fillna(False).to_numpy(dtype=bool), default)
 
 
+#: Parameter keys :func:`prepare` reads (with :func:`year_params`).
+KEYS = (
+    "salary.scales",
+    "salary.cadre_untrained",
+    "salary.cadre_untrained_step2_years",
+    "allowances.tnvk",
+    "contributions.bhtn_default",
+)
+
+
+def year_params(model, year: int) -> tuple[dict, dict, dict, dict]:
+    """The parameters of the roster's arrays in force on 1 January of ``year``: salary scales,
+    untrained cadres' coefficients, TNVK rules, default BHTN coverage by category.
+
+    Raises
+    ------
+    ParameterError
+        A parameter is not in force on that day (the message names the year and the payroll).
+    """
+    jan1 = _dt.date(year, 1, 1)
+    try:
+        return (
+            model.params.value("salary.scales", jan1),
+            model.params.value("salary.cadre_untrained", jan1),
+            model.params.value("allowances.tnvk", jan1),
+            model.params.value("contributions.bhtn_default", jan1),
+        )
+    except ParameterError as exc:
+        raise param_error(year, "payroll", exc) from None
+
+
+def rises(
+    year: int,
+    scales: dict,
+    untrained: dict,
+    tnvk: dict,
+    gcode: np.ndarray,
+    pcode: np.ndarray,
+    coef0: np.ndarray,
+    tnvk0: np.ndarray,
+    step: np.ndarray,
+    nd: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The regular step rise inside ``year``: coefficient and TNVK from the rise month on.
+
+    NĐ 204/2004 Điều 7 and TT 08/2013/TT-BNV (one step up below the top step), TT 04/2005/TT-BNV
+    (seniority beyond the top step: ``start_pct``, then ``increment_pct`` more), NĐ 92/2009
+    Điều 5 (an untrained commune cadre at step 1 moves to the step-2 coefficient).
+
+    Parameters
+    ----------
+    gcode : int array
+        Position of each person's grade in ``scales`` (``len(scales)``: untrained cadre).
+    pcode : int array
+        Position of an untrained cadre's position in ``untrained`` (read only for them).
+    coef0, tnvk0, step : float arrays
+        Coefficient, TNVK (percent) and step before the rise (step NaN: derived from the
+        coefficient).
+    nd : int array
+        ``next_step_date`` as a day number (:data:`~khoan.periods.FAR_PAST` when none).
+
+    Returns
+    -------
+    (coef1, tnvk1, rise_month)
+        Coefficient and TNVK from the rise month on; the rise month 0–11, 12 when none.
+    """
+    inside = (nd >= _days_of(_dt.date(year, 1, 1))) & (nd < _days_of(_dt.date(year + 1, 1, 1)))
+    idx = np.flatnonzero(inside)  # people with a rise inside the year (few)
+    rise_month = np.full(len(nd), 12, dtype=np.int64)
+    month = nd[idx].astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    rise_month[idx] = month - (year - 1970) * 12
+    coef1 = coef0.copy()
+    tnvk1 = tnvk0.copy()
+    start_pct, inc_pct = float(tnvk["start_pct"]), float(tnvk["increment_pct"])
+    g = gcode[idx]
+    for gi, (_g, sc) in enumerate(scales.items()):
+        m = idx[g == gi]
+        if not len(m):
+            continue
+        first, inc, top = float(sc["first"]), float(sc["increment"]), int(sc["steps"])
+        st = step[m]
+        st = np.where(np.isnan(st), np.round((coef0[m] - first) / inc) + 1, st)
+        below = st < top
+        coef1[m] = np.where(below, coef0[m] + inc, coef0[m])
+        t0 = tnvk0[m]
+        tnvk1[m] = np.where(below, t0, np.where(t0 > 0, t0 + inc_pct, start_pct))
+    m = idx[g == len(scales)]
+    if len(m):
+        pc = pcode[m]
+        s1 = np.array([float(untrained[q][0]) for q in untrained])[pc]
+        s2 = np.array([float(untrained[q][1]) for q in untrained])[pc]
+        st = step[m]
+        at1 = np.where(np.isnan(st), np.isclose(coef0[m], s1, atol=5e-4), st == 1)
+        coef1[m] = np.where(at1, s2, coef0[m])
+    return coef1, tnvk1, rise_month
+
+
+def take(inp: Inputs, idx: np.ndarray) -> Inputs:
+    """The arrays of the people ``idx`` (positions, in that order)."""
+    out = {}
+    for f in fields(Inputs):
+        v = getattr(inp, f.name)
+        if f.name == "n":
+            v = len(idx)
+        elif isinstance(v, pd.Series):
+            v = v.iloc[idx]
+        else:
+            v = v[idx]
+        out[f.name] = v
+    return Inputs(**out)
+
+
 def prepare(model, year: int, staff: pd.DataFrame | None = None) -> tuple[Inputs, list[str]]:
     """Validate the roster and build the per-person arrays for ``year``.
 
@@ -195,21 +318,8 @@ def prepare(model, year: int, staff: pd.DataFrame | None = None) -> tuple[Inputs
         A parameter is not in force on 1 January of ``year``.
     """
     s = model.staff if staff is None else staff
-    jan1 = _dt.date(year, 1, 1)
-    keys = [
-        "salary.scales",
-        "salary.cadre_untrained",
-        "salary.cadre_untrained_step2_years",
-        "allowances.tnvk",
-        "contributions.bhtn_default",
-    ]
-    try:
-        scales = model.params.value("salary.scales", jan1)
-        untrained = model.params.value("salary.cadre_untrained", jan1)
-        tnvk = model.params.value("allowances.tnvk", jan1)
-        bhtn_default = model.params.value("contributions.bhtn_default", jan1)
-    except ParameterError as exc:
-        raise param_error(year, "payroll", exc) from None
+    keys = list(KEYS)
+    scales, untrained, tnvk, bhtn_default = year_params(model, year)
     problems, cc = _problems_staff(model, s, scales, untrained)
     if problems:
         raise ValidationError(problems, title=f"Staff roster cannot be paid for {year}")
@@ -227,32 +337,9 @@ def prepare(model, year: int, staff: pd.DataFrame | None = None) -> tuple[Inputs
     step = _num(s, "step", np.nan) if "step" in s.columns else np.full(n, np.nan)
 
     nd = day_numbers(s.get("next_step_date"), n, _FAR_PAST)
-    inside = (nd >= _days_of(jan1)) & (nd < _days_of(_dt.date(year + 1, 1, 1)))
-    month = nd.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    rise_month = np.where(inside, month - (year - 1970) * 12, 12)
-    coef1 = coef0.copy()
-    tnvk1 = tnvk0.copy()
-    start_pct, inc_pct = float(tnvk["start_pct"]), float(tnvk["increment_pct"])
-    for gi, (_g, sc) in enumerate(scales.items()):
-        m = inside & (gcode == gi)
-        if not m.any():
-            continue
-        first, inc, top = float(sc["first"]), float(sc["increment"]), int(sc["steps"])
-        st = step[m]
-        st = np.where(np.isnan(st), np.round((coef0[m] - first) / inc) + 1, st)
-        below = st < top
-        coef1[m] = np.where(below, coef0[m] + inc, coef0[m])
-        t0 = tnvk0[m]
-        tnvk1[m] = np.where(below, t0, np.where(t0 > 0, t0 + inc_pct, start_pct))
-    m = inside & (gcode == len(scales))
-    if m.any():
-        pc = cc["position"][m]
-        s1 = np.array([float(untrained[q][0]) for q in untrained])[pc]
-        s2 = np.array([float(untrained[q][1]) for q in untrained])[pc]
-        st = step[m]
-        at1 = np.where(np.isnan(st), np.isclose(coef0[m], s1, atol=5e-4), st == 1)
-        coef1[m] = np.where(at1, s2, coef0[m])
-
+    coef1, tnvk1, rise_month = rises(
+        year, scales, untrained, tnvk, gcode, cc["position"], coef0, tnvk0, step, nd
+    )
     start = day_numbers(s.get("start_date"), n, _FAR_PAST)
     end = day_numbers(s.get("end_date"), n, _FAR_FUTURE - 1) + 1
     dflt = np.array([bool(bhtn_default.get(c, False)) for c in CATEGORIES])
@@ -269,7 +356,7 @@ def prepare(model, year: int, staff: pd.DataFrame | None = None) -> tuple[Inputs
             coef1=coef1,
             tnvk0=tnvk0,
             tnvk1=tnvk1,
-            rise_month=rise_month.astype(np.int64),
+            rise_month=rise_month,
             pos=pos,
             bao_luu=bl,
             region=region,

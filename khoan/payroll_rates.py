@@ -164,14 +164,17 @@ def monthly_rates(model, year: int) -> Rates:
     try:
         keys.append("salary.base")
         base = np.asarray(p.monthly("salary.base", year), dtype=float)
-        cls = model.communes["class"].to_numpy()
+        # the communes' classes are few: look each distinct one up once
+        cls_code, cls = model.communes["class"].factorize(use_na_sentinel=False)
         k_rate, k_cat = "allowances.commune_class.rate", "allowances.commune_class.categories"
         keys += [k_rate, k_cat]
-        class_eff = np.zeros((12, len(cls), len(CATEGORIES)))
+        class_eff = np.zeros((12, len(cls_code), len(CATEGORIES)))
         for seg in p.segments([k_rate, k_cat], year):
             if seg.values[0] is None:
                 continue
-            rate = np.asarray(p.lookup(k_rate, seg.starts[0], cls), dtype=float)
+            rate = np.asarray(p.lookup(k_rate, seg.starts[0], np.asarray(cls)), dtype=float)[
+                cls_code
+            ]
             class_eff += (
                 seg.weights[:, None, None]
                 * rate[None, :, None]

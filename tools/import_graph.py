@@ -81,6 +81,7 @@ LAYERS: list[tuple[str, ...]] = [
         "khoan.allocate",
         "khoan.scenarios",
         "khoan.scenarios.monthly_pay",
+        "khoan.scenarios.year_pay",
         "khoan.scenarios.universe",
         "khoan.scenarios.benefit_tables",
         "khoan.scenarios.plan",

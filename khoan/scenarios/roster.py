@@ -27,7 +27,8 @@ Reduced retirement age (:func:`reduced_age`; Bộ luật Lao động 2019 Điề
 
 from __future__ import annotations
 
-import datetime as _dt
+import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,16 @@ import pandas as pd
 from ..errors import ScenarioError
 from ..params import ParameterTree
 
-__all__ = ["add_years", "advance_roster", "make_hires", "reduced_age"]
+__all__ = [
+    "Steps",
+    "add_years",
+    "advance_roster",
+    "age",
+    "first_of_next_months",
+    "make_hires",
+    "reduced_age",
+    "steps_of",
+]
 
 _MAX_ROUNDS = 200
 
@@ -50,6 +60,141 @@ def add_years(dates: pd.Series | pd.DatetimeIndex, years: np.ndarray | int) -> p
         m = ok & (yrs == k)
         arr[m] = (d[m] + pd.DateOffset(years=int(k))).to_numpy()
     return pd.DatetimeIndex(arr)
+
+
+@dataclass
+class Steps:
+    """The columns of a roster that ageing reads and changes, as arrays (one entry a person).
+
+    Grades and positions are factorised (codes into ``grades`` / ``positions``, -1 when
+    missing), so that ageing compares integers, not strings.
+    """
+
+    nxt: np.ndarray  # datetime64[ns] next_step_date (NaT: no rise due)
+    step: np.ndarray  # float (NaN: derived from the coefficient)
+    coef: np.ndarray  # float salary coefficient
+    tnvk: np.ndarray  # float TNVK percent
+    grade: np.ndarray  # int codes into ``grades``
+    grades: np.ndarray  # object: the distinct grades
+    position: np.ndarray  # int codes into ``positions``
+    positions: np.ndarray  # object: the distinct positions
+
+    def replace(self, **changes: np.ndarray) -> Steps:
+        return dataclasses.replace(self, **changes)
+
+
+def _factorize(col: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+    if col is None:
+        return np.full(n, -1, dtype=np.int64), np.zeros(0, dtype=object)
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
+def steps_of(staff: pd.DataFrame) -> Steps:
+    """The ageing columns of a roster (``next_step_date``, ``step``, ``coefficient``,
+    ``tnvk_pct``, ``grade``, ``position``) as :class:`Steps`."""
+    n = len(staff)
+    tnvk = pd.to_numeric(staff.get("tnvk_pct", 0.0), errors="coerce")
+    grade, grades = _factorize(staff["grade"] if "grade" in staff else None, n)
+    position, positions = _factorize(staff["position"], n)
+    return Steps(
+        nxt=pd.to_datetime(staff["next_step_date"]).to_numpy(copy=True).astype("datetime64[ns]"),
+        step=pd.to_numeric(staff["step"], errors="coerce").to_numpy(dtype=float, copy=True),
+        coef=pd.to_numeric(staff["coefficient"], errors="coerce").to_numpy(dtype=float, copy=True),
+        tnvk=np.broadcast_to(np.nan_to_num(np.asarray(tnvk, dtype=float)), (n,)).copy(),
+        grade=grade,
+        grades=grades,
+        position=position,
+        positions=positions,
+    )
+
+
+def _code_of(names: np.ndarray, name: str) -> int:
+    """Code of ``name`` among factorised ``names`` (-2 when absent: matches nobody)."""
+    hit = np.flatnonzero(names == name) if len(names) else np.zeros(0, dtype=np.int64)
+    return int(hit[0]) if len(hit) else -2
+
+
+def age(steps: Steps, to_date: object, params: ParameterTree) -> Steps:
+    """:class:`Steps` on ``to_date``: every rise dated before it applied (the rule of
+    :func:`advance_roster`, on arrays; new arrays, ``step`` rounded to whole steps as the
+    staff table stores it)."""
+    to = pd.Timestamp(to_date)
+    n = len(steps.coef)
+    nxt = steps.nxt.copy()
+    step, coef, tnvk = steps.step.copy(), steps.coef.copy(), steps.tnvk.copy()
+    grade = steps.grade
+    # the rules change only on the parameters' dates: group rises by the rule period they fall in
+    keys = ("salary.scales", "allowances.tnvk", "salary.cadre_untrained")
+    change = np.unique(
+        np.concatenate(
+            [np.asarray(params.parameter(k).dates, dtype="datetime64[ns]") for k in keys]
+        )
+    )
+    untrained_code = _code_of(steps.grades, "cadre_untrained")
+    due = ~np.isnat(nxt) & (nxt < to.to_datetime64())
+    rounds = 0
+    while due.any():
+        rounds += 1
+        if rounds > _MAX_ROUNDS:  # pragma: no cover - guards against a zero-year step
+            raise ScenarioError(
+                "advance_roster: rises do not converge (a scale with 0 years per step?)"
+            )
+        # one rise for each due person: the earliest one (others come in the next round)
+        period = np.searchsorted(change, nxt, side="right")
+        for per in np.unique(period[due]):
+            m = due & (period == per)
+            day = pd.Timestamp(nxt[m].min()).date()
+            scales = params.value("salary.scales", day)
+            tn = params.value("allowances.tnvk", day)
+            years_next = np.zeros(n, dtype=np.int64)
+            stop = np.zeros(n, dtype=bool)
+            known = np.zeros(len(steps.grades) + 1, dtype=bool)  # last: no grade (code -1)
+            for g, sc in scales.items():
+                gc = _code_of(steps.grades, g)
+                if gc < 0:
+                    continue
+                known[gc] = True
+                mg = m & (grade == gc)
+                if not mg.any():
+                    continue
+                first, inc, top = float(sc["first"]), float(sc["increment"]), int(sc["steps"])
+                st = np.where(np.isnan(step[mg]), np.round((coef[mg] - first) / inc) + 1, step[mg])
+                below = st < top
+                new_st = np.where(below, st + 1, st)
+                step[mg] = new_st
+                coef[mg] = np.where(below, np.round(first + (new_st - 1) * inc, 6), coef[mg])
+                at_top_now = below & (new_st == top)
+                t0 = tnvk[mg]
+                tnvk[mg] = np.where(
+                    below,
+                    t0,
+                    np.where(t0 > 0, t0 + float(tn["increment_pct"]), float(tn["start_pct"])),
+                )
+                ytop = int(tn["years_at_top"].get(g, sc["years_per_step"]))
+                years_next[mg] = np.where(
+                    at_top_now, ytop, np.where(below, int(sc["years_per_step"]), 1)
+                )
+            mu = m & (grade == untrained_code) if untrained_code >= 0 else np.zeros(n, bool)
+            if mu.any():
+                untrained = params.value("salary.cadre_untrained", day)
+                pc = steps.position[mu]
+                names = np.append(steps.positions, None)  # code -1: no position
+                s2 = np.array([float(untrained[p][1]) for p in names[pc]])
+                coef[mu] = s2
+                step[mu] = 2
+                stop[mu] = True
+            if untrained_code >= 0:
+                known[untrained_code] = True
+            other = m & ~known[grade]
+            stop |= other
+            adv = m & ~stop
+            new = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+            if adv.any():
+                new[adv] = add_years(pd.DatetimeIndex(nxt[adv]), years_next[adv]).to_numpy()
+            nxt = np.where(m, new, nxt)
+        due = ~np.isnat(nxt) & (nxt < to.to_datetime64())
+    return steps.replace(nxt=nxt, step=np.round(step), coef=coef, tnvk=tnvk)
 
 
 def advance_roster(staff: pd.DataFrame, to_date: object, params: ParameterTree) -> pd.DataFrame:
@@ -72,87 +217,16 @@ def advance_roster(staff: pd.DataFrame, to_date: object, params: ParameterTree) 
         A copy with ``step``, ``coefficient``, ``tnvk_pct`` and ``next_step_date`` updated.
         Birth dates, hence ages, need no update.
     """
-    to = pd.Timestamp(to_date)
     s = staff.copy()
     if "next_step_date" not in s.columns or s.empty:
         return s
-    nxt = pd.to_datetime(s["next_step_date"]).to_numpy(copy=True).astype("datetime64[ns]")
-    grade = (
-        s["grade"].astype(object).where(s["grade"].notna(), "").to_numpy()
-        if "grade" in s
-        else np.full(len(s), "", dtype=object)
-    )
-    step = pd.to_numeric(s["step"], errors="coerce").to_numpy(dtype=float, copy=True)
-    coef = pd.to_numeric(s["coefficient"], errors="coerce").to_numpy(dtype=float, copy=True)
-    tnvk = pd.to_numeric(s.get("tnvk_pct", 0.0), errors="coerce")
-    tnvk = np.broadcast_to(np.nan_to_num(np.asarray(tnvk, dtype=float)), (len(s),)).copy()
-    position = s["position"].astype(object).to_numpy()
-    # the rules change only on the parameters' dates: group rises by the rule period they fall in
-    keys = ("salary.scales", "allowances.tnvk", "salary.cadre_untrained")
-    change = np.unique(
-        np.concatenate(
-            [np.asarray(params.parameter(k).dates, dtype="datetime64[ns]") for k in keys]
-        )
-    )
-    due = ~np.isnat(nxt) & (nxt < to.to_datetime64())
-    rounds = 0
-    while due.any():
-        rounds += 1
-        if rounds > _MAX_ROUNDS:  # pragma: no cover - guards against a zero-year step
-            raise ScenarioError(
-                "advance_roster: rises do not converge (a scale with 0 years per step?)"
-            )
-        # one rise for each due person: the earliest one (others come in the next round)
-        period = np.searchsorted(change, nxt, side="right")
-        for per in np.unique(period[due]):
-            m = due & (period == per)
-            day = pd.Timestamp(nxt[m].min()).date()
-            scales = params.value("salary.scales", day)
-            tn = params.value("allowances.tnvk", day)
-            years_next = np.zeros(len(s), dtype=np.int64)
-            stop = np.zeros(len(s), dtype=bool)
-            for g, sc in scales.items():
-                mg = m & (grade == g)
-                if not mg.any():
-                    continue
-                first, inc, top = float(sc["first"]), float(sc["increment"]), int(sc["steps"])
-                st = np.where(np.isnan(step[mg]), np.round((coef[mg] - first) / inc) + 1, step[mg])
-                below = st < top
-                new_st = np.where(below, st + 1, st)
-                step[mg] = new_st
-                coef[mg] = np.where(below, np.round(first + (new_st - 1) * inc, 6), coef[mg])
-                at_top_now = below & (new_st == top)
-                t0 = tnvk[mg]
-                tnvk[mg] = np.where(
-                    below,
-                    t0,
-                    np.where(t0 > 0, t0 + float(tn["increment_pct"]), float(tn["start_pct"])),
-                )
-                ytop = int(tn["years_at_top"].get(g, sc["years_per_step"]))
-                years_next[mg] = np.where(
-                    at_top_now, ytop, np.where(below, int(sc["years_per_step"]), 1)
-                )
-            mu = m & (grade == "cadre_untrained")
-            if mu.any():
-                untrained = params.value("salary.cadre_untrained", day)
-                s2 = np.array([float(untrained[p][1]) for p in position[mu]])
-                coef[mu] = s2
-                step[mu] = 2
-                stop[mu] = True
-            other = m & ~np.isin(grade, [*scales, "cadre_untrained"])
-            stop |= other
-            adv = m & ~stop
-            new = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[ns]")
-            if adv.any():
-                new[adv] = add_years(pd.DatetimeIndex(nxt[adv]), years_next[adv]).to_numpy()
-            nxt = np.where(m, new, nxt)
-        due = ~np.isnat(nxt) & (nxt < to.to_datetime64())
+    a = age(steps_of(s), to_date, params)
     s["step"] = (
-        pd.array(np.where(np.isnan(step), pd.NA, step), dtype="Float64").round().astype("Int64")
+        pd.array(np.where(np.isnan(a.step), pd.NA, a.step), dtype="Float64").round().astype("Int64")
     )
-    s["coefficient"] = coef
-    s["tnvk_pct"] = tnvk
-    s["next_step_date"] = pd.DatetimeIndex(nxt)
+    s["coefficient"] = a.coef
+    s["tnvk_pct"] = a.tnvk
+    s["next_step_date"] = pd.DatetimeIndex(a.nxt)
     return s
 
 
@@ -268,11 +342,13 @@ def make_hires(
     return out
 
 
-def first_of_next_month(d: _dt.date) -> _dt.date:
-    """The first day of the month after ``d`` (``d`` itself when it is a first of month)."""
-    if d.day == 1:
-        return d
-    return _dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+def first_of_next_months(days: np.ndarray) -> np.ndarray:
+    """The first day of the month after each day (the day itself when it is a first of month);
+    day numbers (days since 1970-01-01) in and out."""
+    d = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
+    m = d.astype("datetime64[M]")
+    first = m.astype("datetime64[D]")
+    return np.where(first == d, d, (m + 1).astype("datetime64[D]")).astype(np.int64)
 
 
 def reduced_age(
@@ -348,7 +424,9 @@ def reduced_age(
     low = np.asarray(
         _benefits.retirement_date(sex, birth, params, reduced=True), dtype="datetime64[D]"
     )
-    ahead = np.where(in_area, np.maximum(_benefits.months_between(np.full(n, rd), low), 0), 0)
+    ahead = np.where(
+        in_area, np.maximum(_benefits.months_between(np.full(n, rd.to_datetime64()), low), 0), 0
+    )
     qualifies = years + ahead / 12.0 >= min_years - 1e-9
     reduced = qualifies & (low >= np.datetime64(rd.date(), "D"))
     return pd.DataFrame(

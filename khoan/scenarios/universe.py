@@ -8,8 +8,10 @@ cached (:func:`shared_work`, :func:`clear_cache`) so that the scenarios of a mod
   day, natural exit day (NĐ 135/2020 retirement ages, ``khoan.benefits.retirement_date``; the
   reduced age of Phụ lục II by :func:`~khoan.scenarios.roster.reduced_age`) and role
   (candidate leaver, must-fill post, counted against the minimum staffing);
-- the pay of every year of the horizon (:func:`khoan.payroll.run` on the roster aged by
-  :func:`~khoan.scenarios.roster.advance_roster`): people whose presence is the same in every
+- the pay of every year of the horizon (the payroll engine, :func:`khoan.payroll.run_inputs`,
+  on the roster checked once and aged on arrays by :func:`~khoan.scenarios.roster.age`; or
+  :func:`khoan.payroll.run` on the rows aged by :func:`~khoan.scenarios.roster.advance_roster`
+  when the arrays cannot be paid exactly so): people whose presence is the same in every
   run ("fixed") summed per commune, the others ("movable") month by month, with the lump-sum
   rates of the year (:func:`khoan.lumpsum.year_rates`) and the TNTT cap ratio.
 
@@ -30,16 +32,14 @@ import numpy as np
 import pandas as pd
 
 from .. import benefits as _benefits
-from ..errors import ParameterError, ValidationError
-from ..lumpsum import KEYS as LUMPSUM_KEYS
-from ..lumpsum import SALARY_FUND_PARTS, CommuneArrays, YearRates, tntt_cap_ratio, year_rates
+from ..errors import ParameterError
 from ..notes import Note, vi_number
 from ..params import ParameterTree
-from ..periods import FAR_FUTURE, FAR_PAST, group_sum, month_bounds
-from .monthly_pay import MonthlyPay
+from ..periods import FAR_FUTURE, FAR_PAST
 from .policies import staffing_floor
-from .roster import advance_roster, first_of_next_month, make_hires, reduced_age
-from .scenario import Scenario, check_components, scenario_error
+from .roster import first_of_next_months, make_hires, reduced_age
+from .scenario import Scenario, scenario_error
+from .year_pay import YearCost, cost_years
 
 # the module, not the function khoan.payroll that the package exposes under the same name
 _payroll = importlib.import_module("khoan.payroll")
@@ -91,29 +91,6 @@ def clear_cache() -> None:
 
 # ---------------------------------------------------------------------------------------------
 # per-model work, shared by the scenarios of a model
-
-
-@dataclass
-class YearCost:
-    """Pay of one year: fixed people aggregated per commune, others month by month."""
-
-    year: int
-    bounds: np.ndarray  # 13 day numbers
-    # fixed people (same presence in every run)
-    fixed_total: np.ndarray  # (nc,) int64 payroll total
-    fixed_sf: np.ndarray  # (nc,) int64 salary fund parts of staffing
-    fixed_contrib: np.ndarray  # (nc,) int64 contributions of staffing
-    fixed_grade: np.ndarray  # (nc,) int64 salary fund by grade of staffing
-    fixed_days: np.ndarray  # (nc, 12) int64 person-days of staffing
-    # movable people (full presence, month by month)
-    monthly: MonthlyPay  # (K, 12, nd) float VND/month, compact
-    gterm_idx: np.ndarray  # component indices of the salary fund by grade
-    # commune-level parameters of the lump sum (khoan.lumpsum)
-    lump: YearRates
-    cap_ratio: float
-    # the twelve months of ``monthly`` added in calendar order (K, nd): the annual pay of a
-    # movable person present all year (bit for bit what adding the months gives)
-    full: np.ndarray | None = None
 
 
 @dataclass
@@ -173,6 +150,9 @@ class Universe:
     pop_index: dict[str, np.ndarray] = field(default_factory=dict)  # see population()
     #: arrays every run reads, derived once from the fields above (scenarios.projection)
     derived: dict[Any, Any] = field(default_factory=dict)
+    #: how the years were costed: "arrays" (the roster checked once and aged on arrays) or
+    #: "tables" (aged and paid as tables, when the arrays' path could differ)
+    pay_path: str = ""
 
     def id_rank(self) -> np.ndarray:
         """Position of each person's id among the ids sorted as text (computed once): the
@@ -273,6 +253,23 @@ def _check_people(scenario: Scenario, staff: pd.DataFrame, affected: np.ndarray)
             )
 
 
+def as_text(col: pd.Series) -> np.ndarray:
+    """A column as an object array of ``str`` (``col.astype(str)``; missing stays missing),
+    without the round trip through a string array when its values are ``str`` already."""
+    if col.dtype == object and pd.api.types.infer_dtype(col, skipna=False) == "string":
+        return col.to_numpy(dtype=object, copy=True)
+    return col.astype(str).to_numpy(dtype=object)
+
+
+def _text(staff: pd.DataFrame, hires: pd.DataFrame, col: str) -> np.ndarray:
+    """A text column of the universe (roster, then hires) as ``str`` objects, converted part by
+    part (the concatenated table's column is of object dtype: slow to convert)."""
+    parts = [as_text(staff[col])]
+    if len(hires):
+        parts.append(as_text(hires[col]))
+    return np.concatenate(parts)
+
+
 def _build_universe(model, scenario: Scenario, key: tuple) -> Universe:
     t0 = time.perf_counter()
     params = scenario.params(model.params)
@@ -284,8 +281,8 @@ def _build_universe(model, scenario: Scenario, key: tuple) -> Universe:
     n0 = len(staff)
     codes = model.communes["code"].astype(str).to_numpy()
     nc = len(codes)
-    cidx0 = pd.Index(codes).get_indexer(staff["commune"].astype(str).to_numpy())
-    cat = staff["category"].astype(str).to_numpy()
+    cidx0 = pd.Index(codes).get_indexer(as_text(staff["commune"]))
+    cat = as_text(staff["category"])
     affected0 = np.isin(cat, scenario.categories)
     _check_people(scenario, staff, affected0)
     jan0 = _dt.date(y0, 1, 1)
@@ -343,11 +340,8 @@ def _build_universe(model, scenario: Scenario, key: tuple) -> Universe:
     hend = to_day(_dt.date(yl + 1, 1, 1))
     need_hire = affected0 & (exit0 < hend) & (exit0 > start0)
     hidx = np.flatnonzero(need_hire)
-    hstart = (
-        np.array([to_day(first_of_next_month(to_date(d))) for d in exit0[hidx]], dtype=np.int64)
-        if len(hidx)
-        else np.zeros(0, dtype=np.int64)
-    )
+    # a hire starts on the first of the month after the exit (the exit day itself on a first)
+    hstart = first_of_next_months(exit0[hidx])
     hires = make_hires(staff.iloc[hidx], hstart.astype("datetime64[D]"), params)
     nh = len(hires)
     rows = pd.concat([staff, hires], ignore_index=True) if nh else staff.copy()
@@ -386,12 +380,12 @@ def _build_universe(model, scenario: Scenario, key: tuple) -> Universe:
     midx = np.flatnonzero(movable)
     mpos = np.full(n, -1, dtype=np.int64)
     mpos[midx] = np.arange(len(midx))
-    staffing = np.isin(rows["category"].astype(str).to_numpy(), _payroll.STAFFING_CATEGORIES)
+    staffing0 = np.isin(cat, _payroll.STAFFING_CATEGORIES)
+    staffing = np.r_[staffing0, staffing0[hidx]]  # a hire takes the category of the post
     approved = pd.to_numeric(model.communes["approved_posts"], errors="coerce").fillna(0)
     approved = approved.to_numpy().astype(np.int64)
     # the floor counts the approved staffing (cadres and civil servants) whatever the
     # scenario's categories, plus those categories
-    staffing0 = np.isin(cat, _payroll.STAFFING_CATEGORIES)
     floor_pop0 = staffing0 | affected0
     nmust = np.bincount(cidx0[floor_pop0 & np.isin(cat, must_cats)], minlength=nc)
     floor = staffing_floor(approved, nmust, share)
@@ -433,9 +427,9 @@ def _build_universe(model, scenario: Scenario, key: tuple) -> Universe:
         approved=approved,
         floor=floor,
         month_starts=ms,
-        ids=rows["id"].astype(str).to_numpy(dtype=object),
-        cats=rows["category"].astype(str).to_numpy(dtype=object),
-        positions=rows["position"].astype(str).to_numpy(dtype=object),
+        ids=_text(staff, hires, "id"),
+        cats=_text(staff, hires, "category"),
+        positions=_text(staff, hires, "position"),
         notes=notes,
     )
     u.keys_used |= {
@@ -449,117 +443,6 @@ def _build_universe(model, scenario: Scenario, key: tuple) -> Universe:
         "retirement.reduced",
     }
     t1 = time.perf_counter()
-    _cost_years(u, scenario)
+    cost_years(u, scenario)
     u.timings = {"roster": t1 - t0, "pay": time.perf_counter() - t1}
     return u
-
-
-def _fixed_rows(u: Universe) -> np.ndarray:
-    return np.flatnonzero(~u.movable)
-
-
-def _cost_years(u: Universe, scenario: Scenario) -> None:
-    """Pay of fixed and movable people for every year of the horizon (payroll engine)."""
-    comps = list(_payroll.COMPONENTS)
-    sf_idx = np.array([comps.index(c) for c in SALARY_FUND_PARTS])
-    co_idx = np.array([comps.index(c) for c in _payroll.CONTRIBUTIONS])
-    fixed = _fixed_rows(u)
-    rows = u.rows
-    # fixed rows keep their actual presence: start as given (hires: hire start), end = exit
-    frows = rows.iloc[fixed].copy()
-    fstart = u.start[fixed]
-    fend = np.where(u.affected[fixed] & (u.exit[fixed] < INF), u.exit[fixed], INF)
-    # fixed hires replace must-fill people: always active
-    frows["start_date"] = pd.DatetimeIndex(
-        np.where(fstart <= NEG, np.datetime64("NaT"), fstart.astype("datetime64[D]"))
-    )
-    frows["end_date"] = pd.DatetimeIndex(
-        np.where(fend >= INF, np.datetime64("NaT"), (fend - 1).astype("datetime64[D]"))
-    )
-    mrows = rows.iloc[u.midx].copy()
-    mrows["start_date"] = pd.NaT
-    mrows["end_date"] = pd.NaT
-    fage, mage = frows, mrows
-    p = u.params
-    communes = CommuneArrays.from_table(u.model.communes)
-    mtotal: list[np.ndarray] = []  # (12, nd) total pay of movable people, month by month
-    for y in range(u.y0, u.y_last + 1):
-        jan1 = _dt.date(y, 1, 1)
-        fage = advance_roster(fage, jan1, p)
-        mage = advance_roster(mage, jan1, p)
-        try:
-            fr = _payroll.run(u.model, y, fage)
-            mr = _payroll.run(u.model, y, mage, keep_monthly=True)
-            lump = year_rates(p, y, communes)
-            cap_ratio, cap_key = tntt_cap_ratio(u.model, p, _dt.date(y, 12, 31))
-            u.keys_used.add(cap_key)
-            gterms = _payroll.grade_terms(p, y)
-        except ParameterError as exc:
-            raise scenario_error(
-                scenario.name,
-                "years",
-                f"{y} is outside the parameters' coverage: {exc}",
-                scenario.source,
-            ) from None
-        except ValidationError as exc:
-            raise scenario_error(
-                scenario.name,
-                "staff",
-                f"the roster of {y} cannot be paid: {exc}",
-                scenario.source,
-            ) from None
-        u.keys_used |= set(fr.keys) | set(LUMPSUM_KEYS) | {"tntt.cap_ratio", "tntt.base"}
-        st = u.staffing[fixed]
-        ci = u.cidx[fixed]
-        a = fr.annual
-        tot = np.zeros(len(fixed), dtype=np.int64)
-        for k in comps:
-            tot += a[k]
-        sf = np.zeros(len(fixed), dtype=np.int64)
-        for k in SALARY_FUND_PARTS:
-            sf += a[k]
-        co = np.zeros(len(fixed), dtype=np.int64)
-        for k in _payroll.CONTRIBUTIONS:
-            co += a[k]
-        gidx = np.array(
-            sorted({comps.index(cc) for t in gterms for cc in _payroll.TERM_COMPONENTS[t]})
-        )
-        gf = np.zeros(len(fixed), dtype=np.int64)
-        for k in gidx:
-            gf += a[comps[k]]
-        arrays = [mr.monthly[k] for k in comps]  # (12, nd) each
-        del mr
-        # the months added in calendar order per component, and the components added in
-        # order per month (the same additions as on a (K, 12, nd) stack)
-        full = np.stack([a[0] for a in arrays]).astype(float)
-        for mth in range(1, 12):
-            for k, a in enumerate(arrays):
-                full[k] += a[mth]
-        mtot = np.array(arrays[0], dtype=float)
-        for a in arrays[1:]:
-            mtot += a
-        mtotal.append(mtot)
-        mon = MonthlyPay.from_months(arrays)
-        del arrays
-        u.years[y] = YearCost(
-            year=y,
-            bounds=month_bounds(y),
-            fixed_total=group_sum(ci, tot, u.nc),
-            fixed_sf=group_sum(ci[st], sf[st], u.nc),
-            fixed_contrib=group_sum(ci[st], co[st], u.nc),
-            fixed_grade=group_sum(ci[st], gf[st], u.nc),
-            fixed_days=fr.staffing_days.astype(np.int64),
-            monthly=mon,
-            gterm_idx=gidx,
-            lump=lump,
-            cap_ratio=cap_ratio,
-            full=full,
-        )
-    u.sf_idx, u.co_idx = sf_idx, co_idx
-    cs = list(p.value("scenarios.current_salary", _dt.date(u.y0, 1, 1)))
-    check_components(scenario, "scenarios.current_salary", cs, comps)
-    # month-by-month total pay of movable people over the horizon: (months, nd), and its
-    # running sum from the horizon's first month (pay saved by a leaver between two months)
-    mt = np.concatenate(mtotal, axis=0)
-    del mtotal
-    u.csum = np.vstack([np.zeros((1, mt.shape[1])), np.cumsum(mt, axis=0)])

@@ -48,6 +48,34 @@ def test_monthly_pay_is_exact() -> None:
         assert np.array_equal(mp.month(m), dense[:, m, :])
 
 
+def _reference_changes(arrays: list[np.ndarray]) -> tuple[np.ndarray, ...]:
+    """The changes as np.nonzero lists them, sorted by month (stable): the plain computation."""
+    months, comps, people, values = [], [], [], []
+    for k, a in enumerate(arrays):
+        m, p = np.nonzero(a[1:] != a[:-1])
+        months.append(m + 1)
+        comps.append(np.full(len(m), k, dtype=np.int16))
+        people.append(p.astype(np.int32))
+        values.append(a[m + 1, p])
+    month = np.concatenate(months)
+    o = np.argsort(month, kind="stable")
+    starts = np.searchsorted(month[o], np.arange(13), side="left")
+    return np.concatenate(comps)[o], np.concatenate(people)[o], np.concatenate(values)[o], starts
+
+
+def test_monthly_pay_lists_changes_as_nonzero_would() -> None:
+    arrays = _months(np.random.default_rng(11), 1000)
+    mp = MonthlyPay.from_months(arrays)
+    comp, person, value, starts = _reference_changes(arrays)
+    assert np.array_equal(mp.comp, comp) and mp.comp.dtype == comp.dtype
+    assert np.array_equal(mp.person, person) and mp.person.dtype == person.dtype
+    assert np.array_equal(mp.value, value)
+    assert np.array_equal(mp.starts, starts)
+    still = MonthlyPay.from_months([np.ones((12, 4))])  # nothing changes
+    assert len(still.value) == 0 and np.array_equal(still.starts, np.zeros(13))
+    assert np.array_equal(still.take(np.arange(4)), np.ones((1, 12, 4)))
+
+
 def _reference_select(rank, commune, room, need, per_commune=False):
     n = len(rank)
     out = np.zeros(n, dtype=bool)
