@@ -46,11 +46,12 @@ def test_chunk_tables_read_back_equal_to_what_was_added():
     tables = _variants()
     locs = [enc.add("t", df) for df in tables]
     parts = enc.finish()
-    assert locs[0] == {"part": "t", "row_group": 0, "rows": 3}
-    assert locs[2] == {"part": "t", "row_group": 2, "rows": 3}  # same schema, third group
+    assert locs[0] == {"part": "t", "offset": 0, "rows": 3}
+    assert locs[1] == {"part": "t", "offset": 3, "rows": 0}
+    assert locs[2] == {"part": "t", "offset": 3, "rows": 3}  # same schema: after the first
     assert locs[3]["part"] != "t" and locs[9]["part"] == locs[4]["part"]
     for df, loc in zip(tables, locs, strict=True):
-        back = read_table(TableRef(parts[loc["part"]], loc["row_group"], loc["rows"]))
+        back = read_table(TableRef(parts[loc["part"]], loc["offset"], loc["rows"]))
         pd.testing.assert_frame_equal(back, df)
         # the same as one Parquet file per table (the layout before chunks)
         pd.testing.assert_frame_equal(back, read_parquet(_single(df)))
@@ -60,6 +61,19 @@ def _single(df: pd.DataFrame) -> bytes:
     from khoan.batch.store import parquet_bytes
 
     return parquet_bytes(df)
+
+
+def test_categories_of_each_table_are_kept():
+    """Categorical columns: categories belong to a file, so such tables are not mixed."""
+    enc = ChunkEncoder()
+    a = pd.DataFrame({"kind": pd.Categorical(["early", "early"]), "n": [1, 2]})
+    b = pd.DataFrame({"kind": pd.Categorical(["resign", "resign"]), "n": [3, 4]})
+    la, lb = enc.add("t", a), enc.add("t", b)
+    parts = enc.finish()
+    assert la["part"] != lb["part"]
+    for df, loc in ((a, la), (b, lb)):
+        back = read_table(TableRef(parts[loc["part"]], loc["offset"], loc["rows"]))
+        pd.testing.assert_frame_equal(back, df)
 
 
 def test_chunk_bytes_depend_only_on_the_tables():
@@ -72,12 +86,12 @@ def test_chunk_bytes_depend_only_on_the_tables():
     assert encode() == encode()
 
 
-def test_a_row_group_that_does_not_match_the_record_is_refused(tmp_path):
+def test_rows_beyond_the_chunk_file_are_refused(tmp_path):
     enc = ChunkEncoder()
     loc = enc.add("t", _variants()[0])
     data = enc.finish()["t"]
-    with pytest.raises(KhoanError, match="row group 0"):
-        read_table(TableRef(data, loc["row_group"], loc["rows"] + 1))
+    with pytest.raises(KhoanError, match="does not hold rows 0–4"):
+        read_table(TableRef(data, loc["offset"], loc["rows"] + 1))
 
 
 def varying_simulate(model, scenario):
@@ -112,12 +126,15 @@ def test_tables_that_differ_between_scenarios_are_stored_and_read_back(model, tm
     assert "by_commune" not in man["s5"]["files"]
 
 
-def test_a_chunk_holds_one_row_group_per_scenario(model, tmp_path):
+def test_a_chunk_holds_its_scenarios_rows_one_after_the_other(model, tmp_path):
     scs = [FakeScenario(f"s{i}", target=i / 100) for i in range(12)]
-    run_batch(model, scs, tmp_path, progress=False, fn=fake_simulate)
+    res = run_batch(model, scs, tmp_path, progress=False, fn=fake_simulate)
     files = sorted((tmp_path / "chunks").glob("*.parquet"))
     assert len(files) == 6  # two chunks (10 + 2) × three tables
-    assert sorted(pq.ParquetFile(f).metadata.num_row_groups for f in files) == [2] * 3 + [10] * 3
+    by_year = [f for f in files if ".by_year." in f.name]
+    assert sorted(pq.ParquetFile(f).metadata.num_rows for f in by_year) == [2 * 5, 10 * 5]
+    offsets = [res._entries[s.name]["files"]["by_year"]["offset"] for s in scs]
+    assert offsets == [5 * i for i in range(10)] + [0, 5]
     assert len(list((tmp_path / "chunks").glob("*.json"))) == 2  # a record per chunk
 
 

@@ -31,6 +31,10 @@ MANIFEST_FORMAT = "khoan-batch/2"
 _FOLDER_PER_SCENARIO = "khoan-batch/1"
 
 
+#: Seconds between two writes of the manifest during a run, at least.
+MIN_INTERVAL_S = 1.0
+
+
 def _old_layout(out: Path) -> KhoanError:
     return KhoanError(
         f"{out} holds a batch written by an earlier version of khoan (one folder per "
@@ -71,7 +75,7 @@ def read_manifest(out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 class ManifestWriter:
-    """Keeps the manifest and writes it atomically after each scenario.
+    """Keeps the manifest and writes it atomically as chunks are committed.
 
     The list of legal references a result's provenance cites (``provenance.parameters``,
     the same for every scenario on the same parameters) is stored once under
@@ -80,7 +84,8 @@ class ManifestWriter:
     manifest joins the encoded lines (its cost grows with the file's size, not with the work
     of encoding it again). Writing is skipped while the time since the last write is less
     than ten times what the last write took (so a large manifest costs at most ~10 % of the
-    run); the final write always happens.
+    run) or than :data:`MIN_INTERVAL_S`; the final write always happens. A run killed in
+    between loses nothing by it: the chunk records list what the manifest does not yet.
 
     :meth:`update` and :meth:`flush` may be called from several writer threads: entries are
     recorded under a lock, and a thread that finds another one writing the manifest leaves
@@ -161,7 +166,7 @@ class ManifestWriter:
                 self.entries[name] = entry
                 self._encoded.pop(name, None)
             self._version += 1
-        if time.perf_counter() - self._last_end >= 10 * self._last_cost:
+        if time.perf_counter() - self._last_end >= max(10 * self._last_cost, MIN_INTERVAL_S):
             if self._writing.acquire(blocking=False):  # else another thread is writing
                 try:
                     self._flush()
@@ -247,7 +252,7 @@ def entry_reusable(
     verified = {} if verified is None else verified
     for f in files.values():
         try:
-            if not isinstance(f["row_group"], int) or not isinstance(f["rows"], int):
+            if not isinstance(f["offset"], int) or not isinstance(f["rows"], int):
                 return False
             if _file_digest(out, f["path"], verified) != (f["bytes"], f["sha256"]):
                 return False

@@ -90,9 +90,7 @@ def _progress_bar(progress: Any, total: int, initial: int):
 
 def _refs(out: Path, entry: dict[str, Any]) -> dict[str, TableRef]:
     """Where a stored entry's tables are: chunk file and row group, by table."""
-    return {
-        t: TableRef(out / f["path"], f["row_group"], f["rows"]) for t, f in entry["files"].items()
-    }
+    return {t: TableRef(out / f["path"], f["offset"], f["rows"]) for t, f in entry["files"].items()}
 
 
 def _run_serial(fn, model, items, todo, record, update) -> None:
@@ -322,7 +320,7 @@ def run_batch(
             for p, e in ok:
                 for t, loc in p["files"].items():
                     head = recs[loc["part"]] if out_path is not None else {"path": None}
-                    e["files"][t] = {**head, "row_group": loc["row_group"], "rows": loc["rows"]}
+                    e["files"][t] = {**head, "offset": loc["offset"], "rows": loc["rows"]}
             for _, e in done:
                 e["timings"]["finished_at"] = now
             compacted: dict[str, dict[str, Any]] = {}
@@ -351,7 +349,7 @@ def run_batch(
                     stored[e["name"]] = (
                         e,
                         {
-                            t: TableRef(parts[loc["part"]], loc["row_group"], loc["rows"])
+                            t: TableRef(parts[loc["part"]], loc["offset"], loc["rows"])
                             for t, loc in p["files"].items()
                         },
                     )

@@ -97,18 +97,30 @@ def _fast_eligible(df: pd.DataFrame, arrays: list[Any]) -> bool:
 class _Encoding:
     """A cached Arrow schema and pandas metadata for tables of one signature."""
 
-    __slots__ = ("meta", "range_index", "schema")
+    __slots__ = ("by_rows", "meta", "range_index", "schema")
 
     def __init__(self, table: pa.Table, range_index: bool):
         self.schema = table.schema.remove_metadata()
         self.meta = json.loads(table.schema.metadata[b"pandas"])
         self.range_index = range_index
+        self.by_rows: dict[int, pa.Schema] = {}  # row count -> schema with its metadata
 
     def metadata(self, nrows: int) -> bytes:
         meta = self.meta
         if self.range_index:  # the only part that depends on the rows: the RangeIndex's stop
             meta = {**meta, "index_columns": [{**meta["index_columns"][0], "stop": nrows}]}
         return json.dumps(meta).encode("utf8")  # as pyarrow.pandas_compat writes it
+
+    def schema_for(self, nrows: int) -> pa.Schema:
+        """The schema with the pandas metadata of a table of ``nrows`` rows (kept per count)."""
+        key = nrows if self.range_index else -1
+        schema = self.by_rows.get(key)
+        if schema is None:
+            schema = self.schema.with_metadata({b"pandas": self.metadata(nrows)})
+            if len(self.by_rows) >= 256:
+                self.by_rows.clear()
+            self.by_rows[key] = schema
+        return schema
 
     def table(self, df: pd.DataFrame, columns: list[Any]) -> pa.Table:
         arrays = [
@@ -117,8 +129,7 @@ class _Encoding:
         ]
         if not self.range_index:
             arrays.append(pa.array(np.asarray(df.index), from_pandas=True))
-        schema = self.schema.with_metadata({b"pandas": self.metadata(len(df))})
-        return pa.Table.from_arrays(arrays, schema=schema)
+        return pa.Table.from_arrays(arrays, schema=self.schema_for(len(df)))
 
 
 #: signature -> encoding (``None``: the fast path was checked and does not reproduce
