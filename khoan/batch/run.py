@@ -135,8 +135,10 @@ def run_batch(
         ``{"base": {...}, "grid": {"policy": [...], "target": [...]}, "name": "{policy}"}``.
         Names must be unique.
     out : str or Path, optional
-        Output folder: Parquet tables per scenario, ``manifest.json``, ``summary.csv``,
-        ``summary.xlsx``. Without it, results stay in memory.
+        Output folder: ``chunks/`` (the tables of up to 10 scenarios per Parquet file and
+        table, and a record per chunk), ``manifest.json`` (each scenario's entry says which
+        rows of which file hold its tables), ``summary.csv``, ``summary.xlsx``. Without it,
+        results stay in memory. See :mod:`khoan.batch` for the layout and its guarantees.
     executor : None, "processes", dask.distributed.Client or str
         ``None`` runs in this process; ``"processes"`` uses ``jobs`` local processes; a Dask
         ``Client`` (or a scheduler address, for which a client is opened and closed) runs on
@@ -165,7 +167,8 @@ def run_batch(
     ScenarioError
         Two scenarios share a name, or a scenario has none.
     KhoanError
-        Another batch is writing into ``out``, or the executor is unknown.
+        Another batch is writing into ``out``, ``out`` holds a batch of the layout before
+        chunks (one folder per scenario), or the executor is unknown.
 
     Notes
     -----
@@ -175,8 +178,11 @@ def run_batch(
     requires for a process that may hold threads: a script must then guard its entry point
     with ``if __name__ == "__main__":``.
 
-    Finished scenarios are committed (files, then manifest entry) on background writer threads
-    while the next ones compute.
+    Scenarios run in chunks: serially, up to ten consecutive scenarios; on processes, one
+    worker task (:func:`~khoan.batch.executors.chunk_sizes`); on Dask, one scenario. A
+    finished chunk is committed (its Parquet files, its record, then its manifest entries) on
+    background writer threads while the next one computes; a kill loses at most the chunks
+    in flight, a rerun adopts every committed chunk.
 
     A scenario that raises is recorded as ``failed`` (error and traceback in the manifest and
     in :attr:`BatchResult.errors`); the others finish. On ``KeyboardInterrupt`` pending work is
