@@ -241,10 +241,15 @@ def test_hostile_scenario_names_never_become_file_names(model, tmp_path):
         assert paths and all((tmp_path / "out" / p).resolve().parent == root for p in paths)
         assert all(p.split("/")[1].split(".")[0].isalnum() for p in paths)
         assert res.results[n].by_year["headcount_end"].iloc[-1] > 0
-    groups = {
-        (f["path"], f["offset"]) for e in man["scenarios"].values() for f in e["files"].values()
-    }
-    assert len(groups) == 3 * len(names)  # each scenario's rows of each table apart
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for e in man["scenarios"].values():
+        assert set(e["files"]) == {"by_year", "by_commune", "leavers"}
+        for f in e["files"].values():
+            spans.setdefault(f["path"], []).append((f["offset"], f["rows"]))
+    for path, rows in spans.items():  # each scenario's rows apart, one after the other
+        rows.sort()
+        assert all(o + n == rows[k + 1][0] for k, (o, n) in enumerate(rows[:-1])), path
+        assert pq.ParquetFile(tmp_path / "out" / path).metadata.num_rows == sum(n for _, n in rows)
 
 
 def test_stems_unique_on_collisions():
