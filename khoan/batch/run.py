@@ -180,9 +180,10 @@ def run_batch(
 
     Scenarios run in chunks: serially, up to ten consecutive scenarios; on processes, one
     worker task (:func:`~khoan.batch.executors.chunk_sizes`); on Dask, one scenario. A
-    finished chunk is committed (its Parquet files, its record, then its manifest entries) on
-    background writer threads while the next one computes; a kill loses at most the chunks
-    in flight, a rerun adopts every committed chunk.
+    finished chunk is committed (its Parquet files, its record, then its manifest entries):
+    serially in this thread, between chunks; with processes or Dask on background writer
+    threads while the next results arrive. A kill loses at most the chunks in flight, a
+    rerun adopts every committed chunk.
 
     A scenario that raises is recorded as ``failed`` (error and traceback in the manifest and
     in :attr:`BatchResult.errors`); the others finish. On ``KeyboardInterrupt`` pending work is
@@ -371,7 +372,10 @@ def run_batch(
             # the writer threads start with the first result: worker processes are started
             # by then, from a process without threads (see executors._mp_context)
             nonlocal committer
-            if out_path is None:
+            if out_path is None or executor is None:
+                # serially, a chunk's commit (four files, one folder sync per ten scenarios)
+                # costs less in this thread than handing it to writer threads, which then
+                # compete with the computation for the interpreter
                 _record(c)
                 return
             if committer is None:
