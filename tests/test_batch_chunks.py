@@ -126,7 +126,10 @@ def test_tables_that_differ_between_scenarios_are_stored_and_read_back(model, tm
     assert "by_commune" not in man["s5"]["files"]
 
 
-def test_a_chunk_holds_its_scenarios_rows_one_after_the_other(model, tmp_path):
+def test_a_chunk_holds_its_scenarios_rows_one_after_the_other(model, tmp_path, monkeypatch):
+    from khoan.batch import run as run_module
+
+    monkeypatch.setattr(run_module, "CHUNK_SIZE", 10)
     scs = [FakeScenario(f"s{i}", target=i / 100) for i in range(12)]
     res = run_batch(model, scs, tmp_path, progress=False, fn=fake_simulate)
     files = sorted((tmp_path / "chunks").glob("*.parquet"))
@@ -159,3 +162,15 @@ def test_a_folder_of_the_earlier_layout_is_refused_with_what_to_do(model, tmp_pa
         "manifest.json",
         "scenarios",
     ]
+
+
+def test_a_serial_chunk_also_closes_after_its_time(model, tmp_path, monkeypatch):
+    """A slow model's chunk is committed after CHUNK_SECONDS, not after CHUNK_SIZE scenarios
+    (a kill then loses little work)."""
+    from khoan.batch import run as run_module
+
+    monkeypatch.setattr(run_module, "CHUNK_SECONDS", 0.0)  # every scenario its own chunk
+    scs = [FakeScenario(f"s{i}") for i in range(3)]
+    res = run_batch(model, scs, tmp_path, progress=False, fn=fake_simulate)
+    assert res.ok
+    assert len(list((tmp_path / "chunks").glob("*.json"))) == 3

@@ -11,9 +11,9 @@ what is missing or has changed::
                                      errors; where its tables are), one line of JSON each
       summary.csv                    one row per scenario (byte-identical for the same inputs)
       summary.xlsx                   the same table as a workbook
-      chunks/<chunk>.by_year.parquet     the tables of a chunk of scenarios (up to 10 run one
-      chunks/<chunk>.by_commune.parquet  after the other, or one worker task), one file per
-      chunks/<chunk>.leavers.parquet     table, the scenarios' rows one after the other
+      chunks/<chunk>.by_year.parquet     the tables of a chunk of scenarios (up to 20 run one
+      chunks/<chunk>.by_commune.parquet  after the other or 5 s of work; a worker task of up
+      chunks/<chunk>.leavers.parquet     to 10), one file per table, their rows in sequence
       chunks/<chunk>.json            the chunk record: the entries of its finished scenarios
 
 A manifest entry's ``files`` gives, per table, the chunk file (path, bytes, SHA-256) and the

@@ -1,7 +1,7 @@
 """Chunks of a batch: the tables of several scenarios in one Parquet file per table.
 
-A chunk is a few scenarios computed one after the other (serially, consecutive scenarios; on
-worker processes, one task). Its tables are written as one Parquet file per table and per
+A chunk is a few scenarios computed one after the other (serially, up to 20 consecutive
+scenarios or 5 s of computation; on worker processes, one task of up to 10). Its tables are written as one Parquet file per table and per
 schema, **the scenarios' rows one after the other** (each manifest entry records the file,
 the offset of its first row and its number of rows), and a chunk record (``<chunk>.json``:
 the manifest entries of its finished scenarios)::
@@ -42,7 +42,9 @@ from .store import PARQUET_OPTIONS, arrow_table, read_parquet
 
 __all__ = [
     "CHUNK_DIR",
+    "CHUNK_SECONDS",
     "CHUNK_SIZE",
+    "TASK_SIZE",
     "ChunkEncoder",
     "TableRef",
     "chunk_id",
@@ -55,8 +57,12 @@ __all__ = [
 
 #: Folder of the chunk files inside a batch's output folder.
 CHUNK_DIR = "chunks"
-#: Scenarios per chunk (at most): a kill loses at most this many finished scenarios.
-CHUNK_SIZE = 10
+#: Scenarios per chunk of a serial run, at most; a chunk also closes after
+#: :data:`CHUNK_SECONDS` of computation (a kill loses at most the chunk in flight).
+CHUNK_SIZE = 20
+CHUNK_SECONDS = 5.0
+#: Scenarios per task of worker processes, at most (a task is one chunk).
+TASK_SIZE = 10
 
 
 @dataclasses.dataclass(frozen=True)

@@ -28,7 +28,7 @@ from typing import Any
 
 from .._canonical import jsonable
 from ..errors import KhoanError
-from .chunks import CHUNK_SIZE, ChunkEncoder
+from .chunks import TASK_SIZE, ChunkEncoder
 from .naming import runner_name, scenario_name
 from .store import TABLES
 
@@ -116,9 +116,9 @@ def close_chunk(enc: ChunkEncoder, payloads: list[dict[str, Any]]) -> dict[str, 
 
 
 def chunk_sizes(n: int, workers: int) -> int:
-    """Scenarios per task on ``workers`` processes: :data:`CHUNK_SIZE` at most, and small
-    enough that each worker gets a few tasks (so that the workers finish together)."""
-    return max(1, min(CHUNK_SIZE, -(-n // (4 * max(1, workers)))))
+    """Scenarios per task on ``workers`` processes: :data:`~khoan.batch.chunks.TASK_SIZE` at
+    most, and few enough that each worker gets a few tasks (so that they finish together)."""
+    return max(1, min(TASK_SIZE, -(-n // (4 * max(1, workers)))))
 
 
 #: the last list of legal references a provenance cited, raw and as JSON data: every scenario

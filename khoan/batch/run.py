@@ -19,6 +19,7 @@ from ..report.result import digest_of, provenance
 from ..scenarios.files import expand
 from .chunks import (
     CHUNK_DIR,
+    CHUNK_SECONDS,
     CHUNK_SIZE,
     ChunkEncoder,
     TableRef,
@@ -94,16 +95,24 @@ def _refs(out: Path, entry: dict[str, Any]) -> dict[str, TableRef]:
 
 
 def _run_serial(fn, model, items, todo, record, update) -> None:
-    """In this process: consecutive scenarios in chunks of :data:`CHUNK_SIZE`.
+    """In this process: consecutive scenarios in chunks of :data:`CHUNK_SIZE` scenarios or
+    :data:`CHUNK_SECONDS` of computation, whichever comes first.
 
-    A chunk is handed to the writer threads when its last scenario is done; on an interrupt
-    (Ctrl-C) the scenarios of the chunk in flight that finished are handed over first.
+    A chunk is committed when its last scenario is done; on an interrupt (Ctrl-C) the
+    scenarios of the chunk in flight that finished are committed first.
     """
-    for k in range(0, len(todo), CHUNK_SIZE):
+    pending = iter(todo)
+    more = True
+    while more:
         enc = ChunkEncoder()
         done: list[dict[str, Any]] = []
+        t0 = time.perf_counter()
         try:
-            for i in todo[k : k + CHUNK_SIZE]:
+            while len(done) < CHUNK_SIZE and (not done or time.perf_counter() - t0 < CHUNK_SECONDS):
+                i = next(pending, None)
+                if i is None:
+                    more = False
+                    break
                 p = execute(fn, model, i, items[i], enc)
                 done.append(p)
                 update(p)
@@ -135,7 +144,7 @@ def run_batch(
         ``{"base": {...}, "grid": {"policy": [...], "target": [...]}, "name": "{policy}"}``.
         Names must be unique.
     out : str or Path, optional
-        Output folder: ``chunks/`` (the tables of up to 10 scenarios per Parquet file and
+        Output folder: ``chunks/`` (the tables of a chunk of scenarios in one Parquet file per
         table, and a record per chunk), ``manifest.json`` (each scenario's entry says which
         rows of which file hold its tables), ``summary.csv``, ``summary.xlsx``. Without it,
         results stay in memory. See :mod:`khoan.batch` for the layout and its guarantees.
@@ -178,7 +187,8 @@ def run_batch(
     requires for a process that may hold threads: a script must then guard its entry point
     with ``if __name__ == "__main__":``.
 
-    Scenarios run in chunks: serially, up to ten consecutive scenarios; on processes, one
+    Scenarios run in chunks: serially, up to 20 consecutive scenarios or 5 s of computation;
+    on processes, one
     worker task (:func:`~khoan.batch.executors.chunk_sizes`); on Dask, one scenario. A
     finished chunk is committed (its Parquet files, its record, then its manifest entries):
     serially in this thread, between chunks; with processes or Dask on background writer
