@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from khoan import batch
@@ -129,6 +130,22 @@ def _files(folder: Path) -> dict[str, bytes]:
     }
 
 
+def _summaries(folder: Path) -> dict[str, bytes]:
+    """``summary.csv`` and ``summary.xlsx`` (byte-identical for the same inputs)."""
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("summary.*"))}
+
+
+def _assert_same_tables(a, b) -> None:
+    """Two batch results store equal tables (read back) for the same scenarios."""
+    assert set(a.results) == set(b.results)
+    for name in a.results:
+        for t in store.TABLES:
+            x, y = getattr(a.results[name], t), getattr(b.results[name], t)
+            assert (x is None) == (y is None), (name, t)
+            if x is not None:
+                pd.testing.assert_frame_equal(x, y)
+
+
 def _temp_files(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.name.endswith(batch.TMP_SUFFIX)]
 
@@ -203,7 +220,9 @@ def test_safe_name_keeps_clean_names_and_normalises_unicode():
     assert safe_name("x" * 299 + "y") != s  # the hash keeps different names apart
 
 
-def test_hostile_scenario_names_become_safe_folders(model, tmp_path):
+def test_hostile_scenario_names_never_become_file_names(model, tmp_path):
+    """Files are named after a hash of their chunk, never after a scenario: reserved device
+    names, case twins and very long names all land in ``chunks/`` and read back."""
     from khoan.scenarios import Scenario
 
     names = ["CON", "con", "nul", "COM1", "x" * 300, "Nghỉ_hưu"]
@@ -211,16 +230,26 @@ def test_hostile_scenario_names_become_safe_folders(model, tmp_path):
     res = run_batch(model, scs, tmp_path / "out", progress=False)
     assert res.ok and res.table["name"].tolist() == names
     man = json.loads((tmp_path / "out" / "manifest.json").read_text())
-    folders = [man["scenarios"][n]["folder"] for n in names]
-    assert len({f.casefold() for f in folders}) == len(names)
-    root = (tmp_path / "out" / "scenarios").resolve()
-    for f in folders:
-        stem = f.split("/", 1)[1]
-        assert (root / stem).resolve().parent == root
-        assert stem.split(".")[0].split("~")[0].upper() not in naming._WINDOWS_RESERVED
-        assert len(stem) <= 109
-        assert (root / stem / "by_year.parquet").is_file()
-    assert folders[-1] == "scenarios/Nghỉ_hưu"
+    root = (tmp_path / "out" / "chunks").resolve()
+    files = {p.resolve() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    assert {p for p in files if p.parent != root} == {
+        (tmp_path / "out" / n).resolve()
+        for n in ("manifest.json", "summary.csv", "summary.xlsx", store.LOCK_FILE)
+    }
+    for n in names:
+        paths = {f["path"] for f in man["scenarios"][n]["files"].values()}
+        assert paths and all((tmp_path / "out" / p).resolve().parent == root for p in paths)
+        assert all(p.split("/")[1].split(".")[0].isalnum() for p in paths)
+        assert res.results[n].by_year["headcount_end"].iloc[-1] > 0
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for e in man["scenarios"].values():
+        assert set(e["files"]) == {"by_year", "by_commune", "leavers"}
+        for f in e["files"].values():
+            spans.setdefault(f["path"], []).append((f["offset"], f["rows"]))
+    for path, rows in spans.items():  # each scenario's rows apart, one after the other
+        rows.sort()
+        assert all(o + n == rows[k + 1][0] for k, (o, n) in enumerate(rows[:-1])), path
+        assert pq.ParquetFile(tmp_path / "out" / path).metadata.num_rows == sum(n for _, n in rows)
 
 
 def test_stems_unique_on_collisions():
@@ -283,7 +312,7 @@ def test_same_inputs_same_bytes(model, tmp_path):
     run_batch(model, fake_grid(), tmp_path / "a", progress=False, fn=fake_simulate)
     run_batch(model, fake_grid(), tmp_path / "b", progress=False, fn=fake_simulate)
     a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
-    assert len(a) == 14 and a == b
+    assert len(a) == 3 + 2 and a == b  # one chunk: a file per table; summary.csv, .xlsx
 
 
 def test_failure_is_recorded_and_others_finish(model, tmp_path):
@@ -295,9 +324,12 @@ def test_failure_is_recorded_and_others_finish(model, tmp_path):
     assert pd.isna(row["one_off_cost"])
     e = json.loads((tmp_path / "manifest.json").read_text())["scenarios"]["bad"]
     assert e["status"] == "failed" and "Traceback" in e["traceback"]
-    assert not (tmp_path / "scenarios" / "bad").exists() or not any(
-        (tmp_path / "scenarios" / "bad").iterdir()
-    )
+    assert e["files"] == {}
+    paths = {f["path"] for n in ("ok1", "ok2") for f in res._entries[n]["files"].values()}
+    assert len(paths) == 3
+    for path in paths:  # the chunk's files hold the two finished scenarios only
+        rows = sum(res._entries[n]["files"][path.split(".")[1]]["rows"] for n in ("ok1", "ok2"))
+        assert pq.ParquetFile(tmp_path / path).metadata.num_rows == rows
     assert set(res.results) == {"ok1", "ok2"}
     assert "bad" in res.errors
 
@@ -320,12 +352,19 @@ def test_resume_skips_unchanged_and_recomputes_changed(model, tmp_path):
     scs2 = [dataclasses.replace(s, regime="nd178") if i == 2 else s for i, s in enumerate(scs)]
     res = run_batch(model, scs2, tmp_path, progress=False, fn=counting)
     assert calls == [scs[2].name] and res.provenance["counts"]["computed"] == 1
-    # a damaged file is noticed and recomputed
+    # a damaged file is noticed: the scenarios of its chunk are recomputed, no other
     calls.clear()
-    victim = next((tmp_path / "scenarios").rglob("by_year.parquet"))
+    man = json.loads((tmp_path / "manifest.json").read_text())["scenarios"]
+    victim = tmp_path / man[scs[2].name]["files"]["by_year"]["path"]  # a chunk of one
     victim.write_bytes(b"garbage")
     run_batch(model, scs2, tmp_path, progress=False, fn=counting)
-    assert len(calls) == 1
+    assert calls == [scs[2].name]
+    calls.clear()
+    victim = tmp_path / man[scs[0].name]["files"]["leavers"]["path"]  # the first chunk
+    victim.write_bytes(victim.read_bytes()[:-1] + b"\0")
+    run_batch(model, scs2, tmp_path, progress=False, fn=counting)
+    assert sorted(calls) == sorted(s.name for i, s in enumerate(scs) if i != 2)
+    assert len(list((tmp_path / "chunks").glob("*.parquet"))) == 6  # unused chunks removed
     # a changed model (parameters) recomputes everything
     calls.clear()
     from khoan.params import Override
@@ -335,8 +374,11 @@ def test_resume_skips_unchanged_and_recomputes_changed(model, tmp_path):
     assert len(calls) == 4
 
 
-def test_resume_adopts_complete_outputs_the_manifest_lags_behind(model, tmp_path):
-    """A run killed between a scenario's files and the next manifest write: adopt, not redo."""
+def test_resume_adopts_complete_outputs_the_manifest_lags_behind(model, tmp_path, monkeypatch):
+    """A run killed between a chunk's files and the next manifest write: adopt, not redo."""
+    from khoan.batch import run as run_module
+
+    monkeypatch.setattr(run_module, "CHUNK_SIZE", 2)  # chunks [0, 1] and [2, 3]
     calls = []
 
     def counting(m, s):
@@ -353,14 +395,15 @@ def test_resume_adopts_complete_outputs_the_manifest_lags_behind(model, tmp_path
     for n in lagging:
         del man["scenarios"][n]
     path.write_text(json.dumps(man))
-    # one of them also has a damaged table: its digest does not verify, so it is recomputed
-    damaged = tmp_path / "scenarios" / scs[3].name / "leavers.parquet"
+    # one of them also has a damaged table: its digest does not verify, so its chunk (with
+    # scs[2], which the manifest lists) is recomputed
+    damaged = tmp_path / man["scenarios"][scs[2].name]["files"]["leavers"]["path"]
     damaged.write_bytes(damaged.read_bytes()[:-1] + b"\0")
     calls.clear()
     res = run_batch(model, scs, tmp_path, progress=False, fn=counting)
-    assert calls == [scs[3].name]
+    assert calls == [scs[2].name, scs[3].name]
     c = res.provenance["counts"]
-    assert (c["reused"], c["adopted"], c["computed"]) == (3, 1, 1)
+    assert (c["reused"], c["adopted"], c["computed"]) == (2, 1, 2)
     assert _files(tmp_path) == first
     man = json.loads(path.read_text())
     assert set(man["scenarios"]) == {s.name for s in scs}
@@ -374,7 +417,7 @@ def test_resume_adopts_complete_outputs_the_manifest_lags_behind(model, tmp_path
 
 def test_temp_files_are_cleaned_and_never_read(model, tmp_path):
     run_batch(model, fake_grid(), tmp_path, progress=False, fn=fake_simulate)
-    junk = tmp_path / "scenarios" / f".by_year.parquet.abc{batch.TMP_SUFFIX}"
+    junk = tmp_path / "chunks" / f".x.by_year.parquet.abc{batch.TMP_SUFFIX}"
     junk.write_bytes(b"partial")
     res = run_batch(model, fake_grid(), tmp_path, progress=False, fn=fake_simulate)
     assert res.provenance["counts"]["reused"] == 4
@@ -460,15 +503,12 @@ def test_serial_processes_and_dask_agree(model, tmp_path):
     assert len(workers) >= 1 and all(":" in w for w in workers)
     for other in (procs, dask, by_address):
         pd.testing.assert_frame_equal(serial.table, other.table)
-    ref = _files(tmp_path / "serial")
-    assert len(ref) == 4 * 3 + 2 and "summary.xlsx" in ref
+    ref = _summaries(tmp_path / "serial")
+    assert set(ref) == {"summary.csv", "summary.xlsx"}
     for folder in ("procs", "dask", "addr"):
-        assert _files(tmp_path / folder) == ref, folder
-    name = scs[0].name
-    for other in (procs, dask):
-        pd.testing.assert_frame_equal(
-            serial.results[name].by_commune, other.results[name].by_commune
-        )
+        assert _summaries(tmp_path / folder) == ref, folder
+    for other in (procs, dask, by_address):  # chunked differently, the same tables
+        _assert_same_tables(serial, other)
 
 
 def test_real_results_round_trip(model, tmp_path):
@@ -659,6 +699,8 @@ sys.path.insert(0, {here!r})
 import test_batch as t
 from khoan import examples
 from khoan.batch import run_batch
+import khoan.batch.run
+khoan.batch.run.CHUNK_SIZE = 2
 model = examples.load("khanh_hoa_2016")
 scs = t.real_grid() if {real!r} else t.fake_grid(sleep=0.4)
 fn = t.slow_simulate if {real!r} else t.fake_simulate
@@ -683,16 +725,19 @@ def _start_and_stop(script: str, folder: Path, sig: int) -> int:
             proc.wait()
 
 
-def test_killed_batch_resumes_to_the_same_files(model, tmp_path):
-    """SIGKILL after the first scenario file appears; the rerun ends with the same bytes."""
+def test_killed_batch_resumes_to_the_same_files(model, tmp_path, monkeypatch):
+    """SIGKILL after the first chunk file appears; the rerun ends with the same bytes."""
+    from khoan.batch import run as run_module
+
+    monkeypatch.setattr(run_module, "CHUNK_SIZE", 2)  # as in the killed run
     killed = tmp_path / "killed"
     script = textwrap.dedent(_KILL_SCRIPT).format(
         here=str(HERE), out=str(killed), executor=None, real=True
     )
     assert _start_and_stop(script, killed, signal.SIGKILL) == -signal.SIGKILL
-    assert len(list(killed.rglob("*.parquet"))) < 12
+    assert len(list(killed.rglob("*.parquet"))) < 6
     res = run_batch(model, real_grid(), killed, progress=False, fn=slow_simulate)
-    assert res.ok and res.provenance["counts"]["computed"] >= 1
+    assert res.ok and res.provenance["counts"]["computed"] >= 2
     whole = run_batch(model, real_grid(), tmp_path / "whole", progress=False, fn=slow_simulate)
     assert whole.ok
     assert _files(killed) == _files(tmp_path / "whole")
@@ -714,7 +759,8 @@ def test_ctrl_c_stops_a_process_batch_cleanly(model, tmp_path):
         model, fake_grid(sleep=0.4), tmp_path / "whole", progress=False, fn=fake_simulate
     )
     assert whole.ok
-    assert _files(stopped) == _files(tmp_path / "whole")
+    assert _summaries(stopped) == _summaries(tmp_path / "whole")
+    _assert_same_tables(res, whole)
 
 
 def test_keyboard_interrupt_in_process_keeps_finished_work(model, tmp_path):

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from khoan import batch
 from khoan.batch import store
 
 
@@ -109,7 +110,7 @@ def test_manifest_updates_from_several_threads(tmp_path):
     from khoan.batch.manifest import ManifestWriter, read_manifest
 
     refs = [{"key": "a.b", "reference": "NĐ 108/2014/NĐ-CP", "confidence": "confirmed"}]
-    w = ManifestWriter(tmp_path, {"format": "khoan-batch/1", "runner": "r"}, {}, {})
+    w = ManifestWriter(tmp_path, {"format": batch.MANIFEST_FORMAT, "runner": "r"}, {}, {})
     assert not w.dirty
 
     def work(k: int) -> None:

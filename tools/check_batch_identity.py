@@ -1,12 +1,18 @@
-"""Digests of a small batch's output files, to show that a refactor keeps the bytes.
+"""Digests of a small batch's outputs, to show that a change keeps the results.
 
 Runs a small batch on the bundled ``khanh_hoa_2016`` model into a fresh folder: the user
 guide's grid (4 scenarios, docs/user-guide.md §8) and three scenarios of the model's
-``scenarios.toml``, and prints one line ``<sha256>  <relative path>`` per output file:
-every Parquet file, ``summary.csv``, ``summary.xlsx`` and, separately, the cells of
-``summary.xlsx`` (so that a difference in the workbook can be told from one in its zip
-container). The folder is always the same path (emptied first), because the workbook's
-provenance sheet names it.
+``scenarios.toml``, and prints one line ``<sha256>  <what>`` per output:
+
+- every stored table of every scenario **read back** (``BatchResult.results[name].<table>``)
+  as ``<scenario>/<table>``: the digest covers the column names, the dtypes, the index and
+  every value, not the Parquet bytes, so that it does not depend on how the tables are laid
+  out in files (one file per scenario, or one per chunk of scenarios);
+- ``summary.csv`` and ``summary.xlsx`` (bytes) and, separately, the cells of ``summary.xlsx``
+  (so that a difference in the workbook can be told from one in its zip container).
+
+The folder is always the same path (emptied first), because the workbook's provenance sheet
+names it.
 
 Run it before and after a change and compare the outputs::
 
@@ -16,7 +22,7 @@ Run it before and after a change and compare the outputs::
     diff /tmp/before.txt /tmp/after.txt && echo identical
 
 ``--compare FILE`` does the diff itself and exits 1 when a digest differs. Provenance fields
-that name the khoan version are not in any of these files (they live in ``manifest.json``,
+that name the khoan version are not in any of these outputs (they live in ``manifest.json``,
 which is not compared).
 """
 
@@ -58,6 +64,18 @@ def _xlsx_digest(path: Path) -> str:
     return h.hexdigest()
 
 
+def _frame_digest(df) -> str:
+    """SHA-256 of a table's columns, dtypes, index and values (not of any file's bytes)."""
+    import pandas as pd
+
+    h = hashlib.sha256()
+    h.update(repr([(str(c), str(d)) for c, d in df.dtypes.items()]).encode("utf-8"))
+    h.update(repr((type(df.index).__name__, df.index.name, str(df.index.dtype))).encode())
+    h.update(pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes())
+    h.update(df.to_csv().encode("utf-8"))  # values as text too: NaN vs None, float digits
+    return h.hexdigest()
+
+
 def digests(out: Path) -> list[str]:
     """Run the batch into ``out`` and return ``"<sha256>  <path>"`` lines, sorted by path."""
     import khoan
@@ -71,11 +89,17 @@ def digests(out: Path) -> list[str]:
     model = khoan.examples.load("khanh_hoa_2016")
     from_model = list(khoan.load_scenarios(ROOT / "khoan/models/khanh_hoa_2016").values())
     scenarios += from_model[:FROM_MODEL]
-    khoan.run_batch(model, scenarios, out=out, progress=False)
+    res = khoan.run_batch(model, scenarios, out=out, progress=False)
     lines = []
-    for p in sorted(out.rglob("*")):
+    for name in sorted(res.results):
+        stored = res.results[name]
+        for t in ("by_year", "by_commune", "leavers"):
+            df = getattr(stored, t)
+            if df is not None:
+                lines.append(f"{_frame_digest(df)}  {name}/{t}")
+    for p in sorted(out.glob("summary.*")):
         rel = p.relative_to(out).as_posix()
-        if p.suffix in (".parquet", ".csv"):
+        if p.suffix == ".csv":
             lines.append(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {rel}")
         elif p.suffix == ".xlsx":
             lines.append(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {rel}")
@@ -102,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     before = args.compare.read_text("utf-8")
     if before == text:
-        print(f"identical: {len(lines)} files")
+        print(f"identical: {len(lines)} tables and files")
         return 0
     old, new = set(before.splitlines()), set(lines)
     for line in sorted(old - new):

@@ -1,7 +1,10 @@
 """Where the scenarios of a batch run: in process, on local processes, or on a Dask cluster.
 
-Every executor runs :func:`execute` on each scenario and hands its payload (status, summary,
-provenance, encoded Parquet tables, error) to ``record`` and ``update`` in the main process.
+Every executor runs :func:`execute_chunk` on chunks of scenarios (serially: consecutive
+scenarios; on local processes: one task per chunk; on Dask: one scenario per task) and hands
+the chunk (its scenarios' payloads — status, summary, provenance, where each table is, error —
+and the chunk's encoded Parquet files) to ``record``, then each scenario's payload to
+``update``, in the main process.
 """
 
 from __future__ import annotations
@@ -25,16 +28,29 @@ from typing import Any
 
 from .._canonical import jsonable
 from ..errors import KhoanError
+from .chunks import TASK_SIZE, ChunkEncoder
 from .naming import runner_name, scenario_name
-from .store import TABLES, parquet_bytes
+from .store import TABLES
 
-__all__ = ["execute", "failed_payload", "is_dask_client", "run_dask", "run_processes"]
+__all__ = [
+    "chunk_sizes",
+    "execute",
+    "execute_chunk",
+    "failed_chunk",
+    "failed_payload",
+    "is_dask_client",
+    "run_dask",
+    "run_processes",
+]
 
 Record = Callable[[dict[str, Any]], None]
 
 
-def execute(fn: Callable, model: Any, index: int, scenario: Any) -> dict[str, Any]:
-    """Run one scenario and encode its tables; never raises for an error of the scenario."""
+def execute(
+    fn: Callable, model: Any, index: int, scenario: Any, encoder: ChunkEncoder
+) -> dict[str, Any]:
+    """Run one scenario and add its tables to ``encoder``; never raises for an error of the
+    scenario. The payload's ``files`` says where each table is (part, row group, rows)."""
     t0 = time.perf_counter()
     c0 = time.process_time()
     name = scenario_name(scenario)
@@ -42,7 +58,7 @@ def execute(fn: Callable, model: Any, index: int, scenario: Any) -> dict[str, An
         "index": index,
         "name": name,
         "worker": f"{socket.gethostname()}:{os.getpid()}",
-        "tables": {},
+        "files": {},
         "summary": {},
         "provenance": {},
         "error": None,
@@ -57,11 +73,11 @@ def execute(fn: Callable, model: Any, index: int, scenario: Any) -> dict[str, An
         for t in TABLES:
             df = getattr(res, t, None)
             if df is not None:
-                payload["tables"][t] = parquet_bytes(df)
+                payload["files"][t] = encoder.add(t, df)
         payload["status"] = "ok"
     except Exception as exc:
         t1 = time.perf_counter()
-        payload["tables"] = {}
+        payload["files"] = {}
         payload["status"] = "failed"
         payload["error"] = f"{type(exc).__name__}: {exc}"
         payload["traceback"] = traceback.format_exc()
@@ -72,6 +88,37 @@ def execute(fn: Callable, model: Any, index: int, scenario: Any) -> dict[str, An
         "cpu_s": round(time.process_time() - c0, 6),
     }
     return payload
+
+
+def execute_chunk(fn: Callable, model: Any, chunk: list[tuple[int, Any]]) -> dict[str, Any]:
+    """Run a chunk's scenarios one after the other; their tables in one file per table.
+
+    Returns ``{"scenarios": [payload, ...], "parts": {part: Parquet bytes}}``; the time to
+    close the chunk's files is shared among its scenarios' ``encode_s``.
+    """
+    enc = ChunkEncoder()
+    payloads = [execute(fn, model, i, sc, enc) for i, sc in chunk]
+    return close_chunk(enc, payloads)
+
+
+def close_chunk(enc: ChunkEncoder, payloads: list[dict[str, Any]]) -> dict[str, Any]:
+    """The chunk of ``payloads``, whose tables ``enc`` holds."""
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    parts = enc.finish()
+    if payloads:
+        dt, dc = (time.perf_counter() - t0) / len(payloads), (time.process_time() - c0)
+        for p in payloads:
+            tm = p["timings"]
+            tm["encode_s"] = round(tm["encode_s"] + dt, 6)
+            tm["cpu_s"] = round(tm["cpu_s"] + dc / len(payloads), 6)
+    return {"scenarios": payloads, "parts": parts}
+
+
+def chunk_sizes(n: int, workers: int) -> int:
+    """Scenarios per task on ``workers`` processes: :data:`~khoan.batch.chunks.TASK_SIZE` at
+    most, and few enough that each worker gets a few tasks (so that they finish together)."""
+    return max(1, min(TASK_SIZE, -(-n // (4 * max(1, workers)))))
 
 
 #: the last list of legal references a provenance cited, raw and as JSON data: every scenario
@@ -107,7 +154,7 @@ def failed_payload(index: int, scenario: Any, exc: BaseException) -> dict[str, A
         "index": index,
         "name": scenario if isinstance(scenario, str) else scenario_name(scenario),
         "worker": None,
-        "tables": {},
+        "files": {},
         "summary": {},
         "provenance": {},
         "status": "failed",
@@ -115,6 +162,11 @@ def failed_payload(index: int, scenario: Any, exc: BaseException) -> dict[str, A
         "traceback": "".join(traceback.format_exception(exc)),
         "timings": {},
     }
+
+
+def failed_chunk(chunk: list[tuple[int, Any]], exc: BaseException) -> dict[str, Any]:
+    """A chunk none of whose scenarios could run."""
+    return {"scenarios": [failed_payload(i, sc, exc) for i, sc in chunk], "parts": {}}
 
 
 # --------------------------------------------------------------------------- local processes
@@ -133,8 +185,8 @@ def _init_worker(model: Any, fn: Callable) -> None:
     gc.freeze()
 
 
-def _pool_task(index: int, scenario: Any) -> dict[str, Any]:
-    return execute(_WORKER["fn"], _WORKER["model"], index, scenario)
+def _pool_task(chunk: list[tuple[int, Any]]) -> dict[str, Any]:
+    return execute_chunk(_WORKER["fn"], _WORKER["model"], chunk)
 
 
 def _mp_context(fn: Callable):
@@ -167,38 +219,43 @@ def _mp_context(fn: Callable):
     return ctx
 
 
-#: Scenarios handed to the pool ahead of the workers, per worker. A bounded window keeps each
-#: ``wait`` cheap (it registers a waiter on every future it is given: with every scenario of a
-#: large batch submitted at once, the parent's waiting grew with the square of the batch).
+#: Tasks (chunks) handed to the pool ahead of the workers, per worker. A bounded window keeps
+#: each ``wait`` cheap (it registers a waiter on every future it is given: with every task of
+#: a large batch submitted at once, the parent's waiting grew with the square of the batch).
 WINDOW_PER_WORKER = 4
 
 
-def _pool_round(model, fn, items, indices, workers, record, update) -> tuple[set[int], bool]:
-    """Run ``indices`` in one process pool; return the finished ones and whether it broke."""
+def _pool_round(
+    model, fn, items, indices, workers, record, update, chunk: int = 1
+) -> tuple[set[int], bool]:
+    """Run ``indices`` in one process pool, ``chunk`` scenarios per task; return the finished
+    ones and whether the pool broke."""
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=_mp_context(fn),
         initializer=_init_worker,
         initargs=(model, fn),
     )
-    futures: dict[Any, int] = {}
+    futures: dict[Any, list[tuple[int, Any]]] = {}
     pending: set[Any] = set()
     finished: set[int] = set()
     broken = False
-    ahead = iter(indices)
+    tasks = iter(
+        [[(i, items[i]) for i in indices[k : k + chunk]] for k in range(0, len(indices), chunk)]
+    )
     window = max(2, WINDOW_PER_WORKER * workers)
 
     def submit_more() -> bool:
-        """Keep ``window`` scenarios submitted; False when the pool is found broken."""
+        """Keep ``window`` tasks submitted; False when the pool is found broken."""
         while len(pending) < window:
-            i = next(ahead, None)
-            if i is None:
+            task = next(tasks, None)
+            if task is None:
                 return True
             try:
-                fut = pool.submit(_pool_task, i, items[i])
+                fut = pool.submit(_pool_task, task)
             except BrokenProcessPool:  # a worker already died: collect, then start again
                 return False
-            futures[fut] = i
+            futures[fut] = task
             pending.add(fut)
         return True
 
@@ -210,18 +267,19 @@ def _pool_round(model, fn, items, indices, workers, record, update) -> tuple[set
             else:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
             pending.difference_update(done)
-            for fut in sorted(done, key=futures.__getitem__):
-                i = futures.pop(fut)
+            for fut in sorted(done, key=lambda f: futures[f][0][0]):
+                task = futures.pop(fut)
                 exc = fut.exception()
                 if isinstance(exc, BrokenProcessPool):
                     if "initializer" in str(exc):
                         raise KhoanError(f"worker processes could not start: {exc}")
                     broken = True
                     continue
-                p = fut.result() if exc is None else failed_payload(i, items[i], exc)
-                finished.add(i)
-                record(p)
-                update(p)
+                c = fut.result() if exc is None else failed_chunk(task, exc)
+                finished.update(i for i, _ in task)
+                record(c)
+                for p in c["scenarios"]:
+                    update(p)
             if not broken:
                 broken = not submit_more()
     except BaseException:
@@ -232,11 +290,13 @@ def _pool_round(model, fn, items, indices, workers, record, update) -> tuple[set
 
 
 def run_processes(model, fn, items, todo, n_workers, record: Record, update: Record) -> None:
-    """Run on a local process pool; a worker that dies takes only its own scenario down.
+    """Run on a local process pool, chunks of scenarios per task (:func:`chunk_sizes`); a
+    worker that dies takes only its own scenario down.
 
     When a worker process dies (a crash in native code, the out-of-memory killer), the pool
-    breaks. The scenarios that were running are then rerun one at a time in a one-worker pool,
-    which names the one that kills its worker: it is recorded as failed, the others go on.
+    breaks. The scenarios of the tasks that were running are then rerun one at a time in a
+    one-worker pool, which names the one that kills its worker: it is recorded as failed, the
+    others go on.
     """
     try:
         pickle.dumps(fn)
@@ -246,28 +306,28 @@ def run_processes(model, fn, items, todo, n_workers, record: Record, update: Rec
             f"{runner_name(fn)} cannot be pickled ({exc}); use a module-level function"
         ) from None
     queue = list(todo)
+    chunk = chunk_sizes(len(queue), n_workers)
     while queue:
-        finished, broken = _pool_round(model, fn, items, queue, n_workers, record, update)
+        finished, broken = _pool_round(model, fn, items, queue, n_workers, record, update, chunk)
         queue = [i for i in queue if i not in finished]
         if not broken:
             break
-        suspects = queue[:n_workers]
-        queue = queue[n_workers:]
+        suspects = queue[: n_workers * chunk]
+        queue = queue[n_workers * chunk :]
         while suspects:
             fin, br = _pool_round(model, fn, items, suspects, 1, record, update)
             suspects = [i for i in suspects if i not in fin]
             if br and suspects:
                 culprit = suspects.pop(0)
-                p = failed_payload(
-                    culprit,
-                    items[culprit],
+                c = failed_chunk(
+                    [(culprit, items[culprit])],
                     KhoanError(
                         "the worker process died while running this scenario "
                         "(a crash in native code or out of memory)"
                     ),
                 )
-                record(p)
-                update(p)
+                record(c)
+                update(c["scenarios"][0])
 
 
 # --------------------------------------------------------------------------- Dask
@@ -279,8 +339,7 @@ def is_dask_client(executor: Any) -> bool:
 
 
 def _dask_task(item: tuple[int, Any], model: Any, fn: Callable) -> dict[str, Any]:
-    index, scenario = item
-    return execute(fn, model, index, scenario)
+    return execute_chunk(fn, model, [item])
 
 
 #: Seconds to wait for a scheduler address to accept a connection before giving up.
@@ -346,7 +405,8 @@ def _lost(fut) -> tuple[bool, BaseException | None]:
 def run_dask(
     executor, model, fn, items, todo, names, record: Record, update: Record, *, retries: int = 2
 ) -> int:
-    """Run on a Dask cluster; return the number of its workers.
+    """Run on a Dask cluster, one scenario per task (a chunk of one); return the number of
+    its workers.
 
     A scenario whose worker is lost (the worker process died, the scheduler cancelled the task)
     is submitted again, at most ``retries`` times, to whatever worker is alive (the model is
@@ -381,7 +441,7 @@ def run_dask(
         for fut in done:
             i = index_of.pop(fut.key)
             if fut.status == "finished":
-                p = fut.result()
+                c = fut.result()
             else:
                 lost, exc = _lost(fut)
                 if lost and attempts[i] <= retries:
@@ -400,12 +460,13 @@ def run_dask(
                         f"WorkerLost: the Dask worker running this scenario was lost or its task "
                         f"cancelled, {attempts[i]} attempt(s){detail}"
                     )
-                p = failed_payload(i, names[i], exc)
+                c = {"scenarios": [failed_payload(i, names[i], exc)], "parts": {}}
                 if lost:
-                    p["error"] = str(exc)
+                    c["scenarios"][0]["error"] = str(exc)
+            p = c["scenarios"][0]
             p["attempts"] = attempts[i]
             fut.release()
-            record(p)
+            record(c)
             update(p)
         n = len(client.scheduler_info(n_workers=-1).get("workers", {})) or 1
     except BaseException:

@@ -11,7 +11,8 @@ import pandas as pd
 
 from ..errors import KhoanError
 from ..report.result import Result
-from .store import FIRST, read_parquet
+from .chunks import TableRef, read_table
+from .store import FIRST
 
 __all__ = ["BatchResult", "StoredResult"]
 
@@ -21,6 +22,9 @@ _OF_THE_RUN = ("counts", "executor", "out", "reused", "timings", "workers")
 
 class StoredResult(Result):
     """A finished scenario as stored by a batch: tables read from Parquet on first use.
+
+    Each table is the scenario's row group of its chunk's file (:mod:`khoan.batch.chunks`),
+    read back equal to the table the scenario function returned (columns, dtypes, index).
 
     Shares the result base (:class:`khoan.report.result.Result`): ``to_frame``, ``to_csv``,
     ``to_parquet`` and the Jupyter view of :attr:`table` (the ``by_year`` table).
@@ -35,7 +39,9 @@ class StoredResult(Result):
         The scenario's manifest entry (inputs, provenance of the run, timings).
     """
 
-    def __init__(self, name: str, entry: dict[str, Any], sources: Mapping[str, bytes | Path]):
+    def __init__(
+        self, name: str, entry: dict[str, Any], sources: Mapping[str, TableRef | bytes | Path]
+    ):
         self.name = name
         self.status = entry.get("status", "ok")
         self.provenance = entry
@@ -47,7 +53,7 @@ class StoredResult(Result):
             src = self._sources.get(key)
             if src is None:
                 return None
-            self._cache[key] = read_parquet(src)
+            self._cache[key] = read_table(src)
         return self._cache[key]
 
     @property
@@ -85,7 +91,7 @@ class StoredResult(Result):
 class _Results(Mapping):
     """Scenario name -> :class:`StoredResult`, for the scenarios that finished ``ok``."""
 
-    def __init__(self, items: dict[str, tuple[dict[str, Any], dict[str, bytes | Path]]]):
+    def __init__(self, items: dict[str, tuple[dict[str, Any], dict[str, TableRef | bytes | Path]]]):
         self._items = items
         self._loaded: dict[str, StoredResult] = {}
 
@@ -144,8 +150,8 @@ class BatchResult(Result):
     table: pd.DataFrame
     provenance: dict[str, Any]
     out: Path | None = None
-    _items: dict[str, tuple[dict[str, Any], dict[str, bytes | Path]]] = dataclasses.field(
-        default_factory=dict, repr=False
+    _items: dict[str, tuple[dict[str, Any], dict[str, TableRef | bytes | Path]]] = (
+        dataclasses.field(default_factory=dict, repr=False)
     )
     _entries: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict, repr=False)
 

@@ -12,12 +12,24 @@ from pathlib import Path
 from typing import Any
 
 from .._canonical import canonical_json, sha256
-from .._files import atomic_write_bytes, check_folder_target, make_folder
+from .._files import atomic_write_bytes, check_folder_target, fsync_dir, make_folder
 from ..errors import KhoanError, ScenarioError
 from ..report.excel import csv_bytes
 from ..report.result import digest_of, provenance
 from ..scenarios.files import expand
-from .executors import execute, is_dask_client, run_dask, run_processes
+from .chunks import (
+    CHUNK_DIR,
+    CHUNK_SECONDS,
+    CHUNK_SIZE,
+    ChunkEncoder,
+    TableRef,
+    chunk_id,
+    part_records,
+    read_chunk_records,
+    remove_unreferenced,
+    write_chunk,
+)
+from .executors import close_chunk, execute, is_dask_client, run_dask, run_processes
 from .manifest import (
     MANIFEST,
     MANIFEST_FORMAT,
@@ -26,17 +38,9 @@ from .manifest import (
     entry_reusable,
     read_manifest,
 )
-from .naming import assign_stems, runner_name, scenario_dict, scenario_name
+from .naming import runner_name, scenario_dict, scenario_name
 from .result import BatchResult
-from .store import (
-    SCENARIO_DIR,
-    Committer,
-    clean_temp_files,
-    folder_lock,
-    remove_tables,
-    summary_table,
-    write_tables,
-)
+from .store import Committer, clean_temp_files, folder_lock, summary_table
 
 __all__ = ["run_batch"]
 
@@ -85,6 +89,38 @@ def _progress_bar(progress: Any, total: int, initial: int):
     return update, close
 
 
+def _refs(out: Path, entry: dict[str, Any]) -> dict[str, TableRef]:
+    """Where a stored entry's tables are: chunk file and row group, by table."""
+    return {t: TableRef(out / f["path"], f["offset"], f["rows"]) for t, f in entry["files"].items()}
+
+
+def _run_serial(fn, model, items, todo, record, update) -> None:
+    """In this process: consecutive scenarios in chunks of :data:`CHUNK_SIZE` scenarios or
+    :data:`CHUNK_SECONDS` of computation, whichever comes first.
+
+    A chunk is committed when its last scenario is done; on an interrupt (Ctrl-C) the
+    scenarios of the chunk in flight that finished are committed first.
+    """
+    pending = iter(todo)
+    more = True
+    while more:
+        enc = ChunkEncoder()
+        done: list[dict[str, Any]] = []
+        t0 = time.perf_counter()
+        try:
+            while len(done) < CHUNK_SIZE and (not done or time.perf_counter() - t0 < CHUNK_SECONDS):
+                i = next(pending, None)
+                if i is None:
+                    more = False
+                    break
+                p = execute(fn, model, i, items[i], enc)
+                done.append(p)
+                update(p)
+        finally:
+            if done:
+                record(close_chunk(enc, done))
+
+
 def run_batch(
     model: Any,
     scenarios: Any,
@@ -108,8 +144,10 @@ def run_batch(
         ``{"base": {...}, "grid": {"policy": [...], "target": [...]}, "name": "{policy}"}``.
         Names must be unique.
     out : str or Path, optional
-        Output folder: Parquet tables per scenario, ``manifest.json``, ``summary.csv``,
-        ``summary.xlsx``. Without it, results stay in memory.
+        Output folder: ``chunks/`` (the tables of a chunk of scenarios in one Parquet file per
+        table, and a record per chunk), ``manifest.json`` (each scenario's entry says which
+        rows of which file hold its tables), ``summary.csv``, ``summary.xlsx``. Without it,
+        results stay in memory. See :mod:`khoan.batch` for the layout and its guarantees.
     executor : None, "processes", dask.distributed.Client or str
         ``None`` runs in this process; ``"processes"`` uses ``jobs`` local processes; a Dask
         ``Client`` (or a scheduler address, for which a client is opened and closed) runs on
@@ -138,7 +176,8 @@ def run_batch(
     ScenarioError
         Two scenarios share a name, or a scenario has none.
     KhoanError
-        Another batch is writing into ``out``, or the executor is unknown.
+        Another batch is writing into ``out``, ``out`` holds a batch of the layout before
+        chunks (one folder per scenario), or the executor is unknown.
 
     Notes
     -----
@@ -148,8 +187,13 @@ def run_batch(
     requires for a process that may hold threads: a script must then guard its entry point
     with ``if __name__ == "__main__":``.
 
-    Finished scenarios are committed (files, then manifest entry) on background writer threads
-    while the next ones compute.
+    Scenarios run in chunks: serially, up to 20 consecutive scenarios or 5 s of computation;
+    on processes, one
+    worker task (:func:`~khoan.batch.executors.chunk_sizes`); on Dask, one scenario. A
+    finished chunk is committed (its Parquet files, its record, then its manifest entries):
+    serially in this thread, between chunks; with processes or Dask on background writer
+    threads while the next results arrive. A kill loses at most the chunks in flight, a
+    rerun adopts every committed chunk.
 
     A scenario that raises is recorded as ``failed`` (error and traceback in the manifest and
     in :attr:`BatchResult.errors`); the others finish. On ``KeyboardInterrupt`` pending work is
@@ -165,7 +209,6 @@ def run_batch(
     dups = sorted({n for n in names if n in seen or seen.add(n)})
     if dups:
         raise ScenarioError(f"scenario names must be unique; repeated: {', '.join(dups[:10])}")
-    stems = assign_stems(names)
 
     t0 = time.perf_counter()
     model_digest = model.digest()
@@ -212,25 +255,32 @@ def run_batch(
             if not resume:
                 previous = {}
         entries: dict[str, dict[str, Any]] = {}
-        stored: dict[str, tuple[dict[str, Any], dict[str, bytes | Path]]] = {}
+        stored: dict[str, tuple[dict[str, Any], dict[str, TableRef]]] = {}
         todo: list[int] = []
         adopted = 0
+        verified: dict[str, tuple[int, str]] = {}  # chunk file -> size, SHA-256 (read once)
+        records: dict[str, list[dict[str, Any]]] | None = None  # chunk records, read if needed
         for i, name in enumerate(names):
-            folder = f"{SCENARIO_DIR}/{stems[i]}"
             prev = previous.get(name)
             if out_path is None:
                 todo.append(i)
                 continue
-            if entry_reusable(prev, inputs[i], folder, out_path):
+            if entry_reusable(prev, inputs[i], out_path, verified):
                 e = {**prev, "index": i, "reused": True}
-            elif resume and (found := adopt(out_path, folder, name, inputs[i])) is not None:
+            else:
+                if resume and records is None:
+                    records, found_refs = read_chunk_records(out_path)
+                    previous_refs = {**found_refs, **previous_refs}
+                found = None
+                if resume and records:
+                    found = adopt(records.get(name), name, inputs[i], out_path, verified)
+                if found is None:
+                    todo.append(i)
+                    continue
                 e = {**found, "index": i, "reused": True, "adopted": True}
                 adopted += 1
-            else:
-                todo.append(i)
-                continue
             entries[name] = e
-            stored[name] = (e, {t: out_path / f["path"] for t, f in e["files"].items()})
+            stored[name] = (e, _refs(out_path, e))
         reused = len(names) - len(todo)
         # entries of scenarios not in this batch are kept (their files stay valid)
         name_set = set(names)
@@ -242,18 +292,18 @@ def run_batch(
             if out_path is not None
             else None
         )
+        if out_path is not None and todo:
+            make_folder(out_path / CHUNK_DIR)
+            fsync_dir(out_path)
 
-        def _record(p: dict[str, Any]) -> None:
+        def _entry(p: dict[str, Any]) -> dict[str, Any]:
             i = p["index"]
-            name = names[i]
-            folder = f"{SCENARIO_DIR}/{stems[i]}"
             sc = sc_dicts[i]
             prov = p.get("provenance") or {}
             summary = p.get("summary") or {}
-            entry: dict[str, Any] = {
+            return {
                 "index": i,
-                "name": name,
-                "folder": folder,
+                "name": names[i],
                 "status": p["status"],
                 "inputs": inputs[i],
                 "scenario": sc,
@@ -271,53 +321,82 @@ def run_batch(
                 "error": p.get("error"),
                 "traceback": p.get("traceback"),
             }
-            sources: dict[str, bytes | Path] = {}
+
+        def _record(c: dict[str, Any]) -> None:
+            """Commit a chunk: its Parquet files, its record, then its manifest entries."""
             t_w = time.perf_counter()
+            payloads = c["scenarios"]
+            done = [(p, _entry(p)) for p in payloads]
+            ok = [(p, e) for p, e in done if p["status"] == "ok"]
+            used = {loc["part"] for p, _ in ok for loc in p["files"].values()}
+            parts = {k: v for k, v in (c.get("parts") or {}).items() if k in used}
+            now = _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds")
             if out_path is not None:
-                if p["status"] == "ok":
-                    entry["files"], sources = write_tables(
-                        out_path, folder, p["tables"], entry=entry
-                    )
-                else:  # stale files of an earlier run must not pass for this one's
-                    remove_tables(out_path, folder)
-            else:
-                sources = dict(p["tables"])
-                for t, data in sources.items():
-                    entry["files"][t] = {"path": None, "bytes": len(data), "sha256": sha256(data)}
-            entry["timings"]["write_s"] = round(time.perf_counter() - t_w, 6)
-            entry["timings"]["finished_at"] = _dt.datetime.now(_dt.UTC).isoformat(
-                timespec="milliseconds"
-            )
-            entries[name] = entry
-            if p["status"] == "ok":
-                stored[name] = (entry, sources)
+                cid = chunk_id((names[p["index"]], inputs[p["index"]]) for p in payloads)
+                recs = part_records(cid, parts)
+            for p, e in ok:
+                for t, loc in p["files"].items():
+                    head = recs[loc["part"]] if out_path is not None else {"path": None}
+                    e["files"][t] = {**head, "offset": loc["offset"], "rows": loc["rows"]}
+            for _, e in done:
+                e["timings"]["finished_at"] = now
+            compacted: dict[str, dict[str, Any]] = {}
             if writer is not None:
-                writer.update(name, entry)
+                compacted = {e["name"]: writer.compact(e) for _, e in done}
+                ok_entries = [compacted[e["name"]] for _, e in ok]
+                record = (
+                    {
+                        "format": MANIFEST_FORMAT,
+                        "chunk": cid,
+                        "scenarios": {e["name"]: e for e in ok_entries},
+                        "parameter_references": writer.references(ok_entries),
+                    }
+                    if ok_entries
+                    else None
+                )
+                write_chunk(out_path, cid, parts, record)
+            write_s = round((time.perf_counter() - t_w) / max(1, len(done)), 6)
+            for _, e in done:
+                e["timings"]["write_s"] = write_s
+                entries[e["name"]] = e
+            for p, e in ok:
+                if out_path is not None:
+                    stored[e["name"]] = (e, _refs(out_path, e))
+                else:
+                    stored[e["name"]] = (
+                        e,
+                        {
+                            t: TableRef(parts[loc["part"]], loc["offset"], loc["rows"])
+                            for t, loc in p["files"].items()
+                        },
+                    )
+            if writer is not None:  # (the compacted entries share their timings)
+                writer.update_compacted(compacted)
 
         update, close_bar = _progress_bar(progress, len(names), reused)
         kind = "serial"
         n_workers = 1
         committer: Committer | None = None
 
-        def record(p: dict[str, Any]) -> None:
+        def record(c: dict[str, Any]) -> None:
             # the writer threads start with the first result: worker processes are started
             # by then, from a process without threads (see executors._mp_context)
             nonlocal committer
-            if out_path is None:
-                _record(p)
+            if out_path is None or executor is None:
+                # serially, a chunk's commit (four files, one folder sync per ten scenarios)
+                # costs less in this thread than handing it to writer threads, which then
+                # compete with the computation for the interpreter
+                _record(c)
                 return
             if committer is None:
                 committer = Committer(_record)
-            committer(p)
+            committer(c)
 
         try:
             if not todo:
                 pass
             elif executor is None:
-                for i in todo:
-                    p = execute(fn, model, i, items[i])
-                    record(p)
-                    update(p)
+                _run_serial(fn, model, items, todo, record, update)
             elif executor == "processes":
                 kind = "processes"
                 n_workers = max(1, min(int(jobs or os.cpu_count() or 1), len(todo)))
@@ -340,6 +419,8 @@ def run_batch(
                 close_bar()
                 if writer is not None and (writer.dirty or not (out_path / MANIFEST).exists()):
                     writer.flush()
+        if writer is not None:  # chunks whose every scenario was recomputed or failed
+            remove_unreferenced(out_path, writer.entries.values())
 
         rows = [
             {

@@ -1,7 +1,8 @@
-"""The files of a batch: Parquet tables per scenario, written atomically; the folder lock.
+"""The files of a batch: Arrow encoding of tables, atomic writes, the folder lock, summary.
 
 Every file is written through :func:`khoan._files.atomic_write_bytes` (temporary file, fsync,
-``os.replace``). Parquet bytes are deterministic: fixed writer options, no timestamp.
+``os.replace``). Parquet bytes are deterministic: fixed writer options, no timestamp. How the
+tables of many scenarios are grouped into files is :mod:`khoan.batch.chunks`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import itertools
 import json
 import queue
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +21,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .._canonical import canonical_json, sha256
-from .._files import TMP_SUFFIX, atomic_write_bytes, fsync_dir
+from .._canonical import canonical_json
+from .._files import TMP_SUFFIX
 from ..errors import KhoanError
 
 __all__ = [
-    "ENTRY_FILE",
     "LOCK_FILE",
-    "SCENARIO_DIR",
+    "PARQUET_OPTIONS",
     "TABLES",
     "Committer",
     "arrow_table",
@@ -35,20 +35,15 @@ __all__ = [
     "folder_lock",
     "parquet_bytes",
     "read_parquet",
-    "remove_tables",
     "summary_table",
-    "write_tables",
 ]
 
 #: Tables of a scenario result written as Parquet, in this order.
 TABLES = ("by_year", "by_commune", "leavers")
-SCENARIO_DIR = "scenarios"
 LOCK_FILE = ".khoan-batch.lock"
-#: A scenario's own copy of its manifest entry, written after its tables: a rerun adopts the
-#: tables when the manifest (written less often) has not caught up with them.
-ENTRY_FILE = "entry.json"
 
-_PARQUET_OPTIONS = {
+#: Parquet writer options of every batch file (fixed: the bytes depend only on the tables).
+PARQUET_OPTIONS = {
     "compression": "snappy",
     "use_dictionary": True,
     "write_statistics": True,
@@ -56,6 +51,7 @@ _PARQUET_OPTIONS = {
     "data_page_version": "1.0",
     "store_schema": True,
 }
+_PARQUET_OPTIONS = PARQUET_OPTIONS
 
 
 #: dtypes whose Arrow type and pandas metadata do not depend on the values (``object`` does:
@@ -101,18 +97,30 @@ def _fast_eligible(df: pd.DataFrame, arrays: list[Any]) -> bool:
 class _Encoding:
     """A cached Arrow schema and pandas metadata for tables of one signature."""
 
-    __slots__ = ("meta", "range_index", "schema")
+    __slots__ = ("by_rows", "meta", "range_index", "schema")
 
     def __init__(self, table: pa.Table, range_index: bool):
         self.schema = table.schema.remove_metadata()
         self.meta = json.loads(table.schema.metadata[b"pandas"])
         self.range_index = range_index
+        self.by_rows: dict[int, pa.Schema] = {}  # row count -> schema with its metadata
 
     def metadata(self, nrows: int) -> bytes:
         meta = self.meta
         if self.range_index:  # the only part that depends on the rows: the RangeIndex's stop
             meta = {**meta, "index_columns": [{**meta["index_columns"][0], "stop": nrows}]}
         return json.dumps(meta).encode("utf8")  # as pyarrow.pandas_compat writes it
+
+    def schema_for(self, nrows: int) -> pa.Schema:
+        """The schema with the pandas metadata of a table of ``nrows`` rows (kept per count)."""
+        key = nrows if self.range_index else -1
+        schema = self.by_rows.get(key)
+        if schema is None:
+            schema = self.schema.with_metadata({b"pandas": self.metadata(nrows)})
+            if len(self.by_rows) >= 256:
+                self.by_rows.clear()
+            self.by_rows[key] = schema
+        return schema
 
     def table(self, df: pd.DataFrame, columns: list[Any]) -> pa.Table:
         arrays = [
@@ -121,8 +129,7 @@ class _Encoding:
         ]
         if not self.range_index:
             arrays.append(pa.array(np.asarray(df.index), from_pandas=True))
-        schema = self.schema.with_metadata({b"pandas": self.metadata(len(df))})
-        return pa.Table.from_arrays(arrays, schema=schema)
+        return pa.Table.from_arrays(arrays, schema=self.schema_for(len(df)))
 
 
 #: signature -> encoding (``None``: the fast path was checked and does not reproduce
@@ -179,59 +186,16 @@ def read_parquet(src: bytes | Path) -> pd.DataFrame:
     return pq.read_table(pa.BufferReader(src) if isinstance(src, bytes) else str(src)).to_pandas()
 
 
-def write_tables(
-    out: Path, folder: str, tables: Mapping[str, bytes], entry: Mapping[str, Any] | None = None
-) -> tuple[dict[str, dict[str, Any]], dict[str, Path]]:
-    """Write a scenario's Parquet tables into ``out/folder``; remove those it does not have.
-
-    Then, when ``entry`` is given, write it with the ``files`` record to :data:`ENTRY_FILE`
-    (the scenario's own copy of its manifest entry). The folder is synced once at the end.
-
-    Returns
-    -------
-    files : dict
-        The manifest's ``files`` record: path, bytes and SHA-256 of each table.
-    paths : dict
-        Table name -> Parquet file.
-    """
-    sdir = out / folder
-    files: dict[str, dict[str, Any]] = {}
-    paths: dict[str, Path] = {}
-    for t in TABLES:
-        data = tables.get(t)
-        target = sdir / f"{t}.parquet"
-        if data is None:
-            with contextlib.suppress(FileNotFoundError):
-                target.unlink()
-            continue
-        atomic_write_bytes(target, data, sync_dir=False)
-        files[t] = {"path": f"{folder}/{t}.parquet", "bytes": len(data), "sha256": sha256(data)}
-        paths[t] = target
-    if entry is not None:
-        text = json.dumps({**entry, "files": files}, ensure_ascii=False, allow_nan=False)
-        atomic_write_bytes(sdir / ENTRY_FILE, text.encode("utf-8"), sync_dir=False)
-    if files or entry is not None:
-        fsync_dir(sdir)
-    return files, paths
-
-
-def remove_tables(out: Path, folder: str) -> None:
-    """Remove a scenario's tables (stale files of an earlier run must not pass for new ones)."""
-    for name in (ENTRY_FILE, *(f"{t}.parquet" for t in TABLES)):
-        with contextlib.suppress(FileNotFoundError):
-            (out / folder / name).unlink()
-
-
 class Committer:
-    """Commits finished scenarios (Parquet files, then the manifest) on background threads.
+    """Commits finished chunks (Parquet files, then the manifest) on background threads.
 
     Writing is mostly waiting for ``fsync``; on their own threads the writes overlap the
     computation of the next scenarios, and several threads waiting at once let the file
     system commit their syncs together (one journal commit for several files) instead of one
-    after the other. Each scenario is committed by one thread, files first, then its manifest
-    entry; scenarios are taken in the order they are handed over. Signals are delivered to the
+    after the other. Each chunk is committed by one thread, files first, then its manifest
+    entries; chunks are taken in the order they are handed over. Signals are delivered to the
     main thread only, so a Ctrl-C never interrupts a commit half-way; :meth:`close` waits for
-    every handed-over scenario to be committed and re-raises an error of a writer (a full
+    every handed-over chunk to be committed and re-raises an error of a writer (a full
     disk, say).
     """
 
@@ -276,9 +240,7 @@ class Committer:
 def clean_temp_files(out: Path) -> int:
     """Remove the temporary files an interrupted run left in ``out``; return how many."""
     n = 0
-    found = itertools.chain(
-        out.glob(f"*{TMP_SUFFIX}"), (out / SCENARIO_DIR).glob(f"**/*{TMP_SUFFIX}")
-    )
+    found = itertools.chain(out.glob(f"*{TMP_SUFFIX}"), (out / "chunks").glob(f"*{TMP_SUFFIX}"))
     for p in found:
         with contextlib.suppress(OSError):
             p.unlink()

@@ -97,10 +97,18 @@ def payback_year(cumulative: pd.Series, one_off: pd.Series | None = None) -> int
     -------
     int or None
     """
+    return _payback(
+        np.asarray(cumulative, dtype=np.int64),
+        np.asarray(cumulative.index, dtype=np.int64),
+        None if one_off is None else np.asarray(one_off, dtype=np.int64),
+    )
+
+
+def _payback(cumulative: Any, years: Any, one_off: Any | None) -> int | None:
+    """:func:`payback_year` on arrays (cumulative and one-off VND by year, the years)."""
     cum = np.asarray(cumulative, dtype=np.int64)
     if not len(cum):
         return None
-    years = np.asarray(cumulative.index, dtype=np.int64)
     # positive from year k to the end: suffix minimum > 0
     stays = np.minimum.accumulate(cum[::-1])[::-1] > 0
     if one_off is not None:
@@ -109,6 +117,15 @@ def payback_year(cumulative: pd.Series, one_off: pd.Series | None = None) -> int
             stays[: paid[0]] = False
     ok = np.flatnonzero(stays)
     return int(years[ok[0]]) if len(ok) else None
+
+
+def _column_arrays(df: pd.DataFrame) -> dict[str, Any]:
+    """Column name -> values as an array, without building a Series per column (the
+    headline figures read about twenty columns of a five-row table)."""
+    try:
+        return dict(zip(df.columns, df._iter_column_arrays(), strict=True))
+    except AttributeError:  # pragma: no cover - another pandas
+        return {c: df[c].to_numpy() for c in df.columns}
 
 
 def payback_text(year: int | None, horizon: tuple[int, int], lang: str = "vi") -> str:
@@ -268,9 +285,14 @@ class ScenarioResult(Result):
         """
         by = self.by_year
         sc = self.scenario
-        start = int(by["headcount_start"].iloc[0])
-        end = int(by["headcount_end"].iloc[-1])
-        base = int(by["base_headcount"].iloc[0]) if "base_headcount" in by.columns else start
+        col = _column_arrays(by)
+        years = np.asarray(by.index)
+        start = int(col["headcount_start"][0])
+        end = int(col["headcount_end"][-1])
+        base = int(col["base_headcount"][0]) if "base_headcount" in col else start
+        one_off = col["one_off_cost"]
+        cum = col["cumulative_net_savings"]
+        cum_state = col["cumulative_state_net_savings"]
         out: dict[str, Any] = {
             "scenario": sc.name,
             "model": self.model_name,
@@ -282,21 +304,19 @@ class ScenarioResult(Result):
             "headcount_end": end,
             "headcount_change": end - start,
             "share_reduced": (base - end) / base if base else 0.0,
-            "target_met": bool((by["target_gap"] == 0).all()) if "target_gap" in by else None,
-            "leavers": int(by["leavers"].sum()),
-            "retirements": int(by["retirements"].sum()),
-            "hires": int(by["hires"].sum()),
-            "one_off_cost": int(by["one_off_cost"].sum()),
-            "recurring_savings": int(by["recurring_savings"].sum()),
-            "state_savings": int(by["state_savings"].sum()),
-            "cumulative_net_savings": int(by["cumulative_net_savings"].iloc[-1]),
-            "cumulative_state_net_savings": int(by["cumulative_state_net_savings"].iloc[-1]),
-            "payback_year": payback_year(by["cumulative_net_savings"], by["one_off_cost"]),
-            "state_payback_year": payback_year(
-                by["cumulative_state_net_savings"], by["one_off_cost"]
-            ),
-            "tntt_per_person": int(by["tntt_per_person"].iloc[-1]),
-            "baseline_tntt_per_person": int(by["baseline_tntt_per_person"].iloc[-1]),
+            "target_met": bool((col["target_gap"] == 0).all()) if "target_gap" in col else None,
+            "leavers": int(col["leavers"].sum()),
+            "retirements": int(col["retirements"].sum()),
+            "hires": int(col["hires"].sum()),
+            "one_off_cost": int(one_off.sum()),
+            "recurring_savings": int(col["recurring_savings"].sum()),
+            "state_savings": int(col["state_savings"].sum()),
+            "cumulative_net_savings": int(cum[-1]),
+            "cumulative_state_net_savings": int(cum_state[-1]),
+            "payback_year": _payback(cum, years, one_off),
+            "state_payback_year": _payback(cum_state, years, one_off),
+            "tntt_per_person": int(col["tntt_per_person"][-1]),
+            "baseline_tntt_per_person": int(col["baseline_tntt_per_person"][-1]),
         }
         return out
 
