@@ -177,20 +177,23 @@ class Run:
     bonus_base_monthly: np.ndarray | None = None
 
 
-def _chunk(inp: Inputs, rates: Rates, sl: slice | np.ndarray, keep: bool) -> dict[str, np.ndarray]:
-    """Monthly amounts (12, k) of people ``sl`` (slice or positions); their annual float sums."""
+def _chunk(inp: Inputs, rates: Rates, sl: Any, keep: bool, after: Any = None) -> dict[str, Any]:
+    """Monthly amounts (12, k) of people ``sl`` (slice or positions); their annual float sums.
+    ``after``: (J, 1) bool, rise in force in each of the J months of ``rates`` (people present
+    all year only; each month's floats are computed element by element, alone)."""
     b = rates.bounds
     start, end = inp.start[sl], inp.end[sl]
     mdays = (b[1:] - b[:12])[:, None]
     # people present all year (most) have presence 1; only the others need day counts
     part = np.flatnonzero((start > b[0]) | (end < b[12]))
-    pres = np.ones((12, len(start)))
+    pres = np.ones((len(rates.base), len(start)))
     lo = np.maximum(start[part][None, :], b[:12, None])
     hi = np.minimum(end[part][None, :], b[1:, None])
     days = np.maximum(hi - lo, 0)
-    pres[:, part] = days / mdays
+    pres[:, part] = days / mdays if len(part) else 1.0
     bp = rates.base[:, None] * pres
-    after = np.arange(12)[:, None] >= inp.rise_month[sl][None, :]
+    if after is None:
+        after = np.arange(12)[:, None] >= inp.rise_month[sl][None, :]
     coef = np.where(after, inp.coef1[sl][None, :], inp.coef0[sl][None, :])
     tn = np.where(after, inp.tnvk1[sl][None, :], inp.tnvk0[sl][None, :])
     cc = inp.catcode[sl]
@@ -220,7 +223,7 @@ def _chunk(inp: Inputs, rates: Rates, sl: slice | np.ndarray, keep: bool) -> dic
     if rates.class_any:
         ce = rates.class_eff
         flat = inp.cidx[sl] * ce.shape[2] + cc  # (commune, category) of each person
-        cls = np.take(ce.reshape(12, -1), flat, axis=1) * base_of(
+        cls = np.take(ce.reshape(len(ce), -1), flat, axis=1) * base_of(
             rates.bases["commune_class_allowance"]
         )
     else:
@@ -379,15 +382,9 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
 
 
 def run_inputs(
-    model,
-    year: int,
-    inp: Inputs,
-    keys: list[str],
-    *,
-    keep_monthly: bool = False,
-    details: bool = True,
-    rates: Rates | None = None,
-) -> Run:
+    model, year: int, inp: Inputs, keys: list[str], *, keep_monthly: bool = False,
+    details: bool = True, rates: Rates | None = None,
+) -> Run:  # fmt: skip
     """The engine of :func:`run` on a roster already checked and prepared (:func:`prepare`),
     for callers that pay one roster year after year (the scenarios' shared work).
 
