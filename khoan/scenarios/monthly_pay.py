@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -98,6 +98,10 @@ class RateMonths:
     group: np.ndarray  # (12,) group of each month
     rise: np.ndarray  # (R,) movable positions whose rise falls inside the year, ascending
     rise_month: np.ndarray  # (R,) 0..11
+    #: month -> the positions in ``rise`` risen by then, and theirs among the movable (cache)
+    risen: dict[int, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def from_months(cls, arrays: list[np.ndarray]) -> RateMonths:
@@ -117,13 +121,21 @@ class RateMonths:
         on = np.arange(12)[:, None] >= self.rise_month[None, :]
         return np.where(on, v1[g], v0[:, self.rise][g])
 
+    def _on(self, m: int) -> tuple[np.ndarray, np.ndarray]:
+        """Positions in ``rise`` of the people risen by month ``m``, and their movable positions."""
+        on = self.risen
+        if m not in on:
+            j = np.flatnonzero(m >= self.rise_month)
+            on[m] = (j, self.rise[j])
+        return on[m]
+
     def month(self, k: int, m: int) -> np.ndarray:
         """(nd,) amounts of component ``k`` in month ``m`` (0 = January)."""
         g = self.group[m]
         out = self.before[k][g].copy()
         if len(self.rise):
-            on = m >= self.rise_month
-            out[self.rise[on]] = self.after[k][g][on]
+            j, p = self._on(m)
+            out[p] = self.after[k][g][j]
         return out
 
     def annual(self) -> np.ndarray:
@@ -162,16 +174,17 @@ class RateMonths:
         comps, people, values = [], [], []
         counts = np.zeros(12, dtype=np.int64)
         for m in range(1, 12):
-            rising = self.rise_month == m
+            j = np.flatnonzero(self.rise_month == m)
+            pj = self.rise[j]
             for k, (v0, v1) in enumerate(zip(self.before, self.after, strict=True)):
                 if g[m] != g[m - 1]:
                     cur = self.month(k, m)
                     p = np.flatnonzero(cur != self.month(k, m - 1))
                     val = cur[p]
-                elif rising.any():
-                    j = np.flatnonzero(rising)
-                    sel = v1[g[m], j] != v0[g[m], self.rise[j]]
-                    p, val = self.rise[j[sel]], v1[g[m], j[sel]]
+                elif len(j):
+                    a1 = v1[g[m]][j]
+                    sel = np.flatnonzero(a1 != v0[g[m]][pj])
+                    p, val = pj[sel], a1[sel]
                 else:
                     continue
                 if not len(p):
