@@ -148,10 +148,11 @@ class RateMonths:
             for m in range(1, 12):
                 acc += v0[g[m]]
             if len(self.rise):
-                d = self._risers(v0, v1)
-                r = d[0].copy()
+                # the risers' months one by one: before their rise, then from it
+                v0r = v0[:, self.rise]
+                r = np.where(self.rise_month <= 0, v1[g[0]], v0r[g[0]])
                 for m in range(1, 12):
-                    r += d[m]
+                    r += np.where(self.rise_month <= m, v1[g[m]], v0r[g[m]])
                 acc[self.rise] = r
         return full
 
