@@ -145,6 +145,7 @@ __all__ = [
     "contribution_rates",
     "grade_terms",
     "low_pay_rates",
+    "month_amounts",
     "monthly_rates",
     "payroll",
     "prepare",
@@ -177,20 +178,25 @@ class Run:
     bonus_base_monthly: np.ndarray | None = None
 
 
-def _chunk(inp: Inputs, rates: Rates, sl: slice | np.ndarray, keep: bool) -> dict[str, np.ndarray]:
-    """Monthly amounts (12, k) of people ``sl`` (slice or positions); their annual float sums."""
+def month_amounts(
+    inp: Inputs, rates: Rates, sl: Any, keep: bool, after: Any = None
+) -> dict[str, Any]:
+    """Monthly amounts (12, k) of people ``sl`` (slice or positions); their annual float sums.
+    ``after``: (J, 1) bool, rise in force in each of the J months of ``rates`` (people present
+    all year only; each month's floats are computed element by element, alone)."""
     b = rates.bounds
     start, end = inp.start[sl], inp.end[sl]
     mdays = (b[1:] - b[:12])[:, None]
     # people present all year (most) have presence 1; only the others need day counts
     part = np.flatnonzero((start > b[0]) | (end < b[12]))
-    pres = np.ones((12, len(start)))
+    pres = np.ones((len(rates.base), len(start)))
     lo = np.maximum(start[part][None, :], b[:12, None])
     hi = np.minimum(end[part][None, :], b[1:, None])
     days = np.maximum(hi - lo, 0)
-    pres[:, part] = days / mdays
+    pres[:, part] = days / mdays if len(part) else 1.0
     bp = rates.base[:, None] * pres
-    after = np.arange(12)[:, None] >= inp.rise_month[sl][None, :]
+    if after is None:
+        after = np.arange(12)[:, None] >= inp.rise_month[sl][None, :]
     coef = np.where(after, inp.coef1[sl][None, :], inp.coef0[sl][None, :])
     tn = np.where(after, inp.tnvk1[sl][None, :], inp.tnvk0[sl][None, :])
     cc = inp.catcode[sl]
@@ -220,7 +226,7 @@ def _chunk(inp: Inputs, rates: Rates, sl: slice | np.ndarray, keep: bool) -> dic
     if rates.class_any:
         ce = rates.class_eff
         flat = inp.cidx[sl] * ce.shape[2] + cc  # (commune, category) of each person
-        cls = np.take(ce.reshape(12, -1), flat, axis=1) * base_of(
+        cls = np.take(ce.reshape(len(ce), -1), flat, axis=1) * base_of(
             rates.bases["commune_class_allowance"]
         )
     else:
@@ -263,11 +269,6 @@ def _chunk(inp: Inputs, rates: Rates, sl: slice | np.ndarray, keep: bool) -> dic
     return res
 
 
-def _at(a: np.ndarray, *idx: np.ndarray) -> np.ndarray:
-    """``a[idx]`` (an index array per axis) gathered from the flat array (faster than numpy's)."""
-    return np.take(a.ravel(), np.ravel_multi_index(idx, a.shape))
-
-
 def _prefix(u: np.ndarray) -> np.ndarray:
     """Prefix sums over the month axis: ``out[r] = Σ_{m<r} u[m]``, shape (13, ...)."""
     out = np.zeros((13, *u.shape[1:]))
@@ -306,13 +307,22 @@ def _fullyear(inp: Inputs, rates: Rates, idx: np.ndarray) -> dict[str, np.ndarra
     tb = rates.bases["tnvk"]
     terms0["tnvk"] = (inp.tnvk0[idx] / 100.0) * _coef_sum(terms0, tb, n)
     terms1["tnvk"] = (inp.tnvk1[idx] / 100.0) * _coef_sum(terms1, tb, n)
+    sums: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
 
     def seg(names: tuple[str, ...] | str, pb: np.ndarray, pt: np.ndarray | float) -> np.ndarray:
-        if isinstance(names, str):
-            k0, k1 = terms0[names], terms1[names]
-        else:
-            k0, k1 = _coef_sum(terms0, names, n), _coef_sum(terms1, names, n)
+        if not isinstance(names, str) and names not in sums:
+            sums[names] = _coef_sum(terms0, names, n), _coef_sum(terms1, names, n)
+        k0, k1 = (terms0[names], terms1[names]) if isinstance(names, str) else sums[names]
         return k0 * pb + k1 * (pt - pb)
+
+    # flat positions in (13, ...) prefix sums: [r, k] and [12, k]; [r, ci, k] and [12, ci, k]
+    nk = rates.ps_eff.shape[1]
+    r64, k64, nc = r.astype(np.int64), k.astype(np.int64), rates.class_eff.shape[1]
+    f2, t2 = r64 * nk + k64, 12 * nk + k64
+    f3, t3 = (r64 * nc + ci) * nk + k64, (12 * nc + ci) * nk + k64
+
+    def at(a: np.ndarray, flat: np.ndarray) -> np.ndarray:
+        return np.take(a.ravel(), flat)
 
     pb_base = _prefix(base)
     before, total = pb_base[r], pb_base[12]
@@ -329,20 +339,21 @@ def _fullyear(inp: Inputs, rates: Rates, idx: np.ndarray) -> dict[str, np.ndarra
     if rates.class_any:
         pc = _prefix(rates.class_eff * base[:, None, None])
         out["commune_class_allowance"] = seg(
-            rates.bases["commune_class_allowance"], _at(pc, r, ci, k), pc[12, ci, k]
+            rates.bases["commune_class_allowance"], at(pc, f3), at(pc, t3)
         )
     else:
         out["commune_class_allowance"] = np.zeros(n)
     pp = _prefix(rates.ps_eff * base[:, None])
     out["public_service_allowance"] = seg(
-        rates.bases["public_service_allowance"], pp[r, k], pp[12, k]
+        rates.bases["public_service_allowance"], at(pp, f2), at(pp, t2)
     )
     if rates.supp_any:
         mx = rates.supp_max + _COEF_TOL
         k0 = np.where(c0 <= mx, c0, 0.0)
         k1 = np.where(c1 <= mx, c1, 0.0)
         psup = _prefix(rates.supp_eff)
-        out["low_pay_supplement"] = k0 * psup[r, k] + k1 * (psup[12, k] - psup[r, k])
+        sb = at(psup, f2)
+        out["low_pay_supplement"] = k0 * sb + k1 * (at(psup, t2) - sb)
     else:
         out["low_pay_supplement"] = np.zeros(n)
     cnames = rates.bases["contributions"]
@@ -351,14 +362,12 @@ def _fullyear(inp: Inputs, rates: Rates, idx: np.ndarray) -> dict[str, np.ndarra
     with_class = "commune_class_allowance" in cnames and rates.class_any
     for c in CONTRIBUTIONS:
         pcon = _prefix(rates.contrib_eff[c] * base[:, None])
-        pb, pt = pcon[r, k], pcon[12, k]
+        pb, pt = at(pcon, f2), at(pcon, t2)
         out[c] = kc0 * pb + kc1 * (pt - pb)
         if with_class:
             # the commune-class allowance in the base: rate × class rate × its own base terms
             pcc = _prefix(rates.contrib_eff[c][:, None, :] * rates.class_eff * base[:, None, None])
-            out[c] = out[c] + seg(
-                rates.bases["commune_class_allowance"], _at(pcc, r, ci, k), pcc[12, ci, k]
-            )
+            out[c] = out[c] + seg(rates.bases["commune_class_allowance"], at(pcc, f3), at(pcc, t3))
     out["bhtn"] = np.where(inp.bhtn_flag[idx], out["bhtn"], 0.0)
     out["_terms0"] = terms0  # type: ignore[assignment]
     out["_terms1"] = terms1  # type: ignore[assignment]
@@ -370,7 +379,7 @@ def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bo
 
     People present the whole year are paid through :func:`_fullyear` (prefix sums over the
     months); the others — joiners, leavers — through the month-by-month matrix of
-    :func:`_chunk`, in chunks of people. With ``keep_monthly`` everyone goes through the
+    :func:`month_amounts`, in chunks of people. With ``keep_monthly`` everyone goes through the
     matrix and the monthly amounts are kept.
     """
     year = _check_year(year)
@@ -443,7 +452,7 @@ def run_inputs(
     for sl in matrix_groups:
         if isinstance(sl, np.ndarray) and not len(sl):
             continue
-        r = _chunk(inp, rates, sl, keep_monthly)
+        r = month_amounts(inp, rates, sl, keep_monthly)
         for c in COMPONENTS:
             annual_f[c][sl] = r[c]
         st = staffing[sl]

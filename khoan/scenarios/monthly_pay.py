@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -81,3 +81,123 @@ class MonthlyPay:
             a, b = self.starts[mm], self.starts[mm + 1]
             out[self.comp[a:b], self.person[a:b]] = self.value[a:b]
         return out
+
+
+@dataclass
+class RateMonths:
+    """Month-by-month pay of the movable people in one year, as the engine computes it: each
+    month's amounts are those of its group of months with the same rates (``group``), before
+    the person's step rise (``before``) or, for the people ``rise`` from their rise month
+    ``rise_month`` on, after it (``after``). Each amount is one float of the engine, so
+    :meth:`month`, :meth:`annual`, :meth:`totals` and :meth:`compact` give the floats of the
+    dense (12, nd) arrays, and their sums, bit for bit.
+    """
+
+    before: list[np.ndarray]  # per component (G, nd) float
+    after: list[np.ndarray]  # per component (G, len(rise)) float
+    group: np.ndarray  # (12,) group of each month
+    rise: np.ndarray  # (R,) movable positions whose rise falls inside the year, ascending
+    rise_month: np.ndarray  # (R,) 0..11
+    #: month -> the positions in ``rise`` risen by then, and theirs among the movable (cache)
+    risen: dict[int, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    @classmethod
+    def from_months(cls, arrays: list[np.ndarray]) -> RateMonths:
+        """From one dense (12, nd) array per component (every month its own group)."""
+        none = np.zeros(0, dtype=np.int64)
+        return cls(
+            before=[np.asarray(a, dtype=float) for a in arrays],
+            after=[np.zeros((12, 0)) for _ in arrays],
+            group=np.arange(12),
+            rise=none,
+            rise_month=none,
+        )
+
+    def _risers(self, v0: np.ndarray, v1: np.ndarray) -> np.ndarray:
+        """(12, R) amounts of the people ``rise`` from their (G, ·) values."""
+        g = self.group
+        on = np.arange(12)[:, None] >= self.rise_month[None, :]
+        return np.where(on, v1[g], v0[:, self.rise][g])
+
+    def _on(self, m: int) -> tuple[np.ndarray, np.ndarray]:
+        """Positions in ``rise`` of the people risen by month ``m``, and their movable positions."""
+        on = self.risen
+        if m not in on:
+            j = np.flatnonzero(m >= self.rise_month)
+            on[m] = (j, self.rise[j])
+        return on[m]
+
+    def month(self, k: int, m: int) -> np.ndarray:
+        """(nd,) amounts of component ``k`` in month ``m`` (0 = January)."""
+        g = self.group[m]
+        out = self.before[k][g].copy()
+        if len(self.rise):
+            j, p = self._on(m)
+            out[p] = self.after[k][g][j]
+        return out
+
+    def annual(self) -> np.ndarray:
+        """(K, nd): the twelve months of each component added in calendar order."""
+        g = self.group
+        full = np.empty((len(self.before), self.before[0].shape[1]))
+        for k, (v0, v1) in enumerate(zip(self.before, self.after, strict=True)):
+            acc = full[k]
+            acc[:] = v0[g[0]]
+            for m in range(1, 12):
+                acc += v0[g[m]]
+            if len(self.rise):
+                # the risers' months one by one: before their rise, then from it
+                v0r = v0[:, self.rise]
+                r = np.where(self.rise_month <= 0, v1[g[0]], v0r[g[0]])
+                for m in range(1, 12):
+                    r += np.where(self.rise_month <= m, v1[g[m]], v0r[g[m]])
+                acc[self.rise] = r
+        return full
+
+    def totals(self) -> np.ndarray:
+        """(12, nd): the components added in order, month by month."""
+        t0 = np.array(self.before[0], dtype=float)
+        t1 = np.array(self.after[0], dtype=float)
+        for v0, v1 in zip(self.before[1:], self.after[1:], strict=True):
+            t0 += v0
+            t1 += v1
+        out = t0[self.group]
+        if len(self.rise):
+            out[:, self.rise] = self._risers(t0, t1)
+        return out
+
+    def compact(self) -> MonthlyPay:
+        """The same amounts as :meth:`MonthlyPay.from_months` on the dense arrays."""
+        g = self.group
+        first = np.stack([self.month(k, 0) for k in range(len(self.before))])
+        comps, people, values = [], [], []
+        counts = np.zeros(12, dtype=np.int64)
+        for m in range(1, 12):
+            j = np.flatnonzero(self.rise_month == m)
+            pj = self.rise[j]
+            for k, (v0, v1) in enumerate(zip(self.before, self.after, strict=True)):
+                if g[m] != g[m - 1]:
+                    cur = self.month(k, m)
+                    p = np.flatnonzero(cur != self.month(k, m - 1))
+                    val = cur[p]
+                elif len(j):
+                    a1 = v1[g[m]][j]
+                    sel = np.flatnonzero(a1 != v0[g[m]][pj])
+                    p, val = pj[sel], a1[sel]
+                else:
+                    continue
+                if not len(p):
+                    continue
+                comps.append(np.full(len(p), k, dtype=np.int16))
+                people.append(p.astype(np.int32))
+                values.append(np.asarray(val, dtype=float))
+                counts[m] += len(p)
+        return MonthlyPay(
+            first=first,
+            comp=np.concatenate(comps) if comps else np.zeros(0, dtype=np.int16),
+            person=np.concatenate(people) if people else np.zeros(0, dtype=np.int32),
+            value=np.concatenate(values) if values else np.zeros(0),
+            starts=np.concatenate([[0], np.cumsum(counts)]),
+        )

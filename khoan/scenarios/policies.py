@@ -111,6 +111,30 @@ def staffing_floor(approved: np.ndarray, must_fill: np.ndarray, share: float) ->
     )
 
 
+def _combined(lo: np.ndarray, hi: np.ndarray) -> np.ndarray | None:
+    """One int64 key ordering as ``(hi, lo)`` lexicographically (None: it would overflow)."""
+    lo, hi = np.asarray(lo), np.asarray(hi)
+    if not len(lo) or lo.dtype.kind not in "iu" or hi.dtype.kind not in "iu":
+        return None
+    lo0, hi0 = int(lo.min()), int(hi.min())
+    width = int(lo.max()) - lo0 + 1
+    if width * (int(hi.max()) - hi0 + 1) >= 2**62:
+        return None
+    return (hi.astype(np.int64) - hi0) * width + (lo.astype(np.int64) - lo0)
+
+
+def _lexsort(keys: tuple[np.ndarray, ...]) -> np.ndarray:
+    """``numpy.lexsort(keys)`` (last key primary, stable) by stable argsorts of integer keys
+    folded two by two — the same permutation, faster."""
+    c = _combined(keys[0], keys[1])
+    if c is None:
+        return np.lexsort(keys)
+    o = np.argsort(c, kind="stable")
+    for k in keys[2:]:
+        o = o[np.argsort(np.asarray(k)[o], kind="stable")]
+    return o
+
+
 def priority(
     order: str | tuple[str, ...],
     *,
@@ -164,7 +188,7 @@ def priority(
         keys = (ids_s, -birth_day, cost)
     else:
         raise ValueError(f"unknown order {order!r}")
-    o = np.lexsort(keys)
+    o = _lexsort(keys) if id_rank is not None else np.lexsort(keys)
     rank = np.empty(n, dtype=np.int64)
     rank[o] = np.arange(n)
     return rank

@@ -35,8 +35,9 @@ from .. import payroll_inputs as _payroll_inputs
 from ..errors import KhoanError, ParameterError, ValidationError
 from ..lumpsum import KEYS as LUMPSUM_KEYS
 from ..lumpsum import SALARY_FUND_PARTS, CommuneArrays, YearRates, tntt_cap_ratio, year_rates
+from ..payroll_rates import Rates
 from ..periods import FAR_FUTURE, FAR_PAST, group_sum, month_bounds
-from .monthly_pay import MonthlyPay
+from .monthly_pay import MonthlyPay, RateMonths
 from .roster import Steps, advance_roster, age, steps_of
 from .scenario import Scenario, check_components, scenario_error
 
@@ -118,7 +119,7 @@ def _table_runs(u: Universe) -> Iterator[tuple[int, Callable[[], tuple[Any, Any]
         def pay(y: int = y, fa: pd.DataFrame = fage, ma: pd.DataFrame = mage) -> tuple[Any, Any]:
             return (
                 _payroll.run(u.model, y, fa),
-                _payroll.run(u.model, y, ma, keep_monthly=True),
+                _payroll.run(u.model, y, ma, keep_monthly=True).monthly,
             )
 
         yield y, pay
@@ -217,18 +218,72 @@ def _array_runs(u: Universe) -> Iterator[tuple[int, Callable[[], tuple[Any, Any]
                     details=False,
                     rates=rates,
                 ),
-                _payroll.run_inputs(
+                _movable_months(
                     u.model,
                     y,
                     dataclasses.replace(inp_m, **{k: v[u.midx] for k, v in year.items()}),
                     keys,
-                    keep_monthly=True,
-                    details=False,
-                    rates=rates,
+                    rates,
                 ),
             )
 
         yield y, pay
+
+
+def _rate_months(rates: Rates) -> np.ndarray:
+    """For each month, the first month of its run of months with the same rates (12,)."""
+    arrays = [
+        rates.base,
+        rates.class_eff,
+        rates.ps_eff,
+        rates.supp_eff,
+        *rates.contrib_eff.values(),
+    ]
+    same = np.ones(11, dtype=bool)
+    for a in arrays:
+        same &= (a[1:] == a[:-1]).reshape(11, -1).all(axis=1)
+    first = np.where(np.concatenate([[False], same]), 0, np.arange(12))
+    return np.maximum.accumulate(first)
+
+
+def _movable_months(
+    model: Any, y: int, inp: _payroll_inputs.Inputs, keys: list[str], rates: Rates
+) -> RateMonths:
+    """The monthly amounts of each component of the movable people (all present the whole
+    year), the floats :func:`khoan.payroll.run_inputs` with ``keep_monthly`` computes — bit for
+    bit — computed only for the months whose rates differ from the month before, before and
+    from the step rise (:class:`RateMonths`).
+
+    Each monthly amount of :func:`khoan.payroll.month_amounts` is computed element by element from
+    that month's rates and whether the rise applies, so two months with the same rates and on
+    the same side of the rise have the same floats."""
+    b = rates.bounds
+    if inp.n == 0 or not ((inp.start <= b[0]) & (inp.end >= b[12])).all():
+        mon = _payroll.run_inputs(
+            model, y, inp, keys, keep_monthly=True, details=False, rates=rates
+        ).monthly
+        assert mon is not None
+        return RateMonths.from_months([mon[c] for c in _payroll.COMPONENTS])
+    g, group = np.unique(_rate_months(rates), return_inverse=True)
+    sub = dataclasses.replace(
+        rates,
+        base=rates.base[g],
+        class_eff=rates.class_eff[g],
+        ps_eff=rates.ps_eff[g],
+        supp_eff=rates.supp_eff[g],
+        contrib_eff={c: v[g] for c, v in rates.contrib_eff.items()},
+    )
+    ng = len(g)
+    rise = np.flatnonzero(inp.rise_month < 12)
+    v0 = _payroll.month_amounts(inp, sub, slice(0, inp.n), True, np.zeros((ng, 1), dtype=bool))
+    v1 = _payroll.month_amounts(inp, sub, rise, True, np.ones((ng, 1), dtype=bool))
+    return RateMonths(
+        before=[v0["_monthly"][c] for c in _payroll.COMPONENTS],
+        after=[v1["_monthly"][c] for c in _payroll.COMPONENTS],
+        group=group.reshape(12),
+        rise=rise,
+        rise_month=inp.rise_month[rise],
+    )
 
 
 def cost_years(u: Universe, scenario: Scenario) -> None:
@@ -294,20 +349,14 @@ def _cost(
         gf = np.zeros(len(fixed), dtype=np.int64)
         for k in gidx:
             gf += a[comps[k]]
-        arrays = [mr.monthly[k] for k in comps]  # (12, nd) each
-        del mr
+        if not isinstance(mr, RateMonths):  # the tables' path: dense (12, nd) months
+            mr = RateMonths.from_months([mr[k] for k in comps])
         # the months added in calendar order per component, and the components added in
         # order per month (the same additions as on a (K, 12, nd) stack)
-        full = np.stack([a[0] for a in arrays]).astype(float)
-        for mth in range(1, 12):
-            for k, a in enumerate(arrays):
-                full[k] += a[mth]
-        mtot = np.array(arrays[0], dtype=float)
-        for a in arrays[1:]:
-            mtot += a
-        mtotal.append(mtot)
-        mon = MonthlyPay.from_months(arrays)
-        del arrays
+        full = mr.annual()
+        mtotal.append(mr.totals())
+        mon = mr.compact()
+        del mr
         u.years[y] = YearCost(
             year=y,
             bounds=month_bounds(y),

@@ -105,3 +105,30 @@ def test_optimal_picks_the_cheaper_kind():
         cost, allowed, np.ones((1, 1), bool), np.array([0]), np.array([[1]]), need=np.array([1])
     )
     assert res.kind.tolist() == [0]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_priority_with_id_ranks_is_lexsort(seed):
+    """The folded integer keys give numpy.lexsort's permutation (ties, duplicate ids, NaN)."""
+    from khoan.scenarios.policies import priority
+
+    rng = np.random.default_rng(seed)
+    n = 2_000
+    id_rank = rng.integers(0, n // 3, n)  # duplicate ids: equal ranks
+    retire = rng.integers(18_000, 18_050, n).astype(np.int64)
+    retire[:5] = 2_932_896  # a far-future day
+    birth = rng.integers(-3_000, -2_950, n).astype(np.int64)
+    cost = rng.integers(0, 20, n).astype(float) * 1e6
+    cost[7] = np.nan
+    ids = np.array([f"P{i:05d}" for i in id_rank], dtype=object)
+    for order, keys in (
+        ("closest_to_retirement", (id_rank, retire)),
+        ("youngest", (id_rank, -birth)),
+        ("cost", (id_rank, -birth, cost)),
+    ):
+        want = np.empty(n, dtype=np.int64)
+        want[np.lexsort(keys)] = np.arange(n)
+        got = priority(
+            order, ids=ids, retire_day=retire, birth_day=birth, cost=cost, id_rank=id_rank
+        )
+        assert np.array_equal(got, want), order
