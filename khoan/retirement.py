@@ -52,6 +52,7 @@ __all__ = [
     "retirement_age",
     "retirement_date",
     "round_years",
+    "sex_codes",
 ]
 
 #: Codes of the staff table's ``sex`` column.
@@ -130,14 +131,22 @@ def _shape_info(*args: Any) -> tuple[bool, pd.Index | None]:
     return scalar, index
 
 
+def sex_codes(values: Any) -> np.ndarray:
+    """Sex codes as written, normalised (``str``, stripped, upper case: ``" m"`` -> ``"M"``) once
+    per distinct value (a roster has two or three); an object array, not checked against
+    :data:`SEXES`."""
+    s = np.atleast_1d(np.asarray(values, dtype=object))
+    codes, uniq = pd.factorize(pd.Series(s, dtype=object), use_na_sentinel=False)
+    norm = np.empty(len(uniq), dtype=object)
+    norm[:] = [str(v).strip().upper() for v in uniq]
+    return norm[codes]
+
+
 def _as_sex(sex: Any, n: int) -> np.ndarray:
     s = np.atleast_1d(np.asarray(sex, dtype=object))
     if len(s) == 1 and n > 1:
         s = np.repeat(s, n)
-    # normalised once per distinct value (a roster has two or three)
-    codes, uniq = pd.factorize(pd.Series(s, dtype=object), use_na_sentinel=False)
-    norm = pd.Series(uniq, dtype=object).astype(str).str.strip().str.upper()
-    out = norm.to_numpy(dtype=object)[codes]
+    out = sex_codes(s)
     bad = ~np.isin(out, SEXES)
     if bad.any():
         raise ScenarioError(

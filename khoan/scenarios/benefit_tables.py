@@ -236,17 +236,14 @@ class _Candidates:
         self.ids = u.ids[self.cand]
         self.reduced = np.asarray(u.reduced[self.cand], dtype=bool)
         self.category = r["category"].astype(str).to_numpy()
-        # sex codes normalised as compute does, once per distinct value
-        codes, uniq = pd.factorize(r["sex"].astype(str), use_na_sentinel=False)
-        norm = np.empty(len(uniq), dtype=object)
-        norm[:] = [str(v).strip().upper() for v in uniq]
-        self.sex = norm[codes] if len(codes) else np.zeros(0, dtype=object)
+        # sex codes normalised as compute does (retirement.sex_codes)
+        self.sex = _retirement.sex_codes(r["sex"]) if len(r) else np.zeros(0, object)
         self.birth = self._dates(r["birth_date"])
         self.insured = self._dates(r["insured_since"])
         ids = pd.Index(self.ids)
         self.checked = bool(
             len(self.cand)
-            and np.isin(norm, _retirement.SEXES).all()
+            and np.isin(self.sex, _retirement.SEXES).all()
             and not ids.hasnans
             and ids.is_unique
             and self.birth is not None

@@ -177,7 +177,7 @@ def count_at(
     """Per-commune headcount present on day ``t``: of the scenario's categories, or (``floor``)
     of the people counted against the minimum staffing, or of ``pop``."""
     if pop is None:
-        pop = u.floor_pop if floor else u.affected
+        return counts_at(u, r, [t], floor=floor)[0]
     pres = pop & (r.start <= t) & (r.stop > t)
     return np.bincount(u.cidx[pres], minlength=u.nc)
 

@@ -381,12 +381,12 @@ def _leavers(
     }
     for c in cols[5:]:
         v = np.concatenate(parts[c])[o]
-        data[c] = _text(v) if v.dtype == object else v
+        data[c] = _text_column(v) if v.dtype == object else v
     data["retirement_date"] = data["retirement_date"].astype("datetime64[ns]")
     return pd.DataFrame(data), u.cidx[sel], data["year"]
 
 
-def _text(values: np.ndarray) -> Any:
+def _text_column(values: np.ndarray) -> Any:
     """A column of text (object array) as pandas would make it in a DataFrame, built from its
     distinct values (one conversion per value instead of per row)."""
     if len(values) < 512:  # small: the plain conversion is faster
@@ -396,9 +396,9 @@ def _text(values: np.ndarray) -> Any:
 
 
 def _text_of(u: Universe, name: str, rows: np.ndarray) -> Any:
-    """Rows ``rows`` of ``u.<name>`` (object array of text) as a pandas column: the same column
-    as :func:`_text` of the rows, from the array's distinct values and codes prepared once per
-    shared work (``ids``, all distinct, converted whole once)."""
+    """Rows ``rows`` of ``u.<name>`` (object array of text) as a pandas column, the same as
+    :func:`_text_column` of the rows: taken from the array's distinct values and codes prepared
+    once per shared work (``ids``, all distinct, converted whole once)."""
     key = ("text", name)
     got = u.derived.get(key)
     if got is None:
@@ -414,7 +414,7 @@ def _text_of(u: Universe, name: str, rows: np.ndarray) -> Any:
         out = arr.take(rows if codes is None else codes[rows])
         if not (len(out) and out.isna().all()):  # else pandas would infer object: below
             return out
-    return _text(np.asarray(getattr(u, name))[rows])
+    return _text_column(np.asarray(getattr(u, name))[rows])
 
 
 def _commune_rank(u: Universe) -> np.ndarray:

@@ -397,6 +397,7 @@ def reduced_age(
     ``retirement_date`` (datetime64: the pension start that applies).
     """
     from .. import benefits as _benefits
+    from ..retirement import sex_codes
 
     rd = pd.Timestamp(roster_date)
     n = len(staff)
@@ -418,7 +419,7 @@ def reduced_age(
     served = np.maximum(months, 0) / 12.0
     derived = np.isnan(given)
     years = np.where(derived, np.where(in_area, served, 0.0), given)
-    sex = staff["sex"].astype(str).str.strip().str.upper().to_numpy()
+    sex = sex_codes(staff["sex"])
     birth = pd.DatetimeIndex(pd.to_datetime(staff["birth_date"]))
     normal = np.asarray(_benefits.retirement_date(sex, birth, params), dtype="datetime64[D]")
     low = np.asarray(
