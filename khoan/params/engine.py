@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..periods import Segment, cut_segments
+from .keys import as_keys, combos, key_codes
 from .parameter import (
     BEGINNING,
     CONFIDENCE,
@@ -251,12 +252,7 @@ class ParameterTree:
     # -- vectorised lookups ------------------------------------------------------------------
     @staticmethod
     def _as_keys(arr: Any) -> np.ndarray:
-        s = pd.Series(np.asarray(arr, dtype=object) if np.ndim(arr) else [arr])
-        num = pd.to_numeric(s, errors="coerce")
-        integral = num.notna() & (num == np.round(num))
-        out = s.astype(str)
-        out[integral] = num[integral].astype("int64").astype(str)
-        return out.to_numpy(dtype=object)
+        return as_keys(arr)
 
     def _lookup_value(self, key: str, value: Any, date: _dt.date, arrays: Sequence[Any]):
         if not arrays:
@@ -266,30 +262,35 @@ class ParameterTree:
                 f"parameter {key!r} on {date} is {value!r}: not a lookup table, "
                 f"cannot index it by {len(arrays)} column(s)"
             )
-        keys = [self._as_keys(a) for a in arrays]
-        n = max(len(k) for k in keys)
-        keys = [np.resize(k, n) if len(k) != n else k for k in keys]
+        levels = [key_codes(a) for a in arrays]
+        joined = combos(levels)
+        if joined is None:  # lengths neither n nor 1, or missing keys: row by row as before
+            keys = [as_keys(a) for a in arrays]
+            n = max(len(k) for k in keys)
+            keys = [np.resize(k, n) if len(k) != n else k for k in keys]
+            combo = pd.MultiIndex.from_arrays(keys) if len(keys) > 1 else pd.Index(keys[0])
+            codes, found = pd.factorize(combo)
+            uniques = [u if isinstance(u, tuple) else (u,) for u in found]
+        else:
+            codes, uniques = joined
         flat: dict[tuple, Any] = {}
 
         def rec(node: Any, path: tuple, depth: int) -> None:
-            if depth == len(keys):
+            if depth == len(arrays):
                 flat[path] = node
                 return
             if not isinstance(node, Mapping):
                 raise ParameterError(
                     f"parameter {key!r} on {date}: lookup has {depth} level(s), "
-                    f"{len(keys)} column(s) given"
+                    f"{len(arrays)} column(s) given"
                 )
             for k, v in node.items():
                 rec(v, (*path, str(k)), depth + 1)
 
         rec(value, (), 0)
-        combo = pd.MultiIndex.from_arrays(keys) if len(keys) > 1 else pd.Index(keys[0])
-        codes, uniques = pd.factorize(combo)
         out_u = np.empty(len(uniques), dtype=object)
         missing = []
-        for j, u in enumerate(uniques):
-            t = u if isinstance(u, tuple) else (u,)
+        for j, t in enumerate(uniques):
             if t in flat:
                 out_u[j] = flat[t]
             else:
@@ -300,11 +301,10 @@ class ParameterTree:
                 f"parameter {key!r} on {date} has no value for {', '.join(missing[:10])} "
                 f"(known: {', '.join(known[:20])}) — {self.parameter(key).source}"
             )
-        res = out_u[codes]
-        try:
-            return res.astype(float)
+        try:  # per distinct combination, then one value per row
+            return out_u.astype(float)[codes]
         except (TypeError, ValueError):
-            return res
+            return out_u[codes]
 
     def lookup(self, key: str, date: Any, *arrays: Any) -> np.ndarray:
         """Vectorised lookup of a categorical parameter.
