@@ -388,17 +388,15 @@ def _note_text(k: int, first: int, last_floored: int, supplied: int) -> str:
 def _notes(h: dict[str, np.ndarray], worked: np.ndarray, k: np.ndarray, window: int) -> np.ndarray:
     """``basis_note`` of each person: short service, a step held at 1, months from a supplied
     history. Many people share a note: each distinct one is written once."""
-    n = len(k)
-    out = np.full(n, "", dtype=object)
+    out = np.full(len(k), "", dtype=object)
     fl = h["floored"]
     sup = (h["supplied"] & worked).sum(axis=1)
     short, low, given = k < window, fl.any(axis=1), sup > 0
     rows = np.flatnonzero(short | low | given)
     if not len(rows):
         return out
-    month = h["month"]
-    first = month[rows, worked[rows].argmax(axis=1)]
-    last_fl = month[rows, window - 1 - fl[rows, ::-1].argmax(axis=1)]
+    first = h["month"][rows, worked[rows].argmax(axis=1)]
+    last_fl = h["month"][rows, window - 1 - fl[rows, ::-1].argmax(axis=1)]
     parts = np.column_stack(
         [
             np.where(short[rows], k[rows], -1),
@@ -462,9 +460,7 @@ def average_salary(
     tree = load_law() if params is None else params
     n = len(staff)
     leave = _leave_dates(leave_date, n)
-    avg = np.full(n, np.nan)
-    count = np.zeros(n, dtype=np.int64)
-    note = np.full(n, "", dtype=object)
+    avg, count, note = np.full(n, np.nan), np.zeros(n, np.int64), np.full(n, "", dtype=object)
     days = leave.normalize()
     leave_m = _month_index(leave) if n else np.zeros(0, np.int64)
     fixed: StaffArrays | None = None  # the roster's arrays when it describes one date (as_of)
@@ -489,8 +485,7 @@ def average_salary(
             as_of_m = np.full(n, _effective_month([pd.Timestamp(as_of)])[0], dtype=np.int64)
         # people × months arrays a chunk of people at a time (each row is independent)
         for a in range(0, len(sel), _CHUNK):
-            part = sel[a : a + _CHUNK]
-            mine = rows_of[a : a + _CHUNK]
+            part, mine = sel[a : a + _CHUNK], rows_of[a : a + _CHUNK]
             month = leave_m[part][:, None] - window + np.arange(window, dtype=np.int64)[None, :]
             h = _monthly(_take(sa, mine), month, as_of_m[part], comps, tree, history)
             avg[part], count[part], note[part] = _average(h, window)
@@ -516,13 +511,15 @@ def averages_on(
     history: pd.DataFrame | None = None,
 ) -> dict[_dt.date, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """:func:`average_salary` of the same people leaving on each of several dates, the months
-    the windows share rebuilt once.
+    the windows share rebuilt once, and people with the same arrays rebuilt once.
 
     With the roster describing one date (``as_of``), a person's pay of a calendar month does
-    not depend on the leave date: the windows of leave dates a year apart share 48 of their 60
-    months. Each chunk of people is rebuilt once over the months from the earliest window's
-    first month to the last leave month, and each date's average is taken over its own window
-    of it — the same numbers, added in the same order, as :func:`average_salary` on that date.
+    not depend on the leave date: each chunk of people is rebuilt once over the months from the
+    earliest window's first month to the last leave month, and each date's average is taken
+    over its own window — the same numbers, added in the same order, as
+    :func:`average_salary`. Without a supplied history a person's months depend on their arrays
+    only (not the id): each distinct set (3,629 for the national roster's 108,847 candidates)
+    is rebuilt once.
 
     Parameters
     ----------
@@ -552,6 +549,12 @@ def averages_on(
         _check_components(comps)
         leave_m = int(_month_index([pd.Timestamp(day)])[0])
         groups.setdefault(comps, []).append((leave_m, window, day))
+    if n > 1 and groups and (history is None or not len(history)):
+        first = min(m - w for dates in groups.values() for m, w, _ in dates)
+        rep, inverse = _distinct_people(sa, first)
+        if len(rep) < n:  # each distinct set of arrays once
+            got = averages_on(sa.take(rep), leave_days, regime, params, as_of=as_of)
+            return {d: (avg[inverse], k[inverse], t[inverse]) for d, (avg, k, t) in got.items()}
     for comps, dates in groups.items():
         lo = min(m - w for m, w, _ in dates)
         hi = max(m for m, _, _ in dates)
@@ -577,3 +580,19 @@ def averages_on(
                     res[day][0][rows], res[day][1][rows], res[day][2][rows] = avg, k, note
             out.update(res)
     return out
+
+
+def _distinct_people(sa: StaffArrays, first: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(rep, inverse)``: the first person of each distinct set of arrays (bit for bit) and
+    each person's set. A start of service before ``first`` (the first month of every window)
+    counts as ``first``: either way every month of the windows was worked."""
+    n = len(sa.step)
+    code = np.zeros(n, dtype=np.int64)
+    for f in (f for f in fields(sa) if f.name not in ("ids", "scale_day")):
+        col = np.asarray(getattr(sa, f.name))
+        col = np.maximum(col, first) if f.name == "start" else col
+        eight = col.dtype.itemsize == 8 and col.dtype.kind in "fiu"
+        c, uniq = pd.factorize(col.view(np.int64) if eight else col.astype(np.int64))
+        code = pd.factorize(code * len(uniq) + c)[0]
+    _, rep, inverse = np.unique(code, return_index=True, return_inverse=True)
+    return rep, inverse

@@ -8,6 +8,8 @@ whether the leave dates come as one date, as a ``DatetimeIndex`` or as Python ob
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -53,3 +55,37 @@ def test_leave_dates_per_person_in_any_form(monkeypatch):
             a.loc[sel, "average_salary"].to_numpy(), one["average_salary"].to_numpy()
         )
         np.testing.assert_array_equal(a.loc[sel, "basis_note"].to_numpy(), one["basis_note"])
+
+
+def test_people_with_the_same_arrays_rebuilt_once_give_each_their_own_result():
+    """``averages_on`` rebuilds each distinct set of arrays once (no supplied history); the
+    averages, month counts and notes are bit for bit those of every person rebuilt."""
+    staff, params = _roster()
+    rng = np.random.default_rng(3)
+    # many copies of a few people, with the inputs that change a month: a step 0 (held at 1),
+    # a start of service inside the windows, before them (the same as long before), -0.0
+    pick = rng.integers(0, 40, 3000)
+    s = staff.iloc[pick].reset_index(drop=True)
+    s["id"] = [f"P{i}" for i in range(len(s))]
+    s.loc[::7, "step"] = 0
+    s.loc[::11, "start_date"] = pd.Timestamp("2015-03-10")
+    s.loc[::13, "start_date"] = pd.Timestamp("1990-01-01")
+    s.loc[::17, "start_date"] = pd.Timestamp("1985-06-01")
+    s.loc[::19, "bao_luu"] = -0.0
+    s.loc[::23, "bao_luu"] = 0.0
+    s.loc[::29, "bao_luu"] = 0.15
+    days = [dt.date(2016, 7, 1), dt.date(2018, 1, 15), dt.date(2019, 7, 1)]
+    sa = H.staff_arrays(s, params, "2016-01-01")
+    rep, inverse = H._distinct_people(sa, 2016 * 12 - 60)
+    assert 40 <= len(rep) < 400  # rebuilt a few hundred times, not 3,000
+    assert (inverse[rep] == np.arange(len(rep))).all()
+    got = H.averages_on(sa, days, "nd108", params, as_of="2016-01-01")
+    for d in days:
+        ref = H.average_salary(s, d, "nd108", params, as_of="2016-01-01")
+        avg, months, note = got[d]
+        assert avg.tobytes() == ref["average_salary"].to_numpy().tobytes()
+        np.testing.assert_array_equal(months, ref["months_averaged"].to_numpy())
+        assert (note == ref["basis_note"].to_numpy(dtype=object)).all()
+    notes = set(got[days[0]][2])
+    assert any("service from 2015-04" in t for t in notes)
+    assert any("step 1 assumed" in t for t in notes)
