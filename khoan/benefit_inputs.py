@@ -18,9 +18,16 @@ import pandas as pd
 
 from .errors import ParameterError, ScenarioError
 from .params import ParameterTree, to_date
-from .retirement import SEXES, as_flags
+from .retirement import (
+    SEXES,
+    as_flags,
+    first_of_month,
+    months_between,
+    pension_start_month,
+    round_years,
+)
 
-__all__ = ["DATES", "People", "check_in_force", "people_of", "prepare"]
+__all__ = ["DATES", "People", "Periods", "check_in_force", "people_of", "periods", "prepare"]
 
 
 @dataclass(frozen=True)
@@ -213,4 +220,64 @@ def people_of(df: pd.DataFrame, rows: np.ndarray) -> People:
         basis_note=col("basis_note", object),
         unemployment_insured=col("unemployment_insured", bool),
         reduced_age=col("reduced_age", bool),
+    )
+
+
+@dataclass(frozen=True)
+class Periods:
+    """The periods every rule of :mod:`khoan.benefits` reads, for people leaving on one date
+    (its module docstring, "Periods")."""
+
+    retire: np.ndarray  # datetime64[D]: first day of the statutory pension
+    months_early: np.ndarray  # int64: whole months from the leave date to ``retire``
+    years_early: np.ndarray  # float: months early (0 when not positive) rounded (round_years)
+    insured_months: np.ndarray  # int64: whole months from insured_since to the leave date, ≥ 0
+    insured_years: np.ndarray  # float: insured months rounded (round_years)
+    months_after_decision: np.ndarray  # int64: whole months from the decision to the leave date
+
+
+def _by_day(dates: np.ndarray, extra: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(rep, group)``: a row of each group of rows with the same day of ``dates`` and the same
+    ``extra`` (codes 0 … ``width`` - 1), and each row's group. Every row is its own group when a
+    date is missing or the days span far more than the rows."""
+    n = len(dates)
+    d = np.asarray(dates).astype("datetime64[D]").view(np.int64)
+    if n:
+        key = (d - d.min()) * width + extra
+        size = int(key.max()) + 1
+    if not n or np.isnat(dates).any() or (extra < 0).any() or size > 4 * n + 1024:
+        return np.arange(n), np.arange(n)
+    present = np.zeros(size, dtype=bool)
+    present[key] = True
+    rep = np.zeros(size, dtype=np.int64)
+    rep[key] = np.arange(n)  # one of the rows of each key (any: they are the same)
+    return rep[present], (np.cumsum(present) - 1)[key]
+
+
+def periods(p: People, leave: _dt.date, tree: ParameterTree) -> Periods:
+    """:class:`Periods` of ``p`` leaving on ``leave``, with the retirement ages and the rounding
+    of years in force that day (:mod:`khoan.retirement`).
+
+    The pension starts on the 1st of a month; months early are whole months from the leave date
+    to it. Many people share a birth date, sex and reduced age, or an insured-since date: the
+    functions work day by day and person by person, so each distinct case is computed once and
+    taken to the people who have it (108,847 national candidates: 23,856 and 11,563 cases).
+    """
+    n = len(p.id)
+    leave_day = np.datetime64(leave, "D")
+    sex, birth, reduced = np.asarray(p.sex), np.asarray(p.birth_date), np.asarray(p.reduced_age)
+    sx = pd.factorize(sex)[0]
+    rep, inv = _by_day(birth, sx * 2 + reduced, 2 * (int(sx.max()) + 1) if n else 2)
+    month = pension_start_month(sex[rep], birth[rep], tree, leave, reduced[rep])
+    early = month - (leave.year * 12 + leave.month - 1) - int(leave.day > 1)
+    insured = np.asarray(p.insured_since)
+    rep_i, inv_i = _by_day(insured, np.zeros(n, dtype=np.int64), 1)
+    insured_months = np.maximum(months_between(insured[rep_i], leave_day), 0)
+    return Periods(
+        retire=first_of_month(month)[inv],
+        months_early=early[inv],
+        years_early=round_years(np.maximum(early, 0), tree, on=leave)[inv],
+        insured_months=insured_months[inv_i],
+        insured_years=round_years(insured_months, tree, on=leave)[inv_i],
+        months_after_decision=np.broadcast_to(months_between(p.decision_date, leave_day), (n,)),
     )

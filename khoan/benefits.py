@@ -88,14 +88,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .benefit_inputs import DATES, People, check_in_force, people_of, prepare
+from .benefit_inputs import DATES, People, check_in_force, people_of, periods, prepare
 from .errors import ScenarioError
 from .params import ParameterTree, to_date
 from .retirement import (
-    first_of_month,
     law_tree,
     months_between,
-    pension_start_month,
     retirement_age,
     retirement_date,
     round_years,
@@ -194,18 +192,10 @@ class _Block:
             )
         self.months = np.zeros(self.n, dtype=float)
         self.unemployment_insured = np.asarray(p.unemployment_insured, dtype=bool)
-        leave_day = np.datetime64(leave, "D")
-        # the pension starts on the 1st of a month: whole months from the leave date to it
-        retire_month = pension_start_month(p.sex, p.birth_date, tree, leave, p.reduced_age)
-        self.retire = first_of_month(retire_month)
-        leave_month = leave.year * 12 + leave.month - 1
-        self.months_early = retire_month - leave_month - int(leave.day > 1)
-        self.years_early = round_years(np.maximum(self.months_early, 0), tree, on=leave)
-        self.insured_months = np.maximum(months_between(p.insured_since, leave_day), 0)
-        self.insured_years = round_years(self.insured_months, tree, on=leave)
-        self.months_after_decision = np.broadcast_to(
-            months_between(p.decision_date, leave_day), (self.n,)
-        )
+        per = periods(p, leave, tree)  # retirement date, months early, insured years
+        self.retire, self.months_early = per.retire, per.months_early
+        self.years_early, self.months_after_decision = per.years_early, per.months_after_decision
+        self.insured_months, self.insured_years = per.insured_months, per.insured_years
         self.eligible = np.ones(self.n, dtype=bool)
         self.reason = np.full(self.n, "", dtype=object)
         self.band = np.full(self.n, "", dtype=object)
