@@ -594,5 +594,5 @@ def _distinct_people(sa: StaffArrays, first: int) -> tuple[np.ndarray, np.ndarra
         eight = col.dtype.itemsize == 8 and col.dtype.kind in "fiu"
         c, uniq = pd.factorize(col.view(np.int64) if eight else col.astype(np.int64))
         code = pd.factorize(code * len(uniq) + c)[0]
-    _, rep, inverse = np.unique(code, return_index=True, return_inverse=True)
-    return rep, inverse
+    top = np.maximum.accumulate(code)  # codes number the sets in order of first appearance
+    return np.flatnonzero(np.r_[True, top[1:] > top[:-1]]), code
