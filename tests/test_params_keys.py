@@ -175,3 +175,17 @@ def test_key_codes_take_the_distinct_path_and_agree():
     want_codes, want = pd.factorize(mi)
     np.testing.assert_array_equal(codes, want_codes)
     assert found == list(want)
+
+
+def test_remembered_keys_equal_a_fresh_conversion_and_are_read_only():
+    for arr in (
+        np.array(["under_2", "2_5", "5_10", "2_5"], dtype=object),
+        np.array([3, 1, 2, 3]),
+        np.array([3, 1, 2, 3], dtype=np.uint8),
+        np.array(["xa", "1", "01"]),
+    ):
+        for _ in range(2):  # the second call is answered from memory
+            codes, keys = key_codes(arr.copy())
+            assert list(keys[codes]) == list(as_keys(arr))
+        with pytest.raises(ValueError, match="read-only"):
+            keys[0] = "changed"

@@ -12,6 +12,7 @@ the distinct combinations, in the order in which rows first show them (the order
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -35,8 +36,8 @@ def as_keys(arr: Any) -> np.ndarray:
 
 def _distinct_safe(arr: Any) -> bool:
     """Values whose equal members are the same value to :func:`as_keys`: a numpy integer or
-    text array, or an object array of texts only (no missing value; ``1``, ``1.0`` and ``True`` are equal to
-    Python but ``str`` apart, so mixed objects are converted row by row)."""
+    text array, or an object array of texts only (no missing value; ``1``, ``1.0`` and
+    ``True`` are equal to Python but ``str`` apart, so mixed objects go row by row)."""
     if not isinstance(arr, np.ndarray) or arr.ndim != 1:
         return False
     if arr.dtype.kind in "iuU":
@@ -44,17 +45,31 @@ def _distinct_safe(arr: Any) -> bool:
     return arr.dtype == object and pd.api.types.infer_dtype(arr, skipna=False) == "string"
 
 
+@functools.lru_cache(maxsize=512)
+def _keys_of(dtype: str, values: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """``pandas.factorize(as_keys(values))`` of a few distinct values of one type (cached:
+    the same bands, classes and positions are looked up on every date; read-only arrays)."""
+    codes, keys = pd.factorize(as_keys(np.array(values, dtype=dtype)))
+    keys = np.asarray(keys, dtype=object)
+    codes.flags.writeable = keys.flags.writeable = False
+    return codes, keys
+
+
 def key_codes(arr: Any) -> tuple[np.ndarray, np.ndarray]:
     """``(codes, keys)`` with ``keys[codes]`` equal to ``as_keys(arr)`` element by element.
 
     ``keys`` holds distinct texts in the order of their first row; a missing value keeps no key
-    (code -1), as ``as_keys`` leaves it missing. Integer arrays and arrays of
-    texts are converted per distinct value (the distinct values are the same set as the rows',
-    so ``pandas.to_numeric`` chooses the same type for them); other inputs row by row.
+    (code -1), as ``as_keys`` leaves it missing. Integer arrays and arrays of texts are
+    converted per distinct value (the distinct values are the same set as the rows', so
+    ``pandas.to_numeric`` chooses the same type for them; up to 64 of them are remembered);
+    other inputs row by row.
     """
     if _distinct_safe(arr):
         codes, uniques = pd.factorize(arr)
-        k_codes, keys = pd.factorize(as_keys(uniques))  # 1 and "1" may share a key
+        if len(uniques) <= 64:
+            k_codes, keys = _keys_of(arr.dtype.str, tuple(uniques.tolist()))
+        else:
+            k_codes, keys = pd.factorize(as_keys(uniques))  # 1 and "1" may share a key
         return k_codes[codes], np.asarray(keys, dtype=object)
     codes, keys = pd.factorize(as_keys(arr))
     return codes, np.asarray(keys, dtype=object)
