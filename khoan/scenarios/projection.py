@@ -396,11 +396,26 @@ def _text_column(values: np.ndarray) -> Any:
 
 
 def _text_of(u: Universe, name: str, rows: np.ndarray) -> Any:
-    """Rows ``rows`` of ``u.<name>`` (object array of text) as a pandas column, the same as
-    :func:`_text_column` of the rows: taken from the array's distinct values and codes prepared
-    once per shared work (``ids``, all distinct, converted whole once)."""
+    """Rows ``rows`` of ``u.<name>`` (object array of ``str`` or missing values) as a pandas
+    column, the same as :func:`_text_column` of the rows: taken from the array's distinct values
+    and codes prepared once per shared work (``ids``, all distinct, converted whole once) — from
+    the second use on; the first (a cold run, a tenth of the people leaving) converts its rows
+    only, the same way."""
     key = ("text", name)
     got = u.derived.get(key)
+    if got is None and len(rows) and ("text once", name) not in u.derived:
+        u.derived[("text once", name)] = True
+        values = np.asarray(getattr(u, name))[rows]
+        if name == "ids":
+            codes, arr = None, pd.Series(values, copy=False).array
+        else:
+            codes, uniques = pd.factorize(values, use_na_sentinel=False)
+            arr = pd.Series(uniques, copy=False).array
+        if arr.dtype != object:
+            out = arr if codes is None else arr.take(codes)
+            if not out.isna().all():  # else pandas would infer object: below
+                return out
+        return _text_column(values)
     if got is None:
         values = getattr(u, name)
         if name == "ids":
