@@ -135,6 +135,13 @@ def _base_by_month(params: ParameterTree, months: np.ndarray) -> np.ndarray:
     return values[pos][months - lo]
 
 
+def _text(col: pd.Series) -> np.ndarray:
+    """``col.astype(str).to_numpy()``, without the round trip when it holds ``str`` already."""
+    if col.dtype == object and pd.api.types.infer_dtype(col, skipna=False) == "string":
+        return col.to_numpy(dtype=object, copy=True)
+    return col.astype(str).to_numpy()
+
+
 def _num(staff: pd.DataFrame, col: str) -> np.ndarray:
     if col not in staff.columns:
         return np.zeros(len(staff))
@@ -180,7 +187,7 @@ def staff_arrays(staff: pd.DataFrame, params: ParameterTree, scale_day: Any) -> 
     :class:`StaffArrays`); the scales are those in force on ``scale_day``."""
     n = len(staff)
     scale_day = to_date(scale_day)
-    cat = staff["category"].astype(str).to_numpy() if "category" in staff else np.full(n, "")
+    cat = _text(staff["category"]) if "category" in staff else np.full(n, "")
     grade = (
         staff["grade"].astype(object).where(staff["grade"].notna(), "").to_numpy()
         if "grade" in staff
@@ -207,7 +214,7 @@ def staff_arrays(staff: pd.DataFrame, params: ParameterTree, scale_day: Any) -> 
         start = start.fillna(pd.to_datetime(staff["insured_since"], errors="coerce"))
     start_m = _effective_month(start.to_numpy())
     start_m[start.isna().to_numpy()] = np.iinfo(np.int64).min // 4
-    ids = staff["id"].astype(str).to_numpy() if "id" in staff else np.full(n, "", dtype=object)
+    ids = _text(staff["id"]) if "id" in staff else np.full(n, "", dtype=object)
     return StaffArrays(
         ids=ids,
         nhdkct=cat == _NHDKCT,
@@ -487,18 +494,11 @@ def average_salary(
         for a in range(0, len(sel), _CHUNK):
             part, mine = sel[a : a + _CHUNK], rows_of[a : a + _CHUNK]
             month = leave_m[part][:, None] - window + np.arange(window, dtype=np.int64)[None, :]
-            h = _monthly(_take(sa, mine), month, as_of_m[part], comps, tree, history)
+            h = _monthly(sa.take(mine), month, as_of_m[part], comps, tree, history)
             avg[part], count[part], note[part] = _average(h, window)
     return pd.DataFrame(
         {"average_salary": avg, "months_averaged": count, "basis_note": note}, index=staff.index
     )
-
-
-def _take(sa: StaffArrays, rows: np.ndarray) -> StaffArrays:
-    """``sa`` for the people ``rows`` (a slice when they follow one another)."""
-    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
-        return sa.take(slice(int(rows[0]), int(rows[-1]) + 1))
-    return sa.take(rows)
 
 
 def averages_on(

@@ -28,7 +28,7 @@ from .. import retirement as _retirement
 from .. import salary_history as _salary_history
 from ..errors import ParameterError, ScenarioError
 from .scenario import Scenario, check_components, scenario_error
-from .universe import Universe, to_date, to_day
+from .universe import Universe, as_text, to_date, to_day
 
 # the module, not the function khoan.payroll that the package exposes under the same name
 _payroll = importlib.import_module("khoan.payroll")
@@ -235,7 +235,7 @@ class _Candidates:
         r = self.rows = u.rows.iloc[self.cand]
         self.ids = u.ids[self.cand]
         self.reduced = np.asarray(u.reduced[self.cand], dtype=bool)
-        self.category = r["category"].astype(str).to_numpy()
+        self.category = as_text(r["category"])
         # sex codes normalised as compute does (retirement.sex_codes)
         self.sex = _retirement.sex_codes(r["sex"]) if len(r) else np.zeros(0, object)
         self.birth = self._dates(r["birth_date"])

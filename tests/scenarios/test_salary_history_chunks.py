@@ -89,3 +89,18 @@ def test_people_with_the_same_arrays_rebuilt_once_give_each_their_own_result():
     notes = set(got[days[0]][2])
     assert any("service from 2015-04" in t for t in notes)
     assert any("step 1 assumed" in t for t in notes)
+
+
+def test_staff_arrays_read_text_columns_of_any_dtype_alike():
+    """Texts held as ``str`` objects are read as they are; other columns through ``astype(str)``:
+    the same ids and categories either way."""
+    m = examples.load("khanh_hoa_2016")
+    s, params = m.staff.sample(600, random_state=0).reset_index(drop=True), m.params
+    s.loc[:4, "category"] = None  # missing: through astype(str), as before
+    plain = H.staff_arrays(s, params, "2016-01-01")
+    as_str = s.astype({"id": "str", "category": "str"})
+    other = H.staff_arrays(as_str, params, "2016-01-01")
+    assert s["id"].dtype == object and as_str["id"].dtype != object
+    assert list(plain.ids) == list(other.ids) == list(s["id"])
+    np.testing.assert_array_equal(plain.nhdkct, other.nhdkct)
+    assert plain.nhdkct.any()
