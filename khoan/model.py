@@ -186,20 +186,22 @@ def _hash_column(s: pd.Series) -> np.ndarray:
     hash table, an index of the uniques and their conversions to and from Arrow strings. A
     column of ``str`` only (no missing value, no other type) in which 1,024 values drawn at
     random (fixed seed; a sorted column defeats a strided sample) have no repeat is hashed
-    value by value instead: the hash of a row is the hash
-    of its text either way (``hash_array(..., categorize=False)``), so the result is the same;
-    every other column goes through pandas.
+    value by value instead: the hash of a row is the hash of its text either way
+    (``hash_array(..., categorize=False)``), so the result is the same. Every other column goes
+    through pandas' ``hash_array`` of its values, as ``hash_pandas_object`` does.
     """
-    v = s.to_numpy()
+    values = s.array
+    if isinstance(values, pd.arrays.NumpyExtensionArray):
+        values = values.to_numpy()
     if (
-        v.dtype == object
-        and len(v) >= _SAMPLE
-        and pd.api.types.infer_dtype(v, skipna=False) == "string"
+        values.dtype == object
+        and len(values) >= _SAMPLE
+        and pd.api.types.infer_dtype(values, skipna=False) == "string"
     ):
-        at = np.random.default_rng(0).choice(len(v), _SAMPLE, replace=False)
-        if len(pd.unique(v[at])) == _SAMPLE:
-            return pd.util.hash_array(v, categorize=False)
-    return pd.util.hash_pandas_object(s, index=False).to_numpy()
+        at = np.random.default_rng(0).choice(len(values), _SAMPLE, replace=False)
+        if len(pd.unique(values[at])) == _SAMPLE:
+            return pd.util.hash_array(values, categorize=False)
+    return pd.util.hash_array(values).astype(np.uint64, copy=False)
 
 
 def _hash_rows(df: pd.DataFrame) -> np.ndarray:

@@ -78,14 +78,19 @@ def test_distinct_texts_take_the_value_by_value_path(monkeypatch):
     s = pd.Series([f"Nguyễn Văn {i}" for i in range(3 * _SAMPLE)], dtype=object)
     want = _plain(s)
     sorted_repeats = pd.Series(np.repeat([f"x{i}" for i in range(_SAMPLE)], 40), dtype=object)
+    calls = []
+    hash_array = pd.util.hash_array
 
-    def refuse(*a, **k):
-        raise AssertionError("pandas' path taken")
+    def spy(values, *args, **kwargs):
+        calls.append(kwargs.get("categorize", True))
+        return hash_array(values, *args, **kwargs)
 
-    monkeypatch.setattr(pd.util, "hash_pandas_object", refuse)
+    monkeypatch.setattr(pd.util, "hash_array", spy)
     np.testing.assert_array_equal(_hash_column(s), want)
-    with pytest.raises(AssertionError, match="pandas' path"):  # sorted, each value 40 times
-        _hash_column(sorted_repeats)
+    assert calls == [False]  # each text hashed, no factorising
+    calls.clear()
+    np.testing.assert_array_equal(_hash_column(sorted_repeats), _plain(sorted_repeats))
+    assert calls[0] is True  # sorted, each value 40 times: pandas' factorised hashing
 
 
 def test_rows_hash_equals_pandas_on_mixed_frames():
