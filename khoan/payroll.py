@@ -294,83 +294,129 @@ def _fullyear(inp: Inputs, rates: Rates, idx: np.ndarray) -> dict[str, np.ndarra
     category and the commune (``u[m]``, base salary included), so the annual amount is
     ``K0 × Σ_{m<r} u[m] + K1 × Σ_{m≥r} u[m]`` — the same sum as month by month, read from
     prefix sums of ``u``.
+
+    Without a rise inside the year (``r = 12``, most people) the second term is ``K1 × 0``:
+    they take ``K0 × Σ u`` (the same float), and only the risers are computed with both terms.
+    A rate that is zero in every month for a category (the commune-class allowance outside its
+    categories) gives zero: only the people of the other categories are computed.
+    ``_terms1`` holds the risers' terms only (positions ``_rise`` in ``idx``).
     """
     n = len(idx)
     base = rates.base
     r = inp.rise_month[idx]
     k = inp.catcode[idx]
     ci = inp.cidx[idx]
-    c0, c1 = inp.coef0[idx], inp.coef1[idx]
+    c0 = inp.coef0[idx]
     pos, bl = inp.pos[idx], inp.bao_luu[idx]
+    ris = np.flatnonzero(r < 12)  # the people whose step rise falls inside the year (few)
+    nr = len(ris)
+    idr = idx[ris]
     terms0 = {"coefficient": c0, "position_coef": pos, "bao_luu": bl}
-    terms1 = {"coefficient": c1, "position_coef": pos, "bao_luu": bl}
+    terms1 = {"coefficient": inp.coef1[idr], "position_coef": pos[ris], "bao_luu": bl[ris]}
     tb = rates.bases["tnvk"]
     terms0["tnvk"] = (inp.tnvk0[idx] / 100.0) * _coef_sum(terms0, tb, n)
-    terms1["tnvk"] = (inp.tnvk1[idx] / 100.0) * _coef_sum(terms1, tb, n)
+    terms1["tnvk"] = (inp.tnvk1[idr] / 100.0) * _coef_sum(terms1, tb, nr)
     sums: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
 
-    def seg(names: tuple[str, ...] | str, pb: np.ndarray, pt: np.ndarray | float) -> np.ndarray:
-        if not isinstance(names, str) and names not in sums:
-            sums[names] = _coef_sum(terms0, names, n), _coef_sum(terms1, names, n)
-        k0, k1 = (terms0[names], terms1[names]) if isinstance(names, str) else sums[names]
-        return k0 * pb + k1 * (pt - pb)
+    def coefs(names: tuple[str, ...] | str) -> tuple[np.ndarray, np.ndarray]:
+        """K0 of everyone and K1 of the risers."""
+        if names not in sums:
+            if isinstance(names, str):
+                return terms0[names], terms1[names]
+            sums[names] = _coef_sum(terms0, names, n), _coef_sum(terms1, names, nr)
+        return sums[names]
 
-    # flat positions in (13, ...) prefix sums: [r, k] and [12, k]; [r, ci, k] and [12, ci, k]
+    rr, kr = r[ris].astype(np.int64), k[ris].astype(np.int64)
+
+    def seg(names: tuple[str, ...] | str, p: np.ndarray, at_t: Any, at_f: Any) -> np.ndarray:
+        """``K0 × P[r] + K1 × (P[12] − P[r])`` of everyone from the prefix sums ``p``
+        (``at_t(p)``: P[12] of everyone, ``at_f(p)``: P[r] of the risers)."""
+        k0, k1 = coefs(names)
+        pt = at_t(p)
+        out = k0 * pt
+        if nr:
+            pb = at_f(p)
+            ptr = pt[ris] if isinstance(pt, np.ndarray) else pt
+            out[ris] = k0[ris] * pb + k1 * (ptr - pb)
+        return out
+
+    # flat positions in the (13, 4) prefix sums by category: [12, k] and the risers' [r, k]
     nk = rates.ps_eff.shape[1]
-    r64, k64, nc = r.astype(np.int64), k.astype(np.int64), rates.class_eff.shape[1]
-    f2, t2 = r64 * nk + k64, 12 * nk + k64
-    f3, t3 = (r64 * nc + ci) * nk + k64, (12 * nc + ci) * nk + k64
+    t2, f2 = 12 * nk + k.astype(np.int64), rr * nk + kr
 
-    def at(a: np.ndarray, flat: np.ndarray) -> np.ndarray:
-        return np.take(a.ravel(), flat)
+    def at2t(p: np.ndarray) -> np.ndarray:
+        return np.take(p.ravel(), t2)
+
+    def at2f(p: np.ndarray) -> np.ndarray:
+        return np.take(p.ravel(), f2)
 
     pb_base = _prefix(base)
-    before, total = pb_base[r], pb_base[12]
-    cb = seg("coefficient", before, total)
+    total = pb_base[12]
+    cb = seg("coefficient", pb_base, lambda p: p[12], lambda p: p[rr])
     is_nh = k == _NHDKCT
     out = {
         "salary": np.where(is_nh, 0.0, cb),
         "nhdkct_allowance": np.where(is_nh, cb, 0.0),
         "position_allowance": pos * total,
-        "tnvk": seg("tnvk", before, total),
+        "tnvk": seg("tnvk", pb_base, lambda p: p[12], lambda p: p[rr]),
         "bao_luu": bl * total,
         "regional_allowance": inp.region[idx] * total,
     }
-    if rates.class_any:
-        pc = _prefix(rates.class_eff * base[:, None, None])
-        out["commune_class_allowance"] = seg(
-            rates.bases["commune_class_allowance"], at(pc, f3), at(pc, t3)
-        )
+    # the commune-class allowance: its categories only (zero elsewhere), by (commune, category)
+    ccat = np.flatnonzero(rates.class_eff.any(axis=(0, 1))) if rates.class_any else []
+    cls_names = rates.bases["commune_class_allowance"]
+    if len(ccat):
+        ce = rates.class_eff[:, :, ccat]
+        nc, ncc = ce.shape[1], len(ccat)
+        kk = np.full(nk, -1, dtype=np.int64)
+        kk[ccat] = np.arange(ncc)
+        sel = np.flatnonzero(kk[k] >= 0)  # the people of those categories
+        rsel = np.flatnonzero(r[sel] < 12)  # their risers, among them
+        pos3 = ci[sel].astype(np.int64) * ncc + kk[k[sel]]
+        t3, f3 = 12 * nc * ncc + pos3, r[sel][rsel].astype(np.int64) * nc * ncc + pos3[rsel]
+        k0c, _ = coefs(cls_names)
+        k0c = k0c[sel]
+        # K1 of the selected risers: their rank among all the risers
+        k1c = coefs(cls_names)[1][np.searchsorted(ris, sel[rsel])]
+
+        def cls_seg(p: np.ndarray) -> np.ndarray:
+            pf = p.ravel()
+            pt = np.take(pf, t3)
+            o = k0c * pt
+            if len(rsel):
+                pb = np.take(pf, f3)
+                o[rsel] = k0c[rsel] * pb + k1c * (pt[rsel] - pb)
+            return o
+
+        cls = np.zeros(n)
+        cls[sel] = cls_seg(_prefix(ce * base[:, None, None]))
+        out["commune_class_allowance"] = cls
     else:
         out["commune_class_allowance"] = np.zeros(n)
     pp = _prefix(rates.ps_eff * base[:, None])
-    out["public_service_allowance"] = seg(
-        rates.bases["public_service_allowance"], at(pp, f2), at(pp, t2)
-    )
+    out["public_service_allowance"] = seg(rates.bases["public_service_allowance"], pp, at2t, at2f)
     if rates.supp_any:
         mx = rates.supp_max + _COEF_TOL
         k0 = np.where(c0 <= mx, c0, 0.0)
-        k1 = np.where(c1 <= mx, c1, 0.0)
-        psup = _prefix(rates.supp_eff)
-        sb = at(psup, f2)
-        out["low_pay_supplement"] = k0 * sb + k1 * (at(psup, t2) - sb)
+        c1r = terms1["coefficient"]
+        sums["_supp"] = k0, np.where(c1r <= mx, c1r, 0.0)
+        out["low_pay_supplement"] = seg("_supp", _prefix(rates.supp_eff), at2t, at2f)
     else:
         out["low_pay_supplement"] = np.zeros(n)
     cnames = rates.bases["contributions"]
     coef_names = tuple(t for t in cnames if t in BASE_TERMS)
-    kc0, kc1 = _coef_sum(terms0, coef_names, n), _coef_sum(terms1, coef_names, n)
-    with_class = "commune_class_allowance" in cnames and rates.class_any
+    with_class = "commune_class_allowance" in cnames and len(ccat) > 0
     for c in CONTRIBUTIONS:
         pcon = _prefix(rates.contrib_eff[c] * base[:, None])
-        pb, pt = at(pcon, f2), at(pcon, t2)
-        out[c] = kc0 * pb + kc1 * (pt - pb)
+        out[c] = seg(coef_names, pcon, at2t, at2f)
         if with_class:
             # the commune-class allowance in the base: rate × class rate × its own base terms
-            pcc = _prefix(rates.contrib_eff[c][:, None, :] * rates.class_eff * base[:, None, None])
-            out[c] = out[c] + seg(rates.bases["commune_class_allowance"], at(pcc, f3), at(pcc, t3))
+            pcc = _prefix(rates.contrib_eff[c][:, None, ccat] * ce * base[:, None, None])
+            out[c][sel] = out[c][sel] + cls_seg(pcc)
     out["bhtn"] = np.where(inp.bhtn_flag[idx], out["bhtn"], 0.0)
     out["_terms0"] = terms0  # type: ignore[assignment]
     out["_terms1"] = terms1  # type: ignore[assignment]
+    out["_rise"] = ris
     return out
 
 
@@ -411,7 +457,9 @@ def run_inputs(
     bterms = bonus_terms(model.params, year)
     n = inp.n
     ncomm = len(model.communes)
-    annual_f = {c: np.zeros(n) for c in COMPONENTS}
+    # one (components + 2, n) int64 block: each component rounded once per person and year
+    # (round_vnd) as its group of people is paid; the annual table is built on it
+    block = np.empty((len(COMPONENTS) + 2, n), dtype=np.int64)
     sdays = np.zeros((ncomm, 12), dtype=np.int64)
     gfund = np.zeros((ncomm, 12))
     bfund = np.zeros((ncomm, 12)) if bterms else None
@@ -431,30 +479,40 @@ def run_inputs(
         matrix_groups = [pidx[a : a + _CHUNK] for a in range(0, len(pidx), _CHUNK)]
         if len(fidx):
             f = _fullyear(inp, rates, fidx)
-            for c in COMPONENTS:
-                annual_f[c][fidx] = f[c]
+            every = len(fidx) == n  # everyone present all year: no scatter
+            for i, c in enumerate(COMPONENTS):
+                if every:
+                    block[i] = round_vnd(f[c])
+                else:
+                    block[i, fidx] = round_vnd(f[c])
             st = staffing[fidx]
             if st.any():
-                ci = inp.cidx[fidx][st]
+                cif = inp.cidx[fidx]
+                ci = cif[st]
                 sdays += np.bincount(ci, minlength=ncomm)[:, None] * mdays[None, :]
-                nst = int(st.sum())
                 if funds:
-                    t0 = {k: v[st] for k, v in f["_terms0"].items()}
-                    t1 = {k: v[st] for k, v in f["_terms1"].items()}
-                    r = inp.rise_month[fidx][st]
+                    # the risers among the staffing (their terms after the rise: ``_terms1``)
+                    ris = f["_rise"]
+                    sr = st[ris]
+                    t1 = {k: v[sr] for k, v in f["_terms1"].items()}
+                    nsr = int(sr.sum())
+                    rsr = ris[sr]
+                    cir = cif[rsr] * 13 + inp.rise_month[fidx][rsr]
                 for names, acc in funds:
-                    g0 = _coef_sum(t0, names, nst)
-                    g1 = _coef_sum(t1, names, nst)
-                    first = np.bincount(ci, weights=g0, minlength=ncomm)
-                    step = np.bincount(ci * 13 + r, weights=g1 - g0, minlength=ncomm * 13)
+                    g0 = _coef_sum(f["_terms0"], names, len(fidx))
+                    g1 = _coef_sum(t1, names, nsr)
+                    first = np.bincount(ci, weights=g0[st], minlength=ncomm)
+                    # the change at each riser's month (people without a rise inside the year
+                    # would only add to a 13th column, which is dropped)
+                    step = np.bincount(cir, weights=g1 - g0[rsr], minlength=ncomm * 13)
                     cum = np.cumsum(step.reshape(ncomm, 13), axis=1)[:, :12]
                     acc += rates.base[None, :] * (first[:, None] + cum)
     for sl in matrix_groups:
         if isinstance(sl, np.ndarray) and not len(sl):
             continue
         r = month_amounts(inp, rates, sl, keep_monthly)
-        for c in COMPONENTS:
-            annual_f[c][sl] = r[c]
+        for i, c in enumerate(COMPONENTS):
+            block[i, sl] = round_vnd(r[c])
         st = staffing[sl]
         if st.any():
             cis = inp.cidx[sl]
@@ -488,12 +546,7 @@ def run_inputs(
                 monthly[c][:, sl] = r["_monthly"][c]
             for c in aux:
                 monthly[c][:, sl] = r[c]
-    # one (components + 2, n) int64 block: the annual table is built on it without copying
-    block = np.empty((len(COMPONENTS) + 2, n), dtype=np.int64)
-    annual = {}
-    for i, c in enumerate(COMPONENTS):
-        block[i] = round_vnd(annual_f[c])
-        annual[c] = block[i]
+    annual = {c: block[i] for i, c in enumerate(COMPONENTS)}
     gf = block[len(COMPONENTS)]
     gf[:] = 0
     for term in gterms:

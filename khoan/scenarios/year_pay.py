@@ -299,6 +299,19 @@ def cost_years(u: Universe, scenario: Scenario) -> None:
         u.pay_path = "tables"
 
 
+def _running_sum(csum: np.ndarray, row: int, months: np.ndarray) -> int:
+    """Continue the running sum ``csum`` (rows 0..``row`` written) with the (J, nd) ``months``;
+    the next row to write. Row by row, the additions of ``np.cumsum`` along the months (the
+    first month is taken as it is), without its slow strided pass over a (months, nd) array."""
+    for t in months:
+        if row == 0:
+            csum[1] = t
+        else:
+            np.add(csum[row], t, out=csum[row + 1])
+        row += 1
+    return row
+
+
 def _cost(
     u: Universe, scenario: Scenario, runs: Iterator[tuple[int, Callable[[], tuple[Any, Any]]]]
 ) -> None:
@@ -308,7 +321,10 @@ def _cost(
     fixed = _fixed_rows(u)
     p = u.params
     communes = CommuneArrays.from_table(u.model.communes)
-    mtotal: list[np.ndarray] = []  # (12, nd) total pay of movable people, month by month
+    # month-by-month total pay of movable people over the horizon, as its running sum from the
+    # horizon's first month (pay saved by a leaver between two months): (months + 1, nd)
+    csum = np.zeros((12 * (u.y_last - u.y0 + 1) + 1, len(u.midx)))
+    row = 0
     for y, pay in runs:
         try:
             fr, mr = pay()
@@ -334,9 +350,7 @@ def _cost(
         st = u.staffing[fixed]
         ci = u.cidx[fixed]
         a = fr.annual
-        tot = np.zeros(len(fixed), dtype=np.int64)
-        for k in comps:
-            tot += a[k]
+        tot = a["total"]  # the exact sum of the rounded components
         sf = np.zeros(len(fixed), dtype=np.int64)
         for k in SALARY_FUND_PARTS:
             sf += a[k]
@@ -354,7 +368,7 @@ def _cost(
         # the months added in calendar order per component, and the components added in
         # order per month (the same additions as on a (K, 12, nd) stack)
         full = mr.annual()
-        mtotal.append(mr.totals())
+        row = _running_sum(csum, row, mr.totals())
         mon = mr.compact()
         del mr
         u.years[y] = YearCost(
@@ -374,10 +388,4 @@ def _cost(
     u.sf_idx, u.co_idx = sf_idx, co_idx
     cs = list(p.value("scenarios.current_salary", _dt.date(u.y0, 1, 1)))
     check_components(scenario, "scenarios.current_salary", cs, comps)
-    # month-by-month total pay of movable people over the horizon: (months, nd), and its
-    # running sum from the horizon's first month (pay saved by a leaver between two months)
-    mt = np.concatenate(mtotal, axis=0)
-    del mtotal
-    csum = np.zeros((mt.shape[0] + 1, mt.shape[1]))
-    np.cumsum(mt, axis=0, out=csum[1:])
     u.csum = csum
