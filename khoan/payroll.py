@@ -286,7 +286,7 @@ def _coef_sum(terms: dict[str, np.ndarray], names: tuple[str, ...], n: int) -> n
     return acc
 
 
-def _fullyear(inp: Inputs, rates: Rates, idx: np.ndarray) -> dict[str, np.ndarray]:
+def _fullyear(inp: Inputs, rates: Rates, idx: np.ndarray | None) -> dict[str, np.ndarray]:
     """Annual amounts of people present the whole year (no month-by-month matrix).
 
     For them every monthly amount is a per-person coefficient ``K`` (``K0`` before the step
@@ -299,22 +299,24 @@ def _fullyear(inp: Inputs, rates: Rates, idx: np.ndarray) -> dict[str, np.ndarra
     they take ``K0 × Σ u`` (the same float), and only the risers are computed with both terms.
     A rate that is zero in every month for a category (the commune-class allowance outside its
     categories) gives zero: only the people of the other categories are computed.
-    ``_terms1`` holds the risers' terms only (positions ``_rise`` in ``idx``).
+    ``_terms1`` holds the risers' terms only (positions ``_rise`` in ``idx``). ``idx`` None:
+    everyone, in roster order (the arrays read as they are).
     """
-    n = len(idx)
+    sel: Any = slice(None) if idx is None else idx
+    n = inp.n if idx is None else len(idx)
     base = rates.base
-    r = inp.rise_month[idx]
-    k = inp.catcode[idx]
-    ci = inp.cidx[idx]
-    c0 = inp.coef0[idx]
-    pos, bl = inp.pos[idx], inp.bao_luu[idx]
+    r = inp.rise_month[sel]
+    k = inp.catcode[sel]
+    ci = inp.cidx[sel]
+    c0 = inp.coef0[sel]
+    pos, bl = inp.pos[sel], inp.bao_luu[sel]
     ris = np.flatnonzero(r < 12)  # the people whose step rise falls inside the year (few)
     nr = len(ris)
-    idr = idx[ris]
+    idr = ris if idx is None else idx[ris]
     terms0 = {"coefficient": c0, "position_coef": pos, "bao_luu": bl}
     terms1 = {"coefficient": inp.coef1[idr], "position_coef": pos[ris], "bao_luu": bl[ris]}
     tb = rates.bases["tnvk"]
-    terms0["tnvk"] = (inp.tnvk0[idx] / 100.0) * _coef_sum(terms0, tb, n)
+    terms0["tnvk"] = (inp.tnvk0[sel] / 100.0) * _coef_sum(terms0, tb, n)
     terms1["tnvk"] = (inp.tnvk1[idr] / 100.0) * _coef_sum(terms1, tb, nr)
     sums: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -360,7 +362,7 @@ def _fullyear(inp: Inputs, rates: Rates, idx: np.ndarray) -> dict[str, np.ndarra
         "position_allowance": pos * total,
         "tnvk": seg("tnvk", pb_base, lambda p: p[12], lambda p: p[rr]),
         "bao_luu": bl * total,
-        "regional_allowance": inp.region[idx] * total,
+        "regional_allowance": inp.region[sel] * total,
     }
     # the commune-class allowance: its categories only (zero elsewhere), by (commune, category)
     ccat = np.flatnonzero(rates.class_eff.any(axis=(0, 1))) if rates.class_any else []
@@ -370,14 +372,14 @@ def _fullyear(inp: Inputs, rates: Rates, idx: np.ndarray) -> dict[str, np.ndarra
         nc, ncc = ce.shape[1], len(ccat)
         kk = np.full(nk, -1, dtype=np.int64)
         kk[ccat] = np.arange(ncc)
-        sel = np.flatnonzero(kk[k] >= 0)  # the people of those categories
-        rsel = np.flatnonzero(r[sel] < 12)  # their risers, among them
-        pos3 = ci[sel].astype(np.int64) * ncc + kk[k[sel]]
-        t3, f3 = 12 * nc * ncc + pos3, r[sel][rsel].astype(np.int64) * nc * ncc + pos3[rsel]
+        csel = np.flatnonzero(kk[k] >= 0)  # the people of those categories
+        rsel = np.flatnonzero(r[csel] < 12)  # their risers, among them
+        pos3 = ci[csel].astype(np.int64) * ncc + kk[k[csel]]
+        t3, f3 = 12 * nc * ncc + pos3, r[csel][rsel].astype(np.int64) * nc * ncc + pos3[rsel]
         k0c, _ = coefs(cls_names)
-        k0c = k0c[sel]
+        k0c = k0c[csel]
         # K1 of the selected risers: their rank among all the risers
-        k1c = coefs(cls_names)[1][np.searchsorted(ris, sel[rsel])]
+        k1c = coefs(cls_names)[1][np.searchsorted(ris, csel[rsel])]
 
         def cls_seg(p: np.ndarray) -> np.ndarray:
             pf = p.ravel()
@@ -389,7 +391,7 @@ def _fullyear(inp: Inputs, rates: Rates, idx: np.ndarray) -> dict[str, np.ndarra
             return o
 
         cls = np.zeros(n)
-        cls[sel] = cls_seg(_prefix(ce * base[:, None, None]))
+        cls[csel] = cls_seg(_prefix(ce * base[:, None, None]))
         out["commune_class_allowance"] = cls
     else:
         out["commune_class_allowance"] = np.zeros(n)
@@ -412,8 +414,8 @@ def _fullyear(inp: Inputs, rates: Rates, idx: np.ndarray) -> dict[str, np.ndarra
         if with_class:
             # the commune-class allowance in the base: rate × class rate × its own base terms
             pcc = _prefix(rates.contrib_eff[c][:, None, ccat] * ce * base[:, None, None])
-            out[c][sel] = out[c][sel] + cls_seg(pcc)
-    out["bhtn"] = np.where(inp.bhtn_flag[idx], out["bhtn"], 0.0)
+            out[c][csel] = out[c][csel] + cls_seg(pcc)
+    out["bhtn"] = np.where(inp.bhtn_flag[sel], out["bhtn"], 0.0)
     out["_terms0"] = terms0  # type: ignore[assignment]
     out["_terms1"] = terms1  # type: ignore[assignment]
     out["_rise"] = ris
@@ -474,20 +476,23 @@ def run_inputs(
         matrix_groups: list[Any] = [slice(a, min(a + _CHUNK, n)) for a in range(0, n, _CHUNK)]
     else:
         whole = (inp.start <= b[0]) & (inp.end >= b[12])
-        fidx = np.flatnonzero(whole)
         pidx = np.flatnonzero(~whole)
         matrix_groups = [pidx[a : a + _CHUNK] for a in range(0, len(pidx), _CHUNK)]
-        if len(fidx):
+        if len(pidx) < n:
+            # the people present all year by prefix sums; when the others are few, everyone
+            # (the arrays read as they are, no scatter), the others' amounts then replaced by
+            # the matrix's below
+            every = 4 * len(pidx) <= n
+            fidx = None if every else np.flatnonzero(whole)
             f = _fullyear(inp, rates, fidx)
-            every = len(fidx) == n  # everyone present all year: no scatter
             for i, c in enumerate(COMPONENTS):
                 if every:
                     block[i] = round_vnd(f[c])
                 else:
                     block[i, fidx] = round_vnd(f[c])
-            st = staffing[fidx]
+            st = staffing & whole if every else staffing[fidx]  # over _fullyear's people
             if st.any():
-                cif = inp.cidx[fidx]
+                cif = inp.cidx if every else inp.cidx[fidx]
                 ci = cif[st]
                 sdays += np.bincount(ci, minlength=ncomm)[:, None] * mdays[None, :]
                 if funds:
@@ -497,9 +502,10 @@ def run_inputs(
                     t1 = {k: v[sr] for k, v in f["_terms1"].items()}
                     nsr = int(sr.sum())
                     rsr = ris[sr]
-                    cir = cif[rsr] * 13 + inp.rise_month[fidx][rsr]
+                    rm = inp.rise_month if every else inp.rise_month[fidx]
+                    cir = cif[rsr] * 13 + rm[rsr]
                 for names, acc in funds:
-                    g0 = _coef_sum(f["_terms0"], names, len(fidx))
+                    g0 = _coef_sum(f["_terms0"], names, len(st))
                     g1 = _coef_sum(t1, names, nsr)
                     first = np.bincount(ci, weights=g0[st], minlength=ncomm)
                     # the change at each riser's month (people without a rise inside the year
@@ -548,13 +554,19 @@ def run_inputs(
                 monthly[c][:, sl] = r[c]
     annual = {c: block[i] for i, c in enumerate(COMPONENTS)}
     gf = block[len(COMPONENTS)]
-    gf[:] = 0
-    for term in gterms:
-        for c in TERM_COMPONENTS[term]:
+    gc = [c for term in gterms for c in TERM_COMPONENTS[term]]
+    if gc:
+        gf[:] = annual[gc[0]]
+        for c in gc[1:]:
             gf += annual[c]
+    else:
+        gf[:] = 0
     annual["salary_fund_grade"] = gf
+    # integer sums: row by row (faster than a strided sum over the block's first axis)
     total = block[len(COMPONENTS) + 1]
-    np.sum(block[: len(COMPONENTS)], axis=0, out=total)
+    total[:] = block[0]
+    for i in range(1, len(COMPONENTS)):
+        total += block[i]
     annual["total"] = total
     keys = [*keys, *rates.keys, "tntt.base"]
     if not details:

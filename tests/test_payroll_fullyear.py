@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import khoan.examples
+from khoan.payroll_inputs import take
 from khoan.payroll_rates import BASE_TERMS, CONTRIBUTIONS, bonus_terms, grade_terms
 
 P = importlib.import_module("khoan.payroll")
@@ -164,3 +165,46 @@ def test_fullyear_is_the_plain_formula(kh2016, year):
     if bt:
         ref_b = _funds(inp, rates, np.arange(n), a0, a1, bt, ncomm)
         assert np.array_equal(run.bonus_base_monthly, ref_b)
+
+
+@pytest.mark.parametrize("share", [0.05, 0.6])
+@pytest.mark.parametrize("year", [2016, 2025])
+def test_run_inputs_mixed_presence_is_its_two_groups(kh2016, year, share):
+    # joiners and leavers among people present all year: few of them (everyone goes through
+    # the prefix sums, the others' amounts replaced by the matrix's) or many (the full-year
+    # people gathered): each person's amounts, the person-days and the commune funds are those
+    # of the two groups paid apart (the full-year group checked against the formula above)
+    inp, keys = P.prepare(kh2016, year)
+    n = inp.n
+    rng = np.random.default_rng(7)
+    rates = P.monthly_rates(kh2016, year)
+    b = rates.bounds
+    part = rng.random(n) < share
+    start = np.where(part, b[0] + rng.integers(1, 300, n), b[0] - 5)
+    end = np.where(part & (rng.random(n) < 0.5), b[12] - rng.integers(1, 60, n), b[12] + 3)
+    rise = np.where(rng.random(n) < 0.3, rng.integers(0, 12, n), 12)
+    inp = dataclasses.replace(
+        inp,
+        start=start.astype(inp.start.dtype),
+        end=end.astype(inp.end.dtype),
+        rise_month=rise,
+        coef1=np.where(rise < 12, inp.coef0 + 0.33, inp.coef0),
+    )
+    whole = np.flatnonzero(~part)
+    partial = np.flatnonzero(part)
+    assert 0 < len(partial) < P._CHUNK
+    mixed = P.run_inputs(kh2016, year, inp, keys, rates=rates)
+    rw = P.run_inputs(kh2016, year, take(inp, whole), keys, rates=rates)
+    rp = P.run_inputs(kh2016, year, take(inp, partial), keys, rates=rates)
+    ref = _reference(inp, rates, whole)[0]
+    for c in [*P.COMPONENTS, "salary_fund_grade", "total"]:
+        assert np.array_equal(mixed.annual[c][whole], rw.annual[c]), c
+        assert np.array_equal(mixed.annual[c][partial], rp.annual[c]), c
+        if c in P.COMPONENTS:
+            assert np.array_equal(rw.annual[c], P.round_vnd(ref[c])), c
+    assert np.array_equal(mixed.staffing_days, rw.staffing_days + rp.staffing_days)
+    assert np.array_equal(mixed.grade_fund_monthly, rw.grade_fund_monthly + rp.grade_fund_monthly)
+    if year == 2025:
+        assert np.array_equal(
+            mixed.bonus_base_monthly, rw.bonus_base_monthly + rp.bonus_base_monthly
+        )
