@@ -405,7 +405,10 @@ def reduced_age(
     min_years = float(params.number("retirement.reduced.min_years", rd.date()))
     coef = pd.to_numeric(communes["region_coef"], errors="coerce").fillna(0.0)
     by_code = pd.Series(coef.to_numpy(), index=communes["code"].astype(str))
-    cc = staff["commune"].astype(str).map(by_code).fillna(0.0).to_numpy(dtype=float)
+    # ``staff["commune"].astype(str).map(by_code)``, once per distinct commune
+    where, uniq = pd.factorize(staff["commune"], use_na_sentinel=False)
+    text = pd.Series(np.asarray(uniq, dtype=object), dtype=object).astype(str)
+    cc = text.map(by_code).fillna(0.0).to_numpy(dtype=float)[where]
     in_area = cc >= coef_min - 1e-12
     given = (
         pd.to_numeric(staff["reduced_age_years"], errors="coerce")

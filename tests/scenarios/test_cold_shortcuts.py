@@ -1,0 +1,81 @@
+"""Shortcuts of the shared work checked against the plain computation they replace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from khoan.scenarios.universe import text_ranks
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_text_ranks_are_np_unique_inverse(seed):
+    rng = np.random.default_rng(seed)
+    roster = [f"VN16-{i:06d}" for i in range(1, 3000)]
+    hires = [f"{v}+h" for v in rng.choice(roster, 200, replace=False)]
+    ids = np.array(roster + sorted(hires) + ["Ă-1", "a", "B", "b", "10", "9", "", "VN16-000007"])
+    if seed:
+        ids = ids[rng.permutation(len(ids))]  # any order, with a duplicate
+    ids = ids.astype(object)
+    ref = np.unique(np.asarray(ids, dtype=str), return_inverse=True)[1]
+    got = text_ranks(ids)
+    assert got.dtype == np.int64 and np.array_equal(got, ref)
+    assert np.array_equal(text_ranks(np.array([], dtype=object)), np.zeros(0, dtype=np.int64))
+
+
+def _plain_age_months(sex, born, tables):
+    """The retirement age per person, every person's schedule computed on its own row."""
+    out = np.zeros(len(born), dtype=np.int64)
+    for code, (pre, years, ages) in tables.items():
+        for i in np.flatnonzero(sex == code):
+            b = born[i]
+            if len(years) == 0:
+                out[i] = pre
+                continue
+            reach = b + ages
+            holds = list(reach // 12 == years)
+            holds[-1] = reach[-1] // 12 >= years[-1]
+            cand = [(b + pre) // 12 < years[0], *holds]
+            out[i] = np.concatenate([[pre], ages])[int(np.argmax(cand))]
+    return out
+
+
+@pytest.mark.parametrize("wide", [False, True])
+@pytest.mark.parametrize("reduced", [False, True])
+def test_age_once_per_birth_month_is_per_person(wide, reduced):
+    from khoan.params import load_law
+    from khoan.retirement import _age_months, _age_tables
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    born = rng.integers(1950 * 12, 2000 * 12, n)
+    if wide:  # a range too wide for the table: the sorted distinct months
+        born[:3] = [100 * 12, 3000 * 12, 9000 * 12]
+    sex = np.where(rng.random(n) < 0.5, "M", "F").astype(object)
+    law = load_law()
+    flags = np.full(n, reduced)
+    for on in (None, "2019-06-30"):
+        got = _age_months(sex, born, law, on, flags)
+        ref = _plain_age_months(sex, born, _age_tables(law, on, reduced))
+        assert np.array_equal(got, ref)
+
+
+def test_reduced_age_reads_the_commune_as_text():
+    import pandas as pd
+
+    from khoan.params import load_law
+    from khoan.scenarios.roster import reduced_age
+
+    communes = pd.DataFrame({"code": ["1", "2", "nan"], "region_coef": [0.7, 0.1, 1.0]})
+    staff = pd.DataFrame(
+        {
+            "commune": pd.Series([1, "1", 2.0, None, np.nan, "2", 3], dtype=object),
+            "sex": ["M", "F", "M", "F", "M", "F", "M"],
+            "birth_date": pd.to_datetime(["1965-03-01"] * 7),
+            "insured_since": pd.to_datetime(["1990-01-01"] * 7),
+        }
+    )
+    out = reduced_age(staff, communes, load_law(), "2021-01-01")
+    # as `.astype(str).map(...)`: 1 and "1" are "1", 2.0 is "2.0" (unknown), missing stays
+    # missing (not the code "nan")
+    assert out["in_area"].tolist() == [True, True, False, False, False, False, False]
