@@ -142,6 +142,10 @@ class RateMonths:
         """(K, nd): the twelve months of each component added in calendar order."""
         g = self.group
         full = np.empty((len(self.before), self.before[0].shape[1]))
+        # the risers ordered by rise month: in month m those risen are a leading slice
+        perm = np.argsort(self.rise_month, kind="stable")
+        rs = self.rise[perm]
+        cut = np.searchsorted(self.rise_month[perm], np.arange(12), side="right")
         for k, (v0, v1) in enumerate(zip(self.before, self.after, strict=True)):
             acc = full[k]
             acc[:] = v0[g[0]]
@@ -149,11 +153,16 @@ class RateMonths:
                 acc += v0[g[m]]
             if len(self.rise):
                 # the risers' months one by one: before their rise, then from it
-                v0r = v0[:, self.rise]
-                r = np.where(self.rise_month <= 0, v1[g[0]], v0r[g[0]])
+                v0r, v1r = v0[:, rs], v1[:, perm]
+                r = np.empty(len(rs))
+                c = cut[0]
+                r[:c] = v1r[g[0], :c]
+                r[c:] = v0r[g[0], c:]
                 for m in range(1, 12):
-                    r += np.where(self.rise_month <= m, v1[g[m]], v0r[g[m]])
-                acc[self.rise] = r
+                    c = cut[m]
+                    r[:c] += v1r[g[m], :c]
+                    r[c:] += v0r[g[m], c:]
+                acc[rs] = r
         return full
 
     def totals(self) -> np.ndarray:
