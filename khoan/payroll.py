@@ -184,6 +184,14 @@ def month_amounts(
     """Monthly amounts (12, k) of people ``sl`` (slice or positions); their annual float sums.
     ``after``: (J, 1) bool, rise in force in each of the J months of ``rates`` (people present
     all year only; each month's floats are computed element by element, alone)."""
+    return _month_amounts(inp, rates, sl, keep, after)
+
+
+def _month_amounts(
+    inp: Inputs, rates: Rates, sl: Any, keep: bool, after: Any = None, sums: bool = True
+) -> dict[str, Any]:
+    """:func:`month_amounts`; ``sums=False``: without the annual sums (the monthly amounts
+    only, with ``keep``)."""
     b = rates.bounds
     start, end = inp.start[sl], inp.end[sl]
     mdays = (b[1:] - b[:12])[:, None]
@@ -256,7 +264,7 @@ def month_amounts(
     for c in CONTRIBUTIONS:
         out[c] = np.take(rates.contrib_eff[c], cc, axis=1) * cbase
     out["bhtn"] = np.where(inp.bhtn_flag[sl][None, :], out["bhtn"], 0.0)
-    res = {k: msum(v) for k, v in out.items()}
+    res = {k: msum(v) for k, v in out.items()} if sums else {}
     res["_part"] = part
     res["_days"] = days
     res["_terms"] = terms

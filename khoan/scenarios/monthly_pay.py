@@ -129,10 +129,14 @@ class RateMonths:
             on[m] = (j, self.rise[j])
         return on[m]
 
-    def month(self, k: int, m: int) -> np.ndarray:
-        """(nd,) amounts of component ``k`` in month ``m`` (0 = January)."""
+    def month(self, k: int, m: int, out: np.ndarray | None = None) -> np.ndarray:
+        """(nd,) amounts of component ``k`` in month ``m`` (0 = January); written into ``out``
+        when given."""
         g = self.group[m]
-        out = self.before[k][g].copy()
+        if out is None:
+            out = self.before[k][g].copy()
+        else:
+            out[:] = self.before[k][g]
         if len(self.rise):
             j, p = self._on(m)
             out[p] = self.after[k][g][j]
@@ -153,7 +157,9 @@ class RateMonths:
                 acc += v0[g[m]]
             if len(self.rise):
                 # the risers' months one by one: before their rise, then from it
-                v0r, v1r = v0[:, rs], v1[:, perm]
+                # row by row (1-D gathers: numpy's 2-D gather along the second axis is slow)
+                v0r = np.stack([np.take(row, rs) for row in v0])
+                v1r = np.stack([np.take(row, perm) for row in v1])
                 r = np.empty(len(rs))
                 c = cut[0]
                 r[:c] = v1r[g[0], :c]
@@ -180,7 +186,9 @@ class RateMonths:
     def compact(self) -> MonthlyPay:
         """The same amounts as :meth:`MonthlyPay.from_months` on the dense arrays."""
         g = self.group
-        first = np.stack([self.month(k, 0) for k in range(len(self.before))])
+        first = np.empty((len(self.before), self.before[0].shape[1]))
+        for k in range(len(self.before)):
+            self.month(k, 0, out=first[k])
         comps, people, values = [], [], []
         counts = np.zeros(12, dtype=np.int64)
         for m in range(1, 12):

@@ -275,8 +275,11 @@ def _movable_months(
     )
     ng = len(g)
     rise = np.flatnonzero(inp.rise_month < 12)
-    v0 = _payroll.month_amounts(inp, sub, slice(0, inp.n), True, np.zeros((ng, 1), dtype=bool))
-    v1 = _payroll.month_amounts(inp, sub, rise, True, np.ones((ng, 1), dtype=bool))
+    # the monthly amounts only (not their sums over the J months)
+    v0 = _payroll._month_amounts(
+        inp, sub, slice(0, inp.n), True, np.zeros((ng, 1), dtype=bool), sums=False
+    )
+    v1 = _payroll._month_amounts(inp, sub, rise, True, np.ones((ng, 1), dtype=bool), sums=False)
     return RateMonths(
         before=[v0["_monthly"][c] for c in _payroll.COMPONENTS],
         after=[v1["_monthly"][c] for c in _payroll.COMPONENTS],
