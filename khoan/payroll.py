@@ -121,7 +121,7 @@ from .payroll_rates import (
     low_pay_rates,
     monthly_rates,
 )
-from .periods import msum, round_vnd
+from .periods import ROUND_TOL, msum, round_vnd
 
 #: Names of :mod:`khoan.payroll_rates` and :mod:`khoan.payroll_inputs` are re-exported here (the
 #: engine's public surface as before the split).
@@ -275,6 +275,14 @@ def _month_amounts(
         res["_tnvk"] = tn
         res["_base"] = np.broadcast_to(rates.base[:, None], pres.shape)
     return res
+
+
+def _round_into(dst: np.ndarray, x: np.ndarray, scratch: np.ndarray) -> None:
+    """``dst[:] = round_vnd(x)`` through the float array ``scratch`` (may be ``x`` itself,
+    which it then overwrites): the same additions, floor and cast, without temporaries."""
+    np.add(x, 0.5 + ROUND_TOL, out=scratch)
+    np.floor(scratch, out=scratch)
+    np.copyto(dst, scratch, casting="unsafe")
 
 
 def _prefix(u: np.ndarray) -> np.ndarray:
@@ -495,7 +503,7 @@ def run_inputs(
             f = _fullyear(inp, rates, fidx)
             for i, c in enumerate(COMPONENTS):
                 if every:
-                    block[i] = round_vnd(f[c])
+                    _round_into(block[i], f[c], f[c])  # f[c]: this call's own array
                 else:
                     block[i, fidx] = round_vnd(f[c])
             st = staffing & whole if every else staffing[fidx]  # over _fullyear's people
