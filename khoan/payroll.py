@@ -469,6 +469,24 @@ def run_inputs(
     (``grade_fund_monthly``, ``bonus_base_monthly`` None). ``rates``: the year's
     :func:`monthly_rates` when the caller has them.
     """
+    return _run_inputs(
+        model, year, inp, keys, keep_monthly=keep_monthly, details=details, rates=rates
+    )
+
+
+def _run_inputs(
+    model,
+    year: int,
+    inp: Inputs,
+    keys: list[str],
+    *,
+    keep_monthly: bool = False,
+    details: bool = True,
+    rates: Rates | None = None,
+    block: np.ndarray | None = None,
+) -> Run:
+    """:func:`run_inputs`; ``block``: a (components + 2, n) int64 array to write the annual
+    amounts into (a caller paying year after year reuses one: no fresh pages each year)."""
     if rates is None:
         rates = monthly_rates(model, year)
     gterms = grade_terms(model.params, year)
@@ -477,7 +495,8 @@ def run_inputs(
     ncomm = len(model.communes)
     # one (components + 2, n) int64 block: each component rounded once per person and year
     # (round_vnd) as its group of people is paid; the annual table is built on it
-    block = np.empty((len(COMPONENTS) + 2, n), dtype=np.int64)
+    if block is None or block.shape != (len(COMPONENTS) + 2, n) or block.dtype != np.int64:
+        block = np.empty((len(COMPONENTS) + 2, n), dtype=np.int64)
     sdays = np.zeros((ncomm, 12), dtype=np.int64)
     gfund = np.zeros((ncomm, 12))
     bfund = np.zeros((ncomm, 12)) if bterms else None

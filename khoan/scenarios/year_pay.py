@@ -166,6 +166,9 @@ def _array_runs(u: Universe) -> Iterator[tuple[int, Callable[[], tuple[Any, Any]
     # the arrays that no year changes, of the fixed and of the movable people
     inp_f = _payroll_inputs.take(inp, fixed)
     inp_m = _payroll_inputs.take(inp, u.midx)
+    # the fixed people's annual amounts, written into the same block every year (each year's
+    # are read before the next year is paid)
+    block = np.empty((len(_payroll.COMPONENTS) + 2, len(fixed)), dtype=np.int64)
     for y in range(u.y0, u.y_last + 1):
         try:
             steps = age(steps, _dt.date(y, 1, 1), u.params)
@@ -210,13 +213,14 @@ def _array_runs(u: Universe) -> Iterator[tuple[int, Callable[[], tuple[Any, Any]
             }
             rates = _payroll.monthly_rates(u.model, y)
             return (
-                _payroll.run_inputs(
+                _payroll._run_inputs(
                     u.model,
                     y,
                     dataclasses.replace(inp_f, **{k: v[fixed] for k, v in year.items()}),
                     keys,
                     details=False,
                     rates=rates,
+                    block=block,
                 ),
                 _movable_months(
                     u.model,
