@@ -79,3 +79,33 @@ def test_reduced_age_reads_the_commune_as_text():
     # as `.astype(str).map(...)`: 1 and "1" are "1", 2.0 is "2.0" (unknown), missing stays
     # missing (not the code "nan")
     assert out["in_area"].tolist() == [True, True, False, False, False, False, False]
+
+
+def test_positions_in_is_get_indexer():
+    import pandas as pd
+
+    from khoan.scenarios.universe import positions_in
+
+    index = np.array(["22327", "22717", "1", "nan"], dtype=object)
+    values = np.array(["1", "22717", "9", None, np.nan, "22327", "1", "nan", ""], dtype=object)
+    ref = pd.Index(index).get_indexer(values)
+    got = positions_in(index, values)
+    assert np.array_equal(got, ref) and got.dtype == ref.dtype
+    with pytest.raises(pd.errors.InvalidIndexError):
+        positions_in(np.array(["1", "1"], dtype=object), values)
+    with pytest.raises(pd.errors.InvalidIndexError):
+        pd.Index(np.array(["1", "1"], dtype=object)).get_indexer(values)
+
+
+def test_sex_check_once_per_value_names_the_same_people(kh2016):
+    from khoan.errors import ScenarioError
+    from khoan.scenarios import Scenario, simulate
+
+    staff = kh2016.staff.copy()
+    staff["sex"] = staff["sex"].astype(object)
+    staff.loc[staff.index[:3], "sex"] = ["m", " F", "X"]  # lower case passes, " F" and X fail
+    staff.loc[staff.index[3], "sex"] = None
+    m = kh2016.replace(staff=staff)
+    with pytest.raises(ScenarioError) as e:
+        simulate(m, Scenario("s", years=(2016, 2017), categories=tuple(staff["category"].unique())))
+    assert "3 person(s)" in str(e.value)
