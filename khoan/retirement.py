@@ -248,10 +248,10 @@ def _age_months_of(
         mask = sex == code
         if not mask.any():
             continue
-        b = born[mask]
         if len(years) == 0:
             out[mask] = pre
             continue
+        b = born[mask]
         # the age depends on the birth month alone: computed once per distinct birth month
         # (a roster's births span a few hundred months)
         months, where = _distinct(b)

@@ -178,9 +178,15 @@ class RateMonths:
         for v0, v1 in zip(self.before[1:], self.after[1:], strict=True):
             t0 += v0
             t1 += v1
-        out = t0[self.group]
+        g = self.group
+        out = np.empty((12, t0.shape[1]))
+        for m in range(12):
+            out[m] = t0[g[m]]
         if len(self.rise):
-            out[:, self.rise] = self._risers(t0, t1)
+            # row by row (1-D gathers and scatters: the 2-D ones along the people are slow)
+            t0r = np.stack([np.take(row, self.rise) for row in t0])
+            for m in range(12):
+                out[m][self.rise] = np.where(self.rise_month <= m, t1[g[m]], t0r[g[m]])
         return out
 
     def compact(self) -> MonthlyPay:
