@@ -153,7 +153,15 @@ def _array_runs(u: Universe) -> Iterator[tuple[int, Callable[[], tuple[Any, Any]
     try:
         # every check that no year changes (ids, communes, categories, dates, ...): on the
         # whole universe once (a problem of the fixed or the movable rows is one here)
-        inp, keys = _payroll.prepare(u.model, u.y0, table)
+        # ids that are all text and distinct as text are distinct values: the check of
+        # duplicates is then the ids' text ranks, which the candidates' priority needs anyway
+        ranks = u.id_rank()
+        ids_distinct = (
+            n > 0
+            and int(ranks.max()) == n - 1
+            and pd.api.types.infer_dtype(rows["id"], skipna=False) == "string"
+        )
+        inp, keys = _payroll_inputs._prepare(u.model, u.y0, table, ids_distinct=ids_distinct)
         steps = steps_of(table)
         f0 = _payroll.bhtn_covered(table, np.zeros(n, dtype=bool))
         f1 = _payroll.bhtn_covered(table, np.ones(n, dtype=bool))

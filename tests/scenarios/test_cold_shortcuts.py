@@ -109,3 +109,30 @@ def test_sex_check_once_per_value_names_the_same_people(kh2016):
     with pytest.raises(ScenarioError) as e:
         simulate(m, Scenario("s", years=(2016, 2017), categories=tuple(staff["category"].unique())))
     assert "3 person(s)" in str(e.value)
+
+
+def test_ids_equal_as_values_but_not_as_text_are_duplicates(kh2016):
+    # the shared work skips the duplicate-id check when the ids are all text and distinct as
+    # text; ids 7 and 7.0 are distinct as text but the same value: still found, as before
+    from khoan.examples import path as example_path
+    from khoan.scenarios import load_scenarios
+    from khoan.scenarios import universe as U
+
+    scenario = load_scenarios(example_path("khanh_hoa_2016"))["nq39_10pct"]
+    U.clear_cache()
+    u, _ = U.shared_work(kh2016, scenario)
+    assert u.pay_path == "arrays"
+    a, b = int(np.flatnonzero(~u.movable[: u.n_roster])[0]), int(u.midx[0])
+    staff = kh2016.staff.copy()
+    ids = np.arange(len(staff)).astype(object)
+    staff["id"] = ids
+    U.clear_cache()
+    v, _ = U.shared_work(kh2016.replace(staff=staff), scenario)
+    assert v.pay_path == "arrays"  # distinct numbers: checked by value, distinct
+    ids = ids.copy()
+    ids[b] = float(ids[a])
+    staff["id"] = ids
+    U.clear_cache()
+    w, _ = U.shared_work(kh2016.replace(staff=staff), scenario)
+    assert w.pay_path == "tables"  # a duplicate by value (as before): the tables' path
+    U.clear_cache()
