@@ -303,8 +303,13 @@ def take(inp: Inputs, idx: np.ndarray) -> Inputs:
     return Inputs(**out)
 
 
-def prepare(model, year: int, staff: pd.DataFrame | None = None) -> tuple[Inputs, list[str]]:
+def prepare(
+    model, year: int, staff: pd.DataFrame | None = None, *, ids_distinct: bool = False
+) -> tuple[Inputs, list[str]]:
     """Validate the roster and build the per-person arrays for ``year``.
+
+    ``ids_distinct``: the caller has found the ids distinct values (the scenarios' shared work,
+    from the ids' text ranks it needs anyway); they are not hashed again to look for duplicates.
 
     Returns
     -------
@@ -319,14 +324,6 @@ def prepare(model, year: int, staff: pd.DataFrame | None = None) -> tuple[Inputs
     ParameterError
         A parameter is not in force on 1 January of ``year``.
     """
-    return _prepare(model, year, staff)
-
-
-def _prepare(
-    model, year: int, staff: pd.DataFrame | None = None, ids_distinct: bool = False
-) -> tuple[Inputs, list[str]]:
-    """:func:`prepare`; ``ids_distinct``: the caller has found the ids distinct (the scenarios'
-    shared work, from the ids' text ranks it needs anyway), so they are not hashed again."""
     s = model.staff if staff is None else staff
     keys = list(KEYS)
     scales, untrained, tnvk, bhtn_default = year_params(model, year)

@@ -1,5 +1,5 @@
-"""The full-year people's shortcut of the payroll engine (``payroll._fullyear``) computes the
-plain prefix-sum formula bit for bit.
+"""The full-year people's shortcut of the payroll engine (``payroll_fullyear.full_year``)
+computes the plain prefix-sum formula bit for bit.
 
 The reference below is the formula written once for everyone, ``K0 × P[r] + K1 × (P[12] − P[r])``
 with every prefix sum over all categories; the engine takes ``K0 × P[12]`` for the people without
@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import khoan.examples
+from khoan.payroll_fullyear import COEF_TOL, full_year
 from khoan.payroll_inputs import take
 from khoan.payroll_rates import BASE_TERMS, CONTRIBUTIONS, bonus_terms, grade_terms
 
@@ -85,7 +86,7 @@ def _reference(inp, rates, idx):
     out["public_service_allowance"] = seg(
         rates.bases["public_service_allowance"], at(pp, f2), at(pp, t2)
     )
-    mx = rates.supp_max + P._COEF_TOL
+    mx = rates.supp_max + COEF_TOL
     k0, k1 = np.where(c0 <= mx, c0, 0.0), np.where(c1 <= mx, c1, 0.0)
     ps = prefix(rates.supp_eff)
     sb = at(ps, f2)
@@ -145,7 +146,7 @@ def test_fullyear_is_the_plain_formula(kh2016, year):
     if year == 2016:
         assert rates.class_any and rates.supp_any
     idx = np.flatnonzero(rng.random(n) < 0.8)  # a subset, in order
-    got = P._fullyear(inp, rates, idx)
+    got = full_year(inp, rates, idx)
     ref = _reference(inp, rates, idx)[0]
     for c in P.COMPONENTS:
         assert got[c].dtype == ref[c].dtype and np.array_equal(got[c], ref[c]), c

@@ -161,7 +161,7 @@ def _array_runs(u: Universe) -> Iterator[tuple[int, Callable[[], tuple[Any, Any]
             and int(ranks.max()) == n - 1
             and pd.api.types.infer_dtype(rows["id"], skipna=False) == "string"
         )
-        inp, keys = _payroll_inputs._prepare(u.model, u.y0, table, ids_distinct=ids_distinct)
+        inp, keys = _payroll.prepare(u.model, u.y0, table, ids_distinct=ids_distinct)
         steps = steps_of(table)
         f0 = _payroll.bhtn_covered(table, np.zeros(n, dtype=bool))
         f1 = _payroll.bhtn_covered(table, np.ones(n, dtype=bool))
@@ -221,7 +221,7 @@ def _array_runs(u: Universe) -> Iterator[tuple[int, Callable[[], tuple[Any, Any]
             }
             rates = _payroll.monthly_rates(u.model, y)
             return (
-                _payroll._run_inputs(
+                _payroll.run_inputs(
                     u.model,
                     y,
                     dataclasses.replace(inp_f, **{k: v[fixed] for k, v in year.items()}),
@@ -288,10 +288,10 @@ def _movable_months(
     ng = len(g)
     rise = np.flatnonzero(inp.rise_month < 12)
     # the monthly amounts only (not their sums over the J months)
-    v0 = _payroll._month_amounts(
+    v0 = _payroll.month_amounts(
         inp, sub, slice(0, inp.n), True, np.zeros((ng, 1), dtype=bool), sums=False
     )
-    v1 = _payroll._month_amounts(inp, sub, rise, True, np.ones((ng, 1), dtype=bool), sums=False)
+    v1 = _payroll.month_amounts(inp, sub, rise, True, np.ones((ng, 1), dtype=bool), sums=False)
     return RateMonths(
         before=[v0["_monthly"][c] for c in _payroll.COMPONENTS],
         after=[v1["_monthly"][c] for c in _payroll.COMPONENTS],
