@@ -423,7 +423,7 @@ def reduced_age(
     ``retirement_date`` (datetime64: the pension start that applies).
     """
     from .. import benefits as _benefits
-    from ..retirement import sex_codes
+    from ..retirement import first_of_month, pension_start_month, sex_codes
 
     rd = pd.Timestamp(roster_date)
     n = len(staff)
@@ -451,9 +451,14 @@ def reduced_age(
     sex = sex_codes(staff["sex"])
     birth = pd.DatetimeIndex(pd.to_datetime(staff["birth_date"]))
     normal = np.asarray(_benefits.retirement_date(sex, birth, params), dtype="datetime64[D]")
-    low = np.asarray(
-        _benefits.retirement_date(sex, birth, params, reduced=True), dtype="datetime64[D]"
-    )
+    if birth.tz is None and n:
+        # the same people, checked by the call above: the reduced age's pension start from
+        # the arrays (retirement_date's months, without checking and converting them again)
+        low = first_of_month(pension_start_month(sex, birth.values, params, None, np.ones(n, bool)))
+    else:
+        low = np.asarray(
+            _benefits.retirement_date(sex, birth, params, reduced=True), dtype="datetime64[D]"
+        )
     ahead = np.where(
         in_area, np.maximum(_benefits.months_between(np.full(n, rd.to_datetime64()), low), 0), 0
     )

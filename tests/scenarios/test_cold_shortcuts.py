@@ -136,3 +136,22 @@ def test_ids_equal_as_values_but_not_as_text_are_duplicates(kh2016):
     w, _ = U.shared_work(kh2016.replace(staff=staff), scenario)
     assert w.pay_path == "tables"  # a duplicate by value (as before): the tables' path
     U.clear_cache()
+
+
+def test_reduced_age_dates_are_retirement_date(kh2016):
+    import pandas as pd
+
+    from khoan.retirement import retirement_date
+    from khoan.scenarios.roster import reduced_age
+
+    staff = kh2016.staff.copy()
+    rng = np.random.default_rng(4)
+    n = len(staff)
+    staff["birth_date"] = pd.to_datetime(rng.integers(-9_000, 3_000, n), unit="D")
+    staff["reduced_age_years"] = np.where(rng.random(n) < 0.6, 20.0, np.nan)
+    out = reduced_age(staff, kh2016.communes, kh2016.params, "2016-01-01")
+    red = out["reduced"].to_numpy()
+    assert red.any() and not red.all()
+    sex = staff["sex"].to_numpy(dtype=object)
+    want = retirement_date(sex, staff["birth_date"].to_numpy(), kh2016.params, reduced=red)
+    assert np.array_equal(out["retirement_date"].to_numpy(dtype="datetime64[D]"), want)
