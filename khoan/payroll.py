@@ -83,8 +83,9 @@ rounded components and is not part of ``total``.
 Modules
 -------
 :mod:`khoan.payroll_rates` holds the codes (components, categories) and reads the rates of a
-year; :mod:`khoan.payroll_inputs` checks the roster and builds the per-person arrays; this
-module is the engine (:func:`run`, :func:`payroll`) and re-exports their public names.
+year; :mod:`khoan.payroll_inputs` checks the roster and builds the per-person arrays;
+:mod:`khoan.payroll_fullyear` pays the people present all year from prefix sums of the rates;
+this module is the engine (:func:`run`, :func:`payroll`) and re-exports their public names.
 """
 
 from __future__ import annotations
@@ -97,6 +98,9 @@ import pandas as pd
 
 from ._callable import make_callable
 from .errors import ParameterError
+from .payroll_fullyear import COEF_TOL as _COEF_TOL
+from .payroll_fullyear import coef_sum as _coef_sum
+from .payroll_fullyear import full_year
 from .payroll_inputs import (
     Inputs,
     bhtn_covered,
@@ -121,7 +125,7 @@ from .payroll_rates import (
     low_pay_rates,
     monthly_rates,
 )
-from .periods import msum, round_vnd
+from .periods import ROUND_TOL, msum, round_vnd
 
 #: Names of :mod:`khoan.payroll_rates` and :mod:`khoan.payroll_inputs` are re-exported here (the
 #: engine's public surface as before the split).
@@ -156,8 +160,6 @@ __all__ = [
 ]
 
 _CHUNK = 32_768
-#: Tolerance of the comparison of a salary coefficient with the NĐ 17/2015 threshold (2.34).
-_COEF_TOL = 5e-4
 _NHDKCT = CATEGORIES.index("nhdkct")
 
 
@@ -179,11 +181,12 @@ class Run:
 
 
 def month_amounts(
-    inp: Inputs, rates: Rates, sl: Any, keep: bool, after: Any = None
+    inp: Inputs, rates: Rates, sl: Any, keep: bool, after: Any = None, *, sums: bool = True
 ) -> dict[str, Any]:
     """Monthly amounts (12, k) of people ``sl`` (slice or positions); their annual float sums.
     ``after``: (J, 1) bool, rise in force in each of the J months of ``rates`` (people present
-    all year only; each month's floats are computed element by element, alone)."""
+    all year only; each month's floats are computed element by element, alone).
+    ``sums=False``: without the annual sums (the monthly amounts only, with ``keep``)."""
     b = rates.bounds
     start, end = inp.start[sl], inp.end[sl]
     mdays = (b[1:] - b[:12])[:, None]
@@ -256,7 +259,7 @@ def month_amounts(
     for c in CONTRIBUTIONS:
         out[c] = np.take(rates.contrib_eff[c], cc, axis=1) * cbase
     out["bhtn"] = np.where(inp.bhtn_flag[sl][None, :], out["bhtn"], 0.0)
-    res = {k: msum(v) for k, v in out.items()}
+    res = {k: msum(v) for k, v in out.items()} if sums else {}
     res["_part"] = part
     res["_days"] = days
     res["_terms"] = terms
@@ -269,115 +272,18 @@ def month_amounts(
     return res
 
 
-def _prefix(u: np.ndarray) -> np.ndarray:
-    """Prefix sums over the month axis: ``out[r] = Σ_{m<r} u[m]``, shape (13, ...)."""
-    out = np.zeros((13, *u.shape[1:]))
-    np.cumsum(u, axis=0, out=out[1:])
-    return out
-
-
-def _coef_sum(terms: dict[str, np.ndarray], names: tuple[str, ...], n: int) -> np.ndarray:
-    """Sum of the named coefficient terms, in order (0 when none)."""
-    if not names:
-        return np.zeros(n)
-    acc = terms[names[0]]
-    for t in names[1:]:
-        acc = acc + terms[t]
-    return acc
-
-
-def _fullyear(inp: Inputs, rates: Rates, idx: np.ndarray) -> dict[str, np.ndarray]:
-    """Annual amounts of people present the whole year (no month-by-month matrix).
-
-    For them every monthly amount is a per-person coefficient ``K`` (``K0`` before the step
-    rise, ``K1`` from its month on) times a monthly rate that depends only on the month, the
-    category and the commune (``u[m]``, base salary included), so the annual amount is
-    ``K0 × Σ_{m<r} u[m] + K1 × Σ_{m≥r} u[m]`` — the same sum as month by month, read from
-    prefix sums of ``u``.
-    """
-    n = len(idx)
-    base = rates.base
-    r = inp.rise_month[idx]
-    k = inp.catcode[idx]
-    ci = inp.cidx[idx]
-    c0, c1 = inp.coef0[idx], inp.coef1[idx]
-    pos, bl = inp.pos[idx], inp.bao_luu[idx]
-    terms0 = {"coefficient": c0, "position_coef": pos, "bao_luu": bl}
-    terms1 = {"coefficient": c1, "position_coef": pos, "bao_luu": bl}
-    tb = rates.bases["tnvk"]
-    terms0["tnvk"] = (inp.tnvk0[idx] / 100.0) * _coef_sum(terms0, tb, n)
-    terms1["tnvk"] = (inp.tnvk1[idx] / 100.0) * _coef_sum(terms1, tb, n)
-    sums: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
-
-    def seg(names: tuple[str, ...] | str, pb: np.ndarray, pt: np.ndarray | float) -> np.ndarray:
-        if not isinstance(names, str) and names not in sums:
-            sums[names] = _coef_sum(terms0, names, n), _coef_sum(terms1, names, n)
-        k0, k1 = (terms0[names], terms1[names]) if isinstance(names, str) else sums[names]
-        return k0 * pb + k1 * (pt - pb)
-
-    # flat positions in (13, ...) prefix sums: [r, k] and [12, k]; [r, ci, k] and [12, ci, k]
-    nk = rates.ps_eff.shape[1]
-    r64, k64, nc = r.astype(np.int64), k.astype(np.int64), rates.class_eff.shape[1]
-    f2, t2 = r64 * nk + k64, 12 * nk + k64
-    f3, t3 = (r64 * nc + ci) * nk + k64, (12 * nc + ci) * nk + k64
-
-    def at(a: np.ndarray, flat: np.ndarray) -> np.ndarray:
-        return np.take(a.ravel(), flat)
-
-    pb_base = _prefix(base)
-    before, total = pb_base[r], pb_base[12]
-    cb = seg("coefficient", before, total)
-    is_nh = k == _NHDKCT
-    out = {
-        "salary": np.where(is_nh, 0.0, cb),
-        "nhdkct_allowance": np.where(is_nh, cb, 0.0),
-        "position_allowance": pos * total,
-        "tnvk": seg("tnvk", before, total),
-        "bao_luu": bl * total,
-        "regional_allowance": inp.region[idx] * total,
-    }
-    if rates.class_any:
-        pc = _prefix(rates.class_eff * base[:, None, None])
-        out["commune_class_allowance"] = seg(
-            rates.bases["commune_class_allowance"], at(pc, f3), at(pc, t3)
-        )
-    else:
-        out["commune_class_allowance"] = np.zeros(n)
-    pp = _prefix(rates.ps_eff * base[:, None])
-    out["public_service_allowance"] = seg(
-        rates.bases["public_service_allowance"], at(pp, f2), at(pp, t2)
-    )
-    if rates.supp_any:
-        mx = rates.supp_max + _COEF_TOL
-        k0 = np.where(c0 <= mx, c0, 0.0)
-        k1 = np.where(c1 <= mx, c1, 0.0)
-        psup = _prefix(rates.supp_eff)
-        sb = at(psup, f2)
-        out["low_pay_supplement"] = k0 * sb + k1 * (at(psup, t2) - sb)
-    else:
-        out["low_pay_supplement"] = np.zeros(n)
-    cnames = rates.bases["contributions"]
-    coef_names = tuple(t for t in cnames if t in BASE_TERMS)
-    kc0, kc1 = _coef_sum(terms0, coef_names, n), _coef_sum(terms1, coef_names, n)
-    with_class = "commune_class_allowance" in cnames and rates.class_any
-    for c in CONTRIBUTIONS:
-        pcon = _prefix(rates.contrib_eff[c] * base[:, None])
-        pb, pt = at(pcon, f2), at(pcon, t2)
-        out[c] = kc0 * pb + kc1 * (pt - pb)
-        if with_class:
-            # the commune-class allowance in the base: rate × class rate × its own base terms
-            pcc = _prefix(rates.contrib_eff[c][:, None, :] * rates.class_eff * base[:, None, None])
-            out[c] = out[c] + seg(rates.bases["commune_class_allowance"], at(pcc, f3), at(pcc, t3))
-    out["bhtn"] = np.where(inp.bhtn_flag[idx], out["bhtn"], 0.0)
-    out["_terms0"] = terms0  # type: ignore[assignment]
-    out["_terms1"] = terms1  # type: ignore[assignment]
-    return out
+def _round_into(dst: np.ndarray, x: np.ndarray, scratch: np.ndarray) -> None:
+    """``dst[:] = round_vnd(x)`` through the float array ``scratch`` (may be ``x`` itself,
+    which it then overwrites): the same additions, floor and cast, without temporaries."""
+    np.add(x, 0.5 + ROUND_TOL, out=scratch)
+    np.floor(scratch, out=scratch)
+    np.copyto(dst, scratch, casting="unsafe")
 
 
 def run(model, year: int, staff: pd.DataFrame | None = None, *, keep_monthly: bool = False) -> Run:
     """Compute the payroll of ``year`` (the engine behind :func:`payroll` and the budget).
 
-    People present the whole year are paid through :func:`_fullyear` (prefix sums over the
+    People present the whole year are paid through :func:`~khoan.payroll_fullyear.full_year` (prefix sums over the
     months); the others — joiners, leavers — through the month-by-month matrix of
     :func:`month_amounts`, in chunks of people. With ``keep_monthly`` everyone goes through the
     matrix and the monthly amounts are kept.
@@ -396,6 +302,7 @@ def run_inputs(
     keep_monthly: bool = False,
     details: bool = True,
     rates: Rates | None = None,
+    block: np.ndarray | None = None,
 ) -> Run:
     """The engine of :func:`run` on a roster already checked and prepared (:func:`prepare`),
     for callers that pay one roster year after year (the scenarios' shared work).
@@ -403,7 +310,9 @@ def run_inputs(
     ``details=False``: only the components (monthly too with ``keep_monthly``) and the
     person-days of staffing — no presence/base/coefficient/TNVK months, no commune funds
     (``grade_fund_monthly``, ``bonus_base_monthly`` None). ``rates``: the year's
-    :func:`monthly_rates` when the caller has them.
+    :func:`monthly_rates` when the caller has them. ``block``: a (components + 2, n) int64
+    array the annual amounts are written into (``Run.annual`` are its rows), for a caller that
+    reuses one year after year (no fresh memory each year).
     """
     if rates is None:
         rates = monthly_rates(model, year)
@@ -411,7 +320,10 @@ def run_inputs(
     bterms = bonus_terms(model.params, year)
     n = inp.n
     ncomm = len(model.communes)
-    annual_f = {c: np.zeros(n) for c in COMPONENTS}
+    # one (components + 2, n) int64 block: each component rounded once per person and year
+    # (round_vnd) as its group of people is paid; the annual table is built on it
+    if block is None or block.shape != (len(COMPONENTS) + 2, n) or block.dtype != np.int64:
+        block = np.empty((len(COMPONENTS) + 2, n), dtype=np.int64)
     sdays = np.zeros((ncomm, 12), dtype=np.int64)
     gfund = np.zeros((ncomm, 12))
     bfund = np.zeros((ncomm, 12)) if bterms else None
@@ -426,35 +338,49 @@ def run_inputs(
         matrix_groups: list[Any] = [slice(a, min(a + _CHUNK, n)) for a in range(0, n, _CHUNK)]
     else:
         whole = (inp.start <= b[0]) & (inp.end >= b[12])
-        fidx = np.flatnonzero(whole)
         pidx = np.flatnonzero(~whole)
         matrix_groups = [pidx[a : a + _CHUNK] for a in range(0, len(pidx), _CHUNK)]
-        if len(fidx):
-            f = _fullyear(inp, rates, fidx)
-            for c in COMPONENTS:
-                annual_f[c][fidx] = f[c]
-            st = staffing[fidx]
+        if len(pidx) < n:
+            # the people present all year by prefix sums; when the others are few, everyone
+            # (the arrays read as they are, no scatter), the others' amounts then replaced by
+            # the matrix's below
+            every = 4 * len(pidx) <= n
+            fidx = None if every else np.flatnonzero(whole)
+            f = full_year(inp, rates, fidx)
+            for i, c in enumerate(COMPONENTS):
+                if every:
+                    _round_into(block[i], f[c], f[c])  # f[c]: this call's own array
+                else:
+                    block[i, fidx] = round_vnd(f[c])
+            st = staffing & whole if every else staffing[fidx]  # over full_year's people
             if st.any():
-                ci = inp.cidx[fidx][st]
+                cif = inp.cidx if every else inp.cidx[fidx]
+                ci = cif[st]
                 sdays += np.bincount(ci, minlength=ncomm)[:, None] * mdays[None, :]
-                nst = int(st.sum())
                 if funds:
-                    t0 = {k: v[st] for k, v in f["_terms0"].items()}
-                    t1 = {k: v[st] for k, v in f["_terms1"].items()}
-                    r = inp.rise_month[fidx][st]
+                    # the risers among the staffing (their terms after the rise: ``_terms1``)
+                    ris = f["_rise"]
+                    sr = st[ris]
+                    t1 = {k: v[sr] for k, v in f["_terms1"].items()}
+                    nsr = int(sr.sum())
+                    rsr = ris[sr]
+                    rm = inp.rise_month if every else inp.rise_month[fidx]
+                    cir = cif[rsr] * 13 + rm[rsr]
                 for names, acc in funds:
-                    g0 = _coef_sum(t0, names, nst)
-                    g1 = _coef_sum(t1, names, nst)
-                    first = np.bincount(ci, weights=g0, minlength=ncomm)
-                    step = np.bincount(ci * 13 + r, weights=g1 - g0, minlength=ncomm * 13)
+                    g0 = _coef_sum(f["_terms0"], names, len(st))
+                    g1 = _coef_sum(t1, names, nsr)
+                    first = np.bincount(ci, weights=g0[st], minlength=ncomm)
+                    # the change at each riser's month (people without a rise inside the year
+                    # would only add to a 13th column, which is dropped)
+                    step = np.bincount(cir, weights=g1 - g0[rsr], minlength=ncomm * 13)
                     cum = np.cumsum(step.reshape(ncomm, 13), axis=1)[:, :12]
                     acc += rates.base[None, :] * (first[:, None] + cum)
     for sl in matrix_groups:
         if isinstance(sl, np.ndarray) and not len(sl):
             continue
         r = month_amounts(inp, rates, sl, keep_monthly)
-        for c in COMPONENTS:
-            annual_f[c][sl] = r[c]
+        for i, c in enumerate(COMPONENTS):
+            block[i, sl] = round_vnd(r[c])
         st = staffing[sl]
         if st.any():
             cis = inp.cidx[sl]
@@ -488,20 +414,21 @@ def run_inputs(
                 monthly[c][:, sl] = r["_monthly"][c]
             for c in aux:
                 monthly[c][:, sl] = r[c]
-    # one (components + 2, n) int64 block: the annual table is built on it without copying
-    block = np.empty((len(COMPONENTS) + 2, n), dtype=np.int64)
-    annual = {}
-    for i, c in enumerate(COMPONENTS):
-        block[i] = round_vnd(annual_f[c])
-        annual[c] = block[i]
+    annual = {c: block[i] for i, c in enumerate(COMPONENTS)}
     gf = block[len(COMPONENTS)]
-    gf[:] = 0
-    for term in gterms:
-        for c in TERM_COMPONENTS[term]:
+    gc = [c for term in gterms for c in TERM_COMPONENTS[term]]
+    if gc:
+        gf[:] = annual[gc[0]]
+        for c in gc[1:]:
             gf += annual[c]
+    else:
+        gf[:] = 0
     annual["salary_fund_grade"] = gf
+    # integer sums: row by row (faster than a strided sum over the block's first axis)
     total = block[len(COMPONENTS) + 1]
-    np.sum(block[: len(COMPONENTS)], axis=0, out=total)
+    total[:] = block[0]
+    for i in range(1, len(COMPONENTS)):
+        total += block[i]
     annual["total"] = total
     keys = [*keys, *rates.keys, "tntt.base"]
     if not details:

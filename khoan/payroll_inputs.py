@@ -90,12 +90,13 @@ def _codes(col: pd.Series, allowed: tuple[str, ...] | list[str]) -> tuple[np.nda
 
 
 def _problems_staff(
-    model, s: pd.DataFrame, scales: dict, untrained: dict
+    model, s: pd.DataFrame, scales: dict, untrained: dict, ids_distinct: bool = False
 ) -> tuple[list[Problem], dict[str, np.ndarray]]:
     """Checks the payroll needs (the loader checks more); every problem with its row.
 
     Returns the problems and the category codes computed on the way (commune, category,
     grade, position positions), so that :func:`prepare` does not compute them twice.
+    ``ids_distinct``: the caller knows the ids are distinct (no duplicate to look for).
     """
     problems: list[Problem] = []
     rows = np.arange(len(s)) + 2
@@ -125,7 +126,8 @@ def _problems_staff(
     add(cat < 0, "category", f"unknown category (allowed: {', '.join(CATEGORIES)})")
     coef = pd.to_numeric(s["coefficient"], errors="coerce").to_numpy(dtype=float)
     add(~np.isfinite(coef) | (coef < 0), "coefficient", "salary coefficient is missing or negative")
-    add(s["id"].duplicated(keep="first").to_numpy(), "id", "duplicate staff id")
+    if not ids_distinct:
+        add(s["id"].duplicated(keep="first").to_numpy(), "id", "duplicate staff id")
     known = [*scales, "cadre_untrained"]
     if "grade" in s.columns:
         grade, _u = _codes(s["grade"], known)
@@ -301,8 +303,13 @@ def take(inp: Inputs, idx: np.ndarray) -> Inputs:
     return Inputs(**out)
 
 
-def prepare(model, year: int, staff: pd.DataFrame | None = None) -> tuple[Inputs, list[str]]:
+def prepare(
+    model, year: int, staff: pd.DataFrame | None = None, *, ids_distinct: bool = False
+) -> tuple[Inputs, list[str]]:
     """Validate the roster and build the per-person arrays for ``year``.
+
+    ``ids_distinct``: the caller has found the ids distinct values (the scenarios' shared work,
+    from the ids' text ranks it needs anyway); they are not hashed again to look for duplicates.
 
     Returns
     -------
@@ -320,7 +327,7 @@ def prepare(model, year: int, staff: pd.DataFrame | None = None) -> tuple[Inputs
     s = model.staff if staff is None else staff
     keys = list(KEYS)
     scales, untrained, tnvk, bhtn_default = year_params(model, year)
-    problems, cc = _problems_staff(model, s, scales, untrained)
+    problems, cc = _problems_staff(model, s, scales, untrained, ids_distinct)
     if problems:
         raise ValidationError(problems, title=f"Staff roster cannot be paid for {year}")
     n = len(s)

@@ -135,19 +135,26 @@ def sex_codes(values: Any) -> np.ndarray:
     """Sex codes as written, normalised (``str``, stripped, upper case: ``" m"`` -> ``"M"``) once
     per distinct value (a roster has two or three); an object array, not checked against
     :data:`SEXES`."""
+    norm, codes = _sex_factorized(values)
+    return norm[codes]
+
+
+def _sex_factorized(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct sex codes normalised (object array) and each value's position among them."""
     s = np.atleast_1d(np.asarray(values, dtype=object))
     codes, uniq = pd.factorize(pd.Series(s, dtype=object), use_na_sentinel=False)
     norm = np.empty(len(uniq), dtype=object)
     norm[:] = [str(v).strip().upper() for v in uniq]
-    return norm[codes]
+    return norm, codes
 
 
 def _as_sex(sex: Any, n: int) -> np.ndarray:
     s = np.atleast_1d(np.asarray(sex, dtype=object))
     if len(s) == 1 and n > 1:
         s = np.repeat(s, n)
-    out = sex_codes(s)
-    bad = ~np.isin(out, SEXES)
+    norm, codes = _sex_factorized(s)
+    out = norm[codes]
+    bad = ~np.isin(norm, SEXES)[codes]  # checked once per distinct value
     if bad.any():
         raise ScenarioError(
             f"sex must be 'M' or 'F'; got {sorted(set(map(str, s[bad])))[:5]} "
@@ -241,23 +248,44 @@ def _age_months_of(
         mask = sex == code
         if not mask.any():
             continue
-        b = born[mask]
         if len(years) == 0:
             out[mask] = pre
             continue
-        # candidate 0: the pre-schedule age, if reached before the first schedule year;
-        # candidate k: the age of schedule year k, if reached during that year (the last
-        # year's age also applies to every later year). The first candidate that holds wins.
-        reach = b[:, None] + ages[None, :]
-        holds = (reach // 12) == years[None, :]
-        holds[:, -1] = (reach[:, -1] // 12) >= years[-1]
-        pre_holds = ((b + pre) // 12) < years[0]
-        cand = np.column_stack([pre_holds, holds])
-        if not cand.any(axis=1).all():  # pragma: no cover - excluded by _age_tables checks
-            raise ParameterError("retirement.age.schedule: no age applies to some birth months")
-        choice = cand.argmax(axis=1)
-        out[mask] = np.concatenate([[pre], ages])[choice]
+        b = born[mask]
+        # the age depends on the birth month alone: computed once per distinct birth month
+        # (a roster's births span a few hundred months)
+        months, where = _distinct(b)
+        out[mask] = _scheduled_age(months, pre, years, ages)[where]
     return out
+
+
+def _distinct(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of the int array ``v`` (ascending) and each value's position among
+    them (``np.unique(v, return_inverse=True)``): by a table over the values' range when it is
+    narrow (no sort)."""
+    lo, hi = int(v.min()), int(v.max())
+    if hi - lo > 4 * len(v) + 4096:
+        return np.unique(v, return_inverse=True)
+    seen = np.zeros(hi - lo + 1, dtype=bool)
+    seen[v - lo] = True
+    pos = np.cumsum(seen) - 1
+    return np.flatnonzero(seen) + lo, pos[v - lo]
+
+
+def _scheduled_age(b: np.ndarray, pre: int, years: np.ndarray, ages: np.ndarray) -> np.ndarray:
+    """Retirement age in months of the birth months ``b`` from one sex's schedule."""
+    # candidate 0: the pre-schedule age, if reached before the first schedule year;
+    # candidate k: the age of schedule year k, if reached during that year (the last
+    # year's age also applies to every later year). The first candidate that holds wins.
+    reach = b[:, None] + ages[None, :]
+    holds = (reach // 12) == years[None, :]
+    holds[:, -1] = (reach[:, -1] // 12) >= years[-1]
+    pre_holds = ((b + pre) // 12) < years[0]
+    cand = np.column_stack([pre_holds, holds])
+    if not cand.any(axis=1).all():  # pragma: no cover - excluded by _age_tables checks
+        raise ParameterError("retirement.age.schedule: no age applies to some birth months")
+    choice = cand.argmax(axis=1)
+    return np.concatenate([[pre], ages])[choice]
 
 
 def retirement_age(

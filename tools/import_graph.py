@@ -46,6 +46,7 @@ LAYERS: list[tuple[str, ...]] = [
     (
         "khoan.payroll_rates",  # codes and monthly rates of a payroll year
         "khoan.payroll_inputs",  # the roster's checks and per-person arrays
+        "khoan.payroll_fullyear",  # people present all year: prefix sums of the rates
         "khoan.payroll",  # the engine: pay month by month, annual sums
         "khoan.salary_history",
         "khoan.retirement",  # retirement ages (NĐ 135/2020), year rounding

@@ -129,10 +129,14 @@ class RateMonths:
             on[m] = (j, self.rise[j])
         return on[m]
 
-    def month(self, k: int, m: int) -> np.ndarray:
-        """(nd,) amounts of component ``k`` in month ``m`` (0 = January)."""
+    def month(self, k: int, m: int, out: np.ndarray | None = None) -> np.ndarray:
+        """(nd,) amounts of component ``k`` in month ``m`` (0 = January); written into ``out``
+        when given."""
         g = self.group[m]
-        out = self.before[k][g].copy()
+        if out is None:
+            out = self.before[k][g].copy()
+        else:
+            out[:] = self.before[k][g]
         if len(self.rise):
             j, p = self._on(m)
             out[p] = self.after[k][g][j]
@@ -142,6 +146,10 @@ class RateMonths:
         """(K, nd): the twelve months of each component added in calendar order."""
         g = self.group
         full = np.empty((len(self.before), self.before[0].shape[1]))
+        # the risers ordered by rise month: in month m those risen are a leading slice
+        perm = np.argsort(self.rise_month, kind="stable")
+        rs = self.rise[perm]
+        cut = np.searchsorted(self.rise_month[perm], np.arange(12), side="right")
         for k, (v0, v1) in enumerate(zip(self.before, self.after, strict=True)):
             acc = full[k]
             acc[:] = v0[g[0]]
@@ -149,11 +157,18 @@ class RateMonths:
                 acc += v0[g[m]]
             if len(self.rise):
                 # the risers' months one by one: before their rise, then from it
-                v0r = v0[:, self.rise]
-                r = np.where(self.rise_month <= 0, v1[g[0]], v0r[g[0]])
+                # row by row (1-D gathers: numpy's 2-D gather along the second axis is slow)
+                v0r = np.stack([np.take(row, rs) for row in v0])
+                v1r = np.stack([np.take(row, perm) for row in v1])
+                r = np.empty(len(rs))
+                c = cut[0]
+                r[:c] = v1r[g[0], :c]
+                r[c:] = v0r[g[0], c:]
                 for m in range(1, 12):
-                    r += np.where(self.rise_month <= m, v1[g[m]], v0r[g[m]])
-                acc[self.rise] = r
+                    c = cut[m]
+                    r[:c] += v1r[g[m], :c]
+                    r[c:] += v0r[g[m], c:]
+                acc[rs] = r
         return full
 
     def totals(self) -> np.ndarray:
@@ -163,15 +178,23 @@ class RateMonths:
         for v0, v1 in zip(self.before[1:], self.after[1:], strict=True):
             t0 += v0
             t1 += v1
-        out = t0[self.group]
+        g = self.group
+        out = np.empty((12, t0.shape[1]))
+        for m in range(12):
+            out[m] = t0[g[m]]
         if len(self.rise):
-            out[:, self.rise] = self._risers(t0, t1)
+            # row by row (1-D gathers and scatters: the 2-D ones along the people are slow)
+            t0r = np.stack([np.take(row, self.rise) for row in t0])
+            for m in range(12):
+                out[m][self.rise] = np.where(self.rise_month <= m, t1[g[m]], t0r[g[m]])
         return out
 
     def compact(self) -> MonthlyPay:
         """The same amounts as :meth:`MonthlyPay.from_months` on the dense arrays."""
         g = self.group
-        first = np.stack([self.month(k, 0) for k in range(len(self.before))])
+        first = np.empty((len(self.before), self.before[0].shape[1]))
+        for k in range(len(self.before)):
+            self.month(k, 0, out=first[k])
         comps, people, values = [], [], []
         counts = np.zeros(12, dtype=np.int64)
         for m in range(1, 12):

@@ -129,10 +129,35 @@ def _lexsort(keys: tuple[np.ndarray, ...]) -> np.ndarray:
     c = _combined(keys[0], keys[1])
     if c is None:
         return np.lexsort(keys)
-    o = np.argsort(c, kind="stable")
+    o = _stable_argsort(c)
     for k in keys[2:]:
-        o = o[np.argsort(np.asarray(k)[o], kind="stable")]
+        kk = np.asarray(k)[o]
+        # the next key before the order so far (its positions 0..n-1 break the ties)
+        c = _combined(np.arange(len(kk)), _as_integers(kk))
+        o = o[np.argsort(kk, kind="stable") if c is None else _stable_argsort(c)]
     return o
+
+
+def _stable_argsort(c: np.ndarray) -> np.ndarray:
+    """``np.argsort(c, kind="stable")`` of int64 ``c``: by the default (faster) sort when the
+    values are distinct, which then gives the same permutation."""
+    o = np.argsort(c)
+    s = c[o]
+    if len(s) > 1 and (s[1:] == s[:-1]).any():
+        return np.argsort(c, kind="stable")
+    return o
+
+
+def _as_integers(k: np.ndarray) -> np.ndarray:
+    """``k`` as int64 when its values are whole numbers that int64 holds exactly (the same
+    order); else ``k`` itself."""
+    if k.dtype.kind in "iu" or k.dtype.kind != "f" or not len(k):
+        return k
+    lo, hi = k.min(), k.max()
+    if not (np.isfinite(lo) and np.isfinite(hi)) or max(-lo, hi) >= 2.0**53:
+        return k
+    ki = k.astype(np.int64)
+    return ki if np.array_equal(ki, k) else k
 
 
 def priority(

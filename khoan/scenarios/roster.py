@@ -56,10 +56,34 @@ def add_years(dates: pd.Series | pd.DatetimeIndex, years: np.ndarray | int) -> p
     yrs = np.broadcast_to(np.asarray(years, dtype=np.int64), (len(d),))
     arr = d.to_numpy(copy=True)
     ok = ~d.isna()
+    if d.tz is None and arr.dtype == "datetime64[ns]":
+        fast = _add_years_ns(arr[ok], yrs[ok])
+        if fast is not None:
+            arr[ok] = fast
+            return pd.DatetimeIndex(arr)
     for k in np.unique(yrs[ok]):
         m = ok & (yrs == k)
         arr[m] = (d[m] + pd.DateOffset(years=int(k))).to_numpy()
     return pd.DatetimeIndex(arr)
+
+
+def _add_years_ns(v: np.ndarray, years: np.ndarray) -> np.ndarray | None:
+    """``v + pd.DateOffset(years=k)`` for ``datetime64[ns]`` values (no NaT) on arrays: the
+    same month ``12 k`` months on, the day kept or, past the month's end (29 February),
+    its last day; the time of day kept. None when a result would leave pandas' range."""
+    if not len(v):
+        return v.copy()
+    day = v.astype("datetime64[D]")
+    month = day.astype("datetime64[M]")
+    dom = (day - month.astype("datetime64[D]")).astype(np.int64)  # 0-based day of the month
+    to = month + years * 12
+    y = to.astype(np.int64) // 12 + 1970
+    if y.min() < 1678 or y.max() > 2261:
+        return None
+    first = to.astype("datetime64[D]")
+    length = ((to + 1).astype("datetime64[D]") - first).astype(np.int64)
+    out = first + np.minimum(dom, length - 1)
+    return out.astype("datetime64[ns]") + (v - day.astype("datetime64[ns]"))
 
 
 @dataclass
@@ -120,7 +144,6 @@ def age(steps: Steps, to_date: object, params: ParameterTree) -> Steps:
     :func:`advance_roster`, on arrays; new arrays, ``step`` rounded to whole steps as the
     staff table stores it)."""
     to = pd.Timestamp(to_date)
-    n = len(steps.coef)
     nxt = steps.nxt.copy()
     step, coef, tnvk = steps.step.copy(), steps.coef.copy(), steps.tnvk.copy()
     grade = steps.grade
@@ -143,56 +166,59 @@ def age(steps: Steps, to_date: object, params: ParameterTree) -> Steps:
         # one rise for each due person: the earliest one (others come in the next round)
         period = np.searchsorted(change, nxt, side="right")
         for per in np.unique(period[due]):
-            m = due & (period == per)
-            day = pd.Timestamp(nxt[m].min()).date()
+            # the due people of this rule period, by position (``ix``; masks within them)
+            mi = np.flatnonzero(due & (period == per))
+            gm = grade[mi]
+            day = pd.Timestamp(nxt[mi].min()).date()
             scales = params.value("salary.scales", day)
             tn = params.value("allowances.tnvk", day)
-            years_next = np.zeros(n, dtype=np.int64)
-            stop = np.zeros(n, dtype=bool)
+            years_next = np.zeros(len(mi), dtype=np.int64)
+            stop = np.zeros(len(mi), dtype=bool)
             known = np.zeros(len(steps.grades) + 1, dtype=bool)  # last: no grade (code -1)
             for g, sc in scales.items():
                 gc = _code_of(steps.grades, g)
                 if gc < 0:
                     continue
                 known[gc] = True
-                mg = m & (grade == gc)
-                if not mg.any():
+                sel = np.flatnonzero(gm == gc)
+                if not len(sel):
                     continue
+                ix = mi[sel]
                 first, inc, top = float(sc["first"]), float(sc["increment"]), int(sc["steps"])
-                st = np.where(np.isnan(step[mg]), np.round((coef[mg] - first) / inc) + 1, step[mg])
+                st = np.where(np.isnan(step[ix]), np.round((coef[ix] - first) / inc) + 1, step[ix])
                 below = st < top
                 new_st = np.where(below, st + 1, st)
-                step[mg] = new_st
-                coef[mg] = np.where(below, np.round(first + (new_st - 1) * inc, 6), coef[mg])
+                step[ix] = new_st
+                coef[ix] = np.where(below, np.round(first + (new_st - 1) * inc, 6), coef[ix])
                 at_top_now = below & (new_st == top)
-                t0 = tnvk[mg]
-                tnvk[mg] = np.where(
+                t0 = tnvk[ix]
+                tnvk[ix] = np.where(
                     below,
                     t0,
                     np.where(t0 > 0, t0 + float(tn["increment_pct"]), float(tn["start_pct"])),
                 )
                 ytop = int(tn["years_at_top"].get(g, sc["years_per_step"]))
-                years_next[mg] = np.where(
+                years_next[sel] = np.where(
                     at_top_now, ytop, np.where(below, int(sc["years_per_step"]), 1)
                 )
-            mu = m & (grade == untrained_code) if untrained_code >= 0 else np.zeros(n, bool)
-            if mu.any():
+            su = np.flatnonzero(gm == untrained_code) if untrained_code >= 0 else mi[:0]
+            if len(su):
                 untrained = params.value("salary.cadre_untrained", day)
+                mu = mi[su]
                 pc = steps.position[mu]
                 names = np.append(steps.positions, None)  # code -1: no position
                 s2 = np.array([float(untrained[p][1]) for p in names[pc]])
                 coef[mu] = s2
                 step[mu] = 2
-                stop[mu] = True
+                stop[su] = True
             if untrained_code >= 0:
                 known[untrained_code] = True
-            other = m & ~known[grade]
-            stop |= other
-            adv = m & ~stop
-            new = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+            stop |= ~known[gm]
+            adv = ~stop
+            new = np.full(len(mi), np.datetime64("NaT"), dtype="datetime64[ns]")
             if adv.any():
-                new[adv] = add_years(pd.DatetimeIndex(nxt[adv]), years_next[adv]).to_numpy()
-            nxt = np.where(m, new, nxt)
+                new[adv] = add_years(pd.DatetimeIndex(nxt[mi[adv]]), years_next[adv]).to_numpy()
+            nxt[mi] = new
         due = ~np.isnat(nxt) & (nxt < to.to_datetime64())
     return steps.replace(nxt=nxt, step=np.round(step), coef=coef, tnvk=tnvk)
 
@@ -397,7 +423,7 @@ def reduced_age(
     ``retirement_date`` (datetime64: the pension start that applies).
     """
     from .. import benefits as _benefits
-    from ..retirement import sex_codes
+    from ..retirement import first_of_month, pension_start_month, sex_codes
 
     rd = pd.Timestamp(roster_date)
     n = len(staff)
@@ -405,7 +431,10 @@ def reduced_age(
     min_years = float(params.number("retirement.reduced.min_years", rd.date()))
     coef = pd.to_numeric(communes["region_coef"], errors="coerce").fillna(0.0)
     by_code = pd.Series(coef.to_numpy(), index=communes["code"].astype(str))
-    cc = staff["commune"].astype(str).map(by_code).fillna(0.0).to_numpy(dtype=float)
+    # ``staff["commune"].astype(str).map(by_code)``, once per distinct commune
+    where, uniq = pd.factorize(staff["commune"], use_na_sentinel=False)
+    text = pd.Series(np.asarray(uniq, dtype=object), dtype=object).astype(str)
+    cc = text.map(by_code).fillna(0.0).to_numpy(dtype=float)[where]
     in_area = cc >= coef_min - 1e-12
     given = (
         pd.to_numeric(staff["reduced_age_years"], errors="coerce")
@@ -422,9 +451,14 @@ def reduced_age(
     sex = sex_codes(staff["sex"])
     birth = pd.DatetimeIndex(pd.to_datetime(staff["birth_date"]))
     normal = np.asarray(_benefits.retirement_date(sex, birth, params), dtype="datetime64[D]")
-    low = np.asarray(
-        _benefits.retirement_date(sex, birth, params, reduced=True), dtype="datetime64[D]"
-    )
+    if birth.tz is None and n:
+        # the same people, checked by the call above: the reduced age's pension start from
+        # the arrays (retirement_date's months, without checking and converting them again)
+        low = first_of_month(pension_start_month(sex, birth.values, params, None, np.ones(n, bool)))
+    else:
+        low = np.asarray(
+            _benefits.retirement_date(sex, birth, params, reduced=True), dtype="datetime64[D]"
+        )
     ahead = np.where(
         in_area, np.maximum(_benefits.months_between(np.full(n, rd.to_datetime64()), low), 0), 0
     )

@@ -158,7 +158,7 @@ class Universe:
         """Position of each person's id among the ids sorted as text (computed once): the
         policies' tie-break without comparing strings."""
         if self.id_ranks is None:
-            self.id_ranks = np.unique(np.asarray(self.ids, dtype=str), return_inverse=True)[1]
+            self.id_ranks = text_ranks(self.ids)
         return self.id_ranks
 
     def population(self, which: str) -> np.ndarray:
@@ -183,6 +183,21 @@ class Universe:
     @property
     def horizon_end(self) -> np.int64:
         return to_day(_dt.date(self.y_last + 1, 1, 1))
+
+
+def text_ranks(values: np.ndarray) -> np.ndarray:
+    """Position of each value among the distinct values sorted as text: ``np.unique(values as
+    str, return_inverse=True)[1]``, by a stable sort (fast on ids already in runs of sorted
+    order, as a roster's and its hires' are)."""
+    s = np.asarray(values, dtype=str)
+    o = np.argsort(s, kind="stable")
+    s = s[o]
+    new = np.empty(len(s), dtype=bool)
+    new[:1] = True
+    np.not_equal(s[1:], s[:-1], out=new[1:])
+    ranks = np.empty(len(s), dtype=np.int64)
+    ranks[o] = np.cumsum(new) - 1
+    return ranks
 
 
 def _override_key(scenario: Scenario) -> tuple:
@@ -239,7 +254,10 @@ def _check_people(scenario: Scenario, staff: pd.DataFrame, affected: np.ndarray)
         v = staff[col]
         bad = v.isna().to_numpy().copy()
         if col == "sex":
-            bad |= ~v.astype(str).str.upper().isin(["M", "F"]).to_numpy()
+            # ``v.astype(str).str.upper().isin(["M", "F"])``, once per distinct value
+            where, uniq = pd.factorize(v, use_na_sentinel=False)
+            text = pd.Series(np.asarray(uniq, dtype=object), dtype=object).astype(str)
+            bad |= ~text.str.upper().isin(["M", "F"]).to_numpy()[where]
         bad = bad & affected
         if bad.any():
             ids = staff["id"].astype(str).to_numpy()[bad]
@@ -259,6 +277,13 @@ def as_text(col: pd.Series) -> np.ndarray:
     if col.dtype == object and pd.api.types.infer_dtype(col, skipna=False) == "string":
         return col.to_numpy(dtype=object, copy=True)
     return col.astype(str).to_numpy(dtype=object)
+
+
+def positions_in(index: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``pd.Index(index).get_indexer(values)`` (-1: not found), looked up once per distinct
+    value (a roster's commune column repeats a few thousand codes)."""
+    where, uniq = pd.factorize(values, use_na_sentinel=False)
+    return pd.Index(index).get_indexer(uniq)[where]
 
 
 def _text(staff: pd.DataFrame, hires: pd.DataFrame, col: str) -> np.ndarray:
@@ -281,7 +306,7 @@ def _build_universe(model, scenario: Scenario, key: tuple) -> Universe:
     n0 = len(staff)
     codes = model.communes["code"].astype(str).to_numpy()
     nc = len(codes)
-    cidx0 = pd.Index(codes).get_indexer(as_text(staff["commune"]))
+    cidx0 = positions_in(codes, as_text(staff["commune"]))
     cat = as_text(staff["category"])
     affected0 = np.isin(cat, scenario.categories)
     _check_people(scenario, staff, affected0)

@@ -153,7 +153,15 @@ def _array_runs(u: Universe) -> Iterator[tuple[int, Callable[[], tuple[Any, Any]
     try:
         # every check that no year changes (ids, communes, categories, dates, ...): on the
         # whole universe once (a problem of the fixed or the movable rows is one here)
-        inp, keys = _payroll.prepare(u.model, u.y0, table)
+        # ids that are all text and distinct as text are distinct values: the check of
+        # duplicates is then the ids' text ranks, which the candidates' priority needs anyway
+        ranks = u.id_rank()
+        ids_distinct = (
+            n > 0
+            and int(ranks.max()) == n - 1
+            and pd.api.types.infer_dtype(rows["id"], skipna=False) == "string"
+        )
+        inp, keys = _payroll.prepare(u.model, u.y0, table, ids_distinct=ids_distinct)
         steps = steps_of(table)
         f0 = _payroll.bhtn_covered(table, np.zeros(n, dtype=bool))
         f1 = _payroll.bhtn_covered(table, np.ones(n, dtype=bool))
@@ -166,6 +174,9 @@ def _array_runs(u: Universe) -> Iterator[tuple[int, Callable[[], tuple[Any, Any]
     # the arrays that no year changes, of the fixed and of the movable people
     inp_f = _payroll_inputs.take(inp, fixed)
     inp_m = _payroll_inputs.take(inp, u.midx)
+    # the fixed people's annual amounts, written into the same block every year (each year's
+    # are read before the next year is paid)
+    block = np.empty((len(_payroll.COMPONENTS) + 2, len(fixed)), dtype=np.int64)
     for y in range(u.y0, u.y_last + 1):
         try:
             steps = age(steps, _dt.date(y, 1, 1), u.params)
@@ -217,6 +228,7 @@ def _array_runs(u: Universe) -> Iterator[tuple[int, Callable[[], tuple[Any, Any]
                     keys,
                     details=False,
                     rates=rates,
+                    block=block,
                 ),
                 _movable_months(
                     u.model,
@@ -275,8 +287,11 @@ def _movable_months(
     )
     ng = len(g)
     rise = np.flatnonzero(inp.rise_month < 12)
-    v0 = _payroll.month_amounts(inp, sub, slice(0, inp.n), True, np.zeros((ng, 1), dtype=bool))
-    v1 = _payroll.month_amounts(inp, sub, rise, True, np.ones((ng, 1), dtype=bool))
+    # the monthly amounts only (not their sums over the J months)
+    v0 = _payroll.month_amounts(
+        inp, sub, slice(0, inp.n), True, np.zeros((ng, 1), dtype=bool), sums=False
+    )
+    v1 = _payroll.month_amounts(inp, sub, rise, True, np.ones((ng, 1), dtype=bool), sums=False)
     return RateMonths(
         before=[v0["_monthly"][c] for c in _payroll.COMPONENTS],
         after=[v1["_monthly"][c] for c in _payroll.COMPONENTS],
@@ -299,6 +314,19 @@ def cost_years(u: Universe, scenario: Scenario) -> None:
         u.pay_path = "tables"
 
 
+def _running_sum(csum: np.ndarray, row: int, months: np.ndarray) -> int:
+    """Continue the running sum ``csum`` (rows 0..``row`` written) with the (J, nd) ``months``;
+    the next row to write. Row by row, the additions of ``np.cumsum`` along the months (the
+    first month is taken as it is), without its slow strided pass over a (months, nd) array."""
+    for t in months:
+        if row == 0:
+            csum[1] = t
+        else:
+            np.add(csum[row], t, out=csum[row + 1])
+        row += 1
+    return row
+
+
 def _cost(
     u: Universe, scenario: Scenario, runs: Iterator[tuple[int, Callable[[], tuple[Any, Any]]]]
 ) -> None:
@@ -308,7 +336,10 @@ def _cost(
     fixed = _fixed_rows(u)
     p = u.params
     communes = CommuneArrays.from_table(u.model.communes)
-    mtotal: list[np.ndarray] = []  # (12, nd) total pay of movable people, month by month
+    # month-by-month total pay of movable people over the horizon, as its running sum from the
+    # horizon's first month (pay saved by a leaver between two months): (months + 1, nd)
+    csum = np.zeros((12 * (u.y_last - u.y0 + 1) + 1, len(u.midx)))
+    row = 0
     for y, pay in runs:
         try:
             fr, mr = pay()
@@ -334,9 +365,7 @@ def _cost(
         st = u.staffing[fixed]
         ci = u.cidx[fixed]
         a = fr.annual
-        tot = np.zeros(len(fixed), dtype=np.int64)
-        for k in comps:
-            tot += a[k]
+        tot = a["total"]  # the exact sum of the rounded components
         sf = np.zeros(len(fixed), dtype=np.int64)
         for k in SALARY_FUND_PARTS:
             sf += a[k]
@@ -354,7 +383,7 @@ def _cost(
         # the months added in calendar order per component, and the components added in
         # order per month (the same additions as on a (K, 12, nd) stack)
         full = mr.annual()
-        mtotal.append(mr.totals())
+        row = _running_sum(csum, row, mr.totals())
         mon = mr.compact()
         del mr
         u.years[y] = YearCost(
@@ -374,10 +403,4 @@ def _cost(
     u.sf_idx, u.co_idx = sf_idx, co_idx
     cs = list(p.value("scenarios.current_salary", _dt.date(u.y0, 1, 1)))
     check_components(scenario, "scenarios.current_salary", cs, comps)
-    # month-by-month total pay of movable people over the horizon: (months, nd), and its
-    # running sum from the horizon's first month (pay saved by a leaver between two months)
-    mt = np.concatenate(mtotal, axis=0)
-    del mtotal
-    csum = np.zeros((mt.shape[0] + 1, mt.shape[1]))
-    np.cumsum(mt, axis=0, out=csum[1:])
     u.csum = csum

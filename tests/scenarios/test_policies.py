@@ -108,18 +108,27 @@ def test_optimal_picks_the_cheaper_kind():
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_priority_with_id_ranks_is_lexsort(seed):
-    """The folded integer keys give numpy.lexsort's permutation (ties, duplicate ids, NaN)."""
+@pytest.mark.parametrize("distinct", [False, True])
+@pytest.mark.parametrize("costs", ["nan", "whole", "fraction", "huge"])
+def test_priority_with_id_ranks_is_lexsort(seed, distinct, costs):
+    """The folded integer keys give numpy.lexsort's permutation (ties, duplicate ids, NaN;
+    distinct ids and whole costs: the default sort on distinct keys)."""
     from khoan.scenarios.policies import priority
 
     rng = np.random.default_rng(seed)
     n = 2_000
-    id_rank = rng.integers(0, n // 3, n)  # duplicate ids: equal ranks
+    # duplicate ids: equal ranks
+    id_rank = rng.permutation(n) if distinct else rng.integers(0, n // 3, n)
     retire = rng.integers(18_000, 18_050, n).astype(np.int64)
     retire[:5] = 2_932_896  # a far-future day
     birth = rng.integers(-3_000, -2_950, n).astype(np.int64)
-    cost = rng.integers(0, 20, n).astype(float) * 1e6
-    cost[7] = np.nan
+    cost = rng.integers(-3, 20, n).astype(float) * 1e6  # ties
+    if costs == "nan":
+        cost[7] = np.nan
+    elif costs == "fraction":
+        cost[::3] += 0.25
+    elif costs == "huge":
+        cost[9] = 2.0**60
     ids = np.array([f"P{i:05d}" for i in id_rank], dtype=object)
     for order, keys in (
         ("closest_to_retirement", (id_rank, retire)),

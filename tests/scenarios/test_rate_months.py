@@ -53,3 +53,17 @@ def test_rate_months_are_the_dense_months(kh2016, year):
     for f in ("first", "comp", "person", "value", "starts"):
         x, z = getattr(a, f), getattr(b, f)
         assert x.dtype == z.dtype and np.array_equal(x, z), f
+
+
+def test_running_sum_is_cumsum():
+    # the horizon's running sum written year by year is np.cumsum over the stacked months
+    rng = np.random.default_rng(1)
+    years = [rng.random((12, 50)) * 10 ** rng.integers(3, 9, (12, 50)) for _ in range(3)]
+    csum = np.zeros((37, 50))
+    row = 0
+    for t in years:
+        row = YP._running_sum(csum, row, t)
+    assert row == 36
+    ref = np.zeros((37, 50))
+    np.cumsum(np.concatenate(years), axis=0, out=ref[1:])
+    assert np.array_equal(csum, ref)
