@@ -60,6 +60,7 @@ LAYERS: list[tuple[str, ...]] = [
         "khoan.report.plots_style",
         "khoan.report.excel_cells",
         "khoan.report.excel_content",
+        "khoan.report.excel_rows",
         "khoan.report.template_write",
         "khoan.report.pdf_tables",
         "khoan.report.pdf_layout",

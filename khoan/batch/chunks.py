@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 from .._canonical import canonical_json, sha256
 from .._files import atomic_write_bytes, fsync_dir
 from ..errors import KhoanError
-from .store import PARQUET_OPTIONS, _Encoding, encode_later, range_free, read_parquet
+from .store import PARQUET_OPTIONS, encode_later, range_free, read_parquet
 
 __all__ = [
     "CHUNK_DIR",
@@ -106,7 +106,7 @@ class _Part:
         self.schema = schema
         self.meta = meta
         self.key = key
-        self.pieces: list[tuple[_Encoding | None, Any]] = []
+        self.pieces: list[tuple[Any, Any]] = []  # (encoding or None, values or table)
         self.rows = 0
 
     def table(self) -> pa.Table:
