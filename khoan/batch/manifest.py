@@ -79,7 +79,9 @@ class ManifestWriter:
 
     The list of legal references a result's provenance cites (``provenance.parameters``,
     the same for every scenario on the same parameters) is stored once under
-    ``parameter_references`` and pointed to by its hash. Each scenario's entry is encoded to
+    ``parameter_references`` and pointed to by its hash; the provenance's ``scenario`` and
+    ``overrides``, equal to the entry's own, point to them (``#/scenarios/<name>/scenario``,
+    ``#/scenarios/<name>/overrides``). Each scenario's entry is encoded to
     JSON once, when it is recorded, and written on a line of its own: a rewrite of the
     manifest joins the encoded lines (its cost grows with the file's size, not with the work
     of encoding it again). Writing is skipped while the time since the last write is less
@@ -143,6 +145,9 @@ class ManifestWriter:
             prov["parameters"] = f"#/parameter_references/{ref}"
         if prov.get("scenario") == entry.get("scenario"):
             prov["scenario"] = "#/scenarios/<name>/scenario"
+        if prov.get("overrides") and prov.get("overrides") == entry.get("overrides"):
+            # the model's parameter overrides, a quarter of an entry: stored once per entry
+            prov["overrides"] = "#/scenarios/<name>/overrides"
         return {**entry, "provenance": prov}
 
     def references(self, entries: list[dict[str, Any]]) -> dict[str, Any]:
