@@ -176,6 +176,8 @@ def test_manifest_points_to_the_entry_for_equal_scenario_and_overrides(tmp_path)
 
 
 def test_column_arrays_are_the_columns_pandas_gives():
+    from khoan._frames import column_arrays
+
     """Read from the blocks: the same arrays, in column order, whatever the block layout."""
     df = pd.DataFrame(
         {
@@ -191,7 +193,7 @@ def test_column_arrays_are_the_columns_pandas_gives():
     df["late"] = np.arange(4, dtype=np.int64)  # an unconsolidated block
     df.insert(1, "front", np.ones(4))
     for frame in (df, df.copy(), df[["c", "a", "late"]], df.iloc[:0]):
-        got = store.column_arrays(frame)
+        got = column_arrays(frame)
         want = list(frame._iter_column_arrays())
         assert len(got) == len(want) == frame.shape[1]
         for g, w in zip(got, want, strict=True):

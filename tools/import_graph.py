@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, ...]] = [
         "khoan._callable",
         "khoan._files",
         "khoan._canonical",
+        "khoan._frames",
         "khoan.periods",
         "khoan.notes",
     ),  # days, months, đồng, bilingual notes; no law

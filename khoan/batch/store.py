@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from .._canonical import canonical_json
 from .._files import TMP_SUFFIX
+from .._frames import column_arrays
 from ..errors import KhoanError
 
 __all__ = [
@@ -32,7 +33,6 @@ __all__ = [
     "Committer",
     "arrow_table",
     "clean_temp_files",
-    "column_arrays",
     "encode_later",
     "folder_lock",
     "parquet_bytes",
@@ -193,31 +193,6 @@ def _to_arrow(a: Any) -> Any:
 #: signature -> encoding (``None``: the fast path was checked and does not reproduce
 #: ``from_pandas`` for it). Small: a batch has three tables and a few dtype variants.
 _ENCODINGS: dict[tuple, _Encoding | None] = {}
-
-
-def column_arrays(df: pd.DataFrame) -> list[Any]:
-    """The arrays of ``df``'s columns, in order, without building a Series for each.
-
-    Read from the frame's blocks (a 2-D block's rows are its columns: views, not copies),
-    which costs a tenth of asking pandas for each column (``DataFrame._iter_column_arrays``,
-    the fallback); the tests check both give the same arrays.
-    """
-    try:
-        out: list[Any] = [None] * len(df.columns)
-        for blk in df._mgr.blocks:
-            values = blk.values
-            locs = blk.mgr_locs.as_array.tolist()
-            if getattr(values, "ndim", 1) == 2:
-                for k, loc in enumerate(locs):
-                    out[loc] = values[k]
-            else:
-                (loc,) = locs
-                out[loc] = values
-        if any(a is None for a in out):  # pragma: no cover - not the layout expected
-            raise AttributeError("columns not found in blocks")
-        return out
-    except (AttributeError, TypeError, ValueError):  # another pandas: ask for each column
-        return list(df._iter_column_arrays())
 
 
 def _lookup(df: pd.DataFrame) -> tuple[tuple | None, _Encoding | None, list[Any]]:
