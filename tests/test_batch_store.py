@@ -202,3 +202,25 @@ def test_column_arrays_are_the_columns_pandas_gives():
                 np.testing.assert_array_equal(g, w)
             else:
                 pd.testing.assert_extension_array_equal(g, w)
+
+
+def test_a_chunk_record_from_the_encoded_lines_is_the_json_of_the_record():
+    import json
+
+    from khoan.batch.manifest import ManifestWriter
+
+    entries = {
+        "a": {"index": 0, "summary": {"total": 1_000, "share": 0.5}, "note": "Xã Tân Lập"},
+        'b "q"': {"index": 1, "timings": {"write_s": 0.001}, "list": [1, None, True]},
+    }
+    refs = {"abc": [{"key": "a.b", "reference": "NĐ 108/2014/NĐ-CP"}]}
+    lines = ManifestWriter.lines(entries)
+    for names in (list(entries), []):
+        text = ManifestWriter.record_text("c1", [lines[n] for n in names], refs)
+        record = {
+            "format": batch.MANIFEST_FORMAT,
+            "chunk": "c1",
+            "scenarios": {n: entries[n] for n in names},
+            "parameter_references": refs,
+        }
+        assert text == json.dumps(record, ensure_ascii=False, allow_nan=False)

@@ -53,6 +53,8 @@ __all__ = [
     "read_table",
     "remove_unreferenced",
     "write_chunk",
+    "write_parts",
+    "write_record",
 ]
 
 #: Folder of the chunk files inside a batch's output folder.
@@ -245,17 +247,32 @@ def chunk_id(members: Iterable[tuple[str, Mapping[str, Any]]]) -> str:
 
 
 def write_chunk(
-    out: Path, cid: str, parts: Mapping[str, bytes], record: Mapping[str, Any] | None
+    out: Path, cid: str, parts: Mapping[str, bytes], record: Mapping[str, Any] | str | None
 ) -> None:
-    """Write a chunk's Parquet files (paths of :func:`part_records`), then its record; sync
-    the folder once, after the record."""
+    """Write a chunk's Parquet files (paths of :func:`part_records`), then its record (a
+    mapping, or its JSON text); sync the folder once, after the record."""
+    write_parts(out, cid, parts)
+    if isinstance(record, Mapping):
+        record = json.dumps(record, ensure_ascii=False, allow_nan=False)
+    write_record(out, cid, record, synced=not parts)
+
+
+def write_parts(out: Path, cid: str, parts: Mapping[str, bytes]) -> None:
+    """A chunk's Parquet files, each written atomically (the folder is not synced yet:
+    :func:`write_record` does it)."""
     cdir = out / CHUNK_DIR
     for part, data in parts.items():
         atomic_write_bytes(cdir / f"{cid}.{part}.parquet", data, sync_dir=False)
-    if record is not None:
-        text = json.dumps(record, ensure_ascii=False, allow_nan=False)
+
+
+def write_record(out: Path, cid: str, text: str | None, synced: bool = False) -> None:
+    """A chunk's record (JSON text; ``None``: no scenario of the chunk finished), then one
+    sync of the folder for it and the chunk's files (none if nothing was written:
+    ``synced``)."""
+    cdir = out / CHUNK_DIR
+    if text is not None:
         atomic_write_bytes(cdir / f"{cid}.json", text.encode("utf-8"), sync_dir=False)
-    if parts or record is not None:
+    if text is not None or not synced:
         fsync_dir(cdir)
 
 

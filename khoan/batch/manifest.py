@@ -160,16 +160,46 @@ class ManifestWriter:
         with self._lock:
             return {h: v for h, v in self.refs.items() if h in used}
 
+    @staticmethod
+    def lines(entries: dict[str, dict[str, Any]]) -> dict[str, str]:
+        """Each compacted entry's manifest line (``"name": {...}``), encoded once: a chunk's
+        record (:meth:`record_text`) and the manifest (:meth:`update_compacted`) share it."""
+        return {name: _dumps(name) + ": " + _dumps(e) for name, e in entries.items()}
+
+    @staticmethod
+    def record_text(chunk: str, lines: list[str], refs: dict[str, Any]) -> str:
+        """A chunk's record from its entries' :meth:`lines`: the text of ``json.dumps`` of
+        ``{"format", "chunk", "scenarios": {name: entry}, "parameter_references"}``."""
+        return "".join(
+            (
+                '{"format": ',
+                _dumps(MANIFEST_FORMAT),
+                ', "chunk": ',
+                _dumps(chunk),
+                ', "scenarios": {',
+                ", ".join(lines),
+                '}, "parameter_references": ',
+                _dumps(refs),
+                "}",
+            )
+        )
+
     def update(self, name: str, entry: dict[str, Any]) -> None:
         """Record a scenario's entry (compacted here) and write the manifest if it is time."""
         self.update_compacted({name: self.compact(entry)})
 
-    def update_compacted(self, entries: dict[str, dict[str, Any]]) -> None:
-        """Record entries already compacted (:meth:`compact`), e.g. a chunk's."""
+    def update_compacted(
+        self, entries: dict[str, dict[str, Any]], lines: dict[str, str] | None = None
+    ) -> None:
+        """Record entries already compacted (:meth:`compact`), e.g. a chunk's, with their
+        :meth:`lines` if they were encoded already."""
         with self._lock:
             for name, entry in entries.items():
                 self.entries[name] = entry
-                self._encoded.pop(name, None)
+                if lines is not None and name in lines:
+                    self._encoded[name] = lines[name]
+                else:
+                    self._encoded.pop(name, None)
             self._version += 1
         if time.perf_counter() - self._last_end >= max(10 * self._last_cost, MIN_INTERVAL_S):
             if self._writing.acquire(blocking=False):  # else another thread is writing
