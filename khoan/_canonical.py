@@ -26,6 +26,21 @@ __all__ = ["canonical_json", "jsonable", "sha256", "short_hash"]
 
 def jsonable(v: Any) -> Any:
     """Plain JSON data for provenance and digests (deterministic: no ``id()`` or addresses)."""
+    # the exact built-in types first (most of a provenance): one type lookup instead of the
+    # chain of isinstance checks below, with the same result
+    t = type(v)
+    if t is str or t is bool or t is int or v is None:
+        return v
+    if t is dict:
+        return {k if type(k) is str else str(k): jsonable(x) for k, x in v.items()}
+    if t is list or t is tuple:
+        return [jsonable(x) for x in v]
+    if t is float:
+        return v if math.isfinite(v) else str(v)
+    return _jsonable(v)
+
+
+def _jsonable(v: Any) -> Any:
     if v is None or isinstance(v, bool | str):
         return v
     if isinstance(v, int | np.integer):

@@ -86,6 +86,74 @@ def test_chunk_bytes_depend_only_on_the_tables():
     assert encode() == encode()
 
 
+def _reference_chunk(tables: list[pd.DataFrame]) -> dict[str, bytes]:
+    """The slow path: every table through ``from_pandas``, grouped into parts as the encoder
+    does (schema, and pandas metadata but for a RangeIndex's stop), each part's tables
+    concatenated with the first one's metadata."""
+    import pyarrow as pa
+
+    from khoan.batch.chunks import ROW_GROUP_ROWS
+    from khoan.batch.store import PARQUET_OPTIONS, range_free
+
+    parts: list[tuple[bytes, pa.Schema, list[pa.Table]]] = []
+    for k, df in enumerate(tables):
+        at = pa.Table.from_pandas(df, preserve_index=None)
+        key = range_free(at.schema.metadata[b"pandas"])
+        if any(pa.types.is_dictionary(f.type) for f in at.schema):
+            key += b"#%d" % k
+        for pkey, schema, ts in parts:
+            if pkey == key and schema.equals(at.schema, check_metadata=False):
+                ts.append(at.replace_schema_metadata(ts[0].schema.metadata))
+                break
+        else:
+            parts.append((key, at.schema, [at]))
+    out = {}
+    for j, (_, _, ts) in enumerate(parts):
+        buf = pa.BufferOutputStream()
+        pq.write_table(pa.concat_tables(ts), buf, row_group_size=ROW_GROUP_ROWS, **PARQUET_OPTIONS)
+        out["t" if j == 0 else f"t-{j}"] = buf.getvalue().to_pybytes()
+    return out
+
+
+def test_chunk_bytes_are_those_of_the_from_pandas_tables_concatenated():
+    """Tables kept as column arrays and converted once per chunk (the fast path, after the
+    first table of each dtype signature) give the bytes of the slow path."""
+    from khoan.batch import store
+
+    store._ENCODINGS.clear()
+    tables = _variants() * 3  # the first round fills the encodings, the next ones use them
+    tables += [t.iloc[1:] for t in _variants()]  # fewer rows, same dtypes
+    enc = ChunkEncoder()
+    for df in tables:
+        enc.add("t", df)
+    assert enc.finish() == _reference_chunk(tables)
+    assert any(e is not None for e in store._ENCODINGS.values())
+
+
+def test_simulate_tables_chunked_as_from_pandas(model):
+    """Real scenario tables (int and string columns, dated leavers, empty leavers)."""
+    from khoan.scenarios import Scenario, Target, simulate
+
+    results = [
+        simulate(
+            model,
+            Scenario(f"t{k}", years=(2016, 2020), regime="nd108", target=Target(share=s), policy=p),
+        )
+        for k, (s, p) in enumerate(
+            [(0.01, "early_retirement"), (0.0, "resignation"), (0.02, "resignation")] * 2
+        )
+    ]
+    for t in ("by_year", "by_commune", "leavers"):
+        tables = [getattr(r, t) for r in results]
+        enc = ChunkEncoder()
+        locs = [enc.add("t", df) for df in tables]
+        parts = enc.finish()
+        assert parts == _reference_chunk(tables), t
+        for df, loc in zip(tables, locs, strict=True):
+            back = read_table(TableRef(parts[loc["part"]], loc["offset"], loc["rows"]))
+            pd.testing.assert_frame_equal(back, df)
+
+
 def test_rows_beyond_the_chunk_file_are_refused(tmp_path):
     enc = ChunkEncoder()
     loc = enc.add("t", _variants()[0])

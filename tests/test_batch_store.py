@@ -151,3 +151,76 @@ def test_workers_are_forked_only_from_a_process_without_threads(monkeypatch):
     assert threaded == "forkserver"
     forks = sys.platform == "linux" and sys.version_info < (3, 12)
     assert single == ("fork" if forks else "forkserver")
+
+
+def test_manifest_points_to_the_entry_for_equal_scenario_and_overrides(tmp_path):
+    from khoan.batch.manifest import ManifestWriter
+
+    w = ManifestWriter(tmp_path, {"format": batch.MANIFEST_FORMAT}, {}, {})
+    overrides = [{"key": "norms.provincial.per_post", "new": 28_000_000}]
+    sc = {"name": "a", "years": [2016, 2020]}
+    entry = {
+        "scenario": sc,
+        "overrides": overrides,
+        "provenance": {"scenario": dict(sc), "overrides": [dict(o) for o in overrides], "n": 1},
+    }
+    got = w.compact(entry)
+    assert got["provenance"] == {
+        "scenario": "#/scenarios/<name>/scenario",
+        "overrides": "#/scenarios/<name>/overrides",
+        "n": 1,
+    }
+    assert got["overrides"] == overrides and entry["provenance"]["overrides"] == overrides
+    other = {**entry, "overrides": []}  # differs from the provenance's: kept whole
+    assert w.compact(other)["provenance"]["overrides"] == overrides
+
+
+def test_column_arrays_are_the_columns_pandas_gives():
+    from khoan._frames import column_arrays
+
+    """Read from the blocks: the same arrays, in column order, whatever the block layout."""
+    df = pd.DataFrame(
+        {
+            "a": np.arange(4, dtype=np.int64),
+            "s": pd.array(["x", None, "z", "w"], dtype="str"),
+            "b": np.linspace(0, 1, 4),
+            "d": pd.to_datetime(["2017-07-01", None, "2018-01-01", "2019-01-01"]).as_unit("ns"),
+            "c": np.arange(4, dtype=np.int64) * 3,  # a second int column: same block as "a"?
+            "k": pd.Categorical(["p", "q", "p", "q"]),
+            "m": pd.array([1, None, 3, 4], dtype="Int64"),
+        }
+    )
+    df["late"] = np.arange(4, dtype=np.int64)  # an unconsolidated block
+    df.insert(1, "front", np.ones(4))
+    for frame in (df, df.copy(), df[["c", "a", "late"]], df.iloc[:0]):
+        got = column_arrays(frame)
+        want = list(frame._iter_column_arrays())
+        assert len(got) == len(want) == frame.shape[1]
+        for g, w in zip(got, want, strict=True):
+            assert type(g) is type(w) and g.dtype == w.dtype
+            if isinstance(g, np.ndarray):
+                np.testing.assert_array_equal(g, w)
+            else:
+                pd.testing.assert_extension_array_equal(g, w)
+
+
+def test_a_chunk_record_from_the_encoded_lines_is_the_json_of_the_record():
+    import json
+
+    from khoan.batch.manifest import ManifestWriter
+
+    entries = {
+        "a": {"index": 0, "summary": {"total": 1_000, "share": 0.5}, "note": "Xã Tân Lập"},
+        'b "q"': {"index": 1, "timings": {"write_s": 0.001}, "list": [1, None, True]},
+    }
+    refs = {"abc": [{"key": "a.b", "reference": "NĐ 108/2014/NĐ-CP"}]}
+    lines = ManifestWriter.lines(entries)
+    for names in (list(entries), []):
+        text = ManifestWriter.record_text("c1", [lines[n] for n in names], refs)
+        record = {
+            "format": batch.MANIFEST_FORMAT,
+            "chunk": "c1",
+            "scenarios": {n: entries[n] for n in names},
+            "parameter_references": refs,
+        }
+        assert text == json.dumps(record, ensure_ascii=False, allow_nan=False)

@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, ...]] = [
         "khoan._callable",
         "khoan._files",
         "khoan._canonical",
+        "khoan._frames",
         "khoan.periods",
         "khoan.notes",
     ),  # days, months, đồng, bilingual notes; no law
@@ -61,6 +62,7 @@ LAYERS: list[tuple[str, ...]] = [
         "khoan.report.plots_style",
         "khoan.report.excel_cells",
         "khoan.report.excel_content",
+        "khoan.report.excel_rows",
         "khoan.report.template_write",
         "khoan.report.pdf_tables",
         "khoan.report.pdf_layout",

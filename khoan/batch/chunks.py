@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 from .._canonical import canonical_json, sha256
 from .._files import atomic_write_bytes, fsync_dir
 from ..errors import KhoanError
-from .store import PARQUET_OPTIONS, arrow_table, read_parquet
+from .store import PARQUET_OPTIONS, encode_later, range_free, read_parquet
 
 __all__ = [
     "CHUNK_DIR",
@@ -53,6 +53,8 @@ __all__ = [
     "read_table",
     "remove_unreferenced",
     "write_chunk",
+    "write_parts",
+    "write_record",
 ]
 
 #: Folder of the chunk files inside a batch's output folder.
@@ -75,28 +77,6 @@ class TableRef:
     rows: int
 
 
-#: pandas metadata -> the same without a ``RangeIndex`` stop (a few shapes per batch)
-_RANGE_FREE: dict[bytes, bytes] = {}
-
-
-def _range_free(meta: bytes | None) -> bytes:
-    """The pandas metadata with the stop of every ``RangeIndex`` left out (what a part's
-    tables must share; the stop depends only on the number of rows)."""
-    if not meta:
-        return b""
-    key = _RANGE_FREE.get(meta)
-    if key is None:
-        d = json.loads(meta)
-        for ix in d.get("index_columns") or []:
-            if isinstance(ix, dict) and ix.get("kind") == "range":
-                ix["stop"] = None
-        key = json.dumps(d, sort_keys=True).encode("utf8")
-        if len(_RANGE_FREE) >= 1024:
-            _RANGE_FREE.clear()
-        _RANGE_FREE[meta] = key
-    return key
-
-
 def _with_rows(meta: dict[bytes, bytes] | None, rows: int) -> dict[bytes, bytes] | None:
     """A file's schema metadata with each ``RangeIndex`` stop set for ``rows`` rows."""
     if not meta or b"pandas" not in meta:
@@ -113,17 +93,42 @@ def _with_rows(meta: dict[bytes, bytes] | None, rows: int) -> dict[bytes, bytes]
 
 
 class _Part:
-    """One Parquet file of a chunk being encoded: the Arrow tables of one schema."""
+    """One Parquet file of a chunk being encoded: the tables of one schema, in order.
 
-    __slots__ = ("key", "meta", "name", "rows", "schema", "tables")
+    A table is kept either as an Arrow table (its own metadata replaced by the part's) or,
+    when its signature has a checked encoding (:func:`~khoan.batch.store.encode_later`), as
+    its column arrays, converted to Arrow at :meth:`table` together with the following tables
+    of the same encoding.
+    """
 
-    def __init__(self, name: str, table: pa.Table, key: bytes):
+    __slots__ = ("key", "meta", "name", "pieces", "rows", "schema")
+
+    def __init__(self, name: str, schema: pa.Schema, meta: dict[bytes, bytes] | None, key: bytes):
         self.name = name
-        self.schema = table.schema.remove_metadata()
-        self.meta = table.schema.metadata
+        self.schema = schema
+        self.meta = meta
         self.key = key
-        self.tables: list[pa.Table] = []
+        self.pieces: list[tuple[Any, Any]] = []  # (encoding or None, values or table)
         self.rows = 0
+
+    def table(self) -> pa.Table:
+        """The part's tables as one Arrow table, rows one after the other."""
+        schema = self.schema.with_metadata(self.meta) if self.meta else self.schema
+        tables: list[pa.Table] = []
+        k = 0
+        while k < len(self.pieces):
+            enc, piece = self.pieces[k]
+            if enc is None:
+                tables.append(piece)
+                k += 1
+                continue
+            run = [piece]
+            k += 1
+            while k < len(self.pieces) and self.pieces[k][0] is enc:
+                run.append(self.pieces[k][1])
+                k += 1
+            tables.append(enc.concat(run, schema))
+        return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
 
 
 class ChunkEncoder:
@@ -133,9 +138,11 @@ class ChunkEncoder:
     for a ``RangeIndex``'s stop) it has, starting a new part when none has; :meth:`finish`
     writes each part as one Parquet table, the scenarios' rows one after the other, and
     returns the bytes. Encoding the chunk's rows together costs about half as much CPU as a
-    file, or a row group, per scenario: the writer's cost is mostly per column chunk. The
-    bytes depend only on the tables added, in their order (fixed writer options, no
-    timestamp).
+    file, or a row group, per scenario: the writer's cost is mostly per column chunk; and a
+    table whose dtypes have a checked encoding is converted to Arrow with the others, one
+    conversion per column and chunk instead of per scenario. The bytes depend only on the
+    tables added, in their order (fixed writer options, no timestamp), and are those of the
+    ``from_pandas`` tables concatenated.
     """
 
     def __init__(self) -> None:
@@ -145,21 +152,39 @@ class ChunkEncoder:
         """Add a scenario's table; return its location ``{"part", "offset", "rows"}``."""
         if not isinstance(df, pd.DataFrame):
             df = pd.DataFrame(df)
-        at = arrow_table(df)
-        key = _range_free((at.schema.metadata or {}).get(b"pandas"))
-        if any(pa.types.is_dictionary(f.type) for f in at.schema):
-            # categories are the file's, not the table's: such a table keeps a part of its own
-            key += b"#%d" % sum(len(v) for v in self._parts.values())
+        enc, piece = encode_later(df)
         parts = self._parts.setdefault(table, [])
+        if enc is not None:
+            schema, key, rows = enc.schema, enc.key, len(df)
+            meta = None  # the metadata with this table's rows: only for a new part
+        else:
+            schema, rows = piece.schema, piece.num_rows
+            meta = piece.schema.metadata
+            key = range_free((meta or {}).get(b"pandas"))
+            if any(pa.types.is_dictionary(f.type) for f in schema):
+                # categories are the file's, not the table's: such a table keeps a part of
+                # its own
+                key += b"#%d" % sum(len(v) for v in self._parts.values())
         for part in parts:
-            if part.key == key and part.schema.equals(at.schema, check_metadata=False):
+            if part.key == key and (
+                part.schema is schema or part.schema.equals(schema, check_metadata=False)
+            ):
                 break
         else:
-            part = _Part(table if not parts else f"{table}-{len(parts)}", at, key)
+            if enc is not None:
+                meta = enc.schema_for(rows).metadata
+            part = _Part(
+                table if not parts else f"{table}-{len(parts)}",
+                schema.remove_metadata() if enc is None else schema,
+                meta,
+                key,
+            )
             parts.append(part)
-        loc = {"part": part.name, "offset": part.rows, "rows": at.num_rows}
-        part.tables.append(at.replace_schema_metadata(part.meta))
-        part.rows += at.num_rows
+        loc = {"part": part.name, "offset": part.rows, "rows": rows}
+        if enc is None:
+            piece = piece.replace_schema_metadata(part.meta)
+        part.pieces.append((enc, piece))
+        part.rows += rows
         return loc
 
     def finish(self) -> dict[str, bytes]:
@@ -168,12 +193,7 @@ class ChunkEncoder:
         for parts in self._parts.values():
             for part in parts:
                 buf = pa.BufferOutputStream()  # in Arrow memory: no Python call per write
-                pq.write_table(
-                    pa.concat_tables(part.tables),
-                    buf,
-                    row_group_size=ROW_GROUP_ROWS,
-                    **PARQUET_OPTIONS,
-                )
+                pq.write_table(part.table(), buf, row_group_size=ROW_GROUP_ROWS, **PARQUET_OPTIONS)
                 out[part.name] = buf.getvalue().to_pybytes()
         self._parts = {}
         return out
@@ -227,17 +247,32 @@ def chunk_id(members: Iterable[tuple[str, Mapping[str, Any]]]) -> str:
 
 
 def write_chunk(
-    out: Path, cid: str, parts: Mapping[str, bytes], record: Mapping[str, Any] | None
+    out: Path, cid: str, parts: Mapping[str, bytes], record: Mapping[str, Any] | str | None
 ) -> None:
-    """Write a chunk's Parquet files (paths of :func:`part_records`), then its record; sync
-    the folder once, after the record."""
+    """Write a chunk's Parquet files (paths of :func:`part_records`), then its record (a
+    mapping, or its JSON text); sync the folder once, after the record."""
+    write_parts(out, cid, parts)
+    if isinstance(record, Mapping):
+        record = json.dumps(record, ensure_ascii=False, allow_nan=False)
+    write_record(out, cid, record, synced=not parts)
+
+
+def write_parts(out: Path, cid: str, parts: Mapping[str, bytes]) -> None:
+    """A chunk's Parquet files, each written atomically (the folder is not synced yet:
+    :func:`write_record` does it)."""
     cdir = out / CHUNK_DIR
     for part, data in parts.items():
         atomic_write_bytes(cdir / f"{cid}.{part}.parquet", data, sync_dir=False)
-    if record is not None:
-        text = json.dumps(record, ensure_ascii=False, allow_nan=False)
+
+
+def write_record(out: Path, cid: str, text: str | None, synced: bool = False) -> None:
+    """A chunk's record (JSON text; ``None``: no scenario of the chunk finished), then one
+    sync of the folder for it and the chunk's files (none if nothing was written:
+    ``synced``)."""
+    cdir = out / CHUNK_DIR
+    if text is not None:
         atomic_write_bytes(cdir / f"{cid}.json", text.encode("utf-8"), sync_dir=False)
-    if parts or record is not None:
+    if text is not None or not synced:
         fsync_dir(cdir)
 
 

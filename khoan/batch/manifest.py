@@ -79,7 +79,9 @@ class ManifestWriter:
 
     The list of legal references a result's provenance cites (``provenance.parameters``,
     the same for every scenario on the same parameters) is stored once under
-    ``parameter_references`` and pointed to by its hash. Each scenario's entry is encoded to
+    ``parameter_references`` and pointed to by its hash; the provenance's ``scenario`` and
+    ``overrides``, equal to the entry's own, point to them (``#/scenarios/<name>/scenario``,
+    ``#/scenarios/<name>/overrides``). Each scenario's entry is encoded to
     JSON once, when it is recorded, and written on a line of its own: a rewrite of the
     manifest joins the encoded lines (its cost grows with the file's size, not with the work
     of encoding it again). Writing is skipped while the time since the last write is less
@@ -143,6 +145,9 @@ class ManifestWriter:
             prov["parameters"] = f"#/parameter_references/{ref}"
         if prov.get("scenario") == entry.get("scenario"):
             prov["scenario"] = "#/scenarios/<name>/scenario"
+        if prov.get("overrides") and prov.get("overrides") == entry.get("overrides"):
+            # the model's parameter overrides, a quarter of an entry: stored once per entry
+            prov["overrides"] = "#/scenarios/<name>/overrides"
         return {**entry, "provenance": prov}
 
     def references(self, entries: list[dict[str, Any]]) -> dict[str, Any]:
@@ -155,16 +160,46 @@ class ManifestWriter:
         with self._lock:
             return {h: v for h, v in self.refs.items() if h in used}
 
+    @staticmethod
+    def lines(entries: dict[str, dict[str, Any]]) -> dict[str, str]:
+        """Each compacted entry's manifest line (``"name": {...}``), encoded once: a chunk's
+        record (:meth:`record_text`) and the manifest (:meth:`update_compacted`) share it."""
+        return {name: _dumps(name) + ": " + _dumps(e) for name, e in entries.items()}
+
+    @staticmethod
+    def record_text(chunk: str, lines: list[str], refs: dict[str, Any]) -> str:
+        """A chunk's record from its entries' :meth:`lines`: the text of ``json.dumps`` of
+        ``{"format", "chunk", "scenarios": {name: entry}, "parameter_references"}``."""
+        return "".join(
+            (
+                '{"format": ',
+                _dumps(MANIFEST_FORMAT),
+                ', "chunk": ',
+                _dumps(chunk),
+                ', "scenarios": {',
+                ", ".join(lines),
+                '}, "parameter_references": ',
+                _dumps(refs),
+                "}",
+            )
+        )
+
     def update(self, name: str, entry: dict[str, Any]) -> None:
         """Record a scenario's entry (compacted here) and write the manifest if it is time."""
         self.update_compacted({name: self.compact(entry)})
 
-    def update_compacted(self, entries: dict[str, dict[str, Any]]) -> None:
-        """Record entries already compacted (:meth:`compact`), e.g. a chunk's."""
+    def update_compacted(
+        self, entries: dict[str, dict[str, Any]], lines: dict[str, str] | None = None
+    ) -> None:
+        """Record entries already compacted (:meth:`compact`), e.g. a chunk's, with their
+        :meth:`lines` if they were encoded already."""
         with self._lock:
             for name, entry in entries.items():
                 self.entries[name] = entry
-                self._encoded.pop(name, None)
+                if lines is not None and name in lines:
+                    self._encoded[name] = lines[name]
+                else:
+                    self._encoded.pop(name, None)
             self._version += 1
         if time.perf_counter() - self._last_end >= max(10 * self._last_cost, MIN_INTERVAL_S):
             if self._writing.acquire(blocking=False):  # else another thread is writing

@@ -27,7 +27,8 @@ from .chunks import (
     part_records,
     read_chunk_records,
     remove_unreferenced,
-    write_chunk,
+    write_parts,
+    write_record,
 )
 from .executors import close_chunk, execute, is_dask_client, run_dask, run_processes
 from .manifest import (
@@ -341,23 +342,29 @@ def run_batch(
             for _, e in done:
                 e["timings"]["finished_at"] = now
             compacted: dict[str, dict[str, Any]] = {}
+            lines: dict[str, str] | None = None
             if writer is not None:
                 compacted = {e["name"]: writer.compact(e) for _, e in done}
-                ok_entries = [compacted[e["name"]] for _, e in ok]
-                record = (
-                    {
-                        "format": MANIFEST_FORMAT,
-                        "chunk": cid,
-                        "scenarios": {e["name"]: e for e in ok_entries},
-                        "parameter_references": writer.references(ok_entries),
-                    }
-                    if ok_entries
-                    else None
-                )
-                write_chunk(out_path, cid, parts, record)
+                write_parts(out_path, cid, parts)
+            # the commit's time per scenario: the Parquet files (their syncs are most of it)
             write_s = round((time.perf_counter() - t_w) / max(1, len(done)), 6)
             for _, e in done:
-                e["timings"]["write_s"] = write_s
+                e["timings"]["write_s"] = write_s  # (the compacted entries share timings)
+            if writer is not None:
+                # each entry encoded once, for the chunk's record and the manifest
+                lines = writer.lines(compacted)
+                ok_names = [e["name"] for _, e in ok]
+                text = (
+                    writer.record_text(
+                        cid,
+                        [lines[n] for n in ok_names],
+                        writer.references([compacted[n] for n in ok_names]),
+                    )
+                    if ok_names
+                    else None
+                )
+                write_record(out_path, cid, text, synced=not parts)
+            for _, e in done:
                 entries[e["name"]] = e
             for p, e in ok:
                 if out_path is not None:
@@ -370,8 +377,8 @@ def run_batch(
                             for t, loc in p["files"].items()
                         },
                     )
-            if writer is not None:  # (the compacted entries share their timings)
-                writer.update_compacted(compacted)
+            if writer is not None:
+                writer.update_compacted(compacted, lines)
 
         update, close_bar = _progress_bar(progress, len(names), reused)
         kind = "serial"

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from .._canonical import canonical_json
 from .._files import TMP_SUFFIX
+from .._frames import column_arrays
 from ..errors import KhoanError
 
 __all__ = [
@@ -32,8 +33,10 @@ __all__ = [
     "Committer",
     "arrow_table",
     "clean_temp_files",
+    "encode_later",
     "folder_lock",
     "parquet_bytes",
+    "range_free",
     "read_parquet",
     "summary_table",
 ]
@@ -74,7 +77,7 @@ def _signature(df: pd.DataFrame, arrays: list[Any]) -> tuple:
 def _fast_eligible(df: pd.DataFrame, arrays: list[Any]) -> bool:
     """Whether the fast path may be tried for tables like ``df`` (checked once per signature)."""
     cols = df.columns
-    if df.attrs or cols.nlevels != 1 or not cols.is_unique:
+    if df.attrs or cols.nlevels != 1 or not cols.is_unique or not arrays:
         return False
     for a in arrays:
         d = a.dtype
@@ -94,16 +97,40 @@ def _fast_eligible(df: pd.DataFrame, arrays: list[Any]) -> bool:
     )
 
 
+def range_free(meta: bytes | None) -> bytes:
+    """The pandas metadata with the stop of every ``RangeIndex`` left out: what the tables
+    stored one after the other in a chunk's file must share (the stop depends only on the
+    number of rows)."""
+    if not meta:
+        return b""
+    key = _RANGE_FREE.get(meta)
+    if key is None:
+        d = json.loads(meta)
+        for ix in d.get("index_columns") or []:
+            if isinstance(ix, dict) and ix.get("kind") == "range":
+                ix["stop"] = None
+        key = json.dumps(d, sort_keys=True).encode("utf8")
+        if len(_RANGE_FREE) >= 1024:
+            _RANGE_FREE.clear()
+        _RANGE_FREE[meta] = key
+    return key
+
+
+#: pandas metadata -> the same without a ``RangeIndex`` stop (a few shapes per batch)
+_RANGE_FREE: dict[bytes, bytes] = {}
+
+
 class _Encoding:
     """A cached Arrow schema and pandas metadata for tables of one signature."""
 
-    __slots__ = ("by_rows", "meta", "range_index", "schema")
+    __slots__ = ("by_rows", "key", "meta", "range_index", "schema")
 
     def __init__(self, table: pa.Table, range_index: bool):
         self.schema = table.schema.remove_metadata()
         self.meta = json.loads(table.schema.metadata[b"pandas"])
         self.range_index = range_index
         self.by_rows: dict[int, pa.Schema] = {}  # row count -> schema with its metadata
+        self.key = range_free(self.metadata(0))
 
     def metadata(self, nrows: int) -> bytes:
         meta = self.meta
@@ -122,19 +149,79 @@ class _Encoding:
             self.by_rows[key] = schema
         return schema
 
-    def table(self, df: pd.DataFrame, columns: list[Any]) -> pa.Table:
-        arrays = [
-            pa.array(a, from_pandas=True) if isinstance(a, np.ndarray) else pa.array(a)
+    def values(self, df: pd.DataFrame, columns: list[Any]) -> list[Any]:
+        """The arrays that become the table's Arrow columns: the columns' own arrays (numpy
+        or pyarrow-backed strings, not copied), then the index's values unless it is a
+        ``RangeIndex`` (which lives in the metadata)."""
+        # dates (pandas' DatetimeArray) as their numpy datetime64 values: pyarrow converts
+        # those ten times faster, to the same Arrow array (NaT: null)
+        values = [
+            a if isinstance(a, np.ndarray) or not isinstance(a.dtype, np.dtype) else np.asarray(a)
             for a in columns
         ]
         if not self.range_index:
-            arrays.append(pa.array(np.asarray(df.index), from_pandas=True))
+            values.append(np.asarray(df.index))
+        return values
+
+    def table(self, df: pd.DataFrame, columns: list[Any]) -> pa.Table:
+        arrays = [_to_arrow(a) for a in self.values(df, columns)]
         return pa.Table.from_arrays(arrays, schema=self.schema_for(len(df)))
+
+    def concat(self, pieces: list[list[Any]], schema: pa.Schema) -> pa.Table:
+        """One Arrow table of several tables' :meth:`values`, rows one after the other, with
+        ``schema`` (this encoding's, with the metadata given): each column converted once
+        (numpy columns concatenated first), instead of once per table."""
+        if len(pieces) == 1:
+            return pa.Table.from_arrays([_to_arrow(a) for a in pieces[0]], schema=schema)
+        arrays: list[Any] = []
+        for k in range(len(pieces[0])):
+            parts = [p[k] for p in pieces]
+            if isinstance(parts[0], np.ndarray):
+                arrays.append(_to_arrow(np.concatenate(parts)))
+            else:  # pyarrow-backed strings: their Arrow arrays, chained without a copy
+                arrays.append(
+                    pa.chunked_array([_to_arrow(a) for a in parts], type=schema.field(k).type)
+                )
+        return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _to_arrow(a: Any) -> Any:
+    """A column's Arrow array as ``from_pandas`` makes it (NaN and NaT are nulls)."""
+    return pa.array(a, from_pandas=True) if isinstance(a, np.ndarray) else pa.array(a)
 
 
 #: signature -> encoding (``None``: the fast path was checked and does not reproduce
 #: ``from_pandas`` for it). Small: a batch has three tables and a few dtype variants.
 _ENCODINGS: dict[tuple, _Encoding | None] = {}
+
+
+def _lookup(df: pd.DataFrame) -> tuple[tuple | None, _Encoding | None, list[Any]]:
+    """``df``'s signature (``None``: not hashable), its cached encoding, its column arrays."""
+    try:
+        columns = column_arrays(df)
+    except AttributeError:  # pragma: no cover - another pandas: always from_pandas
+        return None, None, []
+    try:
+        sig = _signature(df, columns)
+        return sig, _ENCODINGS.get(sig), columns
+    except TypeError:  # an unhashable column name or dtype
+        return None, None, columns
+
+
+def _from_pandas(df: pd.DataFrame, sig: tuple | None, columns: list[Any]) -> pa.Table:
+    """``from_pandas``; the first table of a signature also checks and caches its encoding."""
+    table = pa.Table.from_pandas(df, preserve_index=None)
+    if sig is not None and sig not in _ENCODINGS:
+        if len(_ENCODINGS) >= 256:  # tables of many shapes (a custom fn): keep it small
+            _ENCODINGS.clear()
+        _ENCODINGS[sig] = None
+        if not _fast_eligible(df, columns):
+            return table
+        with contextlib.suppress(Exception):  # any surprise: keep the slow path for it
+            cand = _Encoding(table, range_index=sig[3][0] == "range")
+            if cand.table(df, columns).equals(table, check_metadata=True):
+                _ENCODINGS[sig] = cand
+    return table
 
 
 def arrow_table(df: pd.DataFrame) -> pa.Table:
@@ -147,29 +234,23 @@ def arrow_table(df: pd.DataFrame) -> pa.Table:
     against it (schema, metadata and values); a signature where they differ, or a table with
     ``object`` columns, always takes ``from_pandas``.
     """
-    try:  # the columns' arrays without building a Series for each (pandas >= 2)
-        columns = list(df._iter_column_arrays())
-    except AttributeError:  # pragma: no cover - another pandas: always from_pandas
-        return pa.Table.from_pandas(df, preserve_index=None)
-    try:
-        sig = _signature(df, columns)
-        enc = _ENCODINGS.get(sig)
-    except TypeError:  # an unhashable column name or dtype
-        return pa.Table.from_pandas(df, preserve_index=None)
+    sig, enc, columns = _lookup(df)
     if enc is not None:
         return enc.table(df, columns)
-    table = pa.Table.from_pandas(df, preserve_index=None)
-    if sig not in _ENCODINGS:
-        if len(_ENCODINGS) >= 256:  # tables of many shapes (a custom fn): keep it small
-            _ENCODINGS.clear()
-        _ENCODINGS[sig] = None
-        if not _fast_eligible(df, columns):
-            return table
-        with contextlib.suppress(Exception):  # any surprise: keep the slow path for it
-            cand = _Encoding(table, range_index=sig[3][0] == "range")
-            if cand.table(df, columns).equals(table, check_metadata=True):
-                _ENCODINGS[sig] = cand
-    return table
+    return _from_pandas(df, sig, columns)
+
+
+def encode_later(df: pd.DataFrame) -> tuple[_Encoding, list[Any]] | tuple[None, pa.Table]:
+    """What a chunk keeps of a table until it encodes its rows with others'.
+
+    ``(encoding, values)`` when the table's signature has a checked encoding (the values are
+    converted to Arrow later, with the next tables' of the same encoding:
+    :meth:`_Encoding.concat`); else ``(None, arrow_table(df))``.
+    """
+    sig, enc, columns = _lookup(df)
+    if enc is not None:
+        return enc, enc.values(df, columns)
+    return None, _from_pandas(df, sig, columns)
 
 
 def parquet_bytes(df: pd.DataFrame) -> bytes:

@@ -97,6 +97,7 @@ from .excel_content import (
     sum_value,
     with_names,
 )
+from .excel_rows import RawRows, splice
 from .labels import (
     ADDITIVE_COLUMNS,
     check_lang,
@@ -122,6 +123,10 @@ __all__ = [
 #: document dates written into every workbook (deterministic output)
 FIXED_TIMESTAMP = _dt.datetime(2000, 1, 1, 0, 0, 0)
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+#: the tables' plain data rows written as sheet XML (:mod:`khoan.report.excel_rows`); off:
+#: every cell through openpyxl (the same bytes, slower; the tests compare both)
+_RAW_ROWS = True
 
 #: leading columns that stay visible when scrolling right
 _KEY_COLUMNS = ("code", "name", "id", "commune", "commune_name", "scenario", "year", "key")
@@ -180,6 +185,7 @@ def _write_table(
     communes: pd.DataFrame | None = None,
     subtotals: Sequence[str] = (),
     note: str | None = None,
+    raw: RawRows | None = None,
 ) -> None:
     df = _flat(df)
     subtotals = [g for g in subtotals if g in df.columns or g in ("district_name", "type")]
@@ -225,15 +231,29 @@ def _write_table(
         )
     nrows = len(shown)
     values = shown[cols].to_numpy(dtype=object) if len(cols) else np.empty((nrows, 0), object)
+    # plain rows as sheet XML (the same bytes, without a Cell object each); the last data row
+    # stays an openpyxl row, so that the sheet's dimension is the same
+    raw = raw if nrows > 1 and len(cols) else None
+    if raw is not None:
+        raw.register_before(ws)
+        col_fmts = [fmts[c] for c in cols]
     for i in range(nrows):
         r = hr + 1 + i
         sub = bool(kinds) and kinds[i] != "unit"
+        if raw is not None and not sub and i < nrows - 1:
+            written = raw.row(ws, r, values[i], col_fmts)
+            if written is not None:
+                for j, v in enumerate(written):
+                    widths[j] = max(widths[j], display_len(v, col_fmts[j]))
+                continue
         for j, c in enumerate(cols):
             cell = put_cell(ws, r, j + 1, values[i, j], fmts[c])
             widths[j] = max(widths[j], display_len(cell.value, fmts[c]))
             if sub:
                 cell.font = _SUBTOTAL_FONT
                 cell.fill = _SUBTOTAL_FILL
+            if raw is not None and cell.has_style:
+                _ = cell.style_id  # registered in the order of the rows, as openpyxl does
     last = hr + nrows
     if len(cols):
         ws.auto_filter.ref = f"A{hr}:{get_column_letter(len(cols))}{max(last, hr)}"
@@ -261,7 +281,7 @@ def _write_table(
                 keys += 1
             else:
                 break
-        ws.freeze_panes = ws.cell(row=hr + 1, column=keys + 1).coordinate
+        ws.freeze_panes = f"{get_column_letter(keys + 1)}{hr + 1}"  # (no cell created)
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -373,8 +393,11 @@ def _write_provenance(ws: Worksheet, provenance: Mapping[str, Any], lang: str) -
 
 
 # -- saving ----------------------------------------------------------------------------------------
-def _deterministic(data: bytes, timestamp: _dt.datetime) -> bytes:
-    """Rewrite an xlsx container with fixed zip timestamps and document dates."""
+def _deterministic(
+    data: bytes, timestamp: _dt.datetime, raw: Mapping[str, Mapping[int, str]] | None = None
+) -> bytes:
+    """Rewrite an xlsx container with fixed zip timestamps and document dates (and the raw
+    rows of :mod:`khoan.report.excel_rows` put into their sheets)."""
     stamp = timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     out = io.BytesIO()
     with (
@@ -383,6 +406,8 @@ def _deterministic(data: bytes, timestamp: _dt.datetime) -> bytes:
     ):
         for info in zin.infolist():
             body = zin.read(info.filename)
+            if raw and info.filename in raw:
+                body = splice(body, raw[info.filename])
             if info.filename == "docProps/core.xml":
                 body = re.sub(
                     rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
@@ -397,9 +422,14 @@ def _deterministic(data: bytes, timestamp: _dt.datetime) -> bytes:
 
 
 def atomic_save(
-    wb: Workbook, path: str | Path, *, timestamp: _dt.datetime = FIXED_TIMESTAMP
+    wb: Workbook,
+    path: str | Path,
+    *,
+    timestamp: _dt.datetime = FIXED_TIMESTAMP,
+    raw: RawRows | None = None,
 ) -> Path:
-    """Save ``wb`` to ``path`` atomically and deterministically (fixed dates)."""
+    """Save ``wb`` to ``path`` atomically and deterministically (fixed dates); ``raw``: rows
+    written as sheet XML by :func:`write_workbook`, put into their sheets."""
     p = Path(path)
     make_folder(p.parent)
     wb.properties.created = timestamp
@@ -408,7 +438,8 @@ def atomic_save(
     wb.properties.creator = "khoan"
     buf = io.BytesIO()
     wb.save(buf)
-    return atomic_write_bytes(p, _deterministic(buf.getvalue(), timestamp))
+    rows = raw.by_part() if raw is not None else None
+    return atomic_write_bytes(p, _deterministic(buf.getvalue(), timestamp, rows))
 
 
 def write_workbook(
@@ -475,6 +506,7 @@ def write_workbook(
     """
     check_lang(lang)
     wb = Workbook()
+    raw = RawRows(wb)
     used: set[str] = set()
     ws = wb.active
     ws.title = _sheet_name(label("summary", lang), used)
@@ -494,6 +526,7 @@ def write_workbook(
             communes=communes,
             subtotals=(subtotals or {}).get(key, ()),
             note=(notes or {}).get(key),
+            raw=raw if _RAW_ROWS else None,
         )
     if params is not None:
         ws = wb.create_sheet(_sheet_name(label("params", lang), used))
@@ -505,7 +538,7 @@ def write_workbook(
     wb.properties.language = lang
     for ws in wb.worksheets:
         _print_setup(ws)
-    return atomic_save(wb, path, timestamp=timestamp)
+    return atomic_save(wb, path, timestamp=timestamp, raw=raw)
 
 
 #: Columns printed on one landscape A4 page of a wide sheet.

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._frames import column_arrays
 from ..periods import FAR_FUTURE, FAR_PAST, day_number
 from ..report.result import Result
 
@@ -122,10 +123,7 @@ def _payback(cumulative: Any, years: Any, one_off: Any | None) -> int | None:
 def _column_arrays(df: pd.DataFrame) -> dict[str, Any]:
     """Column name -> values as an array, without building a Series per column (the
     headline figures read about twenty columns of a five-row table)."""
-    try:
-        return dict(zip(df.columns, df._iter_column_arrays(), strict=True))
-    except AttributeError:  # pragma: no cover - another pandas
-        return {c: df[c].to_numpy() for c in df.columns}
+    return dict(zip(df.columns.tolist(), column_arrays(df), strict=True))
 
 
 def payback_text(year: int | None, horizon: tuple[int, int], lang: str = "vi") -> str:
