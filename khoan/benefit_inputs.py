@@ -239,13 +239,15 @@ class Periods:
 def _by_day(dates: np.ndarray, extra: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     """``(rep, group)``: a row of each group of rows with the same day of ``dates`` and the same
     ``extra`` (codes 0 … ``width`` - 1), and each row's group. Every row is its own group when a
-    date is missing or the days span far more than the rows."""
+    date is missing, not a ``datetime64``, or the days span far more than the rows."""
     n = len(dates)
-    d = np.asarray(dates).astype("datetime64[D]").view(np.int64)
-    if n:
-        key = (d - d.min()) * width + extra
-        size = int(key.max()) + 1
-    if not n or np.isnat(dates).any() or (extra < 0).any() or size > 4 * n + 1024:
+    dates = np.asarray(dates)
+    if not n or dates.dtype.kind != "M" or np.isnat(dates).any() or (extra < 0).any():
+        return np.arange(n), np.arange(n)
+    d = dates.astype("datetime64[D]").view(np.int64)
+    key = (d - d.min()) * width + extra
+    size = int(key.max()) + 1
+    if size > 4 * n + 1024:
         return np.arange(n), np.arange(n)
     present = np.zeros(size, dtype=bool)
     present[key] = True

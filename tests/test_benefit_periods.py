@@ -101,3 +101,7 @@ def test_many_people_share_few_cases():
     assert (day[rep][inv] == day).all()
     assert (p.sex[rep][inv] == p.sex).all()
     assert (p.reduced_age[rep][inv] == p.reduced_age).all()
+    # a missing date or dates that are not datetime64: every row its own group
+    for dates in (np.array(["2000-01-01", "NaT"], "datetime64[ns]"), np.array([1, 1], object)):
+        rep, inv = _by_day(dates, np.zeros(2, np.int64), 1)
+        assert rep.tolist() == inv.tolist() == [0, 1]
