@@ -45,6 +45,15 @@ def plain_lookup(key: str, value, arrays) -> np.ndarray:
             rec(v, (*path, str(k)), depth + 1)
 
     rec(value, (), 0)
+    blank = np.logical_or.reduce([pd.isna(k) for k in keys]) if n else np.zeros(0, bool)
+    if blank.any():  # a missing category: an error, never another row's value
+        rows = np.flatnonzero(blank)
+        shown = ", ".join(str(int(r)) for r in rows[:10])
+        raise ParameterError(
+            f"parameter {key!r} on {DAY}: {len(rows)} row(s) have no category "
+            f"(missing value at position(s) {shown}{', …' if len(rows) > 10 else ''}); "
+            "fill the column before looking the parameter up — test"
+        )
     combo = pd.MultiIndex.from_arrays(keys) if len(keys) > 1 else pd.Index(keys[0])
     codes, uniques = pd.factorize(combo)
     out_u = np.empty(len(uniques), dtype=object)
@@ -93,7 +102,7 @@ def _compare(value, arrays):
     tree = tree_with(value)
     try:
         want = plain_lookup("t.table", value, arrays)
-    except Exception as exc:  # the same error (a missing category: IndexError, as before)
+    except Exception as exc:  # the same error, with the same message
         with pytest.raises(type(exc)) as got:
             tree.lookup("t.table", DAY, *arrays)
         assert str(got.value).rsplit(" — ", 1)[0] == str(exc).rsplit(" — ", 1)[0]
@@ -189,3 +198,24 @@ def test_remembered_keys_equal_a_fresh_conversion_and_are_read_only():
             assert list(keys[codes]) == list(as_keys(arr))
         with pytest.raises(ValueError, match="read-only"):
             keys[0] = "changed"
+
+
+@pytest.mark.parametrize("missing", [None, np.nan, pd.NA])
+def test_a_missing_category_is_an_error_not_another_rows_value(missing):
+    """A row without a category used to take the value of the last distinct category (or
+    raise ``IndexError`` when every row was missing): it is a ``ParameterError`` naming the
+    parameter and the rows."""
+    tree = tree_with(TABLE["xa"])
+    with pytest.raises(
+        ParameterError, match=r"'t.table' .*1 row\(s\) have no category .*position\(s\) 1\)"
+    ):
+        tree.lookup("t.table", DAY, np.array([1, missing, 3], dtype=object))
+    with pytest.raises(ParameterError, match=r"2 row\(s\) have no category"):
+        tree.lookup("t.table", DAY, np.array([missing, missing], dtype=object))
+    with pytest.raises(ParameterError, match=r"have no category"):
+        tree_with(TABLE).lookup(
+            "t.table",
+            DAY,
+            np.array(["xa", "xa"], dtype=object),
+            np.array([1, missing], dtype=object),
+        )

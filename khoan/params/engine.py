@@ -268,6 +268,16 @@ class ParameterTree:
             keys = [as_keys(a) for a in arrays]
             n = max(len(k) for k in keys)
             keys = [np.resize(k, n) if len(k) != n else k for k in keys]
+            blank = np.logical_or.reduce([pd.isna(k) for k in keys]) if n else np.zeros(0, bool)
+            if blank.any():  # a missing category has no key: never guess one
+                rows = np.flatnonzero(blank)
+                shown = ", ".join(str(int(r)) for r in rows[:10])
+                raise ParameterError(
+                    f"parameter {key!r} on {date}: {len(rows)} row(s) have no category "
+                    f"(missing value at position(s) {shown}{', …' if len(rows) > 10 else ''}); "
+                    f"fill the column before looking the parameter up — "
+                    f"{self.parameter(key).source}"
+                )
             combo = pd.MultiIndex.from_arrays(keys) if len(keys) > 1 else pd.Index(keys[0])
             codes, found = pd.factorize(combo)
             uniques = [u if isinstance(u, tuple) else (u,) for u in found]
