@@ -160,6 +160,9 @@ __all__ = [
 ]
 
 _CHUNK = 32_768
+#: Share of joiners and leavers up to which everyone goes through the prefix sums (no gathers
+#: or scatters of the people present all year; the others' amounts replaced by the matrix's).
+_FEW_PARTIAL = 0.1
 _NHDKCT = CATEGORIES.index("nhdkct")
 
 
@@ -344,7 +347,7 @@ def run_inputs(
             # the people present all year by prefix sums; when the others are few, everyone
             # (the arrays read as they are, no scatter), the others' amounts then replaced by
             # the matrix's below
-            every = 4 * len(pidx) <= n
+            every = len(pidx) <= _FEW_PARTIAL * n
             fidx = None if every else np.flatnonzero(whole)
             f = full_year(inp, rates, fidx)
             for i, c in enumerate(COMPONENTS):
