@@ -16,8 +16,8 @@ National scale (issue 15): ``test_national_scenario`` runs NQ 39 10 % on
 ``khoan.data.synth.national("2016", seed=0)`` (421,428 people, 10,051 communes, 2016–2020) in a
 fresh interpreter — cold, then warm, and the process's peak RSS — and checks the result's
 digest; ``python benchmarks/bench_scenarios.py national`` prints the same figures. The test
-xfails while any of the three goals is missed (cold is, as of 2026-12-07 06:00: 7.7–8.4 s CPU
-at load 2; warm 0.3 s and peak RSS 1.15 GiB are met) and fails if the money changes.
+xfails while any of the three goals is missed (all three met as of 2026-12-07 08:10: cold
+3.1–3.4 s, warm 0.21–0.24 s, peak RSS 1.03 GiB, quiet machine) and fails if the money changes.
 """
 
 from __future__ import annotations
