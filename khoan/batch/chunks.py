@@ -195,11 +195,29 @@ class ChunkEncoder:
         out: dict[str, bytes] = {}
         for parts in self._parts.values():
             for part in parts:
+                table = part.table()
+                key = None
+                if part.rows == 0 and table.num_columns:
+                    # a part of empty tables: its bytes depend on its schema only
+                    key = (table.schema.serialize().to_pybytes(), table.column(0).num_chunks)
+                    data = _EMPTY_PARTS.get(key)
+                    if data is not None:
+                        out[part.name] = data
+                        continue
                 buf = pa.BufferOutputStream()  # in Arrow memory: no Python call per write
-                pq.write_table(part.table(), buf, row_group_size=ROW_GROUP_ROWS, **PARQUET_OPTIONS)
+                pq.write_table(table, buf, row_group_size=ROW_GROUP_ROWS, **PARQUET_OPTIONS)
                 out[part.name] = buf.getvalue().to_pybytes()
+                if key is not None:
+                    if len(_EMPTY_PARTS) >= 64:
+                        _EMPTY_PARTS.clear()
+                    _EMPTY_PARTS[key] = out[part.name]
         self._parts = {}
         return out
+
+
+#: (serialized schema with its metadata, Arrow chunks) -> the Parquet bytes of a part whose
+#: tables are all empty (a chunk where nobody leaves in some scenarios: 0.4 ms a file)
+_EMPTY_PARTS: dict[tuple[bytes, int], bytes] = {}
 
 
 #: Rows per row group of a chunk file (a chunk's rows are located by offset, not row group).
