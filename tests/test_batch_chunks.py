@@ -130,6 +130,24 @@ def test_chunk_bytes_are_those_of_the_from_pandas_tables_concatenated():
     assert any(e is not None for e in store._ENCODINGS.values())
 
 
+def test_a_part_of_empty_tables_has_the_bytes_of_its_own_encoding():
+    """The bytes of a part holding only empty tables are reused for an equal schema: they are
+    those the writer gives, and a different schema (columns, metadata) is written anew."""
+    from khoan.batch import chunks
+
+    chunks._EMPTY_PARTS.clear()
+    a = pd.DataFrame({"id": pd.Series([], dtype=object), "n": pd.Series([], dtype=object)})
+    b = pd.DataFrame({"id": pd.Series([], dtype=object), "m": pd.Series([], dtype=object)})
+    full = pd.DataFrame({"id": ["x", "y"], "n": [1, 2]})
+    seqs = [[a], [a, a], [a], [b], [a, full, a], [a, a]]
+    for tables in seqs:
+        enc = ChunkEncoder()
+        for df in tables:
+            enc.add("t", df)
+        assert enc.finish() == _reference_chunk(tables)
+    assert len(chunks._EMPTY_PARTS) == 3  # a once, a twice, b
+
+
 def test_simulate_tables_chunked_as_from_pandas(model):
     """Real scenario tables (int and string columns, dated leavers, empty leavers)."""
     from khoan.scenarios import Scenario, Target, simulate

@@ -72,6 +72,25 @@ def test_object_columns_take_from_pandas():
     assert store._ENCODINGS and set(store._ENCODINGS.values()) == {None}
 
 
+def test_empty_tables_converted_once_per_signature_as_from_pandas():
+    """An empty table's Arrow conversion is cached per signature and column level names:
+    the cached table is what ``from_pandas`` gives for each of them (schema, metadata)."""
+    store._EMPTY.clear()
+    cols = {"id": pd.Series([], dtype=object), "total": pd.Series([], dtype=object)}
+    named = pd.DataFrame(cols)
+    named.columns.name = "field"
+    frames = [pd.DataFrame(cols), pd.DataFrame(cols), named, named.copy(), pd.DataFrame(cols)]
+    for df in frames:
+        got = store.arrow_table(df)
+        ref = pa.Table.from_pandas(df, preserve_index=None)
+        assert got.equals(ref, check_metadata=True)
+        assert store.parquet_bytes(df) == _reference_bytes(df)
+    assert len(store._EMPTY) == 2  # one per column level name, reused for the others
+    # a table with rows and the same columns is not the empty one
+    full = pd.DataFrame({"id": ["a"], "total": pd.Series([1], dtype=object)})
+    assert store.parquet_bytes(full) == _reference_bytes(full)
+
+
 def test_a_signature_whose_fast_path_differs_is_not_cached(monkeypatch):
     store._ENCODINGS.clear()
     df = _tables(4)["by_year"]

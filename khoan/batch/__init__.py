@@ -11,7 +11,7 @@ what is missing or has changed::
                                      errors; where its tables are), one line of JSON each
       summary.csv                    one row per scenario (byte-identical for the same inputs)
       summary.xlsx                   the same table as a workbook
-      chunks/<chunk>.by_year.parquet     the tables of a chunk of scenarios (up to 20 run one
+      chunks/<chunk>.by_year.parquet     the tables of a chunk of scenarios (up to 50 run one
       chunks/<chunk>.by_commune.parquet  after the other or 5 s of work; a worker task of up
       chunks/<chunk>.leavers.parquet     to 10), one file per table, their rows in sequence
       chunks/<chunk>.json            the chunk record: the entries of its finished scenarios

@@ -188,7 +188,7 @@ def run_batch(
     requires for a process that may hold threads: a script must then guard its entry point
     with ``if __name__ == "__main__":``.
 
-    Scenarios run in chunks: serially, up to 20 consecutive scenarios or 5 s of computation;
+    Scenarios run in chunks: serially, up to 50 consecutive scenarios or 5 s of computation;
     on processes, one
     worker task (:func:`~khoan.batch.executors.chunk_sizes`); on Dask, one scenario. A
     finished chunk is committed (its Parquet files, its record, then its manifest entries):
