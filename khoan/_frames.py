@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["column_arrays"]
+__all__ = ["column_arrays", "public_column_arrays"]
 
 
 def column_arrays(df: pd.DataFrame) -> list[Any]:
@@ -37,4 +38,19 @@ def column_arrays(df: pd.DataFrame) -> list[Any]:
             raise AttributeError("columns not found in blocks")
         return out
     except (AttributeError, TypeError, ValueError):  # another pandas: ask for each column
-        return list(df._iter_column_arrays())
+        try:
+            return list(df._iter_column_arrays())
+        except AttributeError:  # neither layout known: pandas' public accessors
+            return public_column_arrays(df)
+
+
+def public_column_arrays(df: pd.DataFrame) -> list[Any]:
+    """:func:`column_arrays` through pandas' public API only (numpy columns as ndarrays,
+    dates and others as their pandas arrays), for a pandas whose frames are laid out
+    otherwise."""
+    out: list[Any] = []
+    for i in range(df.shape[1]):
+        s = df.iloc[:, i]
+        numpy = isinstance(s.dtype, np.dtype) and s.dtype.kind not in "mM"
+        out.append(s.to_numpy() if numpy else s.array)  # dates: their DatetimeArray
+    return out

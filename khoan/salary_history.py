@@ -591,8 +591,10 @@ def _distinct_people(sa: StaffArrays, first: int) -> tuple[np.ndarray, np.ndarra
     for f in (f for f in fields(sa) if f.name not in ("ids", "scale_day")):
         col = np.asarray(getattr(sa, f.name))
         col = np.maximum(col, first) if f.name == "start" else col
-        eight = col.dtype.itemsize == 8 and col.dtype.kind in "fiu"
-        c, uniq = pd.factorize(col.view(np.int64) if eight else col.astype(np.int64))
+        if col.dtype.kind not in "biufmM" or col.ndim != 1:  # no exact key: person by person
+            return np.arange(n), np.arange(n, dtype=np.int64)
+        # the values' bits as unsigned integers of their width: equal keys, equal values
+        c, uniq = pd.factorize(np.ascontiguousarray(col).view(f"u{col.dtype.itemsize}"))
         code = pd.factorize(code * len(uniq) + c)[0]
     top = np.maximum.accumulate(code)  # codes number the sets in order of first appearance
     return np.flatnonzero(np.r_[True, top[1:] > top[:-1]]), code

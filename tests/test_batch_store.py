@@ -195,7 +195,7 @@ def test_manifest_points_to_the_entry_for_equal_scenario_and_overrides(tmp_path)
 
 
 def test_column_arrays_are_the_columns_pandas_gives():
-    from khoan._frames import column_arrays
+    from khoan._frames import column_arrays, public_column_arrays
 
     """Read from the blocks: the same arrays, in column order, whatever the block layout."""
     df = pd.DataFrame(
@@ -212,15 +212,19 @@ def test_column_arrays_are_the_columns_pandas_gives():
     df["late"] = np.arange(4, dtype=np.int64)  # an unconsolidated block
     df.insert(1, "front", np.ones(4))
     for frame in (df, df.copy(), df[["c", "a", "late"]], df.iloc[:0]):
-        got = column_arrays(frame)
         want = list(frame._iter_column_arrays())
-        assert len(got) == len(want) == frame.shape[1]
-        for g, w in zip(got, want, strict=True):
-            assert type(g) is type(w) and g.dtype == w.dtype
-            if isinstance(g, np.ndarray):
-                np.testing.assert_array_equal(g, w)
-            else:
-                pd.testing.assert_extension_array_equal(g, w)
+        for got in (column_arrays(frame), public_column_arrays(frame)):
+            _same_arrays(got, want, frame.shape[1])
+
+
+def _same_arrays(got, want, n):
+    assert len(got) == len(want) == n
+    for g, w in zip(got, want, strict=True):
+        assert type(g) is type(w) and g.dtype == w.dtype
+        if isinstance(g, np.ndarray):
+            np.testing.assert_array_equal(g, w)
+        else:
+            pd.testing.assert_extension_array_equal(g, w)
 
 
 def test_a_chunk_record_from_the_encoded_lines_is_the_json_of_the_record():

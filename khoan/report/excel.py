@@ -58,6 +58,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import openpyxl.xml as _openpyxl_xml
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -125,8 +126,10 @@ FIXED_TIMESTAMP = _dt.datetime(2000, 1, 1, 0, 0, 0)
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 #: the tables' plain data rows written as sheet XML (:mod:`khoan.report.excel_rows`); off:
-#: every cell through openpyxl (the same bytes, slower; the tests compare both)
-_RAW_ROWS = True
+#: every cell through openpyxl (the same bytes, slower; the tests compare both). Only with
+#: openpyxl's ElementTree writer, whose bytes the raw rows reproduce: with lxml installed
+#: openpyxl writes cells through lxml, and every cell goes through it.
+_RAW_ROWS = not _openpyxl_xml.LXML
 
 #: leading columns that stay visible when scrolling right
 _KEY_COLUMNS = ("code", "name", "id", "commune", "commune_name", "scenario", "year", "key")

@@ -431,8 +431,15 @@ def reduced_age(
     min_years = float(params.number("retirement.reduced.min_years", rd.date()))
     coef = pd.to_numeric(communes["region_coef"], errors="coerce").fillna(0.0)
     by_code = pd.Series(coef.to_numpy(), index=communes["code"].astype(str))
-    # ``staff["commune"].astype(str).map(by_code)``, once per distinct commune
-    where, uniq = pd.factorize(staff["commune"], use_na_sentinel=False)
+    # ``staff["commune"].astype(str).map(by_code)``, once per distinct commune; a column of
+    # mixed objects (1, 1.0, True are equal values but different texts) is made text first
+    commune = staff["commune"]
+    if commune.dtype == object and pd.api.types.infer_dtype(commune, skipna=False) not in (
+        "string",
+        "integer",
+    ):
+        commune = commune.astype(str)
+    where, uniq = pd.factorize(commune, use_na_sentinel=False)
     text = pd.Series(np.asarray(uniq, dtype=object), dtype=object).astype(str)
     cc = text.map(by_code).fillna(0.0).to_numpy(dtype=float)[where]
     in_area = cc >= coef_min - 1e-12

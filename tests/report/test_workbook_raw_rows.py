@@ -137,3 +137,11 @@ def test_splice_refuses_a_row_written_twice():
     )
     with pytest.raises(RuntimeError, match="row 2 written twice"):
         splice(xml, {2: '<row r="2"></row>'})
+
+
+def test_raw_rows_only_with_the_writer_whose_bytes_they_reproduce():
+    """openpyxl writes cells through lxml when it is installed, with other bytes: the raw
+    rows are then off and every cell goes through openpyxl."""
+    import openpyxl.xml
+
+    assert excel._RAW_ROWS is (not openpyxl.xml.LXML)

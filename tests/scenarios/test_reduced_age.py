@@ -161,6 +161,20 @@ def test_who_takes_the_reduced_age():
     assert r["reduced_age_years"].round(4).tolist() == [16.0, 1.0, 5.0, 16.0, 0.0, 36.0, 2.0]
 
 
+def test_commune_codes_of_mixed_objects_match_as_text():
+    """A commune column of mixed objects is matched by each value's text, as
+    ``astype(str)`` gives it: ``1`` matches commune "1", but ``1.0`` and ``True`` (equal to
+    ``1`` in Python) do not, so they are outside the area, not silently inside it."""
+    man = {"sex": "M", "birth_date": "1970-01-15", "insured_since": "2000-01-01"}
+    staff = pd.DataFrame([{"id": f"p{i}", **man} for i in range(4)])
+    staff["commune"] = pd.Series([1, 1.0, True, "1"], dtype=object)
+    r = reduced_age(staff, COMMUNES, load_law(), "2016-01-01")
+    assert list(r["in_area"]) == [True, False, False, True]
+    plain = staff.assign(commune=staff["commune"].astype(str))
+    r_text = reduced_age(plain, COMMUNES, load_law(), "2016-01-01")
+    assert list(r_text["in_area"]) == list(r["in_area"])
+
+
 def test_the_threshold_is_a_parameter():
     from khoan.params import Override
 

@@ -104,3 +104,24 @@ def test_staff_arrays_read_text_columns_of_any_dtype_alike():
     assert list(plain.ids) == list(other.ids) == list(s["id"])
     np.testing.assert_array_equal(plain.nhdkct, other.nhdkct)
     assert plain.nhdkct.any()
+
+
+def test_distinct_sets_are_exact_for_arrays_of_any_width():
+    """The sets are keyed on the values' bits at their own width: float32 coefficients that
+    differ after the decimal point are two sets (a cast to int64 merged them), and arrays
+    without an exact key (objects) are not grouped at all."""
+    import dataclasses
+
+    staff, params = _roster()
+    sa = H.staff_arrays(staff.iloc[:3].reset_index(drop=True), params, "2016-01-01")
+    same = {
+        f.name: getattr(sa, f.name)[[0, 0, 0]]
+        for f in dataclasses.fields(sa)
+        if f.name not in ("scale_day", "coef")
+    }
+    narrow = dataclasses.replace(sa, **same, coef=np.array([2.34, 2.67, 2.34], dtype=np.float32))
+    rep, inverse = H._distinct_people(narrow, 2016 * 12 - 60)
+    assert inverse.tolist() == [0, 1, 0] and rep.tolist() == [0, 1]
+    loose = dataclasses.replace(sa, **same, coef=np.array([2.34, 2.34, 2.34], dtype=object))
+    rep, inverse = H._distinct_people(loose, 2016 * 12 - 60)
+    assert inverse.tolist() == [0, 1, 2] and rep.tolist() == [0, 1, 2]
