@@ -18,6 +18,7 @@ import pandas as pd
 
 from .errors import ParameterError, ScenarioError
 from .params import ParameterTree, to_date
+from .periods import distinct_ints
 from .retirement import (
     SEXES,
     as_flags,
@@ -239,21 +240,16 @@ class Periods:
 def _by_day(dates: np.ndarray, extra: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     """``(rep, group)``: a row of each group of rows with the same day of ``dates`` and the same
     ``extra`` (codes 0 … ``width`` - 1), and each row's group. Every row is its own group when a
-    date is missing, not a ``datetime64``, or the days span far more than the rows."""
+    date is missing or not a ``datetime64``."""
     n = len(dates)
     dates = np.asarray(dates)
     if not n or dates.dtype.kind != "M" or np.isnat(dates).any() or (extra < 0).any():
         return np.arange(n), np.arange(n)
     d = dates.astype("datetime64[D]").view(np.int64)
-    key = (d - d.min()) * width + extra
-    size = int(key.max()) + 1
-    if size > 4 * n + 1024:
-        return np.arange(n), np.arange(n)
-    present = np.zeros(size, dtype=bool)
-    present[key] = True
-    rep = np.zeros(size, dtype=np.int64)
-    rep[key] = np.arange(n)  # one of the rows of each key (any: they are the same)
-    return rep[present], (np.cumsum(present) - 1)[key]
+    _, group = distinct_ints((d - d.min()) * width + extra)
+    rep = np.zeros(int(group.max()) + 1, dtype=np.int64)
+    rep[group] = np.arange(n)  # one of the rows of each key (any: they are the same)
+    return rep, group
 
 
 def periods(p: People, leave: _dt.date, tree: ParameterTree) -> Periods:

@@ -11,7 +11,8 @@ One of each idea, no legal rule:
   them with the values, so that no module reads raw parameter entries;
 - **đồng** — :func:`round_vnd` (half up to the đồng), :func:`msum` (months added in calendar
   order), :func:`largest_remainder` (split whole đồng exactly by weight), :func:`group_sum`
-  (exact int64 sums by commune).
+  (exact int64 sums by commune), :func:`distinct_ints`
+  (distinct values of a narrow integer range without a sort).
 
 Money is int64 VND; a total is the exact sum of its parts.
 """
@@ -37,6 +38,7 @@ __all__ = [
     "checked_total",
     "cut_segments",
     "day_number",
+    "distinct_ints",
     "group_sum",
     "group_sum_2d",
     "largest_remainder",
@@ -151,6 +153,22 @@ class Segment:
         """Value ``j`` as a float, ``None`` (not in force) as 0."""
         v = self.values[j]
         return float(v or 0.0)
+
+
+def distinct_ints(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of the integer array ``v`` (ascending) and each element's position
+    among them: ``np.unique(v, return_inverse=True)``, by a table over the values' range when
+    it is narrow (no sort; birth months, day numbers of a roster's dates)."""
+    v = np.asarray(v)
+    if not len(v):
+        return v[:0], np.zeros(0, dtype=np.int64)
+    lo, hi = int(v.min()), int(v.max())
+    if hi - lo > 4 * len(v) + 4096:
+        return np.unique(v, return_inverse=True)
+    seen = np.zeros(hi - lo + 1, dtype=bool)
+    seen[v - lo] = True
+    pos = np.cumsum(seen) - 1
+    return np.flatnonzero(seen) + lo, pos[v - lo]
 
 
 def group_sum(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

@@ -41,6 +41,7 @@ import pandas as pd
 
 from .errors import ParameterError, ScenarioError
 from .params import ParameterTree, load_law
+from .periods import distinct_ints
 
 __all__ = [
     "SEXES",
@@ -254,22 +255,9 @@ def _age_months_of(
         b = born[mask]
         # the age depends on the birth month alone: computed once per distinct birth month
         # (a roster's births span a few hundred months)
-        months, where = _distinct(b)
+        months, where = distinct_ints(b)
         out[mask] = _scheduled_age(months, pre, years, ages)[where]
     return out
-
-
-def _distinct(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct values of the int array ``v`` (ascending) and each value's position among
-    them (``np.unique(v, return_inverse=True)``): by a table over the values' range when it is
-    narrow (no sort)."""
-    lo, hi = int(v.min()), int(v.max())
-    if hi - lo > 4 * len(v) + 4096:
-        return np.unique(v, return_inverse=True)
-    seen = np.zeros(hi - lo + 1, dtype=bool)
-    seen[v - lo] = True
-    pos = np.cumsum(seen) - 1
-    return np.flatnonzero(seen) + lo, pos[v - lo]
 
 
 def _scheduled_age(b: np.ndarray, pre: int, years: np.ndarray, ages: np.ndarray) -> np.ndarray:

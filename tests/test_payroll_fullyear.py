@@ -18,19 +18,11 @@ import pytest
 
 import khoan.examples
 from khoan.payroll_fullyear import COEF_TOL, full_year
+from khoan.payroll_fullyear import coef_sum as _coef_sum
 from khoan.payroll_inputs import take
 from khoan.payroll_rates import BASE_TERMS, CONTRIBUTIONS, bonus_terms, grade_terms
 
 P = importlib.import_module("khoan.payroll")
-
-
-def _coef_sum(terms, names, n):
-    if not names:
-        return np.zeros(n)
-    acc = terms[names[0]]
-    for t in names[1:]:
-        acc = acc + terms[t]
-    return acc
 
 
 def _reference(inp, rates, idx):

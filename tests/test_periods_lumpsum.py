@@ -228,3 +228,20 @@ def test_import_graph_finds_a_circle(tmp_path, monkeypatch):
     assert import_graph.layer("khoan.periods") < import_graph.layer("khoan.lumpsum")
     assert import_graph.layer("khoan.lumpsum") < import_graph.layer("khoan.report.labels")
     assert import_graph.layer("khoan.budget") < import_graph.layer("khoan.settlement")
+
+
+def test_distinct_ints_is_numpy_unique_with_inverse():
+    """Narrow ranges by a table, wide ones by a sort: both what ``np.unique`` gives."""
+    from khoan.periods import distinct_ints
+
+    rng = np.random.default_rng(5)
+    for v in (
+        rng.integers(-50, 50, 1000),
+        rng.integers(0, 10**9, 300),  # wide: the sort
+        np.array([7, 7, 7]),
+        np.zeros(0, dtype=np.int64),
+    ):
+        got_v, got_i = distinct_ints(v)
+        want_v, want_i = np.unique(v, return_inverse=True)
+        np.testing.assert_array_equal(got_v, want_v)
+        np.testing.assert_array_equal(got_i, want_i)

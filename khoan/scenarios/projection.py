@@ -30,7 +30,7 @@ from .benefit_tables import benefit_table
 from .plan import Plan, Run, project
 from .result import ScenarioResult
 from .scenario import Scenario
-from .universe import INF, Universe, to_date, to_day
+from .universe import INF, Universe, text_ranks, to_date, to_day
 
 __all__ = ["assemble", "baseline_run", "tally"]
 
@@ -436,7 +436,7 @@ def _commune_rank(u: Universe) -> np.ndarray:
     """Rank of each commune code in text order (computed once per shared work)."""
     got = u.derived.get("commune_rank")
     if got is None:
-        got = np.unique(np.asarray(u.codes, dtype=str), return_inverse=True)[1]
+        got = text_ranks(u.codes)
         u.derived["commune_rank"] = got
     return got
 
